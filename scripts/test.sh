@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# The project's test command (the README's, and CI's through .ci/run).
+# 1. installs the pinned external tools, 2. checks formatting and vet,
+# 3. regenerates generated code and fails on a diff, 4. runs every test with
+# the race detector, 5. runs each fuzz target for a bounded time.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+eval "$(bash scripts/tools.sh)"
+
+echo "== gofmt / vet"
+unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))
+if [ -n "$unformatted" ]; then echo "not gofmt-formatted:"; echo "$unformatted"; exit 1; fi
+go vet ./...
+
+if [ -x scripts/gen.sh ]; then
+  echo "== generated code is up to date"
+  bash scripts/gen.sh
+  if ! git diff --exit-code --stat -- contracts testvectors; then
+    echo "generated files differ from the committed ones: run scripts/gen.sh and commit"; exit 1
+  fi
+fi
+
+echo "== go test"
+go test -race -timeout 60m -count=1 ./...
+
+echo "== fuzz (bounded)"
+FUZZTIME="${FUZZTIME:-20s}"
+for pkg in $(go list ./...); do
+  dir=$(go list -f '{{.Dir}}' "$pkg")
+  for target in $(grep -ho '^func Fuzz[A-Za-z0-9_]*' "$dir"/*_test.go 2>/dev/null | sed 's/^func //' | sort -u); do
+    echo "-- $pkg $target"
+    go test -run '^$' -fuzz "^${target}\$" -fuzztime "$FUZZTIME" "$pkg"
+  done
+done
+echo "== all tests passed"

@@ -1,0 +1,54 @@
+package storage
+
+// Every top-level bbolt bucket the server uses is named here and nowhere
+// else. Schema version 1 creates all of them; a later schema adds buckets
+// through a migration (see migrations.go), never by creating them lazily.
+//
+// Sections belong to the package that owns the data; the owner is the only
+// package that reads or writes its buckets.
+var (
+	// storage itself: schema version and other metadata.
+	BucketMeta = []byte("meta")
+
+	// policy/whitelist: active entries, proposals and their approvals,
+	// freeze state, plan-redemption allowances.
+	BucketWhitelist          = []byte("whitelist")
+	BucketWhitelistProposals = []byte("whitelist_proposals")
+	BucketGovernance         = []byte("governance")
+	BucketAllowances         = []byte("allowances")
+
+	// l2: request ledger, indexed block hashes, indexer cursor.
+	BucketLedger      = []byte("l2_ledger")
+	BucketLedgerOrder = []byte("l2_ledger_order")
+	BucketL2Blocks    = []byte("l2_blocks")
+	BucketL2Cursor    = []byte("l2_cursor")
+
+	// decisions: decision records, reqId claims, outflow accounting.
+	BucketDecisions     = []byte("decisions")
+	BucketDecisionByTx  = []byte("decisions_by_txid")
+	BucketClaims        = []byte("claims")
+	BucketOutflow       = []byte("outflow")
+	BucketStakeAccounts = []byte("stake_accounts")
+
+	// audit: records, tlog hash storage, signed checkpoints.
+	BucketAuditRecords     = []byte("audit_records")
+	BucketAuditHashes      = []byte("audit_hashes")
+	BucketAuditCheckpoints = []byte("audit_checkpoints")
+
+	// mpc: signing sessions and their results (public data only).
+	BucketMPCSessions = []byte("mpc_sessions")
+
+	// auth: hashed bearer tokens.
+	BucketTokens = []byte("tokens")
+)
+
+// allBucketsV1 is the bucket set of schema version 1.
+var allBucketsV1 = [][]byte{
+	BucketMeta,
+	BucketWhitelist, BucketWhitelistProposals, BucketGovernance, BucketAllowances,
+	BucketLedger, BucketLedgerOrder, BucketL2Blocks, BucketL2Cursor,
+	BucketDecisions, BucketDecisionByTx, BucketClaims, BucketOutflow, BucketStakeAccounts,
+	BucketAuditRecords, BucketAuditHashes, BucketAuditCheckpoints,
+	BucketMPCSessions,
+	BucketTokens,
+}

@@ -1,0 +1,220 @@
+package mpc
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/bnb-chain/tss-lib/v2/tss"
+)
+
+// Session-id domain tags. Changing one changes every session id.
+const (
+	tagSign   = "policyd/mpc/sign/v1"
+	tagKeygen = "policyd/mpc/keygen/v1"
+)
+
+// SignSessionID binds a signing session to a decision and an input index:
+// SHA-256(tag || 0x00 || uint32be(len(decisionID)) || decisionID || uint32be(input)).
+func SignSessionID(decisionID string, input int) SessionID {
+	h := sha256.New()
+	h.Write([]byte(tagSign))
+	h.Write([]byte{0})
+	var n [4]byte
+	binary.BigEndian.PutUint32(n[:], uint32(len(decisionID)))
+	h.Write(n[:])
+	h.Write([]byte(decisionID))
+	binary.BigEndian.PutUint32(n[:], uint32(input))
+	h.Write(n[:])
+	var s SessionID
+	h.Sum(s[:0])
+	return s
+}
+
+// KeygenSessionID binds a key generation session to a random ceremony id.
+func KeygenSessionID(ceremony [32]byte) SessionID {
+	h := sha256.New()
+	h.Write([]byte(tagKeygen))
+	h.Write([]byte{0})
+	h.Write(ceremony[:])
+	var s SessionID
+	h.Sum(s[:0])
+	return s
+}
+
+// inboxCap bounds queued messages per session; a tss-lib party of a
+// two-party session receives at most 10 (signing) messages.
+const inboxCap = 32
+
+// session is one tss-lib protocol run between this party and one peer. The
+// peer is authenticated by the transport; accept checks every envelope
+// against the session before it reaches tss-lib.
+type session struct {
+	id    SessionID
+	proto Protocol
+	ids   tss.SortedPartyIDs
+	self  byte
+	peer  byte
+	inbox chan *Envelope
+
+	mu    sync.Mutex
+	seen  map[byte]bool // message types received from the peer
+	ended bool
+}
+
+func newSession(id SessionID, p Protocol, ids tss.SortedPartyIDs, self, peer string) (*session, error) {
+	si, pi := indexOf(ids, self), indexOf(ids, peer)
+	if si < 0 || pi < 0 || si == pi || len(ids) != 2 {
+		return nil, fmt.Errorf("mpc: session needs exactly the two parties %q and %q", self, peer)
+	}
+	return &session{id: id, proto: p, ids: ids, self: byte(si), peer: byte(pi),
+		inbox: make(chan *Envelope, inboxCap), seen: map[byte]bool{}}, nil
+}
+
+// accept checks an envelope from the authenticated peer and queues it.
+// Wrong session, protocol, sender or recipient: an error, the session goes
+// on. A duplicate: ErrDuplicate, dropped. A session that ended: ErrAborted.
+func (s *session) accept(e *Envelope) error {
+	if e.Session != s.id {
+		return ErrWrongSession
+	}
+	if e.Protocol != s.proto {
+		return fmt.Errorf("%w: protocol %v in a %v session", ErrUnexpectedMessage, e.Protocol, s.proto)
+	}
+	if e.From != s.peer {
+		return fmt.Errorf("%w: envelope claims party %d", ErrWrongSender, e.From)
+	}
+	if !e.Broadcast() && e.To != s.self {
+		return fmt.Errorf("%w: addressed to party %d", ErrUnexpectedMessage, e.To)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.ended {
+		return ErrAborted
+	}
+	if s.seen[e.Type] {
+		return ErrDuplicate
+	}
+	select {
+	case s.inbox <- e:
+		s.seen[e.Type] = true
+		return nil
+	default:
+		return ErrBusy
+	}
+}
+
+func (s *session) end() {
+	s.mu.Lock()
+	s.ended = true
+	s.mu.Unlock()
+}
+
+// toEnvelopes converts a message tss-lib emitted into envelopes for the peer.
+func (s *session) toEnvelopes(m tss.Message) ([]*Envelope, error) {
+	wire, routing, err := m.WireBytes()
+	if err != nil {
+		return nil, err
+	}
+	code, ok := msgTypeCode(s.proto, m.Type())
+	if !ok {
+		return nil, fmt.Errorf("mpc: tss-lib emitted unexpected message %s", m.Type())
+	}
+	base := Envelope{Protocol: s.proto, Session: s.id, From: s.self, Type: code, Payload: wire}
+	if routing.IsBroadcast || len(routing.To) == 0 {
+		e := base
+		e.To = ToBroadcast
+		return []*Envelope{&e}, nil
+	}
+	var out []*Envelope
+	for _, to := range routing.To {
+		if to.Index == int(s.self) {
+			continue
+		}
+		e := base
+		e.To = byte(to.Index)
+		out = append(out, &e)
+	}
+	return out, nil
+}
+
+// runParty drives party to its end: it starts it, feeds it the session's
+// inbox and hands every message it emits to send. It returns the party's
+// result, or a *SessionError on a tss-lib error, a send error, the timeout
+// (culprits = whom the round waited for) or ctx's end. Everything runs on
+// the caller's goroutine: tss-lib emits synchronously into outCh, which is
+// buffered and flushed after every step, so no goroutine is left behind.
+func runParty[T any](ctx context.Context, s *session, party tss.Party, outCh chan tss.Message, endCh chan T,
+	send func(*Envelope) error, timeout time.Duration) (res T, err error) {
+	sid := s.id.String()
+	defer s.end()
+	defer func() { // drain whatever tss-lib may still have queued
+		for {
+			select {
+			case <-outCh:
+			default:
+				return
+			}
+		}
+	}()
+	flush := func() error {
+		for {
+			select {
+			case m := <-outCh:
+				envs, err := s.toEnvelopes(m)
+				if err != nil {
+					return &SessionError{Session: sid, Round: -1, Err: fmt.Errorf("%w: %v", ErrAborted, err)}
+				}
+				for _, e := range envs {
+					if err := send(e); err != nil {
+						return &SessionError{Session: sid, Round: -1, Culprits: []string{s.ids[s.peer].Id},
+							Err: fmt.Errorf("%w: send: %w", ErrAborted, err)}
+					}
+				}
+			default:
+				return nil
+			}
+		}
+	}
+	if terr := party.Start(); terr != nil {
+		return res, fromTSSError(sid, terr)
+	}
+	if err := flush(); err != nil {
+		return res, err
+	}
+	timer := time.NewTimer(timeout)
+	defer timer.Stop()
+	for {
+		select {
+		case r := <-endCh:
+			return r, nil
+		default:
+		}
+		select {
+		case e := <-s.inbox:
+			if _, terr := party.UpdateFromBytes(e.Payload, s.ids[e.From], e.Broadcast()); terr != nil {
+				se := fromTSSError(sid, terr)
+				if len(se.Culprits) == 0 {
+					se.Culprits = []string{s.ids[e.From].Id}
+				}
+				return res, se
+			}
+			if err := flush(); err != nil {
+				return res, err
+			}
+		case <-timer.C:
+			return res, &SessionError{Session: sid, Round: roundOf(party), Culprits: partyNames(party.WaitingFor()), Err: ErrTimeout}
+		case <-ctx.Done():
+			return res, &SessionError{Session: sid, Round: roundOf(party), Culprits: partyNames(party.WaitingFor()),
+				Err: fmt.Errorf("%w: %w", ErrAborted, context.Cause(ctx))}
+		}
+	}
+}
+
+func roundOf(p tss.Party) int {
+	// tss.Party does not export its round number; WrapError carries it.
+	return p.WrapError(nil).Round()
+}

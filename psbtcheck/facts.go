@@ -13,6 +13,10 @@ import (
 type Wallet struct {
 	// PubKey is the 33-byte compressed group public key.
 	PubKey []byte
+	// PubKeyHash is HASH160(PubKey), used when PubKey is nil (e.g. when
+	// only the wallet's P2WPKH address is known). If both are set they must
+	// agree.
+	PubKeyHash []byte
 	// Net is the Bitcoin network addresses are decoded for.
 	Net *chaincfg.Params
 }
@@ -71,6 +75,8 @@ type Facts struct {
 	HasOpReturn bool `json:"has_op_return"`
 	// ReqIDs are the OP_RETURN request ids in the order written.
 	ReqIDs []*big.Int `json:"-"`
+	// OpReturnPayload is the data pushed by the OP_RETURN output (nil if none).
+	OpReturnPayload []byte `json:"-"`
 	// InputTotal and OutputTotal in satoshis; Fee = InputTotal - OutputTotal.
 	InputTotal  int64 `json:"input_total_sat"`
 	OutputTotal int64 `json:"output_total_sat"`

@@ -1,0 +1,576 @@
+package psbtcheck
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/binary"
+	"fmt"
+
+	"github.com/btcsuite/btcd/btcec/v2"
+	"github.com/btcsuite/btcd/btcutil"
+	"github.com/btcsuite/btcd/txscript"
+	"github.com/btcsuite/btcd/wire"
+)
+
+// DefaultLimits bound one PSBT:
+//   - MaxBytes 1 MiB: a withdrawal with 400 inputs whose previous
+//     transactions average 2.5 kB fits; anything larger is refused before
+//     any allocation proportional to it is made.
+//   - MaxInputs 400: every input costs one threshold-ECDSA signing round
+//     (seconds each), so this bounds one signing session; the signed tx
+//     (~27 kvB at 400 P2WPKH inputs) stays far below the 100 kvB
+//     standardness limit.
+//   - MaxOutputs 100: withdrawals batch a few payouts plus change and one
+//     OP_RETURN; 100 leaves room while bounding policy work.
+var DefaultLimits = Limits{MaxBytes: 1 << 20, MaxInputs: 400, MaxOutputs: 100}
+
+// MaxSatoshi is 21 million BTC in satoshis: no value or sum may exceed it.
+const MaxSatoshi = btcutil.MaxSatoshi
+
+// P2WPKHWitnessSize is the witness bytes one signed P2WPKH input adds:
+// item count (1) + sig length (1) + 72-byte DER signature with sighash
+// byte (the maximum for low-S signatures) + key length (1) + 33-byte key.
+const P2WPKHWitnessSize = 1 + 1 + 72 + 1 + 33
+
+var magic = []byte("psbt\xff")
+
+func (l Limits) withDefaults() Limits {
+	if l.MaxBytes <= 0 {
+		l.MaxBytes = DefaultLimits.MaxBytes
+	}
+	if l.MaxInputs <= 0 {
+		l.MaxInputs = DefaultLimits.MaxInputs
+	}
+	if l.MaxOutputs <= 0 {
+		l.MaxOutputs = DefaultLimits.MaxOutputs
+	}
+	return l
+}
+
+// Script returns the wallet's P2WPKH script (OP_0 <HASH160(pubkey)>).
+func (w Wallet) Script() ([]byte, error) {
+	var h []byte
+	if w.PubKey != nil {
+		if len(w.PubKey) != 33 || (w.PubKey[0] != 2 && w.PubKey[0] != 3) {
+			return nil, fmt.Errorf("%w: public key must be 33-byte compressed", ErrBadWallet)
+		}
+		if _, err := btcec.ParsePubKey(w.PubKey); err != nil {
+			return nil, fmt.Errorf("%w: public key: %v", ErrBadWallet, err)
+		}
+		h = btcutil.Hash160(w.PubKey)
+		if w.PubKeyHash != nil && !bytes.Equal(h, w.PubKeyHash) {
+			return nil, fmt.Errorf("%w: PubKeyHash is not HASH160(PubKey)", ErrBadWallet)
+		}
+	} else {
+		if len(w.PubKeyHash) != 20 {
+			return nil, fmt.Errorf("%w: need PubKey or a 20-byte PubKeyHash", ErrBadWallet)
+		}
+		h = w.PubKeyHash
+	}
+	if w.Net == nil {
+		return nil, fmt.Errorf("%w: no network", ErrBadWallet)
+	}
+	return append([]byte{txscript.OP_0, txscript.OP_DATA_20}, h...), nil
+}
+
+// decodeRaw accepts binary (starting with the magic) or strict base64.
+func decodeRaw(raw []byte, maxBytes int) ([]byte, error) {
+	if bytes.HasPrefix(raw, magic) {
+		if len(raw) > maxBytes {
+			return nil, refuse(CodeTooLarge, "packet is %d bytes, limit %d", len(raw), maxBytes)
+		}
+		return raw, nil
+	}
+	if len(raw) > base64.StdEncoding.EncodedLen(maxBytes) {
+		return nil, refuse(CodeTooLarge, "base64 text is %d bytes, limit %d", len(raw), base64.StdEncoding.EncodedLen(maxBytes))
+	}
+	// encoding/base64 skips '\r' and '\n' even in Strict mode: refuse every
+	// byte outside the alphabet first.
+	for i, c := range raw {
+		if !(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '+' || c == '/' || c == '=') {
+			return nil, refuse(CodeBadBase64, "byte 0x%02x at offset %d is not base64", c, i)
+		}
+	}
+	bin := make([]byte, base64.StdEncoding.DecodedLen(len(raw)))
+	n, err := base64.StdEncoding.Strict().Decode(bin, raw)
+	if err != nil {
+		return nil, refuse(CodeBadBase64, "%v", err)
+	}
+	bin = bin[:n]
+	if len(bin) > maxBytes {
+		return nil, refuse(CodeTooLarge, "packet is %d bytes, limit %d", len(bin), maxBytes)
+	}
+	if !bytes.HasPrefix(bin, magic) {
+		return nil, refuse(CodeBadMagic, `packet does not start with "psbt\xff"`)
+	}
+	return bin, nil
+}
+
+// pInput holds what the walk found in one input map.
+type pInput struct {
+	nonWitness    *wire.MsgTx
+	witnessUTXO   []byte // raw value, compared byte for byte
+	hasWitnessUTX bool
+}
+
+// Check decodes raw (binary or base64 PSBT) strictly and returns the facts
+// of the transaction it describes, or a *RefusalError naming the first
+// problem found (ErrBadWallet if w itself is unusable). See the package
+// documentation for every check.
+func Check(raw []byte, w Wallet, lim Limits) (*Facts, error) {
+	walletScript, err := w.Script()
+	if err != nil {
+		return nil, err
+	}
+	lim = lim.withDefaults()
+	bin, err := decodeRaw(raw, lim.MaxBytes)
+	if err != nil {
+		return nil, err
+	}
+	r := &reader{b: bin, off: len(magic)}
+
+	tx, err := walkGlobal(r, lim)
+	if err != nil {
+		return nil, err
+	}
+	ins := make([]pInput, len(tx.TxIn))
+	for i := range ins {
+		if err := walkInput(r, i, &ins[i]); err != nil {
+			return nil, err
+		}
+	}
+	for i := range tx.TxOut {
+		if err := walkOutput(r, i); err != nil {
+			return nil, err
+		}
+	}
+	if r.remaining() != 0 {
+		return nil, refuse(CodeTrailingBytes, "%d bytes after the last output map", r.remaining())
+	}
+
+	f := &Facts{
+		UnsignedTxID: tx.TxHash(),
+		PSBTHash:     sha256.Sum256(bin),
+		Version:      tx.Version,
+		LockTime:     tx.LockTime,
+		Inputs:       make([]Input, len(tx.TxIn)),
+		Outputs:      make([]Output, len(tx.TxOut)),
+		Tx:           tx,
+	}
+	if err := checkInputs(f, tx, ins, walletScript); err != nil {
+		return nil, err
+	}
+	if err := checkOutputs(f, tx, walletScript, w); err != nil {
+		return nil, err
+	}
+	f.Fee = f.InputTotal - f.OutputTotal
+	if f.Fee < 0 {
+		return nil, refuse(CodeNegativeFee, "outputs %d sat exceed verified inputs %d sat", f.OutputTotal, f.InputTotal)
+	}
+	weight := int64(tx.SerializeSizeStripped())*4 + 2 + int64(len(tx.TxIn))*P2WPKHWitnessSize
+	f.VSize = (weight + 3) / 4
+	f.FeeRate = f.Fee / f.VSize
+
+	// BIP143 digests from verified amounts. Every input pays walletScript
+	// (checked above), so a canned fetcher returning it is exact, and as it
+	// is not taproot only the segwit v0 midstate is computed.
+	sh := txscript.NewTxSigHashes(tx, txscript.NewCannedPrevOutputFetcher(walletScript, 0))
+	for i := range f.Inputs {
+		d, err := txscript.CalcWitnessSigHash(walletScript, sh, txscript.SigHashAll, tx, i, f.Inputs[i].Value)
+		if err != nil { // cannot happen for a P2WPKH script and an in-range index
+			return nil, fmt.Errorf("psbtcheck: sighash of input %d: %w", i, err)
+		}
+		copy(f.Inputs[i].Sighash[:], d)
+	}
+	return f, nil
+}
+
+func walkGlobal(r *reader, lim Limits) (*wire.MsgTx, error) {
+	var tx *wire.MsgTx
+	var seen keySet
+	for {
+		p, ok, err := r.next("global")
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			break
+		}
+		if seen.add(p.key) {
+			return nil, refuse(CodeDuplicateKey, "global key type 0x%02x appears twice", p.typ)
+		}
+		switch p.typ {
+		case 0x00: // PSBT_GLOBAL_UNSIGNED_TX
+			if len(p.keyData) != 0 {
+				return nil, refuse(CodeBadKeyData, "global unsigned tx key has %d bytes of key data", len(p.keyData))
+			}
+			if tx, err = decodeUnsignedTx(p.value, lim); err != nil {
+				return nil, err
+			}
+		case 0x01: // PSBT_GLOBAL_XPUB: well-formed, then ignored
+			if len(p.keyData) != 78 {
+				return nil, refuse(CodeBadKeyData, "global xpub key data is %d bytes, want 78", len(p.keyData))
+			}
+			if len(p.value) < 4 || len(p.value)%4 != 0 {
+				return nil, refuse(CodeBadValue, "global xpub origin is %d bytes", len(p.value))
+			}
+		case 0x02, 0x03, 0x04, 0x05, 0x06:
+			return nil, refuse(CodeBIP370Field, "global key type 0x%02x is PSBTv2-only", p.typ)
+		case 0xfb: // PSBT_GLOBAL_VERSION
+			if len(p.keyData) != 0 {
+				return nil, refuse(CodeBadKeyData, "global version key has key data")
+			}
+			if len(p.value) != 4 {
+				return nil, refuse(CodeBadValue, "global version value is %d bytes, want 4", len(p.value))
+			}
+			if v := binary.LittleEndian.Uint32(p.value); v != 0 {
+				return nil, refuse(CodePSBTVersion, "PSBT version %d, only 0 is accepted", v)
+			}
+		case 0xfc:
+			return nil, refuse(CodeProprietaryKey, "global proprietary key")
+		default:
+			return nil, refuse(CodeUnknownKey, "unknown global key type 0x%02x", p.typ)
+		}
+	}
+	if tx == nil {
+		return nil, refuse(CodeMissingTx, "no PSBT_GLOBAL_UNSIGNED_TX")
+	}
+	return tx, nil
+}
+
+func decodeUnsignedTx(v []byte, lim Limits) (*wire.MsgTx, error) {
+	// Read the counts first, so limits apply before wire allocates.
+	cr := reader{b: v, off: 4}
+	nIn, err := cr.compactSize("unsigned tx input count")
+	if err != nil {
+		return nil, err
+	}
+	if nIn == 0 && cr.remaining() > 0 && cr.b[cr.off] == 0x01 {
+		return nil, refuse(CodeBadValue, "unsigned tx is witness-serialized")
+	}
+	if nIn == 0 {
+		return nil, refuse(CodeNoInputs, "unsigned tx has no inputs")
+	}
+	if nIn > uint64(lim.MaxInputs) {
+		return nil, refuse(CodeTooManyInputs, "%d inputs, limit %d", nIn, lim.MaxInputs)
+	}
+	tx := new(wire.MsgTx)
+	br := bytes.NewReader(v)
+	if err := tx.DeserializeNoWitness(br); err != nil {
+		return nil, refuse(CodeBadValue, "unsigned tx: %v", err)
+	}
+	if br.Len() != 0 {
+		return nil, refuse(CodeBadValue, "unsigned tx: %d bytes after the transaction", br.Len())
+	}
+	if tx.SerializeSizeStripped() != len(v) { // wire accepts non-minimal counts
+		return nil, refuse(CodeNonCanonicalSize, "unsigned tx is not canonically encoded")
+	}
+	if len(tx.TxOut) == 0 {
+		return nil, refuse(CodeNoOutputs, "unsigned tx has no outputs")
+	}
+	if len(tx.TxOut) > lim.MaxOutputs {
+		return nil, refuse(CodeTooManyOutputs, "%d outputs, limit %d", len(tx.TxOut), lim.MaxOutputs)
+	}
+	for i, in := range tx.TxIn {
+		if len(in.SignatureScript) != 0 || len(in.Witness) != 0 {
+			return nil, refuse(CodeTxNotUnsigned, "input %d of the unsigned tx has a scriptSig", i)
+		}
+	}
+	if tx.Version != 1 && tx.Version != 2 {
+		return nil, refuse(CodeTxVersion, "tx version %d, want 1 or 2", tx.Version)
+	}
+	seen := make(map[wire.OutPoint]struct{}, len(tx.TxIn))
+	for i, in := range tx.TxIn {
+		if _, dup := seen[in.PreviousOutPoint]; dup {
+			return nil, refuse(CodeDuplicateInput, "input %d spends %v a second time", i, in.PreviousOutPoint)
+		}
+		seen[in.PreviousOutPoint] = struct{}{}
+	}
+	return tx, nil
+}
+
+func isPubKeyData(k []byte) bool { return len(k) == 33 || len(k) == 65 }
+
+func walkInput(r *reader, i int, in *pInput) error {
+	var seen keySet
+	scope := fmt.Sprintf("input %d", i)
+	for {
+		p, ok, err := r.next(scope)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return nil
+		}
+		if seen.add(p.key) {
+			return refuse(CodeDuplicateKey, "%s: key type 0x%02x appears twice", scope, p.typ)
+		}
+		// Key-data shape first, for every known type.
+		switch p.typ {
+		case 0x00, 0x01, 0x03, 0x04, 0x05, 0x07, 0x08, 0x09, 0x13, 0x17, 0x18:
+			if len(p.keyData) != 0 {
+				return refuse(CodeBadKeyData, "%s: key type 0x%02x takes no key data, got %d bytes", scope, p.typ, len(p.keyData))
+			}
+		case 0x02, 0x06:
+			if !isPubKeyData(p.keyData) {
+				return refuse(CodeBadKeyData, "%s: key type 0x%02x needs a 33- or 65-byte public key, got %d bytes", scope, p.typ, len(p.keyData))
+			}
+		}
+		switch p.typ {
+		case 0x00: // PSBT_IN_NON_WITNESS_UTXO
+			tx := new(wire.MsgTx)
+			br := bytes.NewReader(p.value)
+			if err := tx.Deserialize(br); err != nil {
+				return refuse(CodeBadValue, "%s: non_witness_utxo: %v", scope, err)
+			}
+			if br.Len() != 0 {
+				return refuse(CodeBadValue, "%s: non_witness_utxo: %d bytes after the transaction", scope, br.Len())
+			}
+			in.nonWitness = tx
+		case 0x01: // PSBT_IN_WITNESS_UTXO: 8-byte value, compact-size script
+			vr := reader{b: p.value, off: 8}
+			if len(p.value) < 9 {
+				return refuse(CodeBadValue, "%s: witness_utxo is %d bytes", scope, len(p.value))
+			}
+			n, err := vr.compactSize(scope + " witness_utxo script length")
+			if err != nil {
+				return err
+			}
+			if n != uint64(vr.remaining()) {
+				return refuse(CodeBadValue, "%s: witness_utxo script length %d, %d bytes present", scope, n, vr.remaining())
+			}
+			in.witnessUTXO, in.hasWitnessUTX = p.value, true
+		case 0x02:
+			return refuse(CodePartialSignature, "%s carries a partial signature", scope)
+		case 0x03: // PSBT_IN_SIGHASH_TYPE
+			if len(p.value) != 4 {
+				return refuse(CodeBadValue, "%s: sighash type is %d bytes, want 4", scope, len(p.value))
+			}
+			if v := binary.LittleEndian.Uint32(p.value); v != uint32(txscript.SigHashAll) {
+				return refuse(CodeSighashType, "%s: sighash type 0x%x, only SIGHASH_ALL (1) is signed", scope, v)
+			}
+		case 0x06: // PSBT_IN_BIP32_DERIVATION: well-formed, then ignored
+			if len(p.value) < 4 || len(p.value)%4 != 0 {
+				return refuse(CodeBadValue, "%s: bip32 derivation value is %d bytes", scope, len(p.value))
+			}
+		case 0x07, 0x08:
+			return refuse(CodeAlreadyFinalized, "%s is already finalized (key type 0x%02x)", scope, p.typ)
+		case 0x04, 0x05, 0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x13, 0x14, 0x15, 0x16, 0x17, 0x18:
+			return refuse(CodeInapplicable, "%s: key type 0x%02x has no place in a P2WPKH spend", scope, p.typ)
+		case 0x0e, 0x0f, 0x10, 0x11, 0x12:
+			return refuse(CodeBIP370Field, "%s: key type 0x%02x is PSBTv2-only", scope, p.typ)
+		case 0xfc:
+			return refuse(CodeProprietaryKey, "%s: proprietary key", scope)
+		default:
+			return refuse(CodeUnknownKey, "%s: unknown key type 0x%02x", scope, p.typ)
+		}
+	}
+}
+
+func walkOutput(r *reader, i int) error {
+	var seen keySet
+	scope := fmt.Sprintf("output %d", i)
+	for {
+		p, ok, err := r.next(scope)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return nil
+		}
+		if seen.add(p.key) {
+			return refuse(CodeDuplicateKey, "%s: key type 0x%02x appears twice", scope, p.typ)
+		}
+		switch p.typ {
+		case 0x00, 0x01, 0x05:
+			if len(p.keyData) != 0 {
+				return refuse(CodeBadKeyData, "%s: key type 0x%02x takes no key data, got %d bytes", scope, p.typ, len(p.keyData))
+			}
+		case 0x02:
+			if !isPubKeyData(p.keyData) {
+				return refuse(CodeBadKeyData, "%s: bip32 derivation needs a 33- or 65-byte public key, got %d bytes", scope, len(p.keyData))
+			}
+		}
+		switch p.typ {
+		case 0x02: // PSBT_OUT_BIP32_DERIVATION: well-formed, then ignored
+			if len(p.value) < 4 || len(p.value)%4 != 0 {
+				return refuse(CodeBadValue, "%s: bip32 derivation value is %d bytes", scope, len(p.value))
+			}
+		case 0x00, 0x01, 0x05, 0x06, 0x07:
+			return refuse(CodeInapplicable, "%s: key type 0x%02x is not accepted (redeem/witness script or taproot data)", scope, p.typ)
+		case 0x03, 0x04:
+			return refuse(CodeBIP370Field, "%s: key type 0x%02x is PSBTv2-only", scope, p.typ)
+		case 0xfc:
+			return refuse(CodeProprietaryKey, "%s: proprietary key", scope)
+		default:
+			return refuse(CodeUnknownKey, "%s: unknown key type 0x%02x", scope, p.typ)
+		}
+	}
+}
+
+func checkInputs(f *Facts, tx *wire.MsgTx, ins []pInput, walletScript []byte) error {
+	var buf bytes.Buffer
+	for i, txin := range tx.TxIn {
+		in := &ins[i]
+		op := txin.PreviousOutPoint
+		if in.nonWitness == nil {
+			return refuse(CodeMissingNonWitnessUTXO, "input %d has no non_witness_utxo: its amount cannot be proven", i)
+		}
+		if h := in.nonWitness.TxHash(); h != op.Hash {
+			return refuse(CodeNonWitnessUTXOMismatch, "input %d: non_witness_utxo is tx %v, outpoint names %v", i, h, op.Hash)
+		}
+		if int64(op.Index) >= int64(len(in.nonWitness.TxOut)) {
+			return refuse(CodeNonWitnessUTXOMismatch, "input %d: vout %d, previous tx has %d outputs", i, op.Index, len(in.nonWitness.TxOut))
+		}
+		prev := in.nonWitness.TxOut[op.Index]
+		if in.hasWitnessUTX {
+			buf.Reset()
+			_ = wire.WriteTxOut(&buf, 0, 0, prev)
+			if !bytes.Equal(buf.Bytes(), in.witnessUTXO) {
+				return refuse(CodeWitnessUTXOMismatch, "input %d: witness_utxo differs from the output proven by non_witness_utxo", i)
+			}
+		}
+		if prev.Value < 0 || prev.Value > MaxSatoshi {
+			return refuse(CodeValueRange, "input %d: value %d out of range", i, prev.Value)
+		}
+		if !bytes.Equal(prev.PkScript, walletScript) {
+			return refuse(CodeForeignInput, "input %d spends a script that is not the wallet's", i)
+		}
+		f.InputTotal += prev.Value
+		if f.InputTotal > MaxSatoshi {
+			return refuse(CodeValueRange, "input total exceeds 21M BTC")
+		}
+		f.Inputs[i] = Input{
+			Index:       i,
+			Outpoint:    op,
+			OutpointStr: op.String(),
+			Value:       prev.Value,
+			PkScript:    prev.PkScript,
+			Sequence:    txin.Sequence,
+		}
+	}
+	return nil
+}
+
+func checkOutputs(f *Facts, tx *wire.MsgTx, walletScript []byte, w Wallet) error {
+	for i, out := range tx.TxOut {
+		if out.Value < 0 || out.Value > MaxSatoshi {
+			return refuse(CodeValueRange, "output %d: value %d out of range", i, out.Value)
+		}
+		f.OutputTotal += out.Value
+		if f.OutputTotal > MaxSatoshi {
+			return refuse(CodeValueRange, "output total exceeds 21M BTC")
+		}
+		o := Output{Index: i, Value: out.Value, PkScript: out.PkScript}
+		switch {
+		case bytes.Equal(out.PkScript, walletScript):
+			o.Class = ClassChange
+		case len(out.PkScript) > 0 && out.PkScript[0] == txscript.OP_RETURN:
+			o.Class = ClassOpReturn
+			if f.HasOpReturn {
+				return refuse(CodeMultipleOpReturn, "output %d is a second OP_RETURN", i)
+			}
+			if out.Value != 0 {
+				return refuse(CodeOpReturnValue, "OP_RETURN output %d carries %d sat", i, out.Value)
+			}
+			payload, err := opReturnPayload(out.PkScript)
+			if err != nil {
+				return err
+			}
+			ids, err := ParseStReqIDs(payload)
+			if err != nil {
+				return err
+			}
+			f.HasOpReturn, f.ReqIDs, f.OpReturnPayload = true, ids, payload
+		default:
+			o.Class = ClassExternal
+		}
+		if o.Class != ClassOpReturn {
+			if d := DustThreshold(out.PkScript); out.Value < d {
+				return refuse(CodeDustOutput, "output %d: %d sat is below the dust threshold %d", i, out.Value, d)
+			}
+			o.Address = address(out.PkScript, w)
+		}
+		f.Outputs[i] = o
+	}
+	return nil
+}
+
+// opReturnPayload returns the data of OP_RETURN <one minimal push>.
+func opReturnPayload(s []byte) ([]byte, error) {
+	if len(s) < 2 {
+		return nil, refuse(CodeBadOpReturn, "OP_RETURN without data")
+	}
+	op, rest := s[1], s[2:]
+	var n int
+	switch {
+	case op >= txscript.OP_DATA_1 && op <= txscript.OP_DATA_75:
+		n = int(op)
+	case op == txscript.OP_PUSHDATA1 && len(rest) >= 1:
+		n, rest = int(rest[0]), rest[1:]
+		if n <= 75 {
+			return nil, refuse(CodeBadOpReturn, "OP_RETURN push of %d bytes is not minimal", n)
+		}
+	case op == txscript.OP_PUSHDATA2 && len(rest) >= 2:
+		n, rest = int(binary.LittleEndian.Uint16(rest)), rest[2:]
+		if n <= 255 {
+			return nil, refuse(CodeBadOpReturn, "OP_RETURN push of %d bytes is not minimal", n)
+		}
+	default:
+		return nil, refuse(CodeBadOpReturn, "OP_RETURN is not followed by a data push")
+	}
+	if len(rest) != n {
+		return nil, refuse(CodeBadOpReturn, "OP_RETURN push states %d bytes, script holds %d", n, len(rest))
+	}
+	if n > MaxOpReturnPayload {
+		return nil, refuse(CodeOpReturnTooLarge, "OP_RETURN payload is %d bytes, limit %d", n, MaxOpReturnPayload)
+	}
+	return rest, nil
+}
+
+// address renders standard single-address scripts for w.Net; "" otherwise.
+func address(script []byte, w Wallet) string {
+	cls, addrs, _, err := txscript.ExtractPkScriptAddrs(script, w.Net)
+	if err != nil || len(addrs) != 1 {
+		return ""
+	}
+	switch cls {
+	case txscript.PubKeyHashTy, txscript.ScriptHashTy, txscript.WitnessV0PubKeyHashTy,
+		txscript.WitnessV0ScriptHashTy, txscript.WitnessV1TaprootTy:
+		return addrs[0].EncodeAddress()
+	}
+	return ""
+}
+
+// DustRelayFeeSatPerVB is Bitcoin Core's default -dustrelayfee (3000 sat/kvB).
+const DustRelayFeeSatPerVB = 3
+
+// DustThreshold is Bitcoin Core's GetDustThreshold (policy/policy.cpp) at
+// the default dust relay fee: 3 sat/vB times the size of the output plus
+// the size of the input that would spend it (67 vbytes for witness
+// programs, 148 bytes otherwise); 0 for unspendable scripts. P2WPKH 294,
+// P2TR and P2WSH 330, P2SH 540, P2PKH 546.
+func DustThreshold(script []byte) int64 {
+	if (len(script) > 0 && script[0] == txscript.OP_RETURN) || len(script) > txscript.MaxScriptSize {
+		return 0
+	}
+	size := int64(8 + wire.VarIntSerializeSize(uint64(len(script))) + len(script))
+	if isWitnessProgram(script) {
+		size += 32 + 4 + 1 + 107/4 + 4
+	} else {
+		size += 32 + 4 + 1 + 107 + 4
+	}
+	return size * DustRelayFeeSatPerVB
+}
+
+// isWitnessProgram mirrors CScript::IsWitnessProgram.
+func isWitnessProgram(s []byte) bool {
+	if len(s) < 4 || len(s) > 42 {
+		return false
+	}
+	if s[0] != txscript.OP_0 && (s[0] < txscript.OP_1 || s[0] > txscript.OP_16) {
+		return false
+	}
+	return int(s[1])+2 == len(s)
+}

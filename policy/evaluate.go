@@ -1,0 +1,505 @@
+package policy
+
+import (
+	"bytes"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/btcsuite/btcd/btcec/v2"
+	"github.com/btcsuite/btcd/btcutil"
+
+	"github.com/bitlayer-org/policyd/babylon"
+)
+
+// maxSat bounds every amount (21 M BTC): sums of values within it never
+// overflow int64.
+const maxSat = 21_000_000 * 100_000_000
+
+type evaluation struct {
+	f Facts
+	s Snapshot
+	d Decision
+}
+
+func (e *evaluation) deny(code, format string, args ...any) {
+	e.d.Reasons = append(e.d.Reasons, Reason{Code: code, Detail: fmt.Sprintf(format, args...)})
+}
+
+func validSat(v int64) bool { return v >= 0 && v <= maxSat }
+
+// Evaluate decides one transaction. It is pure: the result depends only on
+// its arguments, it never reads a clock or does I/O, and it never mutates
+// them. It denies unless every rule passes and lists every failed rule.
+// now is recorded by the caller; the rules themselves use only the snapshot
+// (whose time-dependent parts were read at now).
+func Evaluate(f Facts, s Snapshot, now time.Time) Decision {
+	_ = now
+	e := &evaluation{f: f, s: s}
+	e.run()
+	if len(e.d.Reasons) == 0 {
+		e.d.Outcome = Allow
+	} else {
+		e.d.Outcome = Deny
+		// An allow-only field must not leak from a denial.
+		e.d.Claims, e.d.AllowanceID, e.d.BridgeSource = nil, "", ""
+	}
+	return e.d
+}
+
+func (e *evaluation) run() {
+	f, s := e.f, e.s
+	p := s.Params
+
+	// The engine's own inputs.
+	if p.MaxFeeSat <= 0 || p.MaxFeeRate <= 0 || p.VelocityCapSat <= 0 {
+		e.deny(CodeParamsInvalid, "fee, fee-rate and velocity caps must be positive")
+	}
+	walletScript, walletKey := e.walletScript()
+	if !e.checkFacts() {
+		return // nothing below is meaningful on inconsistent facts
+	}
+
+	// Global state.
+	if s.Frozen {
+		e.deny(CodeFrozen, "signing is frozen by a Bitlayer admin")
+	}
+	if s.L2.Stale {
+		e.deny(CodeL2Stale, "L2 view stale at height %d: %s", s.L2.Height, s.L2.Detail)
+	}
+	if s.L2.Disagree {
+		e.deny(CodeL2EndpointsDisagree, "L2 endpoints disagree: %s", s.L2.Detail)
+	}
+
+	// Limits.
+	if p.MaxFeeSat > 0 && f.Fee > p.MaxFeeSat {
+		e.deny(CodeFeeTooHigh, "fee %d sat above cap %d", f.Fee, p.MaxFeeSat)
+	}
+	if p.MaxFeeRate > 0 && f.FeeRate > p.MaxFeeRate {
+		e.deny(CodeFeeRateTooHigh, "fee rate %d sat/vB above cap %d", f.FeeRate, p.MaxFeeRate)
+	}
+
+	// Outputs.
+	dest := map[string]string{}
+	for _, w := range s.Whitelist.Entries {
+		if (w.Kind == KindBridgeHotWallet || w.Kind == KindStakingDestination) && len(w.PkScript) > 0 {
+			if _, dup := dest[string(w.PkScript)]; !dup {
+				dest[string(w.PkScript)] = w.Kind
+			}
+		}
+	}
+	var (
+		bridge   []Output
+		staking  []Output
+		changeSt int64
+		stakeChk = newStakingChecker(s, walletKey)
+	)
+	for _, o := range f.Outputs {
+		switch o.Class {
+		case ClassChange:
+			if walletScript != nil && !bytes.Equal(o.PkScript, walletScript) {
+				e.deny(CodeChangeNotWallet, "output %d is marked change but does not pay the wallet", o.Index)
+			}
+			changeSt += o.Value
+		case ClassOpReturn:
+		case ClassExternal:
+			switch dest[string(o.PkScript)] {
+			case KindBridgeHotWallet:
+				bridge = append(bridge, o)
+			case KindStakingDestination:
+				staking = append(staking, o)
+			default:
+				ok, reasons := stakeChk.verify(o)
+				if ok {
+					staking = append(staking, o)
+					e.d.StakingOutputs = append(e.d.StakingOutputs, o.Index)
+				} else if len(reasons) > 0 {
+					e.d.Reasons = append(e.d.Reasons, reasons...)
+				} else {
+					e.deny(CodeOutputNotWhitelisted, "output %d (%s) pays neither the wallet, a whitelisted address nor a verified staking output", o.Index, o.Address)
+				}
+			}
+		}
+	}
+	for _, o := range bridge {
+		e.d.BridgeSat += o.Value
+	}
+	for _, o := range staking {
+		e.d.StakingSat += o.Value
+	}
+	e.d.OutflowSat = f.InputTotal - changeSt
+
+	// Request ids.
+	unboundIDs, stakedIDs, unboundSum, stakedSum := e.checkReqIDs()
+	e.d.Claims = append(e.d.Claims, unboundIDs...)
+	e.d.Claims = append(e.d.Claims, stakedIDs...)
+
+	// Bridge outputs.
+	switch {
+	case len(bridge) > 0 && f.HasOpReturn:
+		e.d.BridgeSource = SourceOpReturn
+		if unboundSum != e.d.BridgeSat {
+			e.deny(CodeBridgeAmountMismatch, "bridge outputs total %d sat, listed UnboundRequired ids total %d sat", e.d.BridgeSat, unboundSum)
+		}
+	case len(bridge) > 0:
+		e.justifyBridgeWithoutOpReturn(bridge)
+	case len(unboundIDs) > 0 && len(staking) > 0:
+		e.deny(CodeReqIDWrongKind, "UnboundRequired ids %s listed for a staking transaction", strings.Join(unboundIDs, ","))
+	case len(unboundIDs) > 0:
+		e.deny(CodeReqIDUnused, "UnboundRequired ids %s listed but nothing pays the bridge", strings.Join(unboundIDs, ","))
+	}
+
+	// Staking outputs.
+	switch {
+	case len(staking) > 0 && f.HasOpReturn:
+		if stakedSum < e.d.StakingSat {
+			e.deny(CodeStakingNotCovered, "staking outputs total %d sat, listed TokenStaked ids cover %d sat", e.d.StakingSat, stakedSum)
+		}
+	case len(staking) > 0:
+		st := s.Stake
+		room := st.FinalizedStakedSat - st.ReturnedSat - st.StakedSat
+		if !validSat(st.FinalizedStakedSat) || !validSat(st.ReturnedSat) || !validSat(st.StakedSat) || e.d.StakingSat > room {
+			e.deny(CodeStakingCapExceeded, "staking %d sat exceeds the accounting room %d sat (finalized %d - returned %d - staked %d)", e.d.StakingSat, room, st.FinalizedStakedSat, st.ReturnedSat, st.StakedSat)
+		}
+	case len(stakedIDs) > 0 && len(bridge) > 0:
+		e.deny(CodeReqIDWrongKind, "TokenStaked ids %s listed for a bridge transfer", strings.Join(stakedIDs, ","))
+	case len(stakedIDs) > 0:
+		e.deny(CodeReqIDUnused, "TokenStaked ids %s listed but nothing is staked", strings.Join(stakedIDs, ","))
+	}
+
+	// Velocity.
+	if !validSat(s.OutflowSat) || (p.VelocityCapSat > 0 && s.OutflowSat+e.d.OutflowSat > p.VelocityCapSat) {
+		e.deny(CodeVelocityExceeded, "24 h outflow %d + %d sat above cap %d", s.OutflowSat, e.d.OutflowSat, p.VelocityCapSat)
+	}
+}
+
+// walletScript derives the wallet's P2WPKH script from the snapshot's key.
+func (e *evaluation) walletScript() ([]byte, *btcec.PublicKey) {
+	k, err := btcec.ParsePubKey(e.s.WalletKey)
+	if err != nil {
+		e.deny(CodeSnapshotInvalid, "wallet key missing or invalid")
+		return nil, nil
+	}
+	return append([]byte{0x00, 0x14}, btcutil.Hash160(k.SerializeCompressed())...), k
+}
+
+// checkFacts re-checks the arithmetic psbtcheck promised; a mismatch means a
+// bug or a forged record, and nothing else is evaluated.
+func (e *evaluation) checkFacts() bool {
+	f := e.f
+	bad := func(format string, args ...any) bool {
+		e.deny(CodeFactsInvalid, format, args...)
+		return false
+	}
+	if len(f.Inputs) == 0 || len(f.Outputs) == 0 {
+		return bad("no inputs or no outputs")
+	}
+	var in, out int64
+	for _, i := range f.Inputs {
+		if !validSat(i.Value) {
+			return bad("input %d value out of range", i.Index)
+		}
+		in += i.Value
+	}
+	nOpRet := 0
+	for _, o := range f.Outputs {
+		if !validSat(o.Value) {
+			return bad("output %d value out of range", o.Index)
+		}
+		out += o.Value
+		switch o.Class {
+		case ClassChange, ClassExternal:
+		case ClassOpReturn:
+			nOpRet++
+			if o.Value != 0 {
+				return bad("OP_RETURN output %d carries value", o.Index)
+			}
+		default:
+			return bad("output %d has unknown class %q", o.Index, o.Class)
+		}
+	}
+	if !validSat(in) || in != f.InputTotal || out != f.OutputTotal || f.Fee != in-out || f.Fee < 0 {
+		return bad("totals do not add up (inputs %d/%d, outputs %d/%d, fee %d)", in, f.InputTotal, out, f.OutputTotal, f.Fee)
+	}
+	if f.FeeRate < 0 || f.VSize <= 0 || f.FeeRate != f.Fee/f.VSize {
+		return bad("fee rate %d inconsistent with fee %d and vsize %d", f.FeeRate, f.Fee, f.VSize)
+	}
+	if nOpRet > 1 || (nOpRet == 1) != f.HasOpReturn || f.HasOpReturn != (len(f.ReqIDs) > 0) {
+		return bad("OP_RETURN flag, outputs and request ids disagree")
+	}
+	return true
+}
+
+// checkReqIDs validates every listed id and splits them by kind. Sums include
+// failing ids too (the decision is a denial then anyway).
+func (e *evaluation) checkReqIDs() (unbound, staked []string, unboundSum, stakedSum int64) {
+	byID := make(map[string]*Request, len(e.s.Requests))
+	for i := range e.s.Requests {
+		byID[e.s.Requests[i].ID] = &e.s.Requests[i]
+	}
+	seen := map[string]bool{}
+	for _, id := range e.f.ReqIDs {
+		if seen[id] {
+			e.deny(CodeReqIDDuplicate, "reqId %s listed twice", id)
+			continue
+		}
+		seen[id] = true
+		r, ok := byID[id]
+		if !ok {
+			e.deny(CodeReqIDUnknown, "reqId %s is not in the L2 ledger", id)
+			continue
+		}
+		e.checkRequest(r, "")
+		if !validSat(r.AmountSat) {
+			e.deny(CodeReqIDConflicting, "reqId %s amount out of range", id)
+			continue
+		}
+		switch r.Kind {
+		case KindUnbound:
+			unbound = append(unbound, id)
+			unboundSum = satAdd(unboundSum, r.AmountSat)
+		case KindStaked:
+			staked = append(staked, id)
+			stakedSum = satAdd(stakedSum, r.AmountSat)
+		default:
+			e.deny(CodeReqIDWrongKind, "reqId %s has kind %q", id, r.Kind)
+		}
+	}
+	return
+}
+
+// checkRequest applies the per-request rules; wantKind, when set, is checked.
+func (e *evaluation) checkRequest(r *Request, wantKind string) {
+	if wantKind != "" && r.Kind != wantKind {
+		e.deny(CodeReqIDWrongKind, "reqId %s is %q, want %q", r.ID, r.Kind, wantKind)
+	}
+	if !strings.EqualFold(r.Token, e.s.Params.BTCToken) || e.s.Params.BTCToken == "" {
+		e.deny(CodeReqIDNotBTC, "reqId %s token %s is not BTC", r.ID, r.Token)
+	}
+	if len(r.Conflicts) > 0 {
+		e.deny(CodeReqIDConflicting, "reqId %s conflicting: %s", r.ID, strings.Join(r.Conflicts, "; "))
+	}
+	switch r.State {
+	case StateFinalized:
+	case StateApproved:
+		e.deny(CodeReqIDApproved, "reqId %s already approved on L2", r.ID)
+	default:
+		e.deny(CodeReqIDNotFinalized, "reqId %s state %q", r.ID, r.State)
+	}
+	if c := r.Claim; c != nil {
+		if c.State == ClaimSigning || c.State == ClaimSigned {
+			e.deny(CodeReqIDSigned, "reqId %s already signed in decision %s", r.ID, c.DecisionID)
+		} else {
+			e.deny(CodeReqIDClaimed, "reqId %s reserved by decision %s (tx %s)", r.ID, c.DecisionID, c.TxID)
+		}
+	}
+}
+
+// justifyBridgeWithoutOpReturn: an open allowance consumed exactly, else
+// P002's FIFO rule when enabled.
+func (e *evaluation) justifyBridgeWithoutOpReturn(bridge []Output) {
+	var ids []string
+	for _, a := range e.s.Allowances {
+		if a.AmountSat != e.d.BridgeSat || len(a.PkScript) == 0 {
+			continue
+		}
+		all := true
+		for _, o := range bridge {
+			all = all && bytes.Equal(o.PkScript, a.PkScript)
+		}
+		if all {
+			ids = append(ids, a.ID)
+		}
+	}
+	if len(ids) > 0 {
+		sort.Strings(ids)
+		e.d.BridgeSource, e.d.AllowanceID = SourceAllowance, ids[0]
+		return
+	}
+	if !e.s.Params.FIFOFallback {
+		e.deny(CodeBridgeUnjustified, "bridge transfer of %d sat without OP_RETURN: no allowance matches and the FIFO fallback is disabled", e.d.BridgeSat)
+		return
+	}
+	picked := MatchFIFO(e.d.BridgeSat, e.s.PendingUnbound)
+	if len(picked) == 0 {
+		e.deny(CodeBridgeUnjustified, "bridge transfer of %d sat without OP_RETURN: no allowance and no FIFO match", e.d.BridgeSat)
+		return
+	}
+	e.d.BridgeSource = SourceFIFO
+	for _, r := range picked {
+		e.checkRequest(&r, KindUnbound)
+		e.d.Claims = append(e.d.Claims, r.ID)
+	}
+}
+
+// MatchFIFO is P002's relayer rule: given an amount and the pending
+// UnboundRequired requests in L2 order, the earliest single request of
+// exactly that amount; otherwise the shortest prefix of the queue whose sum
+// equals it; otherwise nothing. A non-positive amount matches nothing.
+func MatchFIFO(amountSat int64, queue []Request) []Request {
+	if amountSat <= 0 {
+		return nil
+	}
+	for _, r := range queue {
+		if r.AmountSat == amountSat {
+			return []Request{r}
+		}
+	}
+	var sum int64
+	for i, r := range queue {
+		if r.AmountSat <= 0 || r.AmountSat > maxSat {
+			return nil
+		}
+		sum += r.AmountSat
+		if sum == amountSat {
+			return slices.Clone(queue[:i+1])
+		}
+		if sum > amountSat {
+			return nil
+		}
+	}
+	return nil
+}
+
+// stakingChecker verifies unwhitelisted P2TR outputs as Babylon staking
+// outputs against the approved keys and the parameters.
+type stakingChecker struct {
+	s         Snapshot
+	walletKey *btcec.PublicKey
+	prepared  bool
+	usable    bool
+	stakers   [][]byte // x-only approved staker keys
+	fps       [][]byte // x-only approved finality providers
+	covenant  []*btcec.PublicKey
+	// candidates are the rebuilt scripts of every approved combination,
+	// computed once per evaluation and only if an output needs them.
+	candidates map[string]bool
+}
+
+func newStakingChecker(s Snapshot, walletKey *btcec.PublicKey) *stakingChecker {
+	return &stakingChecker{s: s, walletKey: walletKey}
+}
+
+func isP2TR(pk []byte) bool { return len(pk) == 34 && pk[0] == 0x51 && pk[1] == 0x20 }
+
+func (c *stakingChecker) prepare() {
+	if c.prepared {
+		return
+	}
+	c.prepared = true
+	if c.walletKey != nil {
+		c.stakers = append(c.stakers, babylon.XOnly(c.walletKey))
+	}
+	for _, w := range c.s.Whitelist.Entries {
+		k, err := babylon.ParseKey(w.PubKey)
+		if err != nil {
+			continue
+		}
+		switch w.Kind {
+		case KindBabylonStakerKey:
+			c.stakers = append(c.stakers, babylon.XOnly(k))
+		case KindFinalityProvider:
+			c.fps = append(c.fps, babylon.XOnly(k))
+		}
+	}
+	for _, h := range c.s.Params.CovenantKeys {
+		k, err := babylon.ParseKey(h)
+		if err != nil {
+			return
+		}
+		c.covenant = append(c.covenant, k)
+	}
+	c.usable = len(c.covenant) > 0 && c.s.Params.CovenantQuorum > 0
+}
+
+func containsKey(set [][]byte, k []byte) bool {
+	for _, s := range set {
+		if bytes.Equal(s, k) {
+			return true
+		}
+	}
+	return false
+}
+
+func (c *stakingChecker) build(staker []byte, fps [][]byte, t uint16) ([]byte, error) {
+	sk, err := babylon.ParseKey(staker)
+	if err != nil {
+		return nil, err
+	}
+	p := babylon.Params{StakerKey: sk, CovenantKeys: c.covenant, CovenantQuorum: c.s.Params.CovenantQuorum, StakingTime: t}
+	for _, f := range fps {
+		k, err := babylon.ParseKey(f)
+		if err != nil {
+			return nil, err
+		}
+		p.FinalityProviders = append(p.FinalityProviders, k)
+	}
+	return babylon.StakingPkScript(p)
+}
+
+// verify returns ok for a verified staking output, or the reasons a declared
+// staking output fails; (false, nil) means "not a staking output at all".
+func (c *stakingChecker) verify(o Output) (bool, []Reason) {
+	if !isP2TR(o.PkScript) {
+		return false, nil
+	}
+	c.prepare()
+	if !c.usable {
+		return false, nil
+	}
+	if d := o.Staking; d != nil {
+		var fps [][]byte
+		for _, h := range d.FinalityProviders {
+			k, err := babylon.ParseKey(h)
+			if err != nil {
+				return false, []Reason{{Code: CodeStakingOutputMismatch, Detail: fmt.Sprintf("output %d: declared finality provider key invalid", o.Index)}}
+			}
+			fps = append(fps, babylon.XOnly(k))
+		}
+		sk, err := babylon.ParseKey(d.StakerKey)
+		if err != nil {
+			return false, []Reason{{Code: CodeStakingOutputMismatch, Detail: fmt.Sprintf("output %d: declared staker key invalid", o.Index)}}
+		}
+		staker := babylon.XOnly(sk)
+		pk, err := c.build(staker, fps, d.StakingTime)
+		if err != nil || !bytes.Equal(pk, o.PkScript) {
+			return false, []Reason{{Code: CodeStakingOutputMismatch, Detail: fmt.Sprintf("output %d does not match the staking output its declared parameters rebuild", o.Index)}}
+		}
+		var rs []Reason
+		if !containsKey(c.stakers, staker) {
+			rs = append(rs, Reason{Code: CodeStakingKeyNotApproved, Detail: fmt.Sprintf("output %d: staker key %x is not an approved co-managed key", o.Index, staker)})
+		}
+		for _, f := range fps {
+			if !containsKey(c.fps, f) {
+				rs = append(rs, Reason{Code: CodeStakingFPNotApproved, Detail: fmt.Sprintf("output %d: finality provider %x not whitelisted", o.Index, f)})
+			}
+		}
+		if !slices.Contains(c.s.Params.StakingTimes, d.StakingTime) {
+			rs = append(rs, Reason{Code: CodeStakingTimeNotAllowed, Detail: fmt.Sprintf("output %d: staking time %d not allowed", o.Index, d.StakingTime)})
+		}
+		return len(rs) == 0, rs
+	}
+	if c.candidates == nil {
+		c.candidates = map[string]bool{}
+		for _, st := range c.stakers {
+			for _, fp := range c.fps {
+				for _, t := range c.s.Params.StakingTimes {
+					if pk, err := c.build(st, [][]byte{fp}, t); err == nil {
+						c.candidates[string(pk)] = true
+					}
+				}
+			}
+		}
+	}
+	return c.candidates[string(o.PkScript)], nil
+}
+
+// satAdd adds two in-range amounts, saturating just above the range.
+func satAdd(a, b int64) int64 {
+	if a+b > maxSat {
+		return maxSat + 1
+	}
+	return a + b
+}

@@ -1,0 +1,228 @@
+package policy_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/btcsuite/btcd/chaincfg"
+
+	"github.com/bitlayer-org/policyd/policy"
+	"github.com/bitlayer-org/policyd/psbtcheck"
+	"github.com/bitlayer-org/policyd/testvectors/psbtgen"
+	"github.com/bitlayer-org/policyd/testvectors/scenarios"
+)
+
+// check is the PSBT checker the scenarios run through.
+var check = scenarios.StandInCheck
+
+func loadScenarios(t testing.TB) []scenarios.Scenario {
+	t.Helper()
+	f, err := scenarios.Load(filepath.Join("..", "testvectors", "scenarios", "scenarios.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(f.Scenarios) < 40 {
+		t.Fatalf("only %d scenarios", len(f.Scenarios))
+	}
+	return f.Scenarios
+}
+
+func scenarioFacts(t testing.TB, sc *scenarios.Scenario) policy.Facts {
+	t.Helper()
+	raw, err := sc.RawPSBT()
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := psbtgen.NewWallet(sc.WalletSeed)
+	pf, err := check(raw, psbtcheck.Wallet{PubKey: w.PubKey(), Net: &chaincfg.MainNetParams}, psbtcheck.Limits{})
+	if err != nil {
+		t.Fatalf("psbt refused: %v", err)
+	}
+	f := policy.FactsFrom(pf)
+	sc.ApplyDecls(&f)
+	return f
+}
+
+func TestScenarios(t *testing.T) {
+	codesSeen := map[string]bool{}
+	for _, sc := range loadScenarios(t) {
+		t.Run(sc.Name, func(t *testing.T) {
+			f := scenarioFacts(t, &sc)
+			now, _ := time.Parse(time.RFC3339, sc.Now)
+			d := policy.Evaluate(f, sc.Snapshot, now)
+			got := scenarios.Codes(d)
+			if d.Outcome != sc.Expect.Outcome || !slices.Equal(got, sc.Expect.Reasons) {
+				t.Fatalf("%s: got %s %v (%v), want %s %v", sc.Description, d.Outcome, got, d.Reasons, sc.Expect.Outcome, sc.Expect.Reasons)
+			}
+			if d.Outcome == policy.Allow {
+				if !slices.Equal(d.Claims, sc.Expect.Claims) {
+					t.Fatalf("claims %v, want %v", d.Claims, sc.Expect.Claims)
+				}
+				if sc.Expect.BridgeSource != "" && d.BridgeSource != sc.Expect.BridgeSource {
+					t.Fatalf("bridge source %q, want %q", d.BridgeSource, sc.Expect.BridgeSource)
+				}
+			} else if len(d.Claims) != 0 || d.AllowanceID != "" {
+				t.Fatalf("a denial carries claims %v / allowance %q", d.Claims, d.AllowanceID)
+			}
+			for _, c := range got {
+				codesSeen[c] = true
+			}
+			// Deterministic and pure: a second run over a JSON round trip of
+			// the inputs gives the same decision and leaves them untouched.
+			before, _ := json.Marshal(sc.Snapshot)
+			fb, _ := json.Marshal(f)
+			var f2 policy.Facts
+			var s2 policy.Snapshot
+			if err := json.Unmarshal(fb, &f2); err != nil {
+				t.Fatal(err)
+			}
+			if err := json.Unmarshal(before, &s2); err != nil {
+				t.Fatal(err)
+			}
+			d2 := policy.Evaluate(f2, s2, now.Add(time.Hour))
+			a, _ := json.Marshal(d)
+			b, _ := json.Marshal(d2)
+			if !bytes.Equal(a, b) {
+				t.Fatalf("replay differs:\n%s\n%s", a, b)
+			}
+			after, _ := json.Marshal(sc.Snapshot)
+			if !bytes.Equal(before, after) {
+				t.Fatal("Evaluate mutated the snapshot")
+			}
+		})
+	}
+	// Codes the scenario table cannot reach with a well-formed PSBT are
+	// covered by TestUnitCodes; together they cover every code.
+	for _, c := range unitOnlyCodes {
+		codesSeen[c] = true
+	}
+	for _, c := range policy.AllCodes() {
+		if !codesSeen[c] {
+			t.Errorf("reason code %s has no test", c)
+		}
+	}
+}
+
+var unitOnlyCodes = []string{policy.CodeReqIDDuplicate, policy.CodeFactsInvalid, policy.CodeSnapshotInvalid, policy.CodeChangeNotWallet}
+
+// base returns facts and a snapshot of an allowed 1 BTC withdrawal built by
+// hand, for rules psbtcheck makes unreachable from a real PSBT.
+func base(t testing.TB) (policy.Facts, policy.Snapshot) {
+	t.Helper()
+	for _, sc := range loadScenarios(t) {
+		if sc.Name == "withdraw_one_id" {
+			return scenarioFacts(t, &sc), sc.Snapshot
+		}
+	}
+	t.Fatal("withdraw_one_id missing")
+	return policy.Facts{}, policy.Snapshot{}
+}
+
+func TestUnitCodes(t *testing.T) {
+	f0, s0 := base(t)
+	if d := policy.Evaluate(f0, s0, time.Time{}); d.Outcome != policy.Allow {
+		t.Fatalf("base not allowed: %v", d.Reasons)
+	}
+	clone := func() (policy.Facts, policy.Snapshot) {
+		var f policy.Facts
+		var s policy.Snapshot
+		b, _ := json.Marshal(f0)
+		_ = json.Unmarshal(b, &f)
+		b, _ = json.Marshal(s0)
+		_ = json.Unmarshal(b, &s)
+		return f, s
+	}
+	cases := []struct {
+		name   string
+		mutate func(*policy.Facts, *policy.Snapshot)
+		want   []string
+	}{
+		{"duplicate id", func(f *policy.Facts, s *policy.Snapshot) { f.ReqIDs = []string{"100", "100"} }, []string{policy.CodeReqIDDuplicate}},
+		{"no wallet key", func(f *policy.Facts, s *policy.Snapshot) { s.WalletKey = nil }, []string{policy.CodeSnapshotInvalid}},
+		{"change to a foreign script", func(f *policy.Facts, s *policy.Snapshot) {
+			for i := range f.Outputs {
+				if f.Outputs[i].Class == policy.ClassChange {
+					f.Outputs[i].PkScript = psbtgen.P2WPKHOutput("attacker", 1).PkScript
+				}
+			}
+		}, []string{policy.CodeChangeNotWallet}},
+		{"totals forged", func(f *policy.Facts, s *policy.Snapshot) { f.Fee-- }, []string{policy.CodeFactsInvalid}},
+		{"negative value", func(f *policy.Facts, s *policy.Snapshot) { f.Outputs[0].Value = -1 }, []string{policy.CodeFactsInvalid}},
+		{"unknown class", func(f *policy.Facts, s *policy.Snapshot) { f.Outputs[0].Class = "whatever" }, []string{policy.CodeFactsInvalid}},
+		{"op_return flag without ids", func(f *policy.Facts, s *policy.Snapshot) { f.ReqIDs = nil }, []string{policy.CodeFactsInvalid}},
+		{"no inputs", func(f *policy.Facts, s *policy.Snapshot) { f.Inputs = nil }, []string{policy.CodeFactsInvalid}},
+		{"fee rate forged", func(f *policy.Facts, s *policy.Snapshot) { f.FeeRate = 0 }, []string{policy.CodeFactsInvalid}},
+		{"unknown request kind", func(f *policy.Facts, s *policy.Snapshot) { s.Requests[0].Kind = "other" }, []string{policy.CodeReqIDWrongKind, policy.CodeBridgeAmountMismatch}},
+		{"empty BTC token param", func(f *policy.Facts, s *policy.Snapshot) { s.Params.BTCToken = "" }, []string{policy.CodeReqIDNotBTC}},
+		{"negative outflow", func(f *policy.Facts, s *policy.Snapshot) { s.OutflowSat = -1 << 62 }, []string{policy.CodeVelocityExceeded}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			f, s := clone()
+			c.mutate(&f, &s)
+			d := policy.Evaluate(f, s, time.Time{})
+			if d.Outcome != policy.Deny || !slices.Equal(scenarios.Codes(d), sortCopy(c.want)) {
+				t.Fatalf("got %s %v, want deny %v", d.Outcome, d.Reasons, c.want)
+			}
+		})
+	}
+}
+
+func sortCopy(s []string) []string {
+	c := slices.Clone(s)
+	slices.Sort(c)
+	return c
+}
+
+func TestMatchFIFO(t *testing.T) {
+	q := func(amts ...int64) []policy.Request {
+		var out []policy.Request
+		for i, a := range amts {
+			out = append(out, policy.Request{ID: string(rune('a' + i)), AmountSat: a})
+		}
+		return out
+	}
+	ids := func(rs []policy.Request) string {
+		s := ""
+		for _, r := range rs {
+			s += r.ID
+		}
+		return s
+	}
+	cases := []struct {
+		name   string
+		amount int64
+		queue  []policy.Request
+		want   string
+	}{
+		{"P002 example", 3, q(1, 2, 1), "ab"},
+		{"single exact earliest", 1, q(1, 2, 1), "a"},
+		{"single exact beats prefix", 2, q(1, 2, 1), "b"},
+		{"whole queue", 4, q(1, 2, 1), "abc"},
+		{"no match", 5, q(1, 2, 1), ""},
+		{"prefix overshoots", 2, q(3, 2), "b"},
+		{"only a middle run sums to it", 3, q(2, 2, 1), ""},
+		{"zero amount", 0, q(0, 1), ""},
+		{"empty queue", 1, nil, ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if got := ids(policy.MatchFIFO(c.amount, c.queue)); got != c.want {
+				t.Fatalf("got %q want %q", got, c.want)
+			}
+		})
+	}
+}
+
+func TestParamsHashStable(t *testing.T) {
+	_, s := base(t)
+	h1 := s.Params.Hash()
+	s.Params.MaxFeeSat++
+	if h1 == s.Params.Hash() || len(h1) != 64 {
+		t.Fatal("params hash does not track the parameters")
+	}
+}

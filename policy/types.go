@@ -1,0 +1,309 @@
+// Package policy decides whether Bitlayer's key share may sign one
+// transaction. Its heart is Evaluate(facts, snapshot, now): a pure function
+// (no I/O, no clock of its own, no randomness) that denies unless a rule
+// allows and names EVERY rule a transaction fails by a stable reason code.
+//
+// Trust model: Facts come from psbtcheck (proven amounts, classified outputs,
+// sighashes computed by policyd); the Snapshot is read by the decision service
+// inside the same bbolt transaction that commits the decision (whitelist,
+// freeze state, L2 ledger view, claims, allowances, accounting). Evaluate
+// trusts both and nothing else; it never mutates them. Both are
+// JSON-serializable so a decision record stores exactly what was evaluated and
+// `policyctl audit recheck` can replay it bit for bit.
+//
+// The rules and their reason codes are documented in docs/policy.md.
+package policy
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"time"
+
+	"github.com/bitlayer-org/policyd/psbtcheck"
+)
+
+// HexBytes marshals as a lowercase hex string.
+type HexBytes []byte
+
+func (h HexBytes) MarshalJSON() ([]byte, error) { return json.Marshal(hex.EncodeToString(h)) }
+
+func (h *HexBytes) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return err
+	}
+	d, err := hex.DecodeString(s)
+	if err != nil {
+		return err
+	}
+	*h = d
+	return nil
+}
+
+// Output classes as psbtcheck names them.
+const (
+	ClassChange   = string(psbtcheck.ClassChange)
+	ClassOpReturn = string(psbtcheck.ClassOpReturn)
+	ClassExternal = string(psbtcheck.ClassExternal)
+)
+
+// Input is one verified input as the record keeps it.
+type Input struct {
+	Index    int      `json:"index"`
+	Outpoint string   `json:"outpoint"`
+	Value    int64    `json:"value_sat"`
+	Sequence uint32   `json:"sequence"`
+	Sighash  HexBytes `json:"sighash"`
+}
+
+// StakingDecl is what a transaction declares a staking output was built
+// from (for instance from BIP371 output fields). The covenant committee and
+// quorum always come from the parameters, never from the declaration.
+type StakingDecl struct {
+	StakerKey         HexBytes   `json:"staker_key"`
+	FinalityProviders []HexBytes `json:"finality_providers"`
+	StakingTime       uint16     `json:"staking_time"`
+}
+
+// Output is one classified output.
+type Output struct {
+	Index    int          `json:"index"`
+	Value    int64        `json:"value_sat"`
+	PkScript HexBytes     `json:"pk_script"`
+	Address  string       `json:"address,omitempty"`
+	Class    string       `json:"class"`
+	Staking  *StakingDecl `json:"staking,omitempty"`
+}
+
+// Facts are psbtcheck's facts in a serializable form.
+type Facts struct {
+	TxID        string   `json:"txid"`
+	PSBTHash    HexBytes `json:"psbt_hash"`
+	Inputs      []Input  `json:"inputs"`
+	Outputs     []Output `json:"outputs"`
+	HasOpReturn bool     `json:"has_op_return"`
+	// ReqIDs are the OP_RETURN ids as decimal strings, in the order written.
+	ReqIDs      []string `json:"req_ids,omitempty"`
+	InputTotal  int64    `json:"input_total_sat"`
+	OutputTotal int64    `json:"output_total_sat"`
+	Fee         int64    `json:"fee_sat"`
+	VSize       int64    `json:"vsize"`
+	FeeRate     int64    `json:"fee_rate_sat_vb"`
+}
+
+// FactsFrom converts psbtcheck's facts.
+func FactsFrom(f *psbtcheck.Facts) Facts {
+	out := Facts{
+		TxID:        f.UnsignedTxID.String(),
+		PSBTHash:    append(HexBytes(nil), f.PSBTHash[:]...),
+		HasOpReturn: f.HasOpReturn,
+		InputTotal:  f.InputTotal,
+		OutputTotal: f.OutputTotal,
+		Fee:         f.Fee,
+		VSize:       f.VSize,
+		FeeRate:     f.FeeRate,
+	}
+	for _, in := range f.Inputs {
+		out.Inputs = append(out.Inputs, Input{Index: in.Index, Outpoint: in.OutpointStr, Value: in.Value, Sequence: in.Sequence, Sighash: append(HexBytes(nil), in.Sighash[:]...)})
+	}
+	for _, o := range f.Outputs {
+		out.Outputs = append(out.Outputs, Output{Index: o.Index, Value: o.Value, PkScript: append(HexBytes(nil), o.PkScript...), Address: o.Address, Class: string(o.Class)})
+	}
+	for _, id := range f.ReqIDs {
+		if id != nil {
+			out.ReqIDs = append(out.ReqIDs, id.String())
+		}
+	}
+	return out
+}
+
+// Params are the operator's parameters. ParamsHash identifies them in every
+// decision record.
+type Params struct {
+	// MaxFeeSat is the absolute fee cap; MaxFeeRate the cap in sat/vB.
+	MaxFeeSat  int64 `json:"max_fee_sat"`
+	MaxFeeRate int64 `json:"max_fee_rate_sat_vb"`
+	// VelocityCapSat bounds the rolling 24 h outflow (everything that is not
+	// change, fee included) including this transaction.
+	VelocityCapSat int64 `json:"velocity_cap_sat"`
+	// FIFOFallback enables P002's amount-match rule for bridge transfers
+	// without an OP_RETURN.
+	FIFOFallback bool `json:"fifo_fallback"`
+	// BTCToken is the L2 token address of native BTC (lowercase hex, 0x…).
+	BTCToken string `json:"btc_token"`
+	// Babylon: the covenant committee and quorum of the Babylon parameters
+	// version in force, and the staking times the project may use.
+	CovenantKeys   []HexBytes `json:"covenant_keys"`
+	CovenantQuorum int        `json:"covenant_quorum"`
+	StakingTimes   []uint16   `json:"staking_times"`
+}
+
+// Hash is SHA-256 over the canonical JSON of p (hex).
+func (p Params) Hash() string {
+	b, _ := json.Marshal(p)
+	s := sha256.Sum256(b)
+	return hex.EncodeToString(s[:])
+}
+
+// Whitelist entry kinds (as governance names them).
+const (
+	KindBridgeHotWallet    = "bridge_hot_wallet"
+	KindStakingDestination = "staking_destination"
+	KindBabylonStakerKey   = "babylon_staker_key"
+	KindFinalityProvider   = "finality_provider"
+	KindCovenantKey        = "covenant_key"
+)
+
+// WhitelistEntry is one active entry. Destinations carry PkScript; key kinds
+// carry PubKey (33-byte compressed or 32-byte x-only).
+type WhitelistEntry struct {
+	Kind     string   `json:"kind"`
+	Address  string   `json:"address,omitempty"`
+	PkScript HexBytes `json:"pk_script,omitempty"`
+	PubKey   HexBytes `json:"pub_key,omitempty"`
+	Label    string   `json:"label,omitempty"`
+}
+
+// Whitelist is the active whitelist at the decision time.
+type Whitelist struct {
+	Version uint64           `json:"version"`
+	Entries []WhitelistEntry `json:"entries"`
+}
+
+// L2Status is the freshness of the L2 ledger view.
+type L2Status struct {
+	Height   uint64    `json:"height"`
+	HeadTime time.Time `json:"head_time"`
+	// Stale: the indexer's view is older than its bound or its RPC failed.
+	Stale bool `json:"stale"`
+	// Disagree: two configured endpoints reported different block hashes.
+	Disagree bool   `json:"disagree"`
+	Detail   string `json:"detail,omitempty"`
+}
+
+// Request kinds and states (as the L2 ledger names them).
+const (
+	KindStaked  = "staked"
+	KindUnbound = "unbound"
+
+	StateFinalized = "finalized"
+	StateApproved  = "approved"
+)
+
+// Claim states (owned by the decision service).
+const (
+	ClaimReserved = "reserved"
+	ClaimSigning  = "signing"
+	ClaimSigned   = "signed"
+)
+
+// Claim is a reqId already bound to a decision.
+type Claim struct {
+	DecisionID string `json:"decision_id"`
+	TxID       string `json:"txid"`
+	State      string `json:"state"`
+}
+
+// Request is one L2 ledger record with its claim, if any.
+type Request struct {
+	ID        string   `json:"id"`
+	Kind      string   `json:"kind"`
+	AmountSat int64    `json:"amount_sat"`
+	AmountWei string   `json:"amount_wei"`
+	Token     string   `json:"token"`
+	PlanID    string   `json:"plan_id,omitempty"`
+	TxHash    string   `json:"l2_tx_hash"`
+	Block     uint64   `json:"l2_block"`
+	LogIndex  uint     `json:"l2_log_index"`
+	State     string   `json:"state"`
+	Conflicts []string `json:"conflicts,omitempty"`
+	Claim     *Claim   `json:"claim,omitempty"`
+}
+
+// Allowance is an open plan-wide redemption allowance.
+type Allowance struct {
+	ID        string   `json:"id"`
+	PlanID    string   `json:"plan_id"`
+	AmountSat int64    `json:"amount_sat"`
+	PkScript  HexBytes `json:"pk_script"`
+}
+
+// StakeTotals is the staking accounting.
+type StakeTotals struct {
+	// FinalizedStakedSat: every finalized TokenStaked amount on L2.
+	FinalizedStakedSat int64 `json:"finalized_staked_sat"`
+	// StakedSat: every staking output policyd ever allowed (not cancelled).
+	StakedSat int64 `json:"staked_sat"`
+	// ReturnedSat: every bridge output policyd ever allowed (not cancelled).
+	ReturnedSat int64 `json:"returned_sat"`
+}
+
+// Snapshot is everything Evaluate looks at besides the facts.
+type Snapshot struct {
+	Params    Params    `json:"params"`
+	Frozen    bool      `json:"frozen"`
+	L2        L2Status  `json:"l2"`
+	Whitelist Whitelist `json:"whitelist"`
+	// WalletKey is the dedicated wallet's (threshold group) public key: the
+	// co-managed key a staking output may use as its staker key.
+	WalletKey HexBytes `json:"wallet_key,omitempty"`
+	// Requests are the ledger records of the listed reqIds (missing = unknown).
+	Requests []Request `json:"requests,omitempty"`
+	// PendingUnbound is the FIFO queue: finalized, unclaimed, unapproved
+	// UnboundRequired requests in L2 order. Filled only when needed.
+	PendingUnbound []Request   `json:"pending_unbound,omitempty"`
+	Allowances     []Allowance `json:"allowances,omitempty"`
+	Stake          StakeTotals `json:"stake"`
+	// OutflowSat is the outflow of the allowed decisions of the last 24 h.
+	OutflowSat int64 `json:"outflow_24h_sat"`
+}
+
+// Outcome of a decision.
+type Outcome string
+
+const (
+	Allow Outcome = "allow"
+	Deny  Outcome = "deny"
+)
+
+// Reason is one failed rule.
+type Reason struct {
+	Code   string `json:"code"`
+	Detail string `json:"detail,omitempty"`
+}
+
+// Justification sources for bridge outputs.
+const (
+	SourceOpReturn  = "op_return"
+	SourceFIFO      = "fifo"
+	SourceAllowance = "allowance"
+)
+
+// Decision is Evaluate's result.
+type Decision struct {
+	Outcome Outcome  `json:"outcome"`
+	Reasons []Reason `json:"reasons,omitempty"`
+	// Claims are the reqIds an allowed decision binds (listed or FIFO-picked).
+	Claims []string `json:"claims,omitempty"`
+	// BridgeSource says how the bridge outputs were justified.
+	BridgeSource string `json:"bridge_source,omitempty"`
+	// AllowanceID is the allowance an allowed decision consumes.
+	AllowanceID string `json:"allowance_id,omitempty"`
+	// Amounts (sat): bridge outputs, staking outputs, outflow (non-change
+	// outputs plus fee).
+	BridgeSat  int64 `json:"bridge_sat"`
+	StakingSat int64 `json:"staking_sat"`
+	OutflowSat int64 `json:"outflow_sat"`
+	// StakingOutputs are the output indexes verified as Babylon outputs.
+	StakingOutputs []int `json:"staking_outputs,omitempty"`
+}
+
+// Codes returns the reason codes in order.
+func (d Decision) Codes() []string {
+	out := make([]string, len(d.Reasons))
+	for i, r := range d.Reasons {
+		out[i] = r.Code
+	}
+	return out
+}

@@ -17,7 +17,7 @@ import (
 )
 
 // check is the PSBT checker the scenarios run through.
-var check = scenarios.StandInCheck
+var check = psbtcheck.Check
 
 func loadScenarios(t testing.TB) []scenarios.Scenario {
 	t.Helper()

@@ -1,0 +1,196 @@
+package audit
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"strconv"
+
+	bolt "go.etcd.io/bbolt"
+	"golang.org/x/mod/sumdb/tlog"
+
+	"github.com/bitlayer-org/policyd/storage"
+)
+
+// ExportFormat is the "format" field of an export's header line.
+const ExportFormat = "policyd-audit-export"
+
+// ExportVersion is the header's "v" field.
+const ExportVersion = 1
+
+// exportChunk is how many records one read transaction copies out. Records
+// are written to the client outside any transaction, so a slow reader never
+// holds a bbolt read transaction (which would stall writers that need to
+// grow the file's memory map, and with them every audited action).
+const exportChunk = 4096
+
+// ExportRequest selects what ExportRange writes.
+type ExportRequest struct {
+	// From and To select the records [From, To). To == 0 or To beyond the
+	// checkpoint's size means "up to the checkpoint".
+	From, To uint64
+	// Since, if non-zero, asks for a consistency proof from the tree of
+	// that size (an auditor's previous checkpoint) to the exported one.
+	Since uint64
+}
+
+// Export implements api.AuditService: records [from, to) (to == 0: up to
+// the latest checkpoint) with the signed checkpoint and proofs.
+func (l *Log) Export(ctx context.Context, w io.Writer, from, to uint64) error {
+	return l.ExportRange(ctx, w, ExportRequest{From: from, To: to})
+}
+
+// ExportRange writes the export described in the package documentation. It
+// signs (or reuses) the checkpoint of the current size first and exports
+// against it; records appended meanwhile are not included.
+//
+// Errors before the first byte is written are *errs.Error (bad range: 400);
+// an error after that means the stream is truncated, which any verifier
+// rejects because the checkpoint line comes last.
+func (l *Log) ExportRange(ctx context.Context, w io.Writer, req ExportRequest) error {
+	cp, err := l.SignedCheckpoint(ctx)
+	if err != nil {
+		return serviceErr(err)
+	}
+	n := cp.Size
+	from, to := req.From, req.To
+	if to == 0 || to > n {
+		to = n
+	}
+	if from > to {
+		return serviceErr(fmt.Errorf("%w: from %d > to %d (size %d)", ErrBadRange, from, to, n))
+	}
+	if req.Since > n {
+		return serviceErr(fmt.Errorf("%w: since %d > size %d", ErrBadRange, req.Since, n))
+	}
+
+	var prefix []tlog.Hash
+	var treeProof, sinceProof tlog.TreeProof
+	err = l.db.View(func(tx *bolt.Tx) error {
+		r, err := hashReader(tx)
+		if err != nil {
+			return err
+		}
+		if prefix, err = r.ReadHashes(prefixIndexes(int64(from))); err != nil {
+			return err
+		}
+		if to > 0 && to < n {
+			if treeProof, err = tlog.ProveTree(int64(n), int64(to), r); err != nil {
+				return fmt.Errorf("audit: prove tree %d->%d: %w", to, n, err)
+			}
+		}
+		if req.Since > 0 {
+			if sinceProof, err = tlog.ProveTree(int64(n), int64(req.Since), r); err != nil {
+				return fmt.Errorf("audit: prove tree %d->%d: %w", req.Since, n, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return serviceErr(err)
+	}
+
+	bw := bufio.NewWriterSize(w, 64<<10)
+	hdr, err := marshalRaw(exportHeader{Type: "header", Format: ExportFormat, V: ExportVersion, From: from, To: to, Size: n, Prefix: nonNil(prefix)})
+	if err != nil {
+		return serviceErr(err)
+	}
+	bw.Write(hdr)
+	bw.WriteByte('\n')
+
+	var chunk []byte
+	for next := from; next < to; {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		end := min(next+exportChunk, to)
+		chunk = chunk[:0]
+		err := l.db.View(func(tx *bolt.Tx) error {
+			c := tx.Bucket(storage.BucketAuditRecords).Cursor()
+			i := next
+			for k, v := c.Seek(u64key(next)); i < end; k, v = c.Next() {
+				if k == nil || !bytes.Equal(k, u64key(i)) {
+					return fmt.Errorf("%w: record %d missing", ErrCorrupt, i)
+				}
+				chunk = appendRecordLine(chunk, i, v)
+				i++
+			}
+			return nil
+		})
+		if err != nil {
+			return serviceErr(err)
+		}
+		if _, err := bw.Write(chunk); err != nil {
+			return err
+		}
+		next = end
+	}
+
+	tr := exportTrailer{Type: "checkpoint", Note: string(cp.Note), TreeProof: nonNil(treeProof)}
+	if req.Since > 0 {
+		s := req.Since
+		tr.Since = &s
+		tr.SinceProof = nonNil(sinceProof)
+	}
+	trl, err := marshalRaw(tr)
+	if err != nil {
+		return serviceErr(err)
+	}
+	bw.Write(trl)
+	bw.WriteByte('\n')
+	return bw.Flush()
+}
+
+func nonNil[S ~[]tlog.Hash](s S) []tlog.Hash {
+	if s == nil {
+		return []tlog.Hash{}
+	}
+	return s
+}
+
+// appendRecordLine appends {"type":"record","index":i,"hash":"<b64>","record":<data>}\n.
+func appendRecordLine(b []byte, i uint64, data []byte) []byte {
+	h := tlog.RecordHash(data)
+	b = append(b, `{"type":"record","index":`...)
+	b = strconv.AppendUint(b, i, 10)
+	b = append(b, `,"hash":"`...)
+	b = append(b, h.String()...)
+	b = append(b, `","record":`...)
+	b = append(b, data...)
+	b = append(b, "}\n"...)
+	return b
+}
+
+// prefixIndexes returns the stored-hash indexes of the complete subtrees
+// covering records [0, n), largest (leftmost) first: one per set bit of n.
+func prefixIndexes(n int64) []int64 {
+	var idx []int64
+	start := int64(0)
+	for level := 62; level >= 0; level-- {
+		if n&(1<<level) != 0 {
+			idx = append(idx, tlog.StoredHashIndex(level, start>>level))
+			start += 1 << level
+		}
+	}
+	return idx
+}
+
+type exportHeader struct {
+	Type   string      `json:"type"`
+	Format string      `json:"format"`
+	V      int         `json:"v"`
+	From   uint64      `json:"from"`
+	To     uint64      `json:"to"`
+	Size   uint64      `json:"size"`
+	Prefix []tlog.Hash `json:"prefix"`
+}
+
+type exportTrailer struct {
+	Type       string      `json:"type"`
+	Note       string      `json:"note"`
+	TreeProof  []tlog.Hash `json:"tree_proof"`
+	Since      *uint64     `json:"since,omitempty"`
+	SinceProof []tlog.Hash `json:"since_proof,omitempty"`
+}

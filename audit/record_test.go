@@ -1,0 +1,138 @@
+package audit
+
+import (
+	"encoding/json"
+	"errors"
+	"testing"
+	"time"
+)
+
+func TestEncodeRecordGolden(t *testing.T) {
+	body := map[string]any{"z": 1, "a": []any{"x<y&z", nil, true}, "m": map[string]int{"b": 2, "a": 1}, "s": "tab\there \"q\" \\ \x01 é"}
+	got, err := EncodeRecord(7, "decision", time.Date(2025, 1, 2, 3, 4, 5, 600000000, time.FixedZone("X", 3600)), body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `{"body":{"a":["x<y&z",null,true],"m":{"a":1,"b":2},"s":"tab\there \"q\" \\ \u0001 é","z":1},"index":7,"kind":"decision","time":"2025-01-02T02:04:05.6Z","v":1}`
+	if string(got) != want {
+		t.Fatalf("EncodeRecord:\n got %s\nwant %s", got, want)
+	}
+	rec, err := DecodeRecord(got)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec.Index != 7 || rec.Kind != "decision" || !rec.Time.Equal(time.Date(2025, 1, 2, 2, 4, 5, 600000000, time.UTC)) {
+		t.Fatalf("DecodeRecord = %+v", rec)
+	}
+	if want := `{"a":["x<y&z",null,true],"m":{"a":1,"b":2},"s":"tab\there \"q\" \\ \u0001 é","z":1}`; string(rec.Body) != want {
+		t.Fatalf("body = %s", rec.Body)
+	}
+}
+
+func TestEncodeRecordErrors(t *testing.T) {
+	tests := []struct {
+		name string
+		kind string
+		at   time.Time
+		body any
+		want error
+	}{
+		{"empty kind", "", t0, 1, ErrBadKind},
+		{"upper kind", "Decision", t0, 1, ErrBadKind},
+		{"kind with digit", "kind1", t0, 1, ErrBadKind},
+		{"kind with space", "a b", t0, 1, ErrBadKind},
+		{"zero time", "decision", time.Time{}, 1, ErrMalformed},
+		{"year 10000", "decision", time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC), 1, ErrMalformed},
+		{"too large", "decision", t0, string(make([]byte, MaxRecordSize)), ErrRecordTooLarge},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := EncodeRecord(0, tt.kind, tt.at, tt.body)
+			if !errors.Is(err, tt.want) {
+				t.Fatalf("err = %v, want %v", err, tt.want)
+			}
+		})
+	}
+	if _, err := EncodeRecord(0, "decision", t0, func() {}); err == nil {
+		t.Fatal("unmarshalable body accepted")
+	}
+}
+
+func TestDecodeRecordRejects(t *testing.T) {
+	good := `{"body":{"a":1},"index":3,"kind":"freeze","time":"2025-03-01T12:00:00Z","v":1}`
+	if _, err := DecodeRecord([]byte(good)); err != nil {
+		t.Fatalf("good record rejected: %v", err)
+	}
+	bad := map[string]string{
+		"whitespace":     `{"body":{"a":1}, "index":3,"kind":"freeze","time":"2025-03-01T12:00:00Z","v":1}`,
+		"unsorted body":  `{"body":{"b":1,"a":1},"index":3,"kind":"freeze","time":"2025-03-01T12:00:00Z","v":1}`,
+		"duplicate key":  `{"body":{"a":1,"a":1},"index":3,"kind":"freeze","time":"2025-03-01T12:00:00Z","v":1}`,
+		"version 2":      `{"body":{"a":1},"index":3,"kind":"freeze","time":"2025-03-01T12:00:00Z","v":2}`,
+		"leading zero":   `{"body":{"a":1},"index":03,"kind":"freeze","time":"2025-03-01T12:00:00Z","v":1}`,
+		"negative index": `{"body":{"a":1},"index":-3,"kind":"freeze","time":"2025-03-01T12:00:00Z","v":1}`,
+		"float index":    `{"body":{"a":1},"index":3.0,"kind":"freeze","time":"2025-03-01T12:00:00Z","v":1}`,
+		"bad kind":       `{"body":{"a":1},"index":3,"kind":"Freeze","time":"2025-03-01T12:00:00Z","v":1}`,
+		"offset time":    `{"body":{"a":1},"index":3,"kind":"freeze","time":"2025-03-01T13:00:00+01:00","v":1}`,
+		"trailing zeros": `{"body":{"a":1},"index":3,"kind":"freeze","time":"2025-03-01T12:00:00.10Z","v":1}`,
+		"extra key":      `{"body":{"a":1},"extra":1,"index":3,"kind":"freeze","time":"2025-03-01T12:00:00Z","v":1}`,
+		"missing body":   `{"index":3,"kind":"freeze","time":"2025-03-01T12:00:00Z","v":1}`,
+		"escaped html":   `{"body":"\u003c","index":3,"kind":"freeze","time":"2025-03-01T12:00:00Z","v":1}`,
+		"trailing data":  good + ` {}`,
+		"array":          `[1]`,
+		"invalid utf8":   "{\"body\":\"\xff\",\"index\":3,\"kind\":\"freeze\",\"time\":\"2025-03-01T12:00:00Z\",\"v\":1}",
+		"empty":          ``,
+	}
+	for name, rec := range bad {
+		t.Run(name, func(t *testing.T) {
+			if r, err := DecodeRecord([]byte(rec)); !errors.Is(err, ErrMalformed) {
+				t.Fatalf("DecodeRecord(%s) = %+v, %v; want ErrMalformed", rec, r, err)
+			}
+		})
+	}
+}
+
+func FuzzDecodeRecord(f *testing.F) {
+	for i, body := range []any{nil, 1, "x", map[string]any{"b": []any{1.5, "\n"}, "a": nil}, []int{1, 2}} {
+		rec, err := EncodeRecord(uint64(i), "decision", t0, body)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(rec)
+	}
+	f.Add([]byte(`{"body":{},"index":0,"kind":"x","time":"2025-03-01T12:00:00Z","v":1}`))
+	f.Add([]byte(`{"body":1e5,"index":18446744073709551615,"kind":"x","time":"0001-01-01T00:00:00Z","v":1}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		rec, err := DecodeRecord(data)
+		if err != nil {
+			return
+		}
+		// Whatever decodes must re-encode to exactly the same bytes.
+		var body any = json.RawMessage(rec.Body)
+		again, err := EncodeRecord(rec.Index, rec.Kind, rec.Time, body)
+		if err != nil {
+			t.Fatalf("re-encode of accepted record failed: %v", err)
+		}
+		if string(again) != string(data) {
+			t.Fatalf("accepted record is not a fixpoint:\n in %q\nout %q", data, again)
+		}
+	})
+}
+
+func FuzzCanonicalize(f *testing.F) {
+	for _, s := range []string{`{"b":1,"a":[true,false,null]}`, `"\u00e9\ud800"`, `1.50`, `{"a":{"a":{}}}`, `"<>&\u2028"`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		c, err := Canonicalize(data)
+		if err != nil {
+			return
+		}
+		if !json.Valid(c) {
+			t.Fatalf("canonical form is not valid JSON: %q", c)
+		}
+		c2, err := Canonicalize(c)
+		if err != nil || string(c2) != string(c) {
+			t.Fatalf("not idempotent: %q -> %q (%v)", c, c2, err)
+		}
+	})
+}

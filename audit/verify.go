@@ -1,0 +1,369 @@
+package audit
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/sha256"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+
+	"golang.org/x/mod/sumdb/note"
+	"golang.org/x/mod/sumdb/tlog"
+)
+
+// maxLine bounds one export line: a maximal record plus its envelope.
+const maxLine = 2*MaxRecordSize + 64<<10
+
+// OpenCheckpoint verifies a signed checkpoint note with verifierKey and
+// parses its tree. A note not signed by that key, or with a bad signature,
+// is an ErrSecurity error; the text of an unverified note is never used.
+func OpenCheckpoint(msg []byte, verifierKey string) (*Checkpoint, error) {
+	v, err := note.NewVerifier(verifierKey)
+	if err != nil {
+		return nil, fmt.Errorf("%w: verifier key: %v", ErrMalformed, err)
+	}
+	n, err := note.Open(msg, note.VerifierList(v))
+	if err != nil {
+		var inv *note.InvalidSignatureError
+		var unv *note.UnverifiedNoteError
+		switch {
+		case errors.As(err, &inv):
+			return nil, securityErr(NoIndex, 0, "checkpoint signature by %s does not verify", v.Name())
+		case errors.As(err, &unv):
+			return nil, securityErr(NoIndex, 0, "checkpoint is not signed by the verifier key %s", v.Name())
+		default:
+			return nil, securityErr(NoIndex, 0, "checkpoint note: %v", err)
+		}
+	}
+	tree, err := tlog.ParseTree([]byte(n.Text))
+	if err != nil || string(tlog.FormatTree(tree)) != n.Text {
+		return nil, securityErr(NoIndex, 0, "signed checkpoint text is not a tree head")
+	}
+	return &Checkpoint{Size: uint64(tree.N), Hash: tree.Hash, Note: bytes.Clone(msg)}, nil
+}
+
+// Verified is what Verify established.
+type Verified struct {
+	Checkpoint *Checkpoint       // the export's checkpoint, verified
+	From, To   uint64            // the records checked: [From, To)
+	Kinds      map[string]uint64 // record count per kind
+	// ConsistentWithPrevious is true when a previous checkpoint was given
+	// and proven to be a prefix of Checkpoint.
+	ConsistentWithPrevious bool
+}
+
+// VerifyExport reads an export (as written by Export) and checks it without
+// trusting the server: every record is canonical and sits at its index,
+// its leaf hash recomputes, the records hash to the root signed by
+// verifierKey (directly, or through a consistency proof for a sub-range),
+// and, if previous (a checkpoint note saved earlier) is non-nil, that the
+// new checkpoint extends it. Any mismatch is a *VerifyError wrapping
+// ErrSecurity that names what and where. It returns the verified
+// checkpoint, which the auditor saves as the next previous.
+func VerifyExport(r io.Reader, verifierKey string, previous []byte) (*Checkpoint, error) {
+	v, err := Verify(r, verifierKey, previous)
+	if err != nil {
+		return nil, err
+	}
+	return v.Checkpoint, nil
+}
+
+// exportLine is the union of the three line types.
+type exportLine struct {
+	Type       string          `json:"type"`
+	Format     string          `json:"format"`
+	V          int             `json:"v"`
+	From       *uint64         `json:"from"`
+	To         *uint64         `json:"to"`
+	Size       *uint64         `json:"size"`
+	Prefix     []tlog.Hash     `json:"prefix"`
+	Index      *uint64         `json:"index"`
+	Hash       *tlog.Hash      `json:"hash"`
+	Record     json.RawMessage `json:"record"`
+	Note       *string         `json:"note"`
+	TreeProof  []tlog.Hash     `json:"tree_proof"`
+	Since      *uint64         `json:"since"`
+	SinceProof []tlog.Hash     `json:"since_proof"`
+}
+
+func parseLine(b []byte) (*exportLine, error) {
+	var l exportLine
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&l); err != nil {
+		return nil, err
+	}
+	if dec.More() {
+		return nil, errors.New("trailing data")
+	}
+	return &l, nil
+}
+
+// Verify is VerifyExport returning the details.
+func Verify(r io.Reader, verifierKey string, previous []byte) (*Verified, error) {
+	if _, err := note.NewVerifier(verifierKey); err != nil {
+		return nil, fmt.Errorf("%w: verifier key: %v", ErrMalformed, err)
+	}
+	var prev *Checkpoint
+	if previous != nil {
+		var err error
+		if prev, err = OpenCheckpoint(previous, verifierKey); err != nil {
+			return nil, fmt.Errorf("previous checkpoint: %w", err)
+		}
+	}
+
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 0, 1<<20), maxLine)
+	lineNo := 0
+	next := func() ([]byte, bool) {
+		if !sc.Scan() {
+			return nil, false
+		}
+		lineNo++
+		return sc.Bytes(), true
+	}
+
+	// Header.
+	b, ok := next()
+	if !ok {
+		return nil, scanErr(sc, lineNo+1, "no header line")
+	}
+	h, err := parseLine(b)
+	if err != nil || h.Type != "header" || h.Format != ExportFormat || h.From == nil || h.To == nil || h.Size == nil {
+		return nil, malformedErr(NoIndex, lineNo, "first line is not a %s header", ExportFormat)
+	}
+	if h.V != ExportVersion {
+		return nil, malformedErr(NoIndex, lineNo, "export version %d, this verifier knows %d", h.V, ExportVersion)
+	}
+	from, to, size := *h.From, *h.To, *h.Size
+	if from > to || to > size || size >= 1<<62 {
+		return nil, malformedErr(NoIndex, lineNo, "header range [%d,%d) of size %d", from, to, size)
+	}
+	var fr frontier
+	if err := fr.init(from, h.Prefix); err != nil {
+		return nil, malformedErr(NoIndex, lineNo, "header prefix: %v", err)
+	}
+
+	res := &Verified{From: from, To: to, Kinds: make(map[string]uint64)}
+	var prevRoot *tlog.Hash // root of size prev.Size computed from the export
+	snap := func() {
+		if prev != nil && fr.size == prev.Size {
+			h := fr.root()
+			prevRoot = &h
+		}
+	}
+	snap()
+
+	// Records.
+	for i := from; i < to; i++ {
+		b, ok := next()
+		if !ok {
+			return nil, scanErrSec(sc, int64(i), lineNo+1, "missing: export ends before record %d (header promised [%d,%d))", i, from, to)
+		}
+		l, err := parseLine(b)
+		if err != nil {
+			return nil, securityErr(int64(i), lineNo, "unparseable record line: %v", err)
+		}
+		if l.Type != "record" || l.Index == nil || l.Hash == nil || l.Record == nil {
+			return nil, securityErr(int64(i), lineNo, "missing: expected record %d, found a %q line", i, l.Type)
+		}
+		switch idx := *l.Index; {
+		case idx > i:
+			return nil, securityErr(int64(i), lineNo, "missing: record %d is absent (next line is record %d): dropped or reordered", i, idx)
+		case idx < i:
+			return nil, securityErr(int64(i), lineNo, "out of order: record %d appears where record %d belongs: inserted, duplicated or reordered", idx, i)
+		}
+		rec, err := DecodeRecord(l.Record)
+		if err != nil {
+			return nil, securityErr(int64(i), lineNo, "changed: not a canonical record: %v", err)
+		}
+		if rec.Index != i {
+			return nil, securityErr(int64(i), lineNo, "changed: the record's own index says %d", rec.Index)
+		}
+		lh := tlog.RecordHash(l.Record)
+		if lh != *l.Hash {
+			return nil, securityErr(int64(i), lineNo, "changed: record content does not match its leaf hash %v", *l.Hash)
+		}
+		fr.add(lh)
+		res.Kinds[rec.Kind]++
+		snap()
+	}
+
+	// Trailer: the signed checkpoint and proofs.
+	b, ok = next()
+	if !ok {
+		return nil, scanErrSec(sc, NoIndex, lineNo+1, "truncated: no checkpoint line after record %d", int64(to)-1)
+	}
+	t, err := parseLine(b)
+	if err != nil || t.Type != "checkpoint" || t.Note == nil {
+		if err == nil && t.Type == "record" {
+			idx := int64(NoIndex)
+			if t.Index != nil {
+				idx = int64(*t.Index)
+			}
+			return nil, securityErr(idx, lineNo, "inserted: record line beyond the header's range [%d,%d)", from, to)
+		}
+		return nil, securityErr(NoIndex, lineNo, "expected the checkpoint line")
+	}
+	if _, ok := next(); ok {
+		return nil, securityErr(NoIndex, lineNo, "inserted: data after the checkpoint line")
+	}
+	if err := sc.Err(); err != nil {
+		return nil, malformedErr(NoIndex, lineNo, "read export: %v", err)
+	}
+
+	cp, err := OpenCheckpoint([]byte(*t.Note), verifierKey)
+	if err != nil {
+		return nil, err
+	}
+	res.Checkpoint = cp
+	if cp.Size != size {
+		return nil, securityErr(NoIndex, lineNo, "header size %d differs from the signed checkpoint's size %d", size, cp.Size)
+	}
+	root := fr.root()
+	switch {
+	case to == cp.Size:
+		if root != cp.Hash {
+			return nil, securityErr(NoIndex, lineNo, "changed: records [%d,%d) do not hash to the signed root of size %d: a record was altered, inserted or removed", from, to, cp.Size)
+		}
+	case to > 0:
+		if err := tlog.CheckTree(t.TreeProof, int64(cp.Size), cp.Hash, int64(to), root); err != nil {
+			return nil, securityErr(NoIndex, lineNo, "changed: records [%d,%d) are not a prefix of the signed tree of size %d: %v", from, to, cp.Size, err)
+		}
+	}
+
+	if prev == nil {
+		return res, nil
+	}
+	switch {
+	case prev.Size > cp.Size:
+		return nil, securityErr(NoIndex, lineNo, "rollback: signed tree of size %d is smaller than the previous checkpoint's %d", cp.Size, prev.Size)
+	case prev.Size == cp.Size && prev.Hash != cp.Hash:
+		return nil, securityErr(NoIndex, lineNo, "fork: two signed trees of size %d with different roots", cp.Size)
+	}
+	proven := prev.Size == 0 || prev.Size == cp.Size
+	if prevRoot != nil {
+		if *prevRoot != prev.Hash {
+			return nil, securityErr(NoIndex, lineNo, "history rewritten: the first %d records recomputed from this export differ from the previous checkpoint", prev.Size)
+		}
+		proven = true
+	}
+	if t.Since != nil && *t.Since == prev.Size && prev.Size > 0 {
+		if err := tlog.CheckTree(t.SinceProof, int64(cp.Size), cp.Hash, int64(prev.Size), prev.Hash); err != nil {
+			return nil, securityErr(NoIndex, lineNo, "fork: the signed tree of size %d does not extend the previous checkpoint of size %d: %v", cp.Size, prev.Size, err)
+		}
+		proven = true
+	}
+	if !proven {
+		return nil, &VerifyError{Index: NoIndex, Line: lineNo, Err: ErrNoProof,
+			What: fmt.Sprintf("previous size %d is outside [%d,%d] and the export has no since proof for it", prev.Size, from, to)}
+	}
+	res.ConsistentWithPrevious = true
+	return res, nil
+}
+
+func scanErr(sc *bufio.Scanner, line int, what string) error {
+	if err := sc.Err(); err != nil {
+		return malformedErr(NoIndex, line, "%s: %v", what, err)
+	}
+	return malformedErr(NoIndex, line, "%s", what)
+}
+
+func scanErrSec(sc *bufio.Scanner, index int64, line int, format string, args ...any) error {
+	if err := sc.Err(); err != nil {
+		return malformedErr(index, line, "read export: %v", err)
+	}
+	return securityErr(index, line, format, args...)
+}
+
+// frontier holds the roots of the complete subtrees covering records
+// [0, size), largest first: enough to compute the RFC 6962 root of size and
+// to extend it record by record in O(log size) memory.
+type frontier struct {
+	size   uint64
+	levels []int
+	hashes []tlog.Hash
+}
+
+// init sets the frontier of size n from its subtree hashes, which must be
+// one per set bit of n, largest first.
+func (f *frontier) init(n uint64, prefix []tlog.Hash) error {
+	f.size = n
+	f.levels, f.hashes = f.levels[:0], f.hashes[:0]
+	j := 0
+	for level := 62; level >= 0; level-- {
+		if n&(1<<level) == 0 {
+			continue
+		}
+		if j >= len(prefix) {
+			return fmt.Errorf("%d hashes for size %d", len(prefix), n)
+		}
+		f.levels = append(f.levels, level)
+		f.hashes = append(f.hashes, prefix[j])
+		j++
+	}
+	if j != len(prefix) {
+		return fmt.Errorf("%d hashes for size %d", len(prefix), n)
+	}
+	return nil
+}
+
+func (f *frontier) add(leaf tlog.Hash) {
+	f.levels = append(f.levels, 0)
+	f.hashes = append(f.hashes, leaf)
+	for k := len(f.levels); k >= 2 && f.levels[k-1] == f.levels[k-2]; k-- {
+		f.hashes[k-2] = tlog.NodeHash(f.hashes[k-2], f.hashes[k-1])
+		f.levels[k-2]++
+		f.levels, f.hashes = f.levels[:k-1], f.hashes[:k-1]
+	}
+	f.size++
+}
+
+// root is the RFC 6962 tree hash of the first size records.
+func (f *frontier) root() tlog.Hash {
+	if len(f.hashes) == 0 {
+		return tlog.Hash(sha256.Sum256(nil)) // RFC 6962: the empty tree's hash
+	}
+	h := f.hashes[len(f.hashes)-1]
+	for i := len(f.hashes) - 2; i >= 0; i-- {
+		h = tlog.NodeHash(f.hashes[i], h)
+	}
+	return h
+}
+
+// InclusionResult is what VerifyInclusion established.
+type InclusionResult struct {
+	Record     *Record
+	Checkpoint *Checkpoint
+}
+
+// VerifyInclusion checks a document returned by Log.Inclusion: the
+// checkpoint is signed by verifierKey, the record is canonical and at its
+// index, and the proof places its hash in the signed tree.
+func VerifyInclusion(doc []byte, verifierKey string) (*InclusionResult, error) {
+	var p InclusionProof
+	if err := json.Unmarshal(doc, &p); err != nil {
+		return nil, malformedErr(NoIndex, 0, "inclusion proof: %v", err)
+	}
+	cp, err := OpenCheckpoint([]byte(p.Checkpoint), verifierKey)
+	if err != nil {
+		return nil, err
+	}
+	i := int64(p.Index)
+	rec, err := DecodeRecord(p.Record)
+	if err != nil {
+		return nil, securityErr(i, 0, "changed: not a canonical record: %v", err)
+	}
+	if rec.Index != p.Index {
+		return nil, securityErr(i, 0, "changed: the record's own index says %d", rec.Index)
+	}
+	if p.Index >= cp.Size {
+		return nil, securityErr(i, 0, "index beyond the signed tree of size %d", cp.Size)
+	}
+	if err := tlog.CheckRecord(p.Proof, int64(cp.Size), cp.Hash, i, tlog.RecordHash(p.Record)); err != nil {
+		return nil, securityErr(i, 0, "record is not in the signed tree of size %d: %v", cp.Size, err)
+	}
+	return &InclusionResult{Record: rec, Checkpoint: cp}, nil
+}

@@ -34,7 +34,7 @@ func VerifierKey(skey string) (string, error) {
 	if _, err := note.NewSigner(skey); err != nil {
 		return "", fmt.Errorf("%w: audit signer key: %v", ErrMalformed, err)
 	}
-	parts := strings.Split(skey, "+")
+	parts := strings.SplitN(skey, "+", 5)
 	if len(parts) != 5 {
 		return "", fmt.Errorf("%w: audit signer key has %d fields", ErrMalformed, len(parts))
 	}

@@ -1,0 +1,703 @@
+// Package decision is the sign-request service: it turns a PSBT from the
+// custody node into a decision that sticks.
+//
+// Submit strictly checks the PSBT (psbtcheck), reads the snapshot (whitelist,
+// freeze, L2 ledger view, claims, allowances, accounting) inside ONE bbolt
+// transaction, evaluates policy.Evaluate, and commits in that same
+// transaction the decision record, the claim of its reqIds, the 24 h outflow
+// entry, the staking accounting, the allowance it consumes and the audit
+// record. A read-check-write race cannot let two transactions claim one
+// reqId: bbolt serializes writers and the check and the claim are in one tx.
+//
+// Trust model: the PSBT is untrusted (psbtcheck proves what it can); the
+// ledger, governance and audit readers are trusted to report what is in the
+// same transaction. Fail closed: any error while reading or writing means no
+// allowed decision is stored; a stale L2 view is a denial (l2_stale), not an
+// error. Signing (package mpc) starts only through BeginSigning on an
+// allowed, uncancelled decision, with the sighashes computed here.
+package decision
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/big"
+	"time"
+
+	"github.com/btcsuite/btcd/btcec/v2"
+	"github.com/btcsuite/btcd/btcec/v2/ecdsa"
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/bitlayer-org/policyd/api"
+	"github.com/bitlayer-org/policyd/errs"
+	"github.com/bitlayer-org/policyd/policy"
+	"github.com/bitlayer-org/policyd/psbtcheck"
+	"github.com/bitlayer-org/policyd/storage"
+)
+
+// Auditor appends a record to the signed log inside the caller's tx
+// (audit.Log satisfies it).
+type Auditor interface {
+	Append(tx *bolt.Tx, kind string, at time.Time, body any) (uint64, error)
+}
+
+// Ledger reads the L2 request ledger inside the caller's tx.
+type Ledger interface {
+	// Status is the ledger view's freshness at now.
+	Status(tx *bolt.Tx, now time.Time) (policy.L2Status, error)
+	// Requests returns the records of ids that exist (unknown ids are
+	// omitted); Claim is left nil (claims belong to this package).
+	Requests(tx *bolt.Tx, ids []*big.Int) ([]policy.Request, error)
+	// PendingUnbound returns finalized, unapproved UnboundRequired requests
+	// in L2 order.
+	PendingUnbound(tx *bolt.Tx) ([]policy.Request, error)
+	// FinalizedStakedSat is the sum of every finalized TokenStaked amount.
+	FinalizedStakedSat(tx *bolt.Tx) (int64, error)
+}
+
+// Governance reads the whitelist state inside the caller's tx.
+type Governance interface {
+	Whitelist(tx *bolt.Tx, now time.Time) (policy.Whitelist, error)
+	Frozen(tx *bolt.Tx, now time.Time) (bool, error)
+	OpenAllowances(tx *bolt.Tx, now time.Time) ([]policy.Allowance, error)
+	ConsumeAllowance(tx *bolt.Tx, allowanceID, decisionID string) error
+}
+
+// CheckFunc is psbtcheck.Check's signature.
+type CheckFunc func(raw []byte, w psbtcheck.Wallet, lim psbtcheck.Limits) (*psbtcheck.Facts, error)
+
+// Config configures New. DB, Wallet.PubKey, Ledger, Governance and Audit are
+// required.
+type Config struct {
+	DB         *storage.DB
+	Wallet     psbtcheck.Wallet
+	Limits     psbtcheck.Limits
+	Params     policy.Params
+	Ledger     Ledger
+	Governance Governance
+	Audit      Auditor
+	// Check defaults to psbtcheck.Check.
+	Check CheckFunc
+	// Now defaults to time.Now.
+	Now func() time.Time
+}
+
+// Service implements api.SignService and mpc's Authorizer.
+type Service struct {
+	cfg        Config
+	walletKey  *btcec.PublicKey
+	paramsHash string
+}
+
+// New validates cfg.
+func New(cfg Config) (*Service, error) {
+	if cfg.DB == nil || cfg.Ledger == nil || cfg.Governance == nil || cfg.Audit == nil {
+		return nil, errors.New("decision: Config needs DB, Ledger, Governance and Audit")
+	}
+	k, err := btcec.ParsePubKey(cfg.Wallet.PubKey)
+	if err != nil {
+		return nil, fmt.Errorf("decision: wallet public key: %w", err)
+	}
+	if cfg.Params.MaxFeeSat <= 0 || cfg.Params.MaxFeeRate <= 0 || cfg.Params.VelocityCapSat <= 0 {
+		return nil, errors.New("decision: Params need positive MaxFeeSat, MaxFeeRate and VelocityCapSat")
+	}
+	if cfg.Check == nil {
+		cfg.Check = psbtcheck.Check
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	return &Service{cfg: cfg, walletKey: k, paramsHash: cfg.Params.Hash()}, nil
+}
+
+// Decision states.
+const (
+	StateDenied    = "denied"
+	StateReserved  = "reserved"
+	StateSigning   = "signing"
+	StateSigned    = "signed"
+	StateCancelled = "cancelled"
+)
+
+// Evidence is one reqId's L2 evidence in a record.
+type Evidence struct {
+	ReqID     string `json:"req_id"`
+	Kind      string `json:"kind"`
+	AmountSat int64  `json:"amount_sat"`
+	AmountWei string `json:"amount_wei"`
+	Token     string `json:"token"`
+	PlanID    string `json:"plan_id,omitempty"`
+	TxHash    string `json:"l2_tx_hash"`
+	Block     uint64 `json:"l2_block"`
+	LogIndex  uint   `json:"l2_log_index"`
+}
+
+// Record is the stored (and audited) decision.
+type Record struct {
+	V                int               `json:"v"`
+	ID               string            `json:"id"`
+	State            string            `json:"state"`
+	Time             time.Time         `json:"time"`
+	TxID             string            `json:"txid"`
+	PSBTHash         string            `json:"psbt_hash"`
+	WhitelistVersion uint64            `json:"whitelist_version"`
+	ParamsHash       string            `json:"params_hash"`
+	Outcome          policy.Outcome    `json:"outcome"`
+	Reasons          []policy.Reason   `json:"reasons,omitempty"`
+	Decision         policy.Decision   `json:"decision"`
+	Evidence         []Evidence        `json:"evidence,omitempty"`
+	Facts            policy.Facts      `json:"facts"`
+	Snapshot         policy.Snapshot   `json:"snapshot"`
+	OutflowKey       policy.HexBytes   `json:"outflow_key,omitempty"`
+	Signatures       []policy.HexBytes `json:"signatures,omitempty"`
+	CancelledAt      *time.Time        `json:"cancelled_at,omitempty"`
+}
+
+func internal(err error) error {
+	return errs.New(errs.KindInternal, "storage", "the decision could not be read or stored", err)
+}
+
+func refusal(err error) error {
+	if errors.Is(err, psbtcheck.ErrRefused) {
+		return errs.New(errs.KindUnprocessable, "psbt_"+string(psbtcheck.CodeOf(err)), "the PSBT was refused", err)
+	}
+	return errs.New(errs.KindInternal, "psbt_check", "the PSBT could not be checked", err)
+}
+
+func notFound() error {
+	return errs.New(errs.KindNotFound, "decision_not_found", "no such decision", nil)
+}
+
+// Submit implements api.SignService.
+func (s *Service) Submit(ctx context.Context, raw []byte, dryRun bool) (*api.DecisionView, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, errs.New(errs.KindUnavailable, "cancelled", "request cancelled", err)
+	}
+	pf, err := s.cfg.Check(raw, s.cfg.Wallet, s.cfg.Limits)
+	if err != nil {
+		return nil, refusal(err)
+	}
+	facts := policy.FactsFrom(pf)
+	now := s.cfg.Now().UTC()
+	var rec *Record
+	if dryRun {
+		err = s.cfg.DB.View(func(tx *bolt.Tx) error {
+			rec = nil
+			if prev, err := s.stickyDecision(tx, facts.TxID); err != nil || prev != nil {
+				rec = prev
+				return err
+			}
+			r, err := s.evaluate(tx, facts, pf, now)
+			rec = r
+			return err
+		})
+		if err != nil {
+			return nil, internal(err)
+		}
+		v := view(rec)
+		v.DryRun = true
+		return v, nil
+	}
+	err = s.cfg.DB.Batch(func(tx *bolt.Tx) error {
+		// Batch may run this more than once: everything is recomputed from tx.
+		rec = nil
+		prev, err := s.stickyDecision(tx, facts.TxID)
+		if err != nil || prev != nil {
+			rec = prev
+			return err
+		}
+		r, err := s.evaluate(tx, facts, pf, now)
+		if err != nil {
+			return err
+		}
+		if err := s.commit(tx, r); err != nil {
+			return err
+		}
+		rec = r
+		return nil
+	})
+	if err != nil {
+		return nil, internal(err)
+	}
+	return view(rec), nil
+}
+
+// stickyDecision returns the live allowed decision of txid, if any. Denied
+// and cancelled decisions do not stick: the same tx is evaluated afresh.
+func (s *Service) stickyDecision(tx *bolt.Tx, txid string) (*Record, error) {
+	id := tx.Bucket(storage.BucketDecisionByTx).Get([]byte(txid))
+	if id == nil {
+		return nil, nil
+	}
+	r, err := loadRecord(tx, string(id))
+	if err != nil {
+		return nil, err
+	}
+	switch r.State {
+	case StateReserved, StateSigning, StateSigned:
+		return r, nil
+	}
+	return nil, nil
+}
+
+func loadRecord(tx *bolt.Tx, id string) (*Record, error) {
+	raw := tx.Bucket(storage.BucketDecisions).Get([]byte(id))
+	if raw == nil {
+		return nil, nil
+	}
+	var r Record
+	if err := json.Unmarshal(raw, &r); err != nil {
+		return nil, fmt.Errorf("decision %s: corrupt record: %w", id, err)
+	}
+	return &r, nil
+}
+
+func putRecord(tx *bolt.Tx, r *Record) error {
+	b, err := json.Marshal(r)
+	if err != nil {
+		return err
+	}
+	return tx.Bucket(storage.BucketDecisions).Put([]byte(r.ID), b)
+}
+
+// evaluate reads the snapshot in tx and evaluates; it writes nothing.
+func (s *Service) evaluate(tx *bolt.Tx, facts policy.Facts, pf *psbtcheck.Facts, now time.Time) (*Record, error) {
+	snap, err := s.snapshot(tx, facts, pf, now)
+	if err != nil {
+		return nil, err
+	}
+	d := policy.Evaluate(facts, snap, now)
+	r := &Record{
+		V: 1, Time: now, TxID: facts.TxID, PSBTHash: hex.EncodeToString(facts.PSBTHash),
+		WhitelistVersion: snap.Whitelist.Version, ParamsHash: s.paramsHash,
+		Outcome: d.Outcome, Reasons: d.Reasons, Decision: d, Facts: facts, Snapshot: snap,
+		State: StateDenied,
+	}
+	if d.Outcome == policy.Allow {
+		r.State = StateReserved
+	}
+	byID := map[string]policy.Request{}
+	for _, q := range append(append([]policy.Request(nil), snap.Requests...), snap.PendingUnbound...) {
+		byID[q.ID] = q
+	}
+	ids := d.Claims
+	if d.Outcome != policy.Allow {
+		ids = facts.ReqIDs
+	}
+	for _, id := range ids {
+		if q, ok := byID[id]; ok {
+			r.Evidence = append(r.Evidence, Evidence{ReqID: id, Kind: q.Kind, AmountSat: q.AmountSat, AmountWei: q.AmountWei, Token: q.Token, PlanID: q.PlanID, TxHash: q.TxHash, Block: q.Block, LogIndex: q.LogIndex})
+		}
+	}
+	return r, nil
+}
+
+func (s *Service) snapshot(tx *bolt.Tx, facts policy.Facts, pf *psbtcheck.Facts, now time.Time) (policy.Snapshot, error) {
+	snap := policy.Snapshot{Params: s.cfg.Params, WalletKey: append(policy.HexBytes(nil), s.walletKey.SerializeCompressed()...)}
+	var err error
+	if snap.Frozen, err = s.cfg.Governance.Frozen(tx, now); err != nil {
+		return snap, fmt.Errorf("freeze state: %w", err)
+	}
+	if snap.Whitelist, err = s.cfg.Governance.Whitelist(tx, now); err != nil {
+		return snap, fmt.Errorf("whitelist: %w", err)
+	}
+	if snap.L2, err = s.cfg.Ledger.Status(tx, now); err != nil {
+		return snap, fmt.Errorf("l2 status: %w", err)
+	}
+	if len(pf.ReqIDs) > 0 {
+		if snap.Requests, err = s.cfg.Ledger.Requests(tx, pf.ReqIDs); err != nil {
+			return snap, fmt.Errorf("l2 requests: %w", err)
+		}
+		for i := range snap.Requests {
+			if snap.Requests[i].Claim, err = getClaim(tx, snap.Requests[i].ID); err != nil {
+				return snap, err
+			}
+		}
+	}
+	// What no OP_RETURN needs: allowances and, when enabled, the FIFO queue.
+	if !facts.HasOpReturn && s.paysBridge(facts, snap.Whitelist) {
+		if snap.Allowances, err = s.cfg.Governance.OpenAllowances(tx, now); err != nil {
+			return snap, fmt.Errorf("allowances: %w", err)
+		}
+		if s.cfg.Params.FIFOFallback {
+			q, err := s.cfg.Ledger.PendingUnbound(tx)
+			if err != nil {
+				return snap, fmt.Errorf("l2 pending queue: %w", err)
+			}
+			for _, r := range q {
+				c, err := getClaim(tx, r.ID)
+				if err != nil {
+					return snap, err
+				}
+				if c == nil {
+					snap.PendingUnbound = append(snap.PendingUnbound, r)
+				}
+			}
+		}
+	}
+	if snap.Stake.FinalizedStakedSat, err = s.cfg.Ledger.FinalizedStakedSat(tx); err != nil {
+		return snap, fmt.Errorf("l2 staked total: %w", err)
+	}
+	sa := tx.Bucket(storage.BucketStakeAccounts)
+	snap.Stake.StakedSat = getInt(sa, keyStaked)
+	snap.Stake.ReturnedSat = getInt(sa, keyReturned)
+	snap.OutflowSat = outflowSince(tx, now.Add(-24*time.Hour), now)
+	return snap, nil
+}
+
+func (s *Service) paysBridge(f policy.Facts, w policy.Whitelist) bool {
+	for _, e := range w.Entries {
+		if e.Kind != policy.KindBridgeHotWallet {
+			continue
+		}
+		for _, o := range f.Outputs {
+			if o.Class == policy.ClassExternal && bytes.Equal(o.PkScript, e.PkScript) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+var (
+	keyStaked   = []byte("staked_sat")
+	keyReturned = []byte("returned_sat")
+)
+
+func getInt(b *bolt.Bucket, k []byte) int64 {
+	v := b.Get(k)
+	if len(v) != 8 {
+		return 0
+	}
+	return int64(binary.BigEndian.Uint64(v))
+}
+
+func addInt(b *bolt.Bucket, k []byte, delta int64) error {
+	var buf [8]byte
+	binary.BigEndian.PutUint64(buf[:], uint64(getInt(b, k)+delta))
+	return b.Put(k, buf[:])
+}
+
+func getClaim(tx *bolt.Tx, id string) (*policy.Claim, error) {
+	raw := tx.Bucket(storage.BucketClaims).Get([]byte(id))
+	if raw == nil {
+		return nil, nil
+	}
+	var c policy.Claim
+	if err := json.Unmarshal(raw, &c); err != nil {
+		return nil, fmt.Errorf("claim %s: corrupt: %w", id, err)
+	}
+	return &c, nil
+}
+
+func putClaim(tx *bolt.Tx, id string, c policy.Claim) error {
+	b, err := json.Marshal(c)
+	if err != nil {
+		return err
+	}
+	return tx.Bucket(storage.BucketClaims).Put([]byte(id), b)
+}
+
+// Outflow keys: 8-byte big-endian unix nanoseconds || decision id.
+func outflowKey(at time.Time, id string) []byte {
+	k := binary.BigEndian.AppendUint64(nil, uint64(at.UnixNano()))
+	return append(k, id...)
+}
+
+func outflowSince(tx *bolt.Tx, from, to time.Time) int64 {
+	c := tx.Bucket(storage.BucketOutflow).Cursor()
+	start := binary.BigEndian.AppendUint64(nil, uint64(from.UnixNano()))
+	var sum int64
+	for k, v := c.Seek(start); k != nil && len(k) >= 8; k, v = c.Next() {
+		if int64(binary.BigEndian.Uint64(k[:8])) > to.UnixNano() {
+			break
+		}
+		if len(v) == 8 {
+			sum += int64(binary.BigEndian.Uint64(v))
+		}
+	}
+	return sum
+}
+
+// commit stores r and, for an allow, its claims, outflow, accounting and
+// allowance, and appends the audit record: all in tx.
+func (s *Service) commit(tx *bolt.Tx, r *Record) error {
+	seq, err := tx.Bucket(storage.BucketDecisions).NextSequence()
+	if err != nil {
+		return err
+	}
+	r.ID = fmt.Sprintf("%.16s-%x", r.TxID, seq)
+	if r.Outcome == policy.Allow {
+		for _, id := range r.Decision.Claims {
+			if c, err := getClaim(tx, id); err != nil || c != nil {
+				// Evaluate saw no claim in this same tx; anything else is a bug.
+				return fmt.Errorf("claim %s appeared during the transaction: %v", id, err)
+			}
+			if err := putClaim(tx, id, policy.Claim{DecisionID: r.ID, TxID: r.TxID, State: policy.ClaimReserved}); err != nil {
+				return err
+			}
+		}
+		r.OutflowKey = outflowKey(r.Time, r.ID)
+		var amt [8]byte
+		binary.BigEndian.PutUint64(amt[:], uint64(r.Decision.OutflowSat))
+		if err := tx.Bucket(storage.BucketOutflow).Put(r.OutflowKey, amt[:]); err != nil {
+			return err
+		}
+		sa := tx.Bucket(storage.BucketStakeAccounts)
+		if err := addInt(sa, keyStaked, r.Decision.StakingSat); err != nil {
+			return err
+		}
+		if err := addInt(sa, keyReturned, r.Decision.BridgeSat); err != nil {
+			return err
+		}
+		if a := r.Decision.AllowanceID; a != "" {
+			if err := s.cfg.Governance.ConsumeAllowance(tx, a, r.ID); err != nil {
+				return fmt.Errorf("consume allowance %s: %w", a, err)
+			}
+			if _, err := s.cfg.Audit.Append(tx, "allowance_used", r.Time, map[string]string{"allowance_id": a, "decision_id": r.ID, "txid": r.TxID}); err != nil {
+				return fmt.Errorf("audit: %w", err)
+			}
+		}
+	}
+	if err := putRecord(tx, r); err != nil {
+		return err
+	}
+	if err := tx.Bucket(storage.BucketDecisionByTx).Put([]byte(r.TxID), []byte(r.ID)); err != nil {
+		return err
+	}
+	if _, err := s.cfg.Audit.Append(tx, "decision", r.Time, r); err != nil {
+		return fmt.Errorf("audit: %w", err)
+	}
+	return nil
+}
+
+func view(r *Record) *api.DecisionView {
+	v := &api.DecisionView{ID: r.ID, Outcome: string(r.Outcome)}
+	for _, x := range r.Reasons {
+		v.Reasons = append(v.Reasons, x.Code)
+	}
+	if b, err := json.Marshal(r); err == nil {
+		v.Record = b
+	}
+	return v
+}
+
+// Decision implements api.SignService.
+func (s *Service) Decision(ctx context.Context, id string) (*api.DecisionView, error) {
+	var r *Record
+	err := s.cfg.DB.View(func(tx *bolt.Tx) error {
+		var err error
+		r, err = loadRecord(tx, id)
+		return err
+	})
+	if err != nil {
+		return nil, internal(err)
+	}
+	if r == nil {
+		return nil, notFound()
+	}
+	return view(r), nil
+}
+
+// Record returns a stored decision record (for tools and tests).
+func (s *Service) Record(ctx context.Context, id string) (*Record, error) {
+	var r *Record
+	err := s.cfg.DB.View(func(tx *bolt.Tx) error {
+		var err error
+		r, err = loadRecord(tx, id)
+		return err
+	})
+	if err != nil {
+		return nil, internal(err)
+	}
+	if r == nil {
+		return nil, notFound()
+	}
+	return r, nil
+}
+
+// Cancel implements api.SignService: it releases an allowed decision's claims,
+// outflow and accounting before signing began, audited.
+func (s *Service) Cancel(ctx context.Context, id string) (*api.DecisionView, error) {
+	var r *Record
+	err := s.cfg.DB.Update(func(tx *bolt.Tx) error {
+		var err error
+		if r, err = loadRecord(tx, id); err != nil || r == nil {
+			return err
+		}
+		switch r.State {
+		case StateCancelled:
+			return nil
+		case StateSigning, StateSigned:
+			return errs.New(errs.KindConflict, "decision_signing_started", "signing already began; the decision can no longer be cancelled", nil)
+		case StateDenied:
+			return errs.New(errs.KindConflict, "decision_not_allowed", "only an allowed decision can be cancelled", nil)
+		}
+		now := s.cfg.Now().UTC()
+		for _, q := range r.Decision.Claims {
+			c, err := getClaim(tx, q)
+			if err != nil {
+				return err
+			}
+			if c != nil && c.DecisionID == r.ID {
+				if err := tx.Bucket(storage.BucketClaims).Delete([]byte(q)); err != nil {
+					return err
+				}
+			}
+		}
+		if len(r.OutflowKey) > 0 {
+			if err := tx.Bucket(storage.BucketOutflow).Delete(r.OutflowKey); err != nil {
+				return err
+			}
+		}
+		sa := tx.Bucket(storage.BucketStakeAccounts)
+		if err := addInt(sa, keyStaked, -r.Decision.StakingSat); err != nil {
+			return err
+		}
+		if err := addInt(sa, keyReturned, -r.Decision.BridgeSat); err != nil {
+			return err
+		}
+		r.State, r.CancelledAt = StateCancelled, &now
+		if err := putRecord(tx, r); err != nil {
+			return err
+		}
+		_, err = s.cfg.Audit.Append(tx, "decision_cancel", now, map[string]any{"decision_id": r.ID, "txid": r.TxID, "released": r.Decision.Claims})
+		return err
+	})
+	if e, ok := errs.As(err); ok {
+		return nil, e
+	}
+	if err != nil {
+		return nil, internal(err)
+	}
+	if r == nil {
+		return nil, notFound()
+	}
+	return view(r), nil
+}
+
+// BeginSigning implements mpc's Authorizer: for an allowed decision it marks
+// the decision and its claims "signing" (no cancel after this) and returns
+// the BIP143 sighashes psbtcheck computed, in input order. Calling it again
+// while signing returns the same sighashes.
+func (s *Service) BeginSigning(ctx context.Context, decisionID string) ([][32]byte, error) {
+	var hashes [][32]byte
+	err := s.cfg.DB.Update(func(tx *bolt.Tx) error {
+		hashes = nil
+		r, err := loadRecord(tx, decisionID)
+		if err != nil {
+			return err
+		}
+		if r == nil {
+			return notFound()
+		}
+		switch r.State {
+		case StateReserved, StateSigning:
+		case StateSigned:
+			return errs.New(errs.KindConflict, "decision_already_signed", "the decision was already signed", nil)
+		default:
+			return errs.New(errs.KindForbidden, "decision_not_allowed", "the decision does not allow signing", nil)
+		}
+		for _, in := range r.Facts.Inputs {
+			if len(in.Sighash) != 32 {
+				return fmt.Errorf("decision %s: input %d has no sighash", r.ID, in.Index)
+			}
+			var h [32]byte
+			copy(h[:], in.Sighash)
+			hashes = append(hashes, h)
+		}
+		if r.State == StateSigning {
+			return nil
+		}
+		if err := setClaims(tx, r, policy.ClaimSigning); err != nil {
+			return err
+		}
+		r.State = StateSigning
+		return putRecord(tx, r)
+	})
+	if e, ok := errs.As(err); ok {
+		return nil, e
+	}
+	if err != nil {
+		return nil, internal(err)
+	}
+	return hashes, nil
+}
+
+func setClaims(tx *bolt.Tx, r *Record, state string) error {
+	for _, q := range r.Decision.Claims {
+		if err := putClaim(tx, q, policy.Claim{DecisionID: r.ID, TxID: r.TxID, State: state}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// RecordSignatures implements mpc's Authorizer: it stores one signature per
+// input (DER + sighash byte) with one audit "signature" record each, and marks
+// the decision and its claims "signed". Each signature must verify against
+// the wallet key over the input's sighash.
+func (s *Service) RecordSignatures(ctx context.Context, decisionID string, sigs [][]byte) error {
+	err := s.cfg.DB.Update(func(tx *bolt.Tx) error {
+		r, err := loadRecord(tx, decisionID)
+		if err != nil {
+			return err
+		}
+		if r == nil {
+			return notFound()
+		}
+		if r.State == StateSigned && sameSigs(r.Signatures, sigs) {
+			return nil
+		}
+		if r.State != StateSigning {
+			return errs.New(errs.KindConflict, "decision_not_signing", "signatures are accepted only while the decision is signing", nil)
+		}
+		if len(sigs) != len(r.Facts.Inputs) {
+			return errs.New(errs.KindInvalid, "signature_count", "one signature per input is required", nil)
+		}
+		now := s.cfg.Now().UTC()
+		for i, sg := range sigs {
+			in := r.Facts.Inputs[i]
+			if len(sg) < 2 || sg[len(sg)-1] != 0x01 {
+				return errs.New(errs.KindInvalid, "signature_invalid", "signature must be DER with SIGHASH_ALL", nil)
+			}
+			parsed, err := ecdsa.ParseDERSignature(sg[:len(sg)-1])
+			if err != nil || !parsed.Verify(in.Sighash, s.walletKey) {
+				return errs.New(errs.KindInvalid, "signature_invalid", fmt.Sprintf("signature %d does not verify", i), err)
+			}
+			body := map[string]any{"decision_id": r.ID, "txid": r.TxID, "input": in.Index, "sighash": hex.EncodeToString(in.Sighash), "signature": hex.EncodeToString(sg)}
+			if _, err := s.cfg.Audit.Append(tx, "signature", now, body); err != nil {
+				return fmt.Errorf("audit: %w", err)
+			}
+			r.Signatures = append(r.Signatures, append(policy.HexBytes(nil), sg...))
+		}
+		if err := setClaims(tx, r, policy.ClaimSigned); err != nil {
+			return err
+		}
+		r.State = StateSigned
+		return putRecord(tx, r)
+	})
+	if e, ok := errs.As(err); ok {
+		return e
+	}
+	if err != nil {
+		return internal(err)
+	}
+	return nil
+}
+
+func sameSigs(a []policy.HexBytes, b [][]byte) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if !bytes.Equal(a[i], b[i]) {
+			return false
+		}
+	}
+	return true
+}

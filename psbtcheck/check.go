@@ -130,23 +130,58 @@ func Check(raw []byte, w Wallet, lim Limits) (*Facts, error) {
 	}
 	r := &reader{b: bin, off: len(magic)}
 
-	tx, err := walkGlobal(r, lim)
+	// Pass 1: the whole packet must be well-formed.
+	global, err := readMap(r, scope{kind: "global"}, shapeGlobal)
 	if err != nil {
 		return nil, err
 	}
-	ins := make([]pInput, len(tx.TxIn))
-	for i := range ins {
-		if err := walkInput(r, i, &ins[i]); err != nil {
+	var tx *wire.MsgTx
+	for _, p := range global {
+		if p.typ == 0x00 {
+			if tx, err = decodeUnsignedTx(p.value, lim); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if tx == nil {
+		return nil, refuse(CodeMissingTx, "no PSBT_GLOBAL_UNSIGNED_TX")
+	}
+	inMaps := make([][]kv, len(tx.TxIn))
+	for i := range inMaps {
+		if inMaps[i], err = readMap(r, scope{"input", i}, shapeInput); err != nil {
 			return nil, err
 		}
 	}
-	for i := range tx.TxOut {
-		if err := walkOutput(r, i); err != nil {
+	outMaps := make([][]kv, len(tx.TxOut))
+	for i := range outMaps {
+		if outMaps[i], err = readMap(r, scope{"output", i}, shapeOutput); err != nil {
 			return nil, err
 		}
 	}
 	if r.remaining() != 0 {
 		return nil, refuse(CodeTrailingBytes, "%d bytes after the last output map", r.remaining())
+	}
+
+	// Pass 2: what each key means for us.
+	for _, p := range global {
+		if err := policyGlobal(scope{kind: "global"}, p); err != nil {
+			return nil, err
+		}
+	}
+	ins := make([]pInput, len(tx.TxIn))
+	for i, m := range inMaps {
+		for _, p := range m {
+			if err := policyInput(scope{"input", i}, p, &ins[i]); err != nil {
+				return nil, err
+			}
+		}
+	}
+	for i, m := range outMaps {
+		for _, p := range m {
+			if err := policyOutput(scope{"output", i}, p); err != nil {
+				return nil, err
+			}
+		}
 	}
 
 	f := &Facts{
@@ -184,59 +219,6 @@ func Check(raw []byte, w Wallet, lim Limits) (*Facts, error) {
 		copy(f.Inputs[i].Sighash[:], d)
 	}
 	return f, nil
-}
-
-func walkGlobal(r *reader, lim Limits) (*wire.MsgTx, error) {
-	var tx *wire.MsgTx
-	var seen keySet
-	for {
-		p, ok, err := r.next("global")
-		if err != nil {
-			return nil, err
-		}
-		if !ok {
-			break
-		}
-		if seen.add(p.key) {
-			return nil, refuse(CodeDuplicateKey, "global key type 0x%02x appears twice", p.typ)
-		}
-		switch p.typ {
-		case 0x00: // PSBT_GLOBAL_UNSIGNED_TX
-			if len(p.keyData) != 0 {
-				return nil, refuse(CodeBadKeyData, "global unsigned tx key has %d bytes of key data", len(p.keyData))
-			}
-			if tx, err = decodeUnsignedTx(p.value, lim); err != nil {
-				return nil, err
-			}
-		case 0x01: // PSBT_GLOBAL_XPUB: well-formed, then ignored
-			if len(p.keyData) != 78 {
-				return nil, refuse(CodeBadKeyData, "global xpub key data is %d bytes, want 78", len(p.keyData))
-			}
-			if len(p.value) < 4 || len(p.value)%4 != 0 {
-				return nil, refuse(CodeBadValue, "global xpub origin is %d bytes", len(p.value))
-			}
-		case 0x02, 0x03, 0x04, 0x05, 0x06:
-			return nil, refuse(CodeBIP370Field, "global key type 0x%02x is PSBTv2-only", p.typ)
-		case 0xfb: // PSBT_GLOBAL_VERSION
-			if len(p.keyData) != 0 {
-				return nil, refuse(CodeBadKeyData, "global version key has key data")
-			}
-			if len(p.value) != 4 {
-				return nil, refuse(CodeBadValue, "global version value is %d bytes, want 4", len(p.value))
-			}
-			if v := binary.LittleEndian.Uint32(p.value); v != 0 {
-				return nil, refuse(CodePSBTVersion, "PSBT version %d, only 0 is accepted", v)
-			}
-		case 0xfc:
-			return nil, refuse(CodeProprietaryKey, "global proprietary key")
-		default:
-			return nil, refuse(CodeUnknownKey, "unknown global key type 0x%02x", p.typ)
-		}
-	}
-	if tx == nil {
-		return nil, refuse(CodeMissingTx, "no PSBT_GLOBAL_UNSIGNED_TX")
-	}
-	return tx, nil
 }
 
 func decodeUnsignedTx(v []byte, lim Limits) (*wire.MsgTx, error) {
@@ -290,123 +272,197 @@ func decodeUnsignedTx(v []byte, lim Limits) (*wire.MsgTx, error) {
 	return tx, nil
 }
 
-func isPubKeyData(k []byte) bool { return len(k) == 33 || len(k) == 65 }
+// scope names a map in error details ("global", "input 3", "output 0").
+type scope struct {
+	kind string
+	i    int
+}
 
-func walkInput(r *reader, i int, in *pInput) error {
+func (s scope) String() string {
+	if s.kind == "global" {
+		return s.kind
+	}
+	return fmt.Sprintf("%s %d", s.kind, s.i)
+}
+
+// readMap reads one map: framing, duplicate keys, then the shape of every
+// pair via shape. Semantic refusals come later, once the whole packet is
+// known to be well-formed, so a malformed packet is always refused as
+// malformed whatever it carries.
+func readMap(r *reader, sc scope, shape func(sc scope, p kv) error) ([]kv, error) {
 	var seen keySet
-	scope := fmt.Sprintf("input %d", i)
+	var m []kv
 	for {
-		p, ok, err := r.next(scope)
+		p, ok, err := r.next(sc.kind)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if !ok {
-			return nil
+			return m, nil
 		}
 		if seen.add(p.key) {
-			return refuse(CodeDuplicateKey, "%s: key type 0x%02x appears twice", scope, p.typ)
+			return nil, refuse(CodeDuplicateKey, "%v: key type 0x%02x appears twice", sc, p.typ)
 		}
-		// Key-data shape first, for every known type.
-		switch p.typ {
-		case 0x00, 0x01, 0x03, 0x04, 0x05, 0x07, 0x08, 0x09, 0x13, 0x17, 0x18:
-			if len(p.keyData) != 0 {
-				return refuse(CodeBadKeyData, "%s: key type 0x%02x takes no key data, got %d bytes", scope, p.typ, len(p.keyData))
-			}
-		case 0x02, 0x06:
-			if !isPubKeyData(p.keyData) {
-				return refuse(CodeBadKeyData, "%s: key type 0x%02x needs a 33- or 65-byte public key, got %d bytes", scope, p.typ, len(p.keyData))
-			}
+		if err := shape(sc, p); err != nil {
+			return nil, err
 		}
-		switch p.typ {
-		case 0x00: // PSBT_IN_NON_WITNESS_UTXO
-			tx := new(wire.MsgTx)
-			br := bytes.NewReader(p.value)
-			if err := tx.Deserialize(br); err != nil {
-				return refuse(CodeBadValue, "%s: non_witness_utxo: %v", scope, err)
-			}
-			if br.Len() != 0 {
-				return refuse(CodeBadValue, "%s: non_witness_utxo: %d bytes after the transaction", scope, br.Len())
-			}
-			in.nonWitness = tx
-		case 0x01: // PSBT_IN_WITNESS_UTXO: 8-byte value, compact-size script
-			vr := reader{b: p.value, off: 8}
-			if len(p.value) < 9 {
-				return refuse(CodeBadValue, "%s: witness_utxo is %d bytes", scope, len(p.value))
-			}
-			n, err := vr.compactSize(scope + " witness_utxo script length")
-			if err != nil {
-				return err
-			}
-			if n != uint64(vr.remaining()) {
-				return refuse(CodeBadValue, "%s: witness_utxo script length %d, %d bytes present", scope, n, vr.remaining())
-			}
-			in.witnessUTXO, in.hasWitnessUTX = p.value, true
-		case 0x02:
-			return refuse(CodePartialSignature, "%s carries a partial signature", scope)
-		case 0x03: // PSBT_IN_SIGHASH_TYPE
-			if len(p.value) != 4 {
-				return refuse(CodeBadValue, "%s: sighash type is %d bytes, want 4", scope, len(p.value))
-			}
-			if v := binary.LittleEndian.Uint32(p.value); v != uint32(txscript.SigHashAll) {
-				return refuse(CodeSighashType, "%s: sighash type 0x%x, only SIGHASH_ALL (1) is signed", scope, v)
-			}
-		case 0x06: // PSBT_IN_BIP32_DERIVATION: well-formed, then ignored
-			if len(p.value) < 4 || len(p.value)%4 != 0 {
-				return refuse(CodeBadValue, "%s: bip32 derivation value is %d bytes", scope, len(p.value))
-			}
-		case 0x07, 0x08:
-			return refuse(CodeAlreadyFinalized, "%s is already finalized (key type 0x%02x)", scope, p.typ)
-		case 0x04, 0x05, 0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x13, 0x14, 0x15, 0x16, 0x17, 0x18:
-			return refuse(CodeInapplicable, "%s: key type 0x%02x has no place in a P2WPKH spend", scope, p.typ)
-		case 0x0e, 0x0f, 0x10, 0x11, 0x12:
-			return refuse(CodeBIP370Field, "%s: key type 0x%02x is PSBTv2-only", scope, p.typ)
-		case 0xfc:
-			return refuse(CodeProprietaryKey, "%s: proprietary key", scope)
-		default:
-			return refuse(CodeUnknownKey, "%s: unknown key type 0x%02x", scope, p.typ)
-		}
+		m = append(m, p)
 	}
 }
 
-func walkOutput(r *reader, i int) error {
-	var seen keySet
-	scope := fmt.Sprintf("output %d", i)
-	for {
-		p, ok, err := r.next(scope)
+func noKeyData(sc scope, p kv) error {
+	if len(p.keyData) != 0 {
+		return refuse(CodeBadKeyData, "%v: key type 0x%02x takes no key data, got %d bytes", sc, p.typ, len(p.keyData))
+	}
+	return nil
+}
+
+func pubKeyData(sc scope, p kv) error {
+	if len(p.keyData) != 33 && len(p.keyData) != 65 {
+		return refuse(CodeBadKeyData, "%v: key type 0x%02x needs a 33- or 65-byte public key, got %d bytes", sc, p.typ, len(p.keyData))
+	}
+	return nil
+}
+
+// keyOrigin checks a BIP32 key origin value: fingerprint + 32-bit indexes.
+func keyOrigin(sc scope, p kv) error {
+	if len(p.value) < 4 || len(p.value)%4 != 0 {
+		return refuse(CodeBadValue, "%v: key type 0x%02x: key origin is %d bytes", sc, p.typ, len(p.value))
+	}
+	return nil
+}
+
+func shapeGlobal(sc scope, p kv) error {
+	switch p.typ {
+	case 0x00, 0xfb:
+		if err := noKeyData(sc, p); err != nil {
+			return err
+		}
+		if p.typ == 0xfb && len(p.value) != 4 {
+			return refuse(CodeBadValue, "global version value is %d bytes, want 4", len(p.value))
+		}
+	case 0x01: // PSBT_GLOBAL_XPUB
+		if len(p.keyData) != 78 {
+			return refuse(CodeBadKeyData, "global xpub key data is %d bytes, want 78", len(p.keyData))
+		}
+		return keyOrigin(sc, p)
+	}
+	return nil
+}
+
+func policyGlobal(sc scope, p kv) error {
+	switch p.typ {
+	case 0x00, 0x01: // the unsigned tx (decoded already); xpubs are ignored
+		return nil
+	case 0x02, 0x03, 0x04, 0x05, 0x06:
+		return refuse(CodeBIP370Field, "global key type 0x%02x is PSBTv2-only", p.typ)
+	case 0xfb:
+		if v := binary.LittleEndian.Uint32(p.value); v != 0 {
+			return refuse(CodePSBTVersion, "PSBT version %d, only 0 is accepted", v)
+		}
+		return nil
+	case 0xfc:
+		return refuse(CodeProprietaryKey, "global proprietary key")
+	}
+	return refuse(CodeUnknownKey, "unknown global key type 0x%02x", p.typ)
+}
+
+func shapeInput(sc scope, p kv) error {
+	switch p.typ {
+	case 0x00, 0x01, 0x03, 0x04, 0x05, 0x07, 0x08, 0x09, 0x13, 0x17, 0x18:
+		if err := noKeyData(sc, p); err != nil {
+			return err
+		}
+	case 0x02, 0x06:
+		if err := pubKeyData(sc, p); err != nil {
+			return err
+		}
+	}
+	switch p.typ {
+	case 0x01: // PSBT_IN_WITNESS_UTXO: 8-byte value, compact-size script
+		if len(p.value) < 9 {
+			return refuse(CodeBadValue, "%v: witness_utxo is %d bytes", sc, len(p.value))
+		}
+		vr := reader{b: p.value, off: 8}
+		n, err := vr.compactSize(sc.String() + " witness_utxo script length")
 		if err != nil {
 			return err
 		}
-		if !ok {
-			return nil
+		if n != uint64(vr.remaining()) {
+			return refuse(CodeBadValue, "%v: witness_utxo script length %d, %d bytes present", sc, n, vr.remaining())
 		}
-		if seen.add(p.key) {
-			return refuse(CodeDuplicateKey, "%s: key type 0x%02x appears twice", scope, p.typ)
+	case 0x03:
+		if len(p.value) != 4 {
+			return refuse(CodeBadValue, "%v: sighash type is %d bytes, want 4", sc, len(p.value))
 		}
-		switch p.typ {
-		case 0x00, 0x01, 0x05:
-			if len(p.keyData) != 0 {
-				return refuse(CodeBadKeyData, "%s: key type 0x%02x takes no key data, got %d bytes", scope, p.typ, len(p.keyData))
-			}
-		case 0x02:
-			if !isPubKeyData(p.keyData) {
-				return refuse(CodeBadKeyData, "%s: bip32 derivation needs a 33- or 65-byte public key, got %d bytes", scope, len(p.keyData))
-			}
-		}
-		switch p.typ {
-		case 0x02: // PSBT_OUT_BIP32_DERIVATION: well-formed, then ignored
-			if len(p.value) < 4 || len(p.value)%4 != 0 {
-				return refuse(CodeBadValue, "%s: bip32 derivation value is %d bytes", scope, len(p.value))
-			}
-		case 0x00, 0x01, 0x05, 0x06, 0x07:
-			return refuse(CodeInapplicable, "%s: key type 0x%02x is not accepted (redeem/witness script or taproot data)", scope, p.typ)
-		case 0x03, 0x04:
-			return refuse(CodeBIP370Field, "%s: key type 0x%02x is PSBTv2-only", scope, p.typ)
-		case 0xfc:
-			return refuse(CodeProprietaryKey, "%s: proprietary key", scope)
-		default:
-			return refuse(CodeUnknownKey, "%s: unknown key type 0x%02x", scope, p.typ)
-		}
+	case 0x06:
+		return keyOrigin(sc, p)
 	}
+	return nil
+}
+
+// policyInput applies the per-key rules of one input and records the
+// fields the proofs need.
+func policyInput(sc scope, p kv, in *pInput) error {
+	switch p.typ {
+	case 0x00: // PSBT_IN_NON_WITNESS_UTXO
+		tx := new(wire.MsgTx)
+		br := bytes.NewReader(p.value)
+		if err := tx.Deserialize(br); err != nil {
+			return refuse(CodeBadValue, "%v: non_witness_utxo: %v", sc, err)
+		}
+		if br.Len() != 0 {
+			return refuse(CodeBadValue, "%v: non_witness_utxo: %d bytes after the transaction", sc, br.Len())
+		}
+		in.nonWitness = tx
+	case 0x01:
+		in.witnessUTXO, in.hasWitnessUTX = p.value, true
+	case 0x02:
+		return refuse(CodePartialSignature, "%v carries a partial signature", sc)
+	case 0x03:
+		if v := binary.LittleEndian.Uint32(p.value); v != uint32(txscript.SigHashAll) {
+			return refuse(CodeSighashType, "%v: sighash type 0x%x, only SIGHASH_ALL (1) is signed", sc, v)
+		}
+	case 0x06: // BIP32 derivation: shape checked, otherwise ignored
+	case 0x07, 0x08:
+		return refuse(CodeAlreadyFinalized, "%v is already finalized (key type 0x%02x)", sc, p.typ)
+	case 0x04, 0x05, 0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x13, 0x14, 0x15, 0x16, 0x17, 0x18:
+		return refuse(CodeInapplicable, "%v: key type 0x%02x has no place in a P2WPKH spend", sc, p.typ)
+	case 0x0e, 0x0f, 0x10, 0x11, 0x12:
+		return refuse(CodeBIP370Field, "%v: key type 0x%02x is PSBTv2-only", sc, p.typ)
+	case 0xfc:
+		return refuse(CodeProprietaryKey, "%v: proprietary key", sc)
+	default:
+		return refuse(CodeUnknownKey, "%v: unknown key type 0x%02x", sc, p.typ)
+	}
+	return nil
+}
+
+func shapeOutput(sc scope, p kv) error {
+	switch p.typ {
+	case 0x00, 0x01, 0x05:
+		return noKeyData(sc, p)
+	case 0x02:
+		if err := pubKeyData(sc, p); err != nil {
+			return err
+		}
+		return keyOrigin(sc, p)
+	}
+	return nil
+}
+
+func policyOutput(sc scope, p kv) error {
+	switch p.typ {
+	case 0x02: // BIP32 derivation: shape checked, otherwise ignored
+		return nil
+	case 0x00, 0x01, 0x05, 0x06, 0x07:
+		return refuse(CodeInapplicable, "%v: key type 0x%02x is not accepted (redeem/witness script or taproot data)", sc, p.typ)
+	case 0x03, 0x04:
+		return refuse(CodeBIP370Field, "%v: key type 0x%02x is PSBTv2-only", sc, p.typ)
+	case 0xfc:
+		return refuse(CodeProprietaryKey, "%v: proprietary key", sc)
+	}
+	return refuse(CodeUnknownKey, "%v: unknown key type 0x%02x", sc, p.typ)
 }
 
 func checkInputs(f *Facts, tx *wire.MsgTx, ins []pInput, walletScript []byte) error {

@@ -22,6 +22,9 @@ var (
 	BucketLedgerOrder = []byte("l2_ledger_order")
 	BucketL2Blocks    = []byte("l2_blocks")
 	BucketL2Cursor    = []byte("l2_cursor")
+	BucketL2Pending   = []byte("l2_pending")
+	BucketL2Plans     = []byte("l2_plans")
+	BucketL2Undo      = []byte("l2_undo")
 
 	// decisions: decision records, reqId claims, outflow accounting.
 	BucketDecisions     = []byte("decisions")
@@ -46,7 +49,7 @@ var (
 var allBucketsV1 = [][]byte{
 	BucketMeta,
 	BucketWhitelist, BucketWhitelistProposals, BucketGovernance, BucketAllowances,
-	BucketLedger, BucketLedgerOrder, BucketL2Blocks, BucketL2Cursor,
+	BucketLedger, BucketLedgerOrder, BucketL2Blocks, BucketL2Cursor, BucketL2Pending, BucketL2Plans, BucketL2Undo,
 	BucketDecisions, BucketDecisionByTx, BucketClaims, BucketOutflow, BucketStakeAccounts,
 	BucketAuditRecords, BucketAuditHashes, BucketAuditCheckpoints,
 	BucketMPCSessions,

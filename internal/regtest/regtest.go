@@ -135,6 +135,42 @@ func (n *Node) blocks(from, to int64) ([]*wire.MsgBlock, error) {
 	return out, nil
 }
 
+// mempoolSpends returns the outpoints spent by mempool transactions.
+func (n *Node) mempoolSpends() (map[wire.OutPoint]bool, error) {
+	txids, err := n.client.GetRawMempool()
+	if err != nil {
+		return nil, fmt.Errorf("regtest: getrawmempool: %w", err)
+	}
+	spent := map[wire.OutPoint]bool{}
+	if len(txids) == 0 {
+		return spent, nil
+	}
+	batch, err := rpcclient.NewBatch(n.ConnConfig(n.cert))
+	if err != nil {
+		return nil, fmt.Errorf("regtest: batch client: %w", err)
+	}
+	defer batch.Shutdown()
+	fs := make([]rpcclient.FutureGetRawTransactionResult, len(txids))
+	for i, id := range txids {
+		fs[i] = batch.GetRawTransactionAsync(id)
+	}
+	if err := batch.Send(); err != nil {
+		return nil, fmt.Errorf("regtest: batch mempool transactions: %w", err)
+	}
+	for _, f := range fs {
+		tx, err := f.Receive()
+		if err != nil {
+			// Mined or evicted between the two calls: its spends are then
+			// visible to gettxout, or gone.
+			continue
+		}
+		for _, in := range tx.MsgTx().TxIn {
+			spent[in.PreviousOutPoint] = true
+		}
+	}
+	return spent, nil
+}
+
 // Params are the chain parameters of every Node.
 var Params = &chaincfg.RegressionNetParams
 
@@ -548,6 +584,12 @@ func (n *Node) SpendableUTXOs(pkScript []byte) ([]UTXO, error) {
 			return nil, fmt.Errorf("regtest: batch gettxout: %w", err)
 		}
 	}
+	// btcd's gettxout answers from the UTXO set even when a mempool
+	// transaction spends the output, so mempool spends are collected here.
+	inMempool, err := n.mempoolSpends()
+	if err != nil {
+		return nil, err
+	}
 	var res []UTXO
 	kept := st.outs[:0]
 	for i, op := range st.outs {
@@ -556,9 +598,12 @@ func (n *Node) SpendableUTXOs(pkScript []byte) ([]UTXO, error) {
 			return nil, fmt.Errorf("regtest: gettxout %s: %w", op, err)
 		}
 		if r == nil {
-			continue // spent (in a block or in the mempool): forget it
+			continue // spent in a block: forget it
 		}
 		kept = append(kept, op)
+		if inMempool[op] {
+			continue
+		}
 		if r.Coinbase && r.Confirmations < CoinbaseMaturity {
 			continue
 		}

@@ -57,6 +57,14 @@ func TestFundSpendMine(t *testing.T) {
 		t.Fatal(err)
 	}
 	txid := tx.TxHash()
+	// A second payment before mining must not reuse the coin in the mempool.
+	tx2, err := miner.Pay(ctx, n, []*wire.TxOut{wire.NewTxOut(amount, dest.PkScript)}, 10_000)
+	if err != nil {
+		t.Fatalf("second payment from the same key: %v", err)
+	}
+	if tx2.TxIn[0].PreviousOutPoint == tx.TxIn[0].PreviousOutPoint {
+		t.Fatal("second payment reuses the first one's input")
+	}
 
 	// The witness must satisfy btcd's own script engine, not only the node.
 	prev := utxos[0]
@@ -83,7 +91,7 @@ func TestFundSpendMine(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(got) != 1 || got[0].Value != amount || got[0].Coinbase {
+	if len(got) != 2 || got[0].Value != amount || got[1].Value != amount || got[0].Coinbase {
 		t.Fatalf("dest utxos %+v", got)
 	}
 	// The spent coinbase is gone from the miner's list.

@@ -1,0 +1,202 @@
+package relayer
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// The relayer's own bbolt file (not policyd's). Schema version 1:
+//
+//	relayer_meta       "schema_version" -> uint64 BE
+//	relayer_cursor     "next_height" -> int64 BE (next L1 height to scan)
+//	                   "last_hash"   -> 32-byte hash of block next_height-1
+//	relayer_transfers  L1 txid (display hex) -> Transfer (JSON)
+//	relayer_claims     "req:<decimal id>" / "plan:<decimal id>" -> L1 txid
+//
+// A claim is written in the same transaction as the transfer that names it,
+// so one reqId (or plan) is released for at most one L1 transfer.
+var (
+	bucketMeta      = []byte("relayer_meta")
+	bucketCursor    = []byte("relayer_cursor")
+	bucketTransfers = []byte("relayer_transfers")
+	bucketClaims    = []byte("relayer_claims")
+
+	keySchema     = []byte("schema_version")
+	keyNextHeight = []byte("next_height")
+	keyLastHash   = []byte("last_hash")
+)
+
+const schemaVersion = 1
+
+// ErrSchemaMismatch is returned when the file's schema is not this binary's.
+var ErrSchemaMismatch = errors.New("relayer: database schema version mismatch")
+
+// Transfer states.
+const (
+	// StateIntent: the release is decided and recorded, its L2 calls are not
+	// all confirmed yet. Poll drives it to StateReleased.
+	StateIntent = "intent"
+	// StateReleased: every L2 call of the transfer is confirmed (or the
+	// contract already showed the ids approved).
+	StateReleased = "released"
+	// StateHeld: nothing is released; Reason says why. An operator decides.
+	StateHeld = "held"
+)
+
+// Transfer kinds: how the released ids were chosen.
+const (
+	KindOpReturn = "op_return"
+	KindFIFO     = "fifo"
+	KindPlan     = "plan"
+	KindNone     = "none"
+)
+
+// Batch is one L2 call of a transfer.
+type Batch struct {
+	ReqIDs []string `json:"req_ids,omitempty"` // approveUnbound ids (decimal)
+	PlanID string   `json:"plan_id,omitempty"` // approveWithdraw plan (decimal)
+	L2Tx   string   `json:"l2_tx,omitempty"`   // last transaction sent for it
+	Done   bool     `json:"done"`
+}
+
+// Transfer is the relayer's record of one L1 transaction paying the bridge.
+type Transfer struct {
+	TxID      string    `json:"txid"`
+	Height    int64     `json:"height"`
+	BlockHash string    `json:"block_hash"`
+	AmountSat int64     `json:"amount_sat"`
+	Kind      string    `json:"kind"`
+	State     string    `json:"state"`
+	Reason    string    `json:"reason,omitempty"`
+	Batches   []Batch   `json:"batches,omitempty"`
+	Updated   time.Time `json:"updated"`
+}
+
+// ReqIDs lists every approveUnbound id of t.
+func (t *Transfer) ReqIDs() []string {
+	var out []string
+	for _, b := range t.Batches {
+		out = append(out, b.ReqIDs...)
+	}
+	return out
+}
+
+type store struct {
+	db *bolt.DB
+}
+
+func openStore(path string) (*store, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("relayer: db dir: %w", err)
+	}
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: 5 * time.Second})
+	if err != nil {
+		return nil, fmt.Errorf("relayer: open %s: %w", path, err)
+	}
+	err = db.Update(func(tx *bolt.Tx) error {
+		meta, err := tx.CreateBucketIfNotExists(bucketMeta)
+		if err != nil {
+			return err
+		}
+		if raw := meta.Get(keySchema); raw != nil {
+			if len(raw) != 8 || binary.BigEndian.Uint64(raw) != schemaVersion {
+				return fmt.Errorf("%w: file %x, binary %d", ErrSchemaMismatch, raw, schemaVersion)
+			}
+			return nil
+		}
+		for _, b := range [][]byte{bucketCursor, bucketTransfers, bucketClaims} {
+			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+				return err
+			}
+		}
+		var v [8]byte
+		binary.BigEndian.PutUint64(v[:], schemaVersion)
+		return meta.Put(keySchema, v[:])
+	})
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("relayer: init %s: %w", path, err)
+	}
+	return &store{db: db}, nil
+}
+
+func (s *store) close() error { return s.db.Close() }
+
+// cursor returns the next height to scan and the hash of the block before
+// it; ok is false on a fresh file.
+func (s *store) cursor() (next int64, lastHash []byte, ok bool, err error) {
+	err = s.db.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketCursor)
+		raw := b.Get(keyNextHeight)
+		if raw == nil {
+			return nil
+		}
+		if len(raw) != 8 {
+			return errors.New("relayer: corrupt cursor")
+		}
+		next, ok = int64(binary.BigEndian.Uint64(raw)), true
+		lastHash = append([]byte(nil), b.Get(keyLastHash)...)
+		return nil
+	})
+	return next, lastHash, ok, err
+}
+
+func putCursor(tx *bolt.Tx, next int64, hash []byte) error {
+	b := tx.Bucket(bucketCursor)
+	var v [8]byte
+	binary.BigEndian.PutUint64(v[:], uint64(next))
+	if err := b.Put(keyNextHeight, v[:]); err != nil {
+		return err
+	}
+	return b.Put(keyLastHash, hash)
+}
+
+func putTransfer(tx *bolt.Tx, t *Transfer) error {
+	raw, err := json.Marshal(t)
+	if err != nil {
+		return err
+	}
+	return tx.Bucket(bucketTransfers).Put([]byte(t.TxID), raw)
+}
+
+func getTransfer(tx *bolt.Tx, txid string) (*Transfer, error) {
+	raw := tx.Bucket(bucketTransfers).Get([]byte(txid))
+	if raw == nil {
+		return nil, nil
+	}
+	var t Transfer
+	if err := json.Unmarshal(raw, &t); err != nil {
+		return nil, fmt.Errorf("relayer: transfer %s: %w", txid, err)
+	}
+	return &t, nil
+}
+
+func claimKey(kind, id string) []byte { return []byte(kind + ":" + id) }
+
+// claimedBy returns the L1 txid holding a claim, or "".
+func claimedBy(tx *bolt.Tx, key []byte) string {
+	return string(tx.Bucket(bucketClaims).Get(key))
+}
+
+// Transfers returns every recorded transfer (for status tools and tests).
+func (s *store) transfers() ([]Transfer, error) {
+	var out []Transfer
+	err := s.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketTransfers).ForEach(func(k, v []byte) error {
+			var t Transfer
+			if err := json.Unmarshal(v, &t); err != nil {
+				return fmt.Errorf("relayer: transfer %s: %w", k, err)
+			}
+			out = append(out, t)
+			return nil
+		})
+	})
+	return out, err
+}

@@ -1,0 +1,334 @@
+// Command relayer is the reference bridge relayer of Bitlayer proposal P002
+// (steps 7-9): it watches the bridge hot wallet on a Bitcoin node and
+// approves the matching unbound requests (or opens a plan) on the L2
+// staking contract. See docs/relayer.md.
+//
+// Configuration comes from a JSON file (-config) and/or flags; a flag given
+// on the command line overrides the file. Secrets are never flags: the RPC
+// password, the keystore password and the keystore itself are files.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/big"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/btcsuite/btcd/btcutil"
+	"github.com/btcsuite/btcd/chaincfg"
+	"github.com/btcsuite/btcd/rpcclient"
+	"github.com/btcsuite/btcd/txscript"
+	"github.com/ethereum/go-ethereum/accounts/abi/bind"
+	"github.com/ethereum/go-ethereum/accounts/keystore"
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/ethclient"
+
+	"github.com/bitlayer-org/policyd/relayer"
+)
+
+// Config is the JSON configuration file. Every field has a flag of the
+// same name with dashes (e.g. btc_rpc_host -> -btc-rpc-host).
+type Config struct {
+	Network        string `json:"network"`           // mainnet | testnet3 | signet | regtest
+	BtcRPCHost     string `json:"btc_rpc_host"`      // host:port of btcd's RPC
+	BtcRPCUser     string `json:"btc_rpc_user"`      //
+	BtcRPCPassFile string `json:"btc_rpc_pass_file"` // file holding the RPC password
+	BtcRPCCert     string `json:"btc_rpc_cert"`      // btcd's rpc.cert (PEM); empty with btc_rpc_notls
+	BtcRPCNoTLS    bool   `json:"btc_rpc_notls"`     // plain HTTP (loopback dev only)
+	BridgeAddress  string `json:"bridge_address"`    // the bridge hot wallet's L1 address
+	Confirmations  int64  `json:"confirmations"`     // L1 confirmations before acting (>= 1)
+	StartHeight    int64  `json:"start_height"`      // first L1 height on a fresh database
+
+	L2RPC           string `json:"l2_rpc"`             // L2 JSON-RPC URL
+	Contract        string `json:"contract"`           // StakingPool address
+	L2StartBlock    uint64 `json:"l2_start_block"`     // first L2 block searched
+	L2Confirmations uint64 `json:"l2_confirmations"`   // L2 confirmations of UnboundRequired
+	Keystore        string `json:"keystore"`           // keystore JSON of the sending key
+	KeystorePass    string `json:"keystore_pass_file"` // file holding its password
+
+	DB           string `json:"db"`            // relayer bbolt file
+	PollInterval string `json:"poll_interval"` // Go duration
+	MaxBatch     int    `json:"max_batch"`     // ids per approveUnbound
+	TxTimeout    string `json:"tx_timeout"`    // wait for one L2 receipt
+	Plans        []Plan `json:"plans"`         // plan redemptions
+	LogFormat    string `json:"log_format"`    // text | json
+}
+
+// Plan maps an exact L1 amount to approveWithdraw(plan_id).
+type Plan struct {
+	AmountSat int64  `json:"amount_sat"`
+	PlanID    string `json:"plan_id"`
+}
+
+func defaults() Config {
+	return Config{
+		Network: "regtest", Confirmations: 6, L2Confirmations: 12,
+		DB: "relayer.db", PollInterval: "10s", MaxBatch: 50, TxTimeout: "2m", LogFormat: "text",
+	}
+}
+
+func main() {
+	if err := run(context.Background(), os.Args[1:], os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "relayer:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, args []string, stderr io.Writer) error {
+	cfg, once, err := parse(args, stderr)
+	if err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	var handler slog.Handler = slog.NewTextHandler(stderr, nil)
+	if cfg.LogFormat == "json" {
+		handler = slog.NewJSONHandler(stderr, nil)
+	}
+	log := slog.New(handler)
+
+	r, interval, closeAll, err := build(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer closeAll()
+	if once {
+		return r.Poll(ctx)
+	}
+	log.Info("relayer started", "bridge", cfg.BridgeAddress, "contract", cfg.Contract, "confirmations", cfg.Confirmations)
+	if err := r.Run(ctx, interval); err != nil && !errors.Is(err, context.Canceled) {
+		return err
+	}
+	return nil
+}
+
+// parse reads -config, then applies explicitly given flags over it.
+func parse(args []string, stderr io.Writer) (Config, bool, error) {
+	fs := flag.NewFlagSet("relayer", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var c Config
+	path := fs.String("config", "", "JSON configuration file")
+	once := fs.Bool("once", false, "poll once and exit")
+	fs.StringVar(&c.Network, "network", "", "bitcoin network: mainnet, testnet3, signet, regtest")
+	fs.StringVar(&c.BtcRPCHost, "btc-rpc-host", "", "btcd RPC host:port")
+	fs.StringVar(&c.BtcRPCUser, "btc-rpc-user", "", "btcd RPC user")
+	fs.StringVar(&c.BtcRPCPassFile, "btc-rpc-pass-file", "", "file holding the btcd RPC password")
+	fs.StringVar(&c.BtcRPCCert, "btc-rpc-cert", "", "btcd RPC certificate (PEM)")
+	fs.BoolVar(&c.BtcRPCNoTLS, "btc-rpc-notls", false, "plain HTTP to btcd (loopback dev only)")
+	fs.StringVar(&c.BridgeAddress, "bridge-address", "", "bridge hot wallet address")
+	fs.Int64Var(&c.Confirmations, "confirmations", 0, "L1 confirmations before acting (>= 1)")
+	fs.Int64Var(&c.StartHeight, "start-height", 0, "first L1 height scanned on a fresh database")
+	fs.StringVar(&c.L2RPC, "l2-rpc", "", "L2 JSON-RPC URL")
+	fs.StringVar(&c.Contract, "contract", "", "StakingPool contract address")
+	fs.Uint64Var(&c.L2StartBlock, "l2-start-block", 0, "first L2 block searched for events")
+	fs.Uint64Var(&c.L2Confirmations, "l2-confirmations", 0, "L2 confirmations of UnboundRequired events")
+	fs.StringVar(&c.Keystore, "keystore", "", "keystore JSON file of the sending key")
+	fs.StringVar(&c.KeystorePass, "keystore-pass-file", "", "file holding the keystore password")
+	fs.StringVar(&c.DB, "db", "", "relayer database file")
+	fs.StringVar(&c.PollInterval, "poll-interval", "", "poll interval (Go duration)")
+	fs.IntVar(&c.MaxBatch, "max-batch", 0, "request ids per approveUnbound")
+	fs.StringVar(&c.TxTimeout, "tx-timeout", "", "wait for one L2 receipt (Go duration)")
+	fs.StringVar(&c.LogFormat, "log-format", "", "text or json")
+	if err := fs.Parse(args); err != nil {
+		return Config{}, false, err
+	}
+	out := defaults()
+	if *path != "" {
+		raw, err := os.ReadFile(*path)
+		if err != nil {
+			return Config{}, false, fmt.Errorf("read config: %w", err)
+		}
+		dec := json.NewDecoder(strings.NewReader(string(raw)))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&out); err != nil {
+			return Config{}, false, fmt.Errorf("config %s: %w", *path, err)
+		}
+	}
+	fs.Visit(func(f *flag.Flag) {
+		switch f.Name {
+		case "network":
+			out.Network = c.Network
+		case "btc-rpc-host":
+			out.BtcRPCHost = c.BtcRPCHost
+		case "btc-rpc-user":
+			out.BtcRPCUser = c.BtcRPCUser
+		case "btc-rpc-pass-file":
+			out.BtcRPCPassFile = c.BtcRPCPassFile
+		case "btc-rpc-cert":
+			out.BtcRPCCert = c.BtcRPCCert
+		case "btc-rpc-notls":
+			out.BtcRPCNoTLS = c.BtcRPCNoTLS
+		case "bridge-address":
+			out.BridgeAddress = c.BridgeAddress
+		case "confirmations":
+			out.Confirmations = c.Confirmations
+		case "start-height":
+			out.StartHeight = c.StartHeight
+		case "l2-rpc":
+			out.L2RPC = c.L2RPC
+		case "contract":
+			out.Contract = c.Contract
+		case "l2-start-block":
+			out.L2StartBlock = c.L2StartBlock
+		case "l2-confirmations":
+			out.L2Confirmations = c.L2Confirmations
+		case "keystore":
+			out.Keystore = c.Keystore
+		case "keystore-pass-file":
+			out.KeystorePass = c.KeystorePass
+		case "db":
+			out.DB = c.DB
+		case "poll-interval":
+			out.PollInterval = c.PollInterval
+		case "max-batch":
+			out.MaxBatch = c.MaxBatch
+		case "tx-timeout":
+			out.TxTimeout = c.TxTimeout
+		case "log-format":
+			out.LogFormat = c.LogFormat
+		}
+	})
+	return out, *once, nil
+}
+
+func netParams(name string) (*chaincfg.Params, error) {
+	switch name {
+	case "mainnet":
+		return &chaincfg.MainNetParams, nil
+	case "testnet3":
+		return &chaincfg.TestNet3Params, nil
+	case "signet":
+		return &chaincfg.SigNetParams, nil
+	case "regtest":
+		return &chaincfg.RegressionNetParams, nil
+	}
+	return nil, fmt.Errorf("unknown network %q", name)
+}
+
+func readSecret(path, what string) (string, error) {
+	if path == "" {
+		return "", fmt.Errorf("%s file is required", what)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", fmt.Errorf("read %s: %w", what, err)
+	}
+	return strings.TrimRight(string(b), "\r\n"), nil
+}
+
+// build validates cfg and wires the relayer; closeAll releases everything.
+func build(ctx context.Context, cfg Config, log *slog.Logger) (*relayer.Relayer, time.Duration, func(), error) {
+	params, err := netParams(cfg.Network)
+	if err != nil {
+		return nil, 0, nil, err
+	}
+	bridge, err := btcutil.DecodeAddress(cfg.BridgeAddress, params)
+	if err != nil || !bridge.IsForNet(params) {
+		return nil, 0, nil, fmt.Errorf("bridge address %q is not a %s address: %v", cfg.BridgeAddress, cfg.Network, err)
+	}
+	script, err := txscript.PayToAddrScript(bridge)
+	if err != nil {
+		return nil, 0, nil, fmt.Errorf("bridge script: %w", err)
+	}
+	interval, err := time.ParseDuration(cfg.PollInterval)
+	if err != nil || interval <= 0 {
+		return nil, 0, nil, fmt.Errorf("poll_interval %q: must be a positive duration", cfg.PollInterval)
+	}
+	txTimeout, err := time.ParseDuration(cfg.TxTimeout)
+	if err != nil || txTimeout <= 0 {
+		return nil, 0, nil, fmt.Errorf("tx_timeout %q: must be a positive duration", cfg.TxTimeout)
+	}
+	if !common.IsHexAddress(cfg.Contract) {
+		return nil, 0, nil, fmt.Errorf("contract %q is not an address", cfg.Contract)
+	}
+	plans := make([]relayer.PlanRedemption, len(cfg.Plans))
+	for i, p := range cfg.Plans {
+		id, ok := new(big.Int).SetString(p.PlanID, 10)
+		if !ok {
+			return nil, 0, nil, fmt.Errorf("plans[%d]: plan_id %q is not a decimal number", i, p.PlanID)
+		}
+		plans[i] = relayer.PlanRedemption{AmountSat: p.AmountSat, PlanID: id}
+	}
+
+	pass, err := readSecret(cfg.BtcRPCPassFile, "btc_rpc_pass_file")
+	if err != nil {
+		return nil, 0, nil, err
+	}
+	conn := &rpcclient.ConnConfig{
+		Host: cfg.BtcRPCHost, User: cfg.BtcRPCUser, Pass: pass,
+		HTTPPostMode: true, DisableTLS: cfg.BtcRPCNoTLS, Params: params.Name,
+	}
+	if !cfg.BtcRPCNoTLS {
+		if conn.Certificates, err = os.ReadFile(cfg.BtcRPCCert); err != nil {
+			return nil, 0, nil, fmt.Errorf("btc_rpc_cert: %w", err)
+		}
+	}
+	btc, err := rpcclient.New(conn, nil)
+	if err != nil {
+		return nil, 0, nil, fmt.Errorf("btcd client: %w", err)
+	}
+
+	eth, err := ethclient.DialContext(ctx, cfg.L2RPC)
+	if err != nil {
+		btc.Shutdown()
+		return nil, 0, nil, fmt.Errorf("dial L2 %s: %w", cfg.L2RPC, err)
+	}
+	closeClients := func() { btc.Shutdown(); eth.Close() }
+	auth, err := transactor(ctx, cfg, eth)
+	if err != nil {
+		closeClients()
+		return nil, 0, nil, err
+	}
+	contract, err := relayer.NewContract(relayer.ContractConfig{
+		Backend: eth, Address: common.HexToAddress(cfg.Contract), Auth: auth,
+		StartBlock: cfg.L2StartBlock, Confirmations: cfg.L2Confirmations,
+	})
+	if err != nil {
+		closeClients()
+		return nil, 0, nil, err
+	}
+	r, err := relayer.New(relayer.Config{
+		L1: btc, L2: contract, BridgeScript: script,
+		Confirmations: cfg.Confirmations, StartHeight: cfg.StartHeight, DBPath: cfg.DB,
+		Plans: plans, MaxBatch: cfg.MaxBatch, TxTimeout: txTimeout, Logger: log,
+	})
+	if err != nil {
+		closeClients()
+		return nil, 0, nil, err
+	}
+	log.Info("relayer sender", "address", auth.From.Hex())
+	return r, interval, func() { r.Close(); closeClients() }, nil
+}
+
+// transactor decrypts the keystore. In tests and on the dev network this
+// key is the StakingPool's governor; in production the governor is a
+// multisig and this key is one of its proposers (docs/relayer.md).
+func transactor(ctx context.Context, cfg Config, eth *ethclient.Client) (*bind.TransactOpts, error) {
+	pass, err := readSecret(cfg.KeystorePass, "keystore_pass_file")
+	if err != nil {
+		return nil, err
+	}
+	raw, err := os.ReadFile(cfg.Keystore)
+	if err != nil {
+		return nil, fmt.Errorf("keystore: %w", err)
+	}
+	key, err := keystore.DecryptKey(raw, pass)
+	if err != nil {
+		return nil, fmt.Errorf("keystore %s: %w", cfg.Keystore, err)
+	}
+	chainID, err := eth.ChainID(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("L2 chain id: %w", err)
+	}
+	return bind.NewKeyedTransactorWithChainID(key.PrivateKey, chainID)
+}

@@ -1,0 +1,189 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/ecdsa"
+	"encoding/json"
+	"math/big"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/btcsuite/btcd/wire"
+	"github.com/ethereum/go-ethereum/accounts/abi/bind"
+	"github.com/ethereum/go-ethereum/accounts/keystore"
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/core/types"
+	"github.com/ethereum/go-ethereum/crypto"
+	"github.com/ethereum/go-ethereum/ethclient"
+	"github.com/google/uuid"
+
+	"github.com/bitlayer-org/policyd/internal/devnet"
+	"github.com/bitlayer-org/policyd/internal/regtest"
+	"github.com/bitlayer-org/policyd/l2/bindings"
+	"github.com/bitlayer-org/policyd/psbtcheck"
+)
+
+// TestRelayerCommand wires the command from a JSON config file, a keystore
+// and password files against a real btcd regtest node (TLS RPC) and an L2
+// served over HTTP JSON-RPC, and checks one OP_RETURN transfer ends in
+// UnboundApproved for exactly its ids.
+func TestRelayerCommand(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	dir := t.TempDir()
+
+	gk := key(t, "cmd-relayer-governor")
+	uk := key(t, "cmd-relayer-user")
+	rich := new(big.Int).Mul(big.NewInt(1e18), big.NewInt(100))
+	chain, err := devnet.StartL2(devnet.L2Config{
+		BlockInterval: 50 * time.Millisecond,
+		Alloc:         map[common.Address]*big.Int{crypto.PubkeyToAddress(gk.PublicKey): rich, crypto.PubkeyToAddress(uk.PublicKey): rich},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer chain.Close()
+	eth, err := ethclient.DialContext(ctx, chain.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer eth.Close()
+	gov, _ := bind.NewKeyedTransactorWithChainID(gk, chain.ChainID)
+	user, _ := bind.NewKeyedTransactorWithChainID(uk, chain.ChainID)
+	addr, tx, pool, err := bindings.DeployStakingPool(gov, eth, gov.From)
+	mined(t, ctx, eth, tx, err)
+
+	// Two unbound requests; the transfer names the second only.
+	var reqs []*big.Int
+	for _, sat := range []int64{40_000_000, 60_000_000} {
+		wei := new(big.Int).Mul(big.NewInt(sat), big.NewInt(1e10))
+		o := *user
+		o.Value = wei
+		tx, err := pool.Stake(&o, common.Address{}, wei, big.NewInt(1), big.NewInt(0), nil)
+		mined(t, ctx, eth, tx, err)
+		stakeID, err := pool.LastReqId(&bind.CallOpts{Context: ctx})
+		if err != nil {
+			t.Fatal(err)
+		}
+		tx, err = pool.RequestUnbound(user, stakeID, nil)
+		mined(t, ctx, eth, tx, err)
+		id, err := pool.LastReqId(&bind.CallOpts{Context: ctx})
+		if err != nil {
+			t.Fatal(err)
+		}
+		reqs = append(reqs, id)
+	}
+
+	wallet, _ := regtest.NewKey("cmd-relayer-wallet")
+	bridge, _ := regtest.NewKey("cmd-relayer-bridge")
+	node := regtest.StartT(t, regtest.Config{MiningAddr: wallet.Addr, InitialBlocks: regtest.ReadyHeight})
+	memo, err := regtest.OpReturn(psbtcheck.EncodeStReqIDs(reqs[1:]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := wallet.Pay(ctx, node, []*wire.TxOut{wire.NewTxOut(60_000_000, bridge.PkScript), memo}, 2_000); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := node.Mine(ctx, 3); err != nil {
+		t.Fatal(err)
+	}
+
+	// Secrets as files, the way the compose file mounts them.
+	write := func(name string, data []byte) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	ksJSON, err := keystore.EncryptKey(&keystore.Key{Id: uuid.New(), Address: gov.From, PrivateKey: gk}, "pw", keystore.LightScryptN, keystore.LightScryptP)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := Config{
+		Network: "regtest", BtcRPCHost: node.RPCAddr(), BtcRPCUser: node.User(),
+		BtcRPCPassFile: write("btc.pass", []byte(node.Pass()+"\n")), BtcRPCCert: node.CertPath(),
+		BridgeAddress: bridge.Addr.EncodeAddress(), Confirmations: 3, StartHeight: regtest.ReadyHeight + 1,
+		L2RPC: chain.URL, Contract: addr.Hex(), L2Confirmations: 1,
+		Keystore: write("relayer.json", ksJSON), KeystorePass: write("relayer.pass", []byte("pw\n")),
+		DB: filepath.Join(dir, "relayer.db"), PollInterval: "100ms", MaxBatch: 10, TxTimeout: "30s", LogFormat: "json",
+	}
+	raw, _ := json.Marshal(cfg)
+	cfgPath := write("relayer.config.json", raw)
+
+	var logs bytes.Buffer
+	if err := run(ctx, []string{"-config", cfgPath, "-once"}, &logs); err != nil {
+		t.Fatalf("run: %v\n%s", err, logs.String())
+	}
+	it, err := pool.FilterUnboundApproved(&bind.FilterOpts{Context: ctx}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for it.Next() {
+		got = append(got, it.Event.ReqId.String())
+	}
+	if len(got) != 1 || got[0] != reqs[1].String() {
+		t.Fatalf("UnboundApproved %v, want [%s]\n%s", got, reqs[1], logs.String())
+	}
+
+	// A second run over the same database sends nothing.
+	nonce, err := eth.NonceAt(ctx, gov.From, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := run(ctx, []string{"-config", cfgPath, "-once"}, &logs); err != nil {
+		t.Fatalf("second run: %v", err)
+	}
+	if after, _ := eth.NonceAt(ctx, gov.From, nil); after != nonce {
+		t.Fatalf("second run sent %d transactions", after-nonce)
+	}
+}
+
+func TestConfigErrors(t *testing.T) {
+	cases := map[string][]string{
+		"unknown field": {"-config", writeTemp(t, `{"bogus":1}`)},
+		"bad network":   {"-network", "moon", "-bridge-address", "x"},
+		"bad bridge":    {"-bridge-address", "bc1qnotregtest"},
+	}
+	for name, args := range cases {
+		t.Run(name, func(t *testing.T) {
+			if err := run(context.Background(), append(args, "-once"), &bytes.Buffer{}); err == nil {
+				t.Fatal("run accepted a bad configuration")
+			}
+		})
+	}
+}
+
+func writeTemp(t *testing.T, s string) string {
+	p := filepath.Join(t.TempDir(), "c.json")
+	if err := os.WriteFile(p, []byte(s), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func key(t *testing.T, seed string) *ecdsa.PrivateKey {
+	k, err := crypto.ToECDSA(crypto.Keccak256([]byte(seed)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
+}
+
+func mined(t *testing.T, ctx context.Context, eth *ethclient.Client, tx *types.Transaction, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := bind.WaitMined(ctx, eth, tx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Status != types.ReceiptStatusSuccessful {
+		t.Fatalf("tx %s reverted", tx.Hash())
+	}
+}

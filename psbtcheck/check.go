@@ -114,16 +114,44 @@ type pInput struct {
 	hasWitnessUTX bool
 }
 
-// Check decodes raw (binary or base64 PSBT) strictly and returns the facts
-// of the transaction it describes, or a *RefusalError naming the first
-// problem found (ErrBadWallet if w itself is unusable). See the package
-// documentation for every check.
-func Check(raw []byte, w Wallet, lim Limits) (*Facts, error) {
-	walletScript, err := w.Script()
+// Checker is Check bound to one validated wallet and limits: validating
+// the wallet key (a point decompression) is done once in NewChecker rather
+// than per PSBT. A Checker is immutable and safe for concurrent use.
+type Checker struct {
+	w      Wallet
+	script []byte
+	lim    Limits
+}
+
+// NewChecker validates w (ErrBadWallet) and fills zero limits from
+// DefaultLimits.
+func NewChecker(w Wallet, lim Limits) (*Checker, error) {
+	script, err := w.Script()
 	if err != nil {
 		return nil, err
 	}
-	lim = lim.withDefaults()
+	return &Checker{w: w, script: script, lim: lim.withDefaults()}, nil
+}
+
+// WalletScript returns the wallet's P2WPKH script.
+func (c *Checker) WalletScript() []byte { return append([]byte(nil), c.script...) }
+
+// Check decodes raw (binary or base64 PSBT) strictly and returns the facts
+// of the transaction it describes, or a *RefusalError naming the first
+// problem found (ErrBadWallet if w itself is unusable). See the package
+// documentation for every check. It is NewChecker(w, lim) followed by
+// Checker.Check.
+func Check(raw []byte, w Wallet, lim Limits) (*Facts, error) {
+	c, err := NewChecker(w, lim)
+	if err != nil {
+		return nil, err
+	}
+	return c.Check(raw)
+}
+
+// Check is the package-level Check for the checker's wallet and limits.
+func (c *Checker) Check(raw []byte) (*Facts, error) {
+	walletScript, w, lim := c.script, c.w, c.lim
 	bin, err := decodeRaw(raw, lim.MaxBytes)
 	if err != nil {
 		return nil, err
@@ -384,7 +412,7 @@ func shapeInput(sc scope, p kv) error {
 			return refuse(CodeBadValue, "%v: witness_utxo is %d bytes", sc, len(p.value))
 		}
 		vr := reader{b: p.value, off: 8}
-		n, err := vr.compactSize(sc.String() + " witness_utxo script length")
+		n, err := vr.compactSize("witness_utxo script length")
 		if err != nil {
 			return err
 		}

@@ -115,7 +115,7 @@ func Verify(r io.Reader, verifierKey string, previous []byte) (*Verified, error)
 	}
 
 	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 0, 1<<20), maxLine)
+	sc.Buffer(make([]byte, 0, 64<<10), maxLine)
 	lineNo := 0
 	next := func() ([]byte, bool) {
 		if !sc.Scan() {

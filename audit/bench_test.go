@@ -1,0 +1,181 @@
+package audit
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/bitlayer-org/policyd/storage"
+)
+
+// A body about the size of a real decision record.
+type benchBody struct {
+	DecisionID string   `json:"decision_id"`
+	Txid       string   `json:"txid"`
+	Outcome    string   `json:"outcome"`
+	ReqIDs     []uint64 `json:"req_ids"`
+	Outputs    []string `json:"outputs"`
+	AmountSat  int64    `json:"amount_sat"`
+	FeeSat     int64    `json:"fee_sat"`
+	Reasons    []string `json:"reasons"`
+}
+
+func benchRecord(i int) benchBody {
+	return benchBody{
+		DecisionID: fmt.Sprintf("d-%016x", i),
+		Txid:       fmt.Sprintf("%064x", i*7919),
+		Outcome:    "allow",
+		ReqIDs:     []uint64{uint64(i), uint64(i + 1)},
+		Outputs:    []string{"bc1qbridgehotwallet0000000000000000000000", "bc1qchange00000000000000000000000000000000"},
+		AmountSat:  int64(i) * 1000,
+		FeeSat:     1200,
+		Reasons:    []string{"outputs_whitelisted", "reqids_finalized"},
+	}
+}
+
+// BenchmarkAppendDurable: one fsynced Update per append.
+func BenchmarkAppendDurable(b *testing.B) {
+	skey, _, _ := GenerateKey(DefaultKeyName)
+	db := openDB(b, filepath.Join(b.TempDir(), "bench.db"), false)
+	l, err := New(Config{DB: db, SignerKey: skey})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		err := db.Update(func(tx *bolt.Tx) error {
+			_, err := l.Append(tx, "decision", t0, benchRecord(i))
+			return err
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "appends/s")
+}
+
+// BenchmarkAppendBatch: durable appends from 16 goroutines through
+// storage.DB.Batch, which coalesces them into fewer fsyncs.
+func BenchmarkAppendBatch(b *testing.B) {
+	skey, _, _ := GenerateKey(DefaultKeyName)
+	db := openDB(b, filepath.Join(b.TempDir(), "bench.db"), false)
+	l, err := New(Config{DB: db, SignerKey: skey})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetParallelism(8) // 8 x GOMAXPROCS goroutines
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		i := 0
+		for pb.Next() {
+			i++
+			err := db.Batch(func(tx *bolt.Tx) error {
+				_, err := l.Append(tx, "decision", t0, benchRecord(i))
+				return err
+			})
+			if err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "appends/s")
+}
+
+var (
+	bigLogOnce sync.Once
+	bigLog     *Log
+	bigLogErr  error
+)
+
+// benchSize is the export benchmark's log size (POLICYD_AUDIT_BENCH_N to
+// override, e.g. for a quick run).
+func benchSize() int {
+	n := 1_000_000
+	if s := os.Getenv("POLICYD_AUDIT_BENCH_N"); s != "" {
+		fmt.Sscan(s, &n)
+	}
+	return n
+}
+
+// buildBigLog builds the log once per process (NoSync, 10k appends per tx)
+// so -count=N repeats only the measured part.
+func buildBigLog(b *testing.B, n int) *Log {
+	bigLogOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "audit-bench-")
+		if err != nil {
+			bigLogErr = err
+			return
+		}
+		db, err := storage.Open(filepath.Join(dir, "big.db"), storage.Options{NoSync: true})
+		if err != nil {
+			bigLogErr = err
+			return
+		}
+		skey, _, _ := GenerateKey(DefaultKeyName)
+		bigLog, bigLogErr = New(Config{DB: db, SignerKey: skey})
+		if bigLogErr != nil {
+			return
+		}
+		start := time.Now()
+		for i := 0; i < n && bigLogErr == nil; i += 10_000 {
+			bigLogErr = db.Update(func(tx *bolt.Tx) error {
+				for j := i; j < min(i+10_000, n); j++ {
+					if _, err := bigLog.Append(tx, "decision", t0.Add(time.Duration(j)*time.Second), benchRecord(j)); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+		}
+		b.Logf("built %d-record log in %v (%s)", n, time.Since(start), dir)
+	})
+	if bigLogErr != nil {
+		b.Fatal(bigLogErr)
+	}
+	return bigLog
+}
+
+// BenchmarkExportVerify1M: export the whole log (server side) and verify it
+// (auditor side) through a pipe, as `policyctl audit export` + `verify` do.
+func BenchmarkExportVerify1M(b *testing.B) {
+	n := benchSize()
+	l := buildBigLog(b, n)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		pr, pw := io.Pipe()
+		go func() { pw.CloseWithError(l.ExportRange(b.Context(), pw, ExportRequest{})) }()
+		cp, err := VerifyExport(pr, l.VerifierKey(), nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if cp.Size != uint64(n) {
+			b.Fatalf("size %d", cp.Size)
+		}
+	}
+	b.ReportMetric(float64(n), "records")
+}
+
+// BenchmarkVerify1M: the auditor's side alone, from an export in memory.
+func BenchmarkVerify1M(b *testing.B) {
+	n := benchSize()
+	l := buildBigLog(b, n)
+	var buf bytes.Buffer
+	if err := l.ExportRange(b.Context(), &buf, ExportRequest{}); err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(buf.Len()))
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := VerifyExport(bytes.NewReader(buf.Bytes()), l.VerifierKey(), nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -194,4 +194,3 @@ func recoverSigner(td apitypes.TypedData, sigHex string) (common.Address, error)
 	}
 	return crypto.PubkeyToAddress(*pub), nil
 }
-

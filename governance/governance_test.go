@@ -167,7 +167,11 @@ func TestProposeRefusals(t *testing.T) {
 			p.Nonce = ""
 			return h.signProposal(h.project, testDomain, p)
 		}, "invalid_request"},
-		{"malformed signature", func() SignedProposal { sp := h.signProposal(h.project, testDomain, base()); sp.Signature = "0x1234"; return sp }, "bad_signature"},
+		{"malformed signature", func() SignedProposal {
+			sp := h.signProposal(h.project, testDomain, base())
+			sp.Signature = "0x1234"
+			return sp
+		}, "bad_signature"},
 		{"signature over other content", func() SignedProposal {
 			sp := h.signProposal(h.project, testDomain, base())
 			sp.Proposal.Label = "changed after signing"

@@ -1,0 +1,209 @@
+package custody_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"runtime"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/bitlayer-org/policyd/mpc"
+	"github.com/bitlayer-org/policyd/mpc/custody"
+	"github.com/bitlayer-org/policyd/mpc/mpctest"
+	"github.com/btcsuite/btcd/btcutil"
+	"github.com/btcsuite/btcd/btcutil/psbt"
+	"github.com/btcsuite/btcd/chaincfg"
+	"github.com/btcsuite/btcd/chaincfg/chainhash"
+	"github.com/btcsuite/btcd/txscript"
+	"github.com/btcsuite/btcd/wire"
+)
+
+// buildPSBT spends k fake UTXOs of the wallet script to an external
+// P2WPKH output and change.
+func buildPSBT(t *testing.T, walletScript []byte, k int) *psbt.Packet {
+	t.Helper()
+	tx := wire.NewMsgTx(2)
+	var prevs []*wire.MsgTx
+	var total int64
+	for i := 0; i < k; i++ {
+		prev := wire.NewMsgTx(2)
+		h := sha256.Sum256([]byte(fmt.Sprintf("funding/%d", i)))
+		prev.AddTxIn(wire.NewTxIn(wire.NewOutPoint((*chainhash.Hash)(&h), 0), nil, nil))
+		prev.AddTxOut(wire.NewTxOut(int64(100_000+i), walletScript))
+		prevs = append(prevs, prev)
+		total += int64(100_000 + i)
+		txh := prev.TxHash()
+		in := wire.NewTxIn(wire.NewOutPoint(&txh, 0), nil, nil)
+		in.Sequence = 0xfffffffd
+		tx.AddTxIn(in)
+	}
+	ext, _ := btcutil.NewAddressWitnessPubKeyHash(bytes.Repeat([]byte{7}, 20), &chaincfg.RegressionNetParams)
+	extScript, _ := txscript.PayToAddrScript(ext)
+	tx.AddTxOut(wire.NewTxOut(50_000, extScript))
+	tx.AddTxOut(wire.NewTxOut(total-50_000-1_000*int64(k), walletScript))
+	p, err := psbt.NewFromUnsignedTx(tx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range p.Inputs {
+		p.Inputs[i].NonWitnessUtxo = prevs[i]
+		p.Inputs[i].WitnessUtxo = prevs[i].TxOut[0]
+		p.Inputs[i].SighashType = txscript.SigHashAll
+	}
+	return p
+}
+
+// fakeAPI stands in for policyd's decision service: it allows every PSBT
+// whose first output is not 666 sat, computing the sighashes itself.
+type fakeAPI struct {
+	auth   *mpctest.Authorizer
+	script []byte
+	mu     sync.Mutex
+	n      int
+}
+
+func (f *fakeAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	var req struct{ PSBT string }
+	json.NewDecoder(r.Body).Decode(&req)
+	raw, _ := base64.StdEncoding.DecodeString(req.PSBT)
+	p, err := psbt.NewFromRawBytes(bytes.NewReader(raw), false)
+	if err != nil {
+		http.Error(w, err.Error(), 422)
+		return
+	}
+	f.mu.Lock()
+	f.n++
+	id := fmt.Sprintf("dec-%d", f.n)
+	f.mu.Unlock()
+	if p.UnsignedTx.TxOut[0].Value == 666 {
+		json.NewEncoder(w).Encode(map[string]any{"id": id, "outcome": "deny", "reasons": []string{"output 0 not whitelisted"}})
+		return
+	}
+	// Independent computation (policyd's job): from non_witness_utxo.
+	prevOuts := map[wire.OutPoint]*wire.TxOut{}
+	for i, in := range p.UnsignedTx.TxIn {
+		prevOuts[in.PreviousOutPoint] = p.Inputs[i].NonWitnessUtxo.TxOut[in.PreviousOutPoint.Index]
+	}
+	cache := txscript.NewTxSigHashes(p.UnsignedTx, txscript.NewMultiPrevOutFetcher(prevOuts))
+	var hashes [][32]byte
+	for i, in := range p.UnsignedTx.TxIn {
+		h, _ := txscript.CalcWitnessSigHash(f.script, cache, txscript.SigHashAll, p.UnsignedTx, i, prevOuts[in.PreviousOutPoint].Value)
+		hashes = append(hashes, [32]byte(h))
+	}
+	f.auth.Allow(id, hashes)
+	json.NewEncoder(w).Encode(map[string]any{"id": id, "outcome": "allow"})
+}
+
+func setup(t *testing.T) (*custody.Node, *fakeAPI, func()) {
+	pol, cus := mpctest.Shares(t)
+	auth := mpctest.NewAuthorizer()
+	srv, err := mpc.NewServer(mpc.ServerConfig{Share: pol, Authorizer: auth, Net: &chaincfg.RegressionNetParams})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, _ := btcutil.NewAddressWitnessPubKeyHash(btcutil.Hash160(cus.PubKeyBytes()), &chaincfg.RegressionNetParams)
+	script, _ := txscript.PayToAddrScript(a)
+	api := &fakeAPI{auth: auth, script: script}
+	mux := http.NewServeMux()
+	mux.Handle("POST /v1/sign-requests", api)
+	mux.Handle("/v1/mpc/", http.StripPrefix("/v1/mpc", srv))
+	pki := mpctest.NewPKI(t, "custody")
+	ts := httptest.NewUnstartedServer(mux)
+	ts.TLS, ts.EnableHTTP2 = pki.Server, true
+	ts.StartTLS()
+	httpc := mpc.NewHTTPClient(pki.Client)
+	node, err := custody.NewNode(ts.URL, httpc, cus)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return node, api, func() { srv.Close(); httpc.CloseIdleConnections(); ts.Close() }
+}
+
+func TestSignPSBT(t *testing.T) {
+	for _, k := range []int{1, 16} {
+		t.Run(fmt.Sprintf("inputs=%d", k), func(t *testing.T) {
+			if k > 1 && testing.Short() {
+				t.Skip("short")
+			}
+			base := runtime.NumGoroutine()
+			node, api, done := setup(t)
+			p := buildPSBT(t, api.script, k)
+			prevOuts := map[wire.OutPoint]*wire.TxOut{}
+			for i, in := range p.UnsignedTx.TxIn {
+				prevOuts[in.PreviousOutPoint] = p.Inputs[i].NonWitnessUtxo.TxOut[0]
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+			defer cancel()
+			tx, d, err := node.SignPSBT(ctx, p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tx.TxHash() != p.UnsignedTx.TxHash() || len(api.auth.RecordedFor(d.ID)) != k {
+				t.Fatal("signed a different transaction or policyd recorded nothing")
+			}
+			// Our own script-engine run, independent of custody.VerifyTx.
+			fetcher := txscript.NewMultiPrevOutFetcher(prevOuts)
+			cache := txscript.NewTxSigHashes(tx, fetcher)
+			for i, in := range tx.TxIn {
+				po := prevOuts[in.PreviousOutPoint]
+				vm, err := txscript.NewEngine(po.PkScript, tx, i, txscript.StandardVerifyFlags, nil, cache, po.Value, fetcher)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := vm.Execute(); err != nil {
+					t.Fatalf("input %d: %v", i, err)
+				}
+			}
+			// Tampering with one signature must fail the engine.
+			bad := tx.Copy()
+			sig := bytes.Clone(bad.TxIn[0].Witness[0])
+			sig[10] ^= 1
+			bad.TxIn[0].Witness[0] = sig
+			if err := custody.VerifyTx(bad, prevOuts); err == nil {
+				t.Fatal("tampered witness verified")
+			}
+			done()
+			mpctest.CheckGoroutines(t, base)
+		})
+	}
+}
+
+func TestSignPSBTRefusals(t *testing.T) {
+	base := runtime.NumGoroutine()
+	node, api, done := setup(t)
+	ctx := context.Background()
+	t.Run("denied", func(t *testing.T) {
+		p := buildPSBT(t, api.script, 1)
+		p.UnsignedTx.TxOut[0].Value = 666
+		if _, _, err := node.SignPSBT(ctx, p); !errors.Is(err, custody.ErrDenied) {
+			t.Fatalf("got %v", err)
+		}
+	})
+	t.Run("psbt changed after the decision", func(t *testing.T) {
+		p := buildPSBT(t, api.script, 1)
+		d, err := node.Submit(ctx, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p.UnsignedTx.TxOut[1].Value -= 10
+		if _, err := custody.SignDecision(ctx, node.MPC, node.Share, d.ID, p); !errors.Is(err, mpc.ErrSighashMismatch) {
+			t.Fatalf("got %v", err)
+		}
+	})
+	t.Run("foreign input", func(t *testing.T) {
+		p := buildPSBT(t, bytes.Repeat([]byte{0x51}, 1), 1)
+		if _, _, err := custody.Sighashes(p, api.script); err == nil {
+			t.Fatal("input of another script accepted")
+		}
+	})
+	done()
+	mpctest.CheckGoroutines(t, base)
+}

@@ -24,6 +24,9 @@ type Case struct {
 	Base64  bool   `json:"base64"`
 	Network string `json:"network"`
 	Seed    string `json:"wallet_seed"`
+	// Address is the wallet's P2WPKH address on Network (for
+	// "policyctl psbt inspect --wallet").
+	Address string `json:"wallet_address"`
 	// Limits for this case; 0 means psbtcheck's default.
 	MaxBytes   int    `json:"max_bytes,omitempty"`
 	MaxInputs  int    `json:"max_inputs,omitempty"`
@@ -263,6 +266,7 @@ func Cases() []Case {
 	for i := range cs {
 		cs[i].Network = "regtest"
 		cs[i].Seed = CaseWalletSeed
+		cs[i].Address = w.Address(&chaincfg.RegressionNetParams)
 		cs[i].File = cs[i].Name + ".psbt"
 		if cs[i].Base64 {
 			cs[i].File = cs[i].Name + ".psbt.b64"

@@ -1,0 +1,101 @@
+package main
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"flag"
+	"fmt"
+	"net/http"
+	"os"
+	"strings"
+
+	"github.com/bitlayer-org/policyd/mpc"
+	"github.com/btcsuite/btcd/chaincfg"
+)
+
+// keyFlags select how secrets at rest are protected.
+type keyFlags struct {
+	passFile string
+	identity string
+	work     int
+}
+
+func (k *keyFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&k.passFile, "passphrase-file", "", "file holding the age passphrase (else $CUSTODY_PASSPHRASE)")
+	fs.StringVar(&k.identity, "identity", "", "age X25519 identity file (instead of a passphrase)")
+	fs.IntVar(&k.work, "scrypt-work-factor", mpc.DefaultScryptWorkFactor, "scrypt log2(N) when encrypting with a passphrase")
+}
+
+func (k *keyFlags) protector() (*mpc.Protector, error) {
+	if k.identity != "" {
+		f, err := os.Open(k.identity)
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		return mpc.NewIdentityProtector(f)
+	}
+	pass := os.Getenv("CUSTODY_PASSPHRASE")
+	if k.passFile != "" {
+		b, err := os.ReadFile(k.passFile)
+		if err != nil {
+			return nil, err
+		}
+		pass = strings.TrimRight(string(b), "\r\n")
+	}
+	if pass == "" {
+		return nil, errors.New("no passphrase: use --passphrase-file, $CUSTODY_PASSPHRASE or --identity")
+	}
+	return mpc.NewPassphraseProtector(pass, k.work)
+}
+
+// tlsFlags configure the mutual-TLS client.
+type tlsFlags struct {
+	server, ca, cert, key string
+}
+
+func (t *tlsFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&t.server, "server", "", "policyd base URL, e.g. https://policyd:8443")
+	fs.StringVar(&t.ca, "ca", "", "PEM CA bundle that signed policyd's certificate")
+	fs.StringVar(&t.cert, "cert", "", "PEM client certificate (custody role)")
+	fs.StringVar(&t.key, "key", "", "PEM client key")
+}
+
+func (t *tlsFlags) client() (*http.Client, error) {
+	if t.server == "" || t.ca == "" || t.cert == "" || t.key == "" {
+		return nil, errors.New("--server, --ca, --cert and --key are required")
+	}
+	pem, err := os.ReadFile(t.ca)
+	if err != nil {
+		return nil, err
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(pem) {
+		return nil, fmt.Errorf("%s: no certificates", t.ca)
+	}
+	cert, err := tls.LoadX509KeyPair(t.cert, t.key)
+	if err != nil {
+		return nil, err
+	}
+	return mpc.NewHTTPClient(&tls.Config{RootCAs: pool, Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}), nil
+}
+
+func netParams(name string) (*chaincfg.Params, error) {
+	switch name {
+	case "mainnet", "main":
+		return &chaincfg.MainNetParams, nil
+	case "testnet", "testnet3":
+		return &chaincfg.TestNet3Params, nil
+	case "signet":
+		return &chaincfg.SigNetParams, nil
+	case "regtest":
+		return &chaincfg.RegressionNetParams, nil
+	}
+	return nil, fmt.Errorf("unknown network %q", name)
+}
+
+func fail(stderr interface{ Write([]byte) (int, error) }, err error) int {
+	fmt.Fprintln(stderr, "custody:", err)
+	return 1
+}

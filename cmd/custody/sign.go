@@ -1,0 +1,130 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/hex"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/bitlayer-org/policyd/mpc"
+	"github.com/bitlayer-org/policyd/mpc/custody"
+	"github.com/btcsuite/btcd/btcutil/psbt"
+	"github.com/btcsuite/btcd/rpcclient"
+	"github.com/btcsuite/btcd/wire"
+)
+
+func readPSBT(path string) (*psbt.Packet, error) {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	raw = bytes.TrimSpace(raw)
+	if !bytes.HasPrefix(raw, []byte("psbt\xff")) {
+		dec, err := base64.StdEncoding.DecodeString(string(raw))
+		if err != nil {
+			return nil, fmt.Errorf("%s: neither binary nor base64 PSBT", path)
+		}
+		raw = dec
+	}
+	return psbt.NewFromRawBytes(bytes.NewReader(raw), false)
+}
+
+func runSign(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("sign", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var kf keyFlags
+	var tf tlsFlags
+	kf.register(fs)
+	tf.register(fs)
+	psbtFile := fs.String("psbt", "", "PSBT to sign (binary or base64)")
+	sharePath := fs.String("share", "", "custody's encrypted share")
+	out := fs.String("out", "", "write the signed transaction hex here (default stdout)")
+	timeout := fs.Duration("timeout", 10*time.Minute, "overall timeout")
+	broadcast := fs.Bool("broadcast", false, "send the transaction to --rpc-host")
+	rpcHost := fs.String("rpc-host", "127.0.0.1:18443", "btcd/bitcoind RPC host:port")
+	rpcUser := fs.String("rpc-user", "", "RPC user")
+	rpcPass := fs.String("rpc-pass", "", "RPC password (else $CUSTODY_RPC_PASS)")
+	rpcCert := fs.String("rpc-cert", "", "RPC TLS certificate (btcd); empty means plain HTTP (bitcoind)")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if *psbtFile == "" || *sharePath == "" {
+		return fail(stderr, fmt.Errorf("--psbt and --share are required"))
+	}
+	packet, err := readPSBT(*psbtFile)
+	if err != nil {
+		return fail(stderr, err)
+	}
+	prot, err := kf.protector()
+	if err != nil {
+		return fail(stderr, err)
+	}
+	share, err := mpc.LoadShare(*sharePath, prot)
+	if err != nil {
+		return fail(stderr, err)
+	}
+	httpc, err := tf.client()
+	if err != nil {
+		return fail(stderr, err)
+	}
+	node, err := custody.NewNode(tf.server, httpc, share)
+	if err != nil {
+		return fail(stderr, err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
+	defer cancel()
+	tx, d, err := node.SignPSBT(ctx, packet)
+	if err != nil {
+		return fail(stderr, err)
+	}
+	var buf bytes.Buffer
+	if err := tx.Serialize(&buf); err != nil {
+		return fail(stderr, err)
+	}
+	txHex := hex.EncodeToString(buf.Bytes())
+	fmt.Fprintf(stderr, "decision %s: signed %d inputs, txid %s, every input verified by the script engine\n", d.ID, len(tx.TxIn), tx.TxHash())
+	if *out != "" {
+		if err := os.WriteFile(*out, []byte(txHex+"\n"), 0o644); err != nil {
+			return fail(stderr, err)
+		}
+	} else {
+		fmt.Fprintln(stdout, txHex)
+	}
+	if *broadcast {
+		txid, err := sendRaw(tx, *rpcHost, *rpcUser, *rpcPass, *rpcCert)
+		if err != nil {
+			return fail(stderr, fmt.Errorf("broadcast: %w", err))
+		}
+		fmt.Fprintf(stderr, "broadcast: %s\n", txid)
+	}
+	return 0
+}
+
+func sendRaw(tx *wire.MsgTx, host, user, pass, certFile string) (string, error) {
+	if pass == "" {
+		pass = os.Getenv("CUSTODY_RPC_PASS")
+	}
+	cfg := &rpcclient.ConnConfig{Host: host, User: user, Pass: pass, HTTPPostMode: true, DisableTLS: certFile == ""}
+	if certFile != "" {
+		pem, err := os.ReadFile(certFile)
+		if err != nil {
+			return "", err
+		}
+		cfg.Certificates = pem
+	}
+	c, err := rpcclient.New(cfg, nil)
+	if err != nil {
+		return "", err
+	}
+	defer c.Shutdown()
+	h, err := c.SendRawTransaction(tx, false)
+	if err != nil {
+		return "", err
+	}
+	return h.String(), nil
+}

@@ -8,6 +8,7 @@ import (
 	"io"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf8"
 )
@@ -103,46 +104,48 @@ func formatTime(at time.Time) (string, error) {
 // encoding: canonical JSON, exactly the keys body/index/kind/time/v, v = 1,
 // a valid kind, and a UTC RFC 3339 time as EncodeRecord writes it. It does
 // not trust anything about the record: whether the record is part of a log
-// is established only by its hash and a signed checkpoint.
+// is established only by its hash and a signed checkpoint. It is a single
+// pass without allocation other than the returned body.
 func DecodeRecord(data []byte) (*Record, error) {
 	if len(data) > MaxRecordSize {
 		return nil, fmt.Errorf("%w: record is %d bytes", ErrMalformed, len(data))
 	}
-	var canon bytes.Buffer
-	canon.Grow(len(data))
-	v, err := canonicalize(&canon, data)
+	const head = `{"body":`
+	if !bytes.HasPrefix(data, []byte(head)) {
+		return nil, fmt.Errorf("%w: record does not start with %s", ErrMalformed, head)
+	}
+	sc := canonScanner{d: data, depth: 1}
+	end, err := sc.value(len(head))
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
+		return nil, fmt.Errorf("%w: record body: %v", ErrMalformed, err)
 	}
-	if !bytes.Equal(canon.Bytes(), data) {
-		return nil, fmt.Errorf("%w: record is not in canonical form", ErrMalformed)
+	body := data[len(head):end]
+	rest := data[end:]
+	cut := func(prefix, stop string) (string, bool) {
+		if !bytes.HasPrefix(rest, []byte(prefix)) {
+			return "", false
+		}
+		rest = rest[len(prefix):]
+		i := bytes.Index(rest, []byte(stop))
+		if i < 0 {
+			return "", false
+		}
+		v := string(rest[:i])
+		rest = rest[i:]
+		return v, true
 	}
-	m, ok := v.(map[string]any)
-	if !ok || len(m) != 5 {
-		return nil, fmt.Errorf("%w: record must be an object with exactly body, index, kind, time, v", ErrMalformed)
+	idxS, ok1 := cut(`,"index":`, `,"kind":"`)
+	kind, ok2 := cut(`,"kind":"`, `","time":"`)
+	ts, ok3 := cut(`","time":"`, `","v":`)
+	if !ok1 || !ok2 || !ok3 || string(rest) != `","v":`+strconv.Itoa(RecordVersion)+`}` {
+		return nil, fmt.Errorf("%w: record must be exactly {\"body\",\"index\",\"kind\",\"time\",\"v\":%d} in canonical form", ErrMalformed, RecordVersion)
 	}
-	if _, ok := m["body"]; !ok {
-		return nil, fmt.Errorf("%w: record has no body", ErrMalformed)
+	index, err := strconv.ParseUint(idxS, 10, 64)
+	if err != nil || strconv.FormatUint(index, 10) != idxS {
+		return nil, fmt.Errorf("%w: record index %q is not a decimal uint64", ErrMalformed, idxS)
 	}
-	ver, ok := m["v"].(json.Number)
-	if !ok || ver.String() != strconv.Itoa(RecordVersion) {
-		return nil, fmt.Errorf("%w: record version is not %d", ErrMalformed, RecordVersion)
-	}
-	idxNum, ok := m["index"].(json.Number)
-	if !ok {
-		return nil, fmt.Errorf("%w: record index is not a number", ErrMalformed)
-	}
-	index, err := strconv.ParseUint(idxNum.String(), 10, 64)
-	if err != nil || strconv.FormatUint(index, 10) != idxNum.String() {
-		return nil, fmt.Errorf("%w: record index %q is not a decimal uint64", ErrMalformed, idxNum)
-	}
-	kind, ok := m["kind"].(string)
-	if !ok || !ValidKind(kind) {
-		return nil, fmt.Errorf("%w: record kind %q", ErrMalformed, m["kind"])
-	}
-	ts, ok := m["time"].(string)
-	if !ok {
-		return nil, fmt.Errorf("%w: record time is not a string", ErrMalformed)
+	if !ValidKind(kind) {
+		return nil, fmt.Errorf("%w: record kind %q", ErrMalformed, kind)
 	}
 	t, err := time.Parse(time.RFC3339Nano, ts)
 	if err != nil {
@@ -151,13 +154,242 @@ func DecodeRecord(data []byte) (*Record, error) {
 	if t2, err := formatTime(t); err != nil || t2 != ts {
 		return nil, fmt.Errorf("%w: record time %q is not canonical UTC RFC 3339", ErrMalformed, ts)
 	}
-	tail := recordTail(index, kind, ts)
-	const head = `{"body":`
-	if !bytes.HasPrefix(data, []byte(head)) || !bytes.HasSuffix(data, tail) || len(data) < len(head)+len(tail)+1 {
-		return nil, fmt.Errorf("%w: record layout", ErrMalformed) // unreachable after the canonical check
-	}
-	body := data[len(head) : len(data)-len(tail)]
 	return &Record{Index: index, Kind: kind, Time: t.UTC(), Body: bytes.Clone(body)}, nil
+}
+
+// maxDepth matches encoding/json's nesting limit.
+const maxDepth = 10000
+
+// canonScanner checks that a JSON value is in canonical form without
+// decoding it: exactly the bytes appendCanonical would write for it.
+type canonScanner struct {
+	d     []byte
+	depth int
+	key   []byte // scratch for decoded object keys
+}
+
+func (s *canonScanner) value(i int) (int, error) {
+	if i >= len(s.d) {
+		return 0, errors.New("unexpected end")
+	}
+	switch c := s.d[i]; {
+	case c == '{':
+		return s.object(i)
+	case c == '[':
+		return s.array(i)
+	case c == '"':
+		end, _, err := s.str(i, false)
+		return end, err
+	case c == 't':
+		return s.lit(i, "true")
+	case c == 'f':
+		return s.lit(i, "false")
+	case c == 'n':
+		return s.lit(i, "null")
+	case c == '-' || (c >= '0' && c <= '9'):
+		return s.number(i)
+	default:
+		return 0, fmt.Errorf("unexpected byte %q at %d", c, i)
+	}
+}
+
+func (s *canonScanner) lit(i int, lit string) (int, error) {
+	if !bytes.HasPrefix(s.d[i:], []byte(lit)) {
+		return 0, fmt.Errorf("bad literal at %d", i)
+	}
+	return i + len(lit), nil
+}
+
+func (s *canonScanner) enter() error {
+	s.depth++
+	if s.depth > maxDepth {
+		return errors.New("nested too deeply")
+	}
+	return nil
+}
+
+func (s *canonScanner) object(i int) (int, error) {
+	if err := s.enter(); err != nil {
+		return 0, err
+	}
+	defer func() { s.depth-- }()
+	i++
+	if i < len(s.d) && s.d[i] == '}' {
+		return i + 1, nil
+	}
+	var prev []byte
+	first := true
+	for {
+		if i >= len(s.d) || s.d[i] != '"' {
+			return 0, fmt.Errorf("expected key at %d", i)
+		}
+		end, key, err := s.str(i, true)
+		if err != nil {
+			return 0, err
+		}
+		if !first && bytes.Compare(prev, key) >= 0 {
+			return 0, fmt.Errorf("key at %d out of order or duplicated", i)
+		}
+		first = false
+		prev = append(prev[:0], key...)
+		i = end
+		if i >= len(s.d) || s.d[i] != ':' {
+			return 0, fmt.Errorf("expected ':' at %d", i)
+		}
+		if i, err = s.value(i + 1); err != nil {
+			return 0, err
+		}
+		if i >= len(s.d) {
+			return 0, errors.New("unexpected end in object")
+		}
+		switch s.d[i] {
+		case ',':
+			i++
+		case '}':
+			return i + 1, nil
+		default:
+			return 0, fmt.Errorf("unexpected byte %q at %d in object", s.d[i], i)
+		}
+	}
+}
+
+func (s *canonScanner) array(i int) (int, error) {
+	if err := s.enter(); err != nil {
+		return 0, err
+	}
+	defer func() { s.depth-- }()
+	i++
+	if i < len(s.d) && s.d[i] == ']' {
+		return i + 1, nil
+	}
+	for {
+		var err error
+		if i, err = s.value(i); err != nil {
+			return 0, err
+		}
+		if i >= len(s.d) {
+			return 0, errors.New("unexpected end in array")
+		}
+		switch s.d[i] {
+		case ',':
+			i++
+		case ']':
+			return i + 1, nil
+		default:
+			return 0, fmt.Errorf("unexpected byte %q at %d in array", s.d[i], i)
+		}
+	}
+}
+
+func isLowerHex(c byte) bool { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') }
+
+// str checks a canonical string starting at the quote at i; with decode it
+// also returns the decoded bytes (valid until the next call).
+func (s *canonScanner) str(i int, decode bool) (int, []byte, error) {
+	s.key = s.key[:0]
+	for j := i + 1; j < len(s.d); {
+		c := s.d[j]
+		switch {
+		case c == '"':
+			return j + 1, s.key, nil
+		case c < 0x20:
+			return 0, nil, fmt.Errorf("unescaped control byte at %d", j)
+		case c == '\\':
+			if j+1 >= len(s.d) {
+				return 0, nil, errors.New("unexpected end in string")
+			}
+			var dec byte
+			switch s.d[j+1] {
+			case '"', '\\':
+				dec = s.d[j+1]
+			case 'b':
+				dec = '\b'
+			case 'f':
+				dec = '\f'
+			case 'n':
+				dec = '\n'
+			case 'r':
+				dec = '\r'
+			case 't':
+				dec = '\t'
+			case 'u':
+				if j+6 > len(s.d) || s.d[j+2] != '0' || s.d[j+3] != '0' || !isLowerHex(s.d[j+4]) || !isLowerHex(s.d[j+5]) {
+					return 0, nil, fmt.Errorf("non-canonical \\u escape at %d", j)
+				}
+				v := byte(strings.IndexByte(hexDigits, s.d[j+4])<<4 | strings.IndexByte(hexDigits, s.d[j+5]))
+				if v >= 0x20 || v == '\b' || v == '\f' || v == '\n' || v == '\r' || v == '\t' {
+					return 0, nil, fmt.Errorf("non-canonical \\u escape at %d", j)
+				}
+				if decode {
+					s.key = append(s.key, v)
+				}
+				j += 6
+				continue
+			default:
+				return 0, nil, fmt.Errorf("non-canonical escape at %d", j)
+			}
+			if decode {
+				s.key = append(s.key, dec)
+			}
+			j += 2
+		case c < utf8.RuneSelf:
+			if decode {
+				s.key = append(s.key, c)
+			}
+			j++
+		default:
+			r, size := utf8.DecodeRune(s.d[j:])
+			if r == utf8.RuneError && size == 1 {
+				return 0, nil, fmt.Errorf("invalid UTF-8 at %d", j)
+			}
+			if decode {
+				s.key = append(s.key, s.d[j:j+size]...)
+			}
+			j += size
+		}
+	}
+	return 0, nil, errors.New("unterminated string")
+}
+
+func (s *canonScanner) number(i int) (int, error) {
+	d := s.d
+	digits := func(j int) int {
+		for j < len(d) && d[j] >= '0' && d[j] <= '9' {
+			j++
+		}
+		return j
+	}
+	j := i
+	if d[j] == '-' {
+		j++
+	}
+	switch {
+	case j < len(d) && d[j] == '0':
+		j++
+	case j < len(d) && d[j] >= '1' && d[j] <= '9':
+		j = digits(j)
+	default:
+		return 0, fmt.Errorf("bad number at %d", i)
+	}
+	if j < len(d) && d[j] == '.' {
+		k := digits(j + 1)
+		if k == j+1 {
+			return 0, fmt.Errorf("bad number at %d", i)
+		}
+		j = k
+	}
+	if j < len(d) && (d[j] == 'e' || d[j] == 'E') {
+		j++
+		if j < len(d) && (d[j] == '+' || d[j] == '-') {
+			j++
+		}
+		k := digits(j)
+		if k == j {
+			return 0, fmt.Errorf("bad number at %d", i)
+		}
+		j = k
+	}
+	return j, nil
 }
 
 // Canonicalize returns the canonical form of one JSON value (see the package

@@ -1,8 +1,11 @@
 package audit
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"strconv"
 	"testing"
 	"time"
 )
@@ -133,6 +136,89 @@ func FuzzCanonicalize(f *testing.F) {
 		c2, err := Canonicalize(c)
 		if err != nil || string(c2) != string(c) {
 			t.Fatalf("not idempotent: %q -> %q (%v)", c, c2, err)
+		}
+	})
+}
+
+// decodeRecordSlow is the straightforward reference DecodeRecord is fuzzed
+// against: it parses a canonical record and checks every rule of the
+// encoding: canonical JSON, exactly the keys body/index/kind/time/v, v = 1,
+// a valid kind, and a UTC RFC 3339 time as EncodeRecord writes it. It does
+// not trust anything about the record: whether the record is part of a log
+// is established only by its hash and a signed checkpoint.
+func decodeRecordSlow(data []byte) (*Record, error) {
+	if len(data) > MaxRecordSize {
+		return nil, fmt.Errorf("%w: record is %d bytes", ErrMalformed, len(data))
+	}
+	var canon bytes.Buffer
+	canon.Grow(len(data))
+	v, err := canonicalize(&canon, data)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
+	}
+	if !bytes.Equal(canon.Bytes(), data) {
+		return nil, fmt.Errorf("%w: record is not in canonical form", ErrMalformed)
+	}
+	m, ok := v.(map[string]any)
+	if !ok || len(m) != 5 {
+		return nil, fmt.Errorf("%w: record must be an object with exactly body, index, kind, time, v", ErrMalformed)
+	}
+	if _, ok := m["body"]; !ok {
+		return nil, fmt.Errorf("%w: record has no body", ErrMalformed)
+	}
+	ver, ok := m["v"].(json.Number)
+	if !ok || ver.String() != strconv.Itoa(RecordVersion) {
+		return nil, fmt.Errorf("%w: record version is not %d", ErrMalformed, RecordVersion)
+	}
+	idxNum, ok := m["index"].(json.Number)
+	if !ok {
+		return nil, fmt.Errorf("%w: record index is not a number", ErrMalformed)
+	}
+	index, err := strconv.ParseUint(idxNum.String(), 10, 64)
+	if err != nil || strconv.FormatUint(index, 10) != idxNum.String() {
+		return nil, fmt.Errorf("%w: record index %q is not a decimal uint64", ErrMalformed, idxNum)
+	}
+	kind, ok := m["kind"].(string)
+	if !ok || !ValidKind(kind) {
+		return nil, fmt.Errorf("%w: record kind %q", ErrMalformed, m["kind"])
+	}
+	ts, ok := m["time"].(string)
+	if !ok {
+		return nil, fmt.Errorf("%w: record time is not a string", ErrMalformed)
+	}
+	t, err := time.Parse(time.RFC3339Nano, ts)
+	if err != nil {
+		return nil, fmt.Errorf("%w: record time: %v", ErrMalformed, err)
+	}
+	if t2, err := formatTime(t); err != nil || t2 != ts {
+		return nil, fmt.Errorf("%w: record time %q is not canonical UTC RFC 3339", ErrMalformed, ts)
+	}
+	tail := recordTail(index, kind, ts)
+	const head = `{"body":`
+	if !bytes.HasPrefix(data, []byte(head)) || !bytes.HasSuffix(data, tail) || len(data) < len(head)+len(tail)+1 {
+		return nil, fmt.Errorf("%w: record layout", ErrMalformed) // unreachable after the canonical check
+	}
+	body := data[len(head) : len(data)-len(tail)]
+	return &Record{Index: index, Kind: kind, Time: t.UTC(), Body: bytes.Clone(body)}, nil
+}
+
+// FuzzDecodeRecordDifferential: the fast single-pass DecodeRecord accepts
+// exactly what the decode-and-re-encode reference accepts.
+func FuzzDecodeRecordDifferential(f *testing.F) {
+	for i, body := range []any{nil, 1.5e-7, "a\u00e9\x01\n\\\"", map[string]any{"b": []any{-0.0, "\t"}, "a": map[string]any{}, "ab": []any{}}} {
+		rec, _ := EncodeRecord(uint64(i), "whitelist_proposal", t0.Add(123456789), body)
+		f.Add(rec)
+	}
+	f.Add([]byte(`{"body":{"a":1,"a":1},"index":0,"kind":"x","time":"2025-03-01T12:00:00Z","v":1}`))
+	f.Add([]byte(`{"body":"\u001f\u0041\/","index":0,"kind":"x","time":"2025-03-01T12:00:00Z","v":1}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		fast, ferr := DecodeRecord(data)
+		slow, serr := decodeRecordSlow(data)
+		if (ferr == nil) != (serr == nil) {
+			t.Fatalf("disagree on %q: fast %v, slow %v", data, ferr, serr)
+		}
+		if ferr == nil && (fast.Index != slow.Index || fast.Kind != slow.Kind || !fast.Time.Equal(slow.Time) || string(fast.Body) != string(slow.Body)) {
+			t.Fatalf("disagree on %q: %+v vs %+v", data, fast, slow)
 		}
 	})
 }

@@ -4,10 +4,12 @@ import (
 	"bufio"
 	"bytes"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 
 	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/mod/sumdb/tlog"
@@ -162,14 +164,20 @@ func Verify(r io.Reader, verifierKey string, previous []byte) (*Verified, error)
 		if !ok {
 			return nil, scanErrSec(sc, int64(i), lineNo+1, "missing: export ends before record %d (header promised [%d,%d))", i, from, to)
 		}
-		l, err := parseLine(b)
-		if err != nil {
-			return nil, securityErr(int64(i), lineNo, "unparseable record line: %v", err)
+		l, ok := parseRecordLine(b)
+		if !ok {
+			// Not in the exporter's exact layout: decode it generically
+			// for a precise error.
+			pl, err := parseLine(b)
+			if err != nil {
+				return nil, securityErr(int64(i), lineNo, "unparseable record line: %v", err)
+			}
+			if pl.Type != "record" || pl.Index == nil || pl.Hash == nil || pl.Record == nil {
+				return nil, securityErr(int64(i), lineNo, "missing: expected record %d, found a %q line", i, pl.Type)
+			}
+			l = recordLine{Index: *pl.Index, Hash: *pl.Hash, Record: pl.Record}
 		}
-		if l.Type != "record" || l.Index == nil || l.Hash == nil || l.Record == nil {
-			return nil, securityErr(int64(i), lineNo, "missing: expected record %d, found a %q line", i, l.Type)
-		}
-		switch idx := *l.Index; {
+		switch idx := l.Index; {
 		case idx > i:
 			return nil, securityErr(int64(i), lineNo, "missing: record %d is absent (next line is record %d): dropped or reordered", i, idx)
 		case idx < i:
@@ -183,8 +191,8 @@ func Verify(r io.Reader, verifierKey string, previous []byte) (*Verified, error)
 			return nil, securityErr(int64(i), lineNo, "changed: the record's own index says %d", rec.Index)
 		}
 		lh := tlog.RecordHash(l.Record)
-		if lh != *l.Hash {
-			return nil, securityErr(int64(i), lineNo, "changed: record content does not match its leaf hash %v", *l.Hash)
+		if lh != l.Hash {
+			return nil, securityErr(int64(i), lineNo, "changed: record content does not match its leaf hash %v", l.Hash)
 		}
 		fr.add(lh)
 		res.Kinds[rec.Kind]++
@@ -366,4 +374,46 @@ func VerifyInclusion(doc []byte, verifierKey string) (*InclusionResult, error) {
 		return nil, securityErr(i, 0, "record is not in the signed tree of size %d: %v", cp.Size, err)
 	}
 	return &InclusionResult{Record: rec, Checkpoint: cp}, nil
+}
+
+type recordLine struct {
+	Index  uint64
+	Hash   tlog.Hash
+	Record []byte
+}
+
+// parseRecordLine parses a record line in the exact layout the exporter
+// writes, {"type":"record","index":I,"hash":"H","record":R}, without a
+// generic JSON decode. ok is false for anything else.
+func parseRecordLine(b []byte) (recordLine, bool) {
+	const p1, p2, p3 = `{"type":"record","index":`, `,"hash":"`, `","record":`
+	if !bytes.HasPrefix(b, []byte(p1)) || len(b) == 0 || b[len(b)-1] != '}' {
+		return recordLine{}, false
+	}
+	rest := b[len(p1):]
+	j := 0
+	for j < len(rest) && rest[j] >= '0' && rest[j] <= '9' {
+		j++
+	}
+	idx, err := strconv.ParseUint(string(rest[:j]), 10, 64)
+	if err != nil || (j > 1 && rest[0] == '0') {
+		return recordLine{}, false
+	}
+	rest = rest[j:]
+	const b64 = 44 // base64 of 32 bytes
+	if !bytes.HasPrefix(rest, []byte(p2)) || len(rest) < len(p2)+b64+len(p3)+1 {
+		return recordLine{}, false
+	}
+	var buf [tlog.HashSize + 1]byte // DecodedLen(44) = 33
+	n, err := base64.StdEncoding.Decode(buf[:], rest[len(p2):len(p2)+b64])
+	if err != nil || n != tlog.HashSize {
+		return recordLine{}, false
+	}
+	var h tlog.Hash
+	copy(h[:], buf[:n])
+	rest = rest[len(p2)+b64:]
+	if !bytes.HasPrefix(rest, []byte(p3)) {
+		return recordLine{}, false
+	}
+	return recordLine{Index: idx, Hash: h, Record: rest[len(p3) : len(rest)-1]}, true
 }

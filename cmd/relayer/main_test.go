@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/btcsuite/btcd/btcutil"
 	"github.com/btcsuite/btcd/wire"
 	"github.com/ethereum/go-ethereum/accounts/abi/bind"
 	"github.com/ethereum/go-ethereum/accounts/keystore"
@@ -185,5 +186,24 @@ func mined(t *testing.T, ctx context.Context, eth *ethclient.Client, tx *types.T
 	}
 	if r.Status != types.ReceiptStatusSuccessful {
 		t.Fatalf("tx %s reverted", tx.Hash())
+	}
+}
+
+// TestDeployExampleConfig keeps deploy/relayer.config.json loadable: it must
+// decode strictly and carry a valid regtest bridge address.
+func TestDeployExampleConfig(t *testing.T) {
+	cfg, _, err := parse([]string{"-config", "../../deploy/relayer.config.json"}, &bytes.Buffer{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	params, err := netParams(cfg.Network)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := btcutil.DecodeAddress(cfg.BridgeAddress, params); err != nil {
+		t.Fatalf("bridge_address: %v", err)
+	}
+	if cfg.Confirmations < 1 || cfg.BtcRPCNoTLS {
+		t.Fatalf("example config must confirm and use TLS: %+v", cfg)
 	}
 }

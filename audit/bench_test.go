@@ -93,6 +93,7 @@ var (
 	bigLogOnce sync.Once
 	bigLog     *Log
 	bigLogErr  error
+	bigLogDir  string // removed by TestMain
 )
 
 // benchSize is the export benchmark's log size (POLICYD_AUDIT_BENCH_N to
@@ -114,6 +115,7 @@ func buildBigLog(b *testing.B, n int) *Log {
 			bigLogErr = err
 			return
 		}
+		bigLogDir = dir
 		db, err := storage.Open(filepath.Join(dir, "big.db"), storage.Options{NoSync: true})
 		if err != nil {
 			bigLogErr = err

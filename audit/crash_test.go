@@ -27,7 +27,14 @@ func TestMain(m *testing.M) {
 		crashChild(path, os.Getenv(envCrashKey))
 		return
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	if bigLog != nil {
+		bigLog.db.Close()
+	}
+	if bigLogDir != "" {
+		os.RemoveAll(bigLogDir)
+	}
+	os.Exit(code)
 }
 
 // crashChild appends forever with durable commits and prints each index

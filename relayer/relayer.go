@@ -3,8 +3,8 @@
 // confirmed transfer into it, approves the matching unbound requests on the
 // L2 staking contract (approveUnbound) or opens a plan (approveWithdraw).
 //
-// What it trusts: its L1 node for blocks (it decodes raw blocks and scripts
-// itself), its L2 endpoint for the contract's events and state, and its own
+// What it trusts: its L1 node for blocks and previous transactions (it
+// decodes raw blocks and scripts itself), its L2 endpoint for the contract's events and state, and its own
 // bbolt file. What it guarantees:
 //
 //   - Nothing is released for an L1 transaction with fewer than
@@ -18,6 +18,8 @@
 //     an already-approved id, so a duplicate send cannot double-release.
 //     Delivery is therefore at-least-once per L2 call, with an exactly-once
 //     effect (see docs/relayer.md).
+//   - Only transfers that spend the dedicated wallet's outputs alone count;
+//     other deposits to the bridge are ignored.
 //   - Ids come from the transfer's OP_RETURN `{"StReqIds":"..."}` when it
 //     has one; otherwise a configured plan-redemption amount, otherwise
 //     P002's FIFO amount rule over the pending UnboundRequired requests. A
@@ -36,6 +38,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/btcsuite/btcd/btcutil"
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
 	"github.com/btcsuite/btcd/txscript"
 	"github.com/btcsuite/btcd/wire"
@@ -53,6 +56,9 @@ type L1 interface {
 	GetBlockCount() (int64, error)
 	GetBlockHash(height int64) (*chainhash.Hash, error)
 	GetBlock(hash *chainhash.Hash) (*wire.MsgBlock, error)
+	// GetRawTransaction needs a transaction index on the node (btcd
+	// --txindex, bitcoind -txindex): it proves where a transfer came from.
+	GetRawTransaction(txHash *chainhash.Hash) (*btcutil.Tx, error)
 }
 
 // Request is one UnboundRequired event of the staking contract.
@@ -114,6 +120,11 @@ type Config struct {
 	L2 L2
 	// BridgeScript is the output script of the bridge hot wallet.
 	BridgeScript []byte
+	// WalletScripts are the output scripts of the dedicated (MPC) staking
+	// wallet. Only a transfer whose every input spends one of them is acted
+	// on: the bridge also receives ordinary deposits, which must never be
+	// matched to unbound requests.
+	WalletScripts [][]byte
 	// Confirmations an L1 transfer needs before it is acted on (>= 1).
 	Confirmations int64
 	// StartHeight is the first L1 height scanned on a fresh database.
@@ -151,6 +162,8 @@ func New(cfg Config) (*Relayer, error) {
 		return nil, errors.New("relayer: L1 and L2 are required")
 	case len(cfg.BridgeScript) == 0:
 		return nil, errors.New("relayer: bridge script is required")
+	case len(cfg.WalletScripts) == 0:
+		return nil, errors.New("relayer: at least one dedicated wallet script is required")
 	case cfg.Confirmations < 1:
 		return nil, fmt.Errorf("relayer: confirmations must be >= 1, got %d", cfg.Confirmations)
 	case cfg.DBPath == "":
@@ -271,6 +284,14 @@ func (r *Relayer) Poll(ctx context.Context) error {
 			if t == nil {
 				continue
 			}
+			fromWallet, err := r.fromWallet(tx)
+			if err != nil {
+				return err
+			}
+			if !fromWallet {
+				r.log.Debug("relayer ignores a bridge deposit not from the dedicated wallet", "txid", t.TxID, "amount_sat", t.AmountSat)
+				continue
+			}
 			if queue == nil {
 				if queue, err = r.loadQueue(ctx); err != nil {
 					return err
@@ -318,6 +339,41 @@ func (r *Relayer) inspect(tx *wire.MsgTx, height int64, block *chainhash.Hash) (
 	return &Transfer{
 		TxID: tx.TxHash().String(), Height: height, BlockHash: block.String(), AmountSat: amount,
 	}, payloads
+}
+
+// fromWallet reports whether every input of tx spends an output paying one
+// of the dedicated wallet's scripts. Coinbases never qualify.
+func (r *Relayer) fromWallet(tx *wire.MsgTx) (bool, error) {
+	if blockchainIsCoinbase(tx) {
+		return false, nil
+	}
+	for _, in := range tx.TxIn {
+		op := in.PreviousOutPoint
+		prev, err := r.cfg.L1.GetRawTransaction(&op.Hash)
+		if err != nil {
+			return false, fmt.Errorf("relayer: previous transaction %s: %w", op.Hash, err)
+		}
+		msg := prev.MsgTx()
+		if msg.TxHash() != op.Hash || int(op.Index) >= len(msg.TxOut) {
+			return false, fmt.Errorf("relayer: node returned a wrong previous transaction for %s", op)
+		}
+		ok := false
+		for _, ws := range r.cfg.WalletScripts {
+			if bytes.Equal(msg.TxOut[op.Index].PkScript, ws) {
+				ok = true
+				break
+			}
+		}
+		if !ok {
+			return false, nil
+		}
+	}
+	return true, nil
+}
+
+func blockchainIsCoinbase(tx *wire.MsgTx) bool {
+	return len(tx.TxIn) == 1 && tx.TxIn[0].PreviousOutPoint.Index == wire.MaxPrevOutIndex &&
+		tx.TxIn[0].PreviousOutPoint.Hash == (chainhash.Hash{})
 }
 
 // nullData extracts the pushed bytes of an OP_RETURN script.

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/btcsuite/btcd/btcutil"
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
 	"github.com/btcsuite/btcd/wire"
 	"github.com/ethereum/go-ethereum/accounts/abi/bind"
@@ -239,7 +240,7 @@ func TestRelayerEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg := Config{
-		L1: node.Client(), L2: counter, BridgeScript: bridge.PkScript,
+		L1: node.Client(), L2: counter, BridgeScript: bridge.PkScript, WalletScripts: [][]byte{wallet.PkScript},
 		Confirmations: 2, StartHeight: tip + 1, DBPath: dbPath, MaxBatch: 1,
 		Plans:     []PlanRedemption{{AmountSat: planAmount, PlanID: big.NewInt(plan)}},
 		TxTimeout: 30 * time.Second,
@@ -329,6 +330,38 @@ func TestRelayerEndToEnd(t *testing.T) {
 		}
 		if st[0] != StatusPending {
 			t.Fatalf("r3 status %v, want pending", st[0])
+		}
+	})
+
+	t.Run("a deposit to the bridge not from the dedicated wallet is ignored", func(t *testing.T) {
+		outsider, err := regtest.NewKey("relayer-test-outsider")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := wallet.Pay(ctx, node, []*wire.TxOut{wire.NewTxOut(2*btc, outsider.PkScript)}, 5_000); err != nil {
+			t.Fatal(err)
+		}
+		mine(t, 1)
+		before := counter.sends.Load()
+		// 1 BTC would match r3 by FIFO, and the OP_RETURN-less form is the
+		// one a stranger could abuse.
+		tx, err := outsider.Pay(ctx, node, []*wire.TxOut{wire.NewTxOut(1*btc, bridge.PkScript)}, 5_000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		mine(t, 2)
+		poll(t)
+		if got := counter.sends.Load() - before; got != 0 {
+			t.Fatalf("%d L2 sends for an outsider deposit", got)
+		}
+		ts, err := r.Transfers()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, tr := range ts {
+			if tr.TxID == tx.TxHash().String() {
+				t.Fatalf("outsider deposit recorded: %+v", tr)
+			}
 		}
 	})
 
@@ -457,12 +490,30 @@ func TestRelayerEndToEnd(t *testing.T) {
 			t.Fatalf("rescan sent %d L2 transactions", got-sent)
 		}
 	})
+
+	t.Run("a reorg below the confirmation depth stops the relayer", func(t *testing.T) {
+		next, _, ok, err := r.st.cursor()
+		if err != nil || !ok {
+			t.Fatalf("cursor: %v %v", ok, err)
+		}
+		scanned, err := node.Client().GetBlockHash(next - 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := node.Client().InvalidateBlock(scanned); err != nil {
+			t.Fatal(err)
+		}
+		mine(t, int(cfg.Confirmations)+3)
+		if err := r.Poll(ctx); !errors.Is(err, ErrDeepReorg) {
+			t.Fatalf("poll after a deep reorg: %v, want ErrDeepReorg", err)
+		}
+	})
 }
 
 func TestNewRejectsUnsafeConfig(t *testing.T) {
 	script := []byte{0x00, 0x14}
 	base := func() Config {
-		return Config{L1: nilL1{}, L2: &countingL2{}, BridgeScript: script, Confirmations: 1, DBPath: filepath.Join(t.TempDir(), "r.db")}
+		return Config{L1: nilL1{}, L2: &countingL2{}, BridgeScript: script, WalletScripts: [][]byte{script}, Confirmations: 1, DBPath: filepath.Join(t.TempDir(), "r.db")}
 	}
 	cases := []struct {
 		name string
@@ -470,6 +521,7 @@ func TestNewRejectsUnsafeConfig(t *testing.T) {
 	}{
 		{"zero confirmations", func(c *Config) { c.Confirmations = 0 }},
 		{"no bridge", func(c *Config) { c.BridgeScript = nil }},
+		{"no wallet", func(c *Config) { c.WalletScripts = nil }},
 		{"no db", func(c *Config) { c.DBPath = "" }},
 		{"duplicate plan amount", func(c *Config) {
 			c.Plans = []PlanRedemption{{AmountSat: 5, PlanID: big.NewInt(1)}, {AmountSat: 5, PlanID: big.NewInt(2)}}
@@ -503,5 +555,8 @@ func (nilL1) GetBlockHash(int64) (*chainhash.Hash, error) {
 	return nil, errors.New("unreachable")
 }
 func (nilL1) GetBlock(*chainhash.Hash) (*wire.MsgBlock, error) {
+	return nil, errors.New("unreachable")
+}
+func (nilL1) GetRawTransaction(*chainhash.Hash) (*btcutil.Tx, error) {
 	return nil, errors.New("unreachable")
 }

@@ -45,6 +45,7 @@ type Config struct {
 	BtcRPCCert     string `json:"btc_rpc_cert"`      // btcd's rpc.cert (PEM); empty with btc_rpc_notls
 	BtcRPCNoTLS    bool   `json:"btc_rpc_notls"`     // plain HTTP (loopback dev only)
 	BridgeAddress  string `json:"bridge_address"`    // the bridge hot wallet's L1 address
+	WalletAddress  string `json:"wallet_addresses"`  // dedicated wallet address(es), comma-separated
 	Confirmations  int64  `json:"confirmations"`     // L1 confirmations before acting (>= 1)
 	StartHeight    int64  `json:"start_height"`      // first L1 height on a fresh database
 
@@ -126,6 +127,7 @@ func parse(args []string, stderr io.Writer) (Config, bool, error) {
 	fs.StringVar(&c.BtcRPCCert, "btc-rpc-cert", "", "btcd RPC certificate (PEM)")
 	fs.BoolVar(&c.BtcRPCNoTLS, "btc-rpc-notls", false, "plain HTTP to btcd (loopback dev only)")
 	fs.StringVar(&c.BridgeAddress, "bridge-address", "", "bridge hot wallet address")
+	fs.StringVar(&c.WalletAddress, "wallet-addresses", "", "dedicated (MPC) wallet address(es), comma-separated")
 	fs.Int64Var(&c.Confirmations, "confirmations", 0, "L1 confirmations before acting (>= 1)")
 	fs.Int64Var(&c.StartHeight, "start-height", 0, "first L1 height scanned on a fresh database")
 	fs.StringVar(&c.L2RPC, "l2-rpc", "", "L2 JSON-RPC URL")
@@ -170,6 +172,8 @@ func parse(args []string, stderr io.Writer) (Config, bool, error) {
 			out.BtcRPCNoTLS = c.BtcRPCNoTLS
 		case "bridge-address":
 			out.BridgeAddress = c.BridgeAddress
+		case "wallet-addresses":
+			out.WalletAddress = c.WalletAddress
 		case "confirmations":
 			out.Confirmations = c.Confirmations
 		case "start-height":
@@ -240,6 +244,24 @@ func build(ctx context.Context, cfg Config, log *slog.Logger) (*relayer.Relayer,
 	if err != nil {
 		return nil, 0, nil, fmt.Errorf("bridge script: %w", err)
 	}
+	var wallets [][]byte
+	for _, a := range strings.Split(cfg.WalletAddress, ",") {
+		if a = strings.TrimSpace(a); a == "" {
+			continue
+		}
+		addr, err := btcutil.DecodeAddress(a, params)
+		if err != nil || !addr.IsForNet(params) {
+			return nil, 0, nil, fmt.Errorf("wallet address %q is not a %s address: %v", a, cfg.Network, err)
+		}
+		ws, err := txscript.PayToAddrScript(addr)
+		if err != nil {
+			return nil, 0, nil, fmt.Errorf("wallet script: %w", err)
+		}
+		wallets = append(wallets, ws)
+	}
+	if len(wallets) == 0 {
+		return nil, 0, nil, errors.New("wallet_addresses: at least one dedicated wallet address is required")
+	}
 	interval, err := time.ParseDuration(cfg.PollInterval)
 	if err != nil || interval <= 0 {
 		return nil, 0, nil, fmt.Errorf("poll_interval %q: must be a positive duration", cfg.PollInterval)
@@ -298,7 +320,7 @@ func build(ctx context.Context, cfg Config, log *slog.Logger) (*relayer.Relayer,
 		return nil, 0, nil, err
 	}
 	r, err := relayer.New(relayer.Config{
-		L1: btc, L2: contract, BridgeScript: script,
+		L1: btc, L2: contract, BridgeScript: script, WalletScripts: wallets,
 		Confirmations: cfg.Confirmations, StartHeight: cfg.StartHeight, DBPath: cfg.DB,
 		Plans: plans, MaxBatch: cfg.MaxBatch, TxTimeout: txTimeout, Logger: log,
 	})

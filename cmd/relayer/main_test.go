@@ -107,7 +107,7 @@ func TestRelayerCommand(t *testing.T) {
 	cfg := Config{
 		Network: "regtest", BtcRPCHost: node.RPCAddr(), BtcRPCUser: node.User(),
 		BtcRPCPassFile: write("btc.pass", []byte(node.Pass()+"\n")), BtcRPCCert: node.CertPath(),
-		BridgeAddress: bridge.Addr.EncodeAddress(), Confirmations: 3, StartHeight: regtest.ReadyHeight + 1,
+		BridgeAddress: bridge.Addr.EncodeAddress(), WalletAddress: wallet.Addr.EncodeAddress(), Confirmations: 3, StartHeight: regtest.ReadyHeight + 1,
 		L2RPC: chain.URL, Contract: addr.Hex(), L2Confirmations: 1,
 		Keystore: write("relayer.json", ksJSON), KeystorePass: write("relayer.pass", []byte("pw\n")),
 		DB: filepath.Join(dir, "relayer.db"), PollInterval: "100ms", MaxBatch: 10, TxTimeout: "30s", LogFormat: "json",
@@ -200,8 +200,10 @@ func TestDeployExampleConfig(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := btcutil.DecodeAddress(cfg.BridgeAddress, params); err != nil {
-		t.Fatalf("bridge_address: %v", err)
+	for _, a := range []string{cfg.BridgeAddress, cfg.WalletAddress} {
+		if _, err := btcutil.DecodeAddress(a, params); err != nil {
+			t.Fatalf("address %q: %v", a, err)
+		}
 	}
 	if cfg.Confirmations < 1 || cfg.BtcRPCNoTLS {
 		t.Fatalf("example config must confirm and use TLS: %+v", cfg)

@@ -1,0 +1,332 @@
+package api
+
+import (
+	"context"
+	_ "embed"
+	"encoding/base64"
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/bitlayer-org/policyd/errs"
+	"github.com/bitlayer-org/policyd/governance"
+)
+
+// Governance is what the API needs from package governance
+// (*governance.Governance implements it).
+type Governance interface {
+	Domain() governance.Domain
+	Quorum() (k, m int)
+	Timelock() time.Duration
+	Propose(ctx context.Context, sp governance.SignedProposal) (*governance.Proposal, error)
+	Approve(ctx context.Context, id string, a governance.Approval) (*governance.Proposal, error)
+	Reject(ctx context.Context, id string, r governance.Rejection) (*governance.Proposal, error)
+	Freeze(ctx context.Context, f governance.FreezeRequest) (governance.FreezeState, error)
+	FreezeState(ctx context.Context) (governance.FreezeState, error)
+	List(ctx context.Context) (governance.WhitelistView, error)
+	Proposals(ctx context.Context, status string) ([]governance.Proposal, error)
+	Proposal(ctx context.Context, id string) (*governance.Proposal, error)
+	Allowances(ctx context.Context) ([]governance.AllowanceRecord, error)
+}
+
+//go:embed openapi.json
+var openapiDoc []byte
+
+// OpenAPI returns the served OpenAPI document.
+func OpenAPI() []byte { return append([]byte(nil), openapiDoc...) }
+
+func (s *server) health(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+func (s *server) openapi(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Write(openapiDoc)
+}
+
+func (s *server) metricsHandler() http.Handler {
+	return promhttp.HandlerFor(s.cfg.Registry, promhttp.HandlerOpts{})
+}
+
+func (s *server) mpcHandler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if s.cfg.MPC == nil {
+			s.fail(w, r, errUnavailable)
+			return
+		}
+		http.StripPrefix("/v1/mpc", s.cfg.MPC).ServeHTTP(w, r)
+	})
+}
+
+// SignRequest is the body of POST /v1/sign-requests and its dry run.
+type SignRequest struct {
+	PSBT string `json:"psbt"` // standard base64
+}
+
+// SignResponse is the answer: the decision, plus an error for a denial.
+type SignResponse struct {
+	Error    *errorDetail  `json:"error,omitempty"`
+	Decision *DecisionView `json:"decision"`
+}
+
+func (s *server) readPSBT(r *http.Request) ([]byte, error) {
+	var req SignRequest
+	if err := decode(r, &req); err != nil {
+		return nil, err
+	}
+	raw, err := base64.StdEncoding.Strict().DecodeString(req.PSBT)
+	if err != nil || len(raw) == 0 {
+		return nil, errs.New(errs.KindInvalid, "bad_psbt_encoding", "psbt must be non-empty standard base64", err)
+	}
+	return raw, nil
+}
+
+func (s *server) submit(w http.ResponseWriter, r *http.Request) { s.sign(w, r, false) }
+func (s *server) dryRun(w http.ResponseWriter, r *http.Request) { s.sign(w, r, true) }
+
+// sign answers 200 for allow; 403 "policy_denied" with the decision (and its
+// reason codes) for a deny, except a dry run, which always answers 200.
+func (s *server) sign(w http.ResponseWriter, r *http.Request, dry bool) {
+	if s.cfg.Sign == nil {
+		s.fail(w, r, errUnavailable)
+		return
+	}
+	raw, err := s.readPSBT(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	d, err := s.cfg.Sign.Submit(r.Context(), raw, dry)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if d == nil {
+		s.fail(w, r, errs.New(errs.KindInternal, "internal", "no decision", nil))
+		return
+	}
+	switch {
+	case d.Outcome == "allow" || dry:
+		writeJSON(w, http.StatusOK, SignResponse{Decision: d})
+	default: // deny and anything unknown: fail closed
+		writeJSON(w, http.StatusForbidden, SignResponse{Decision: d,
+			Error: &errorDetail{Code: "policy_denied", Message: "denied: " + strings.Join(d.Reasons, ",")}})
+	}
+}
+
+func (s *server) decision(w http.ResponseWriter, r *http.Request) {
+	if s.cfg.Sign == nil {
+		s.fail(w, r, errUnavailable)
+		return
+	}
+	d, err := s.cfg.Sign.Decision(r.Context(), chi.URLParam(r, "id"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, d)
+}
+
+func (s *server) cancel(w http.ResponseWriter, r *http.Request) {
+	if s.cfg.Sign == nil {
+		s.fail(w, r, errUnavailable)
+		return
+	}
+	d, err := s.cfg.Sign.Cancel(r.Context(), chi.URLParam(r, "id"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, d)
+}
+
+// DomainInfo is GET /v1/governance/domain: what admins sign for.
+type DomainInfo struct {
+	Domain          governance.Domain `json:"domain"`
+	Salt            string            `json:"salt"`
+	Quorum          int               `json:"quorum"`
+	Admins          int               `json:"admins"`
+	TimelockSeconds int64             `json:"timelock_seconds"`
+}
+
+func (s *server) domain(w http.ResponseWriter, r *http.Request) {
+	g := s.cfg.Governance
+	k, m := g.Quorum()
+	d := g.Domain()
+	writeJSON(w, http.StatusOK, DomainInfo{Domain: d, Salt: d.Salt().Hex(), Quorum: k, Admins: m, TimelockSeconds: int64(g.Timelock() / time.Second)})
+}
+
+func respond[T any](s *server, w http.ResponseWriter, r *http.Request, status int, v T, err error) {
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, status, v)
+}
+
+func (s *server) whitelist(w http.ResponseWriter, r *http.Request) {
+	v, err := s.cfg.Governance.List(r.Context())
+	respond(s, w, r, http.StatusOK, v, err)
+}
+
+func (s *server) proposals(w http.ResponseWriter, r *http.Request) {
+	v, err := s.cfg.Governance.Proposals(r.Context(), r.URL.Query().Get("status"))
+	respond(s, w, r, http.StatusOK, v, err)
+}
+
+func (s *server) proposal(w http.ResponseWriter, r *http.Request) {
+	v, err := s.cfg.Governance.Proposal(r.Context(), chi.URLParam(r, "id"))
+	respond(s, w, r, http.StatusOK, v, err)
+}
+
+func (s *server) propose(w http.ResponseWriter, r *http.Request) {
+	var req governance.SignedProposal
+	if err := decode(r, &req); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	v, err := s.cfg.Governance.Propose(r.Context(), req)
+	respond(s, w, r, http.StatusCreated, v, err)
+}
+
+func (s *server) approve(w http.ResponseWriter, r *http.Request) {
+	var req governance.Approval
+	if err := decode(r, &req); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	v, err := s.cfg.Governance.Approve(r.Context(), chi.URLParam(r, "id"), req)
+	respond(s, w, r, http.StatusOK, v, err)
+}
+
+func (s *server) reject(w http.ResponseWriter, r *http.Request) {
+	var req governance.Rejection
+	if err := decode(r, &req); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	v, err := s.cfg.Governance.Reject(r.Context(), chi.URLParam(r, "id"), req)
+	respond(s, w, r, http.StatusOK, v, err)
+}
+
+func (s *server) freezeState(w http.ResponseWriter, r *http.Request) {
+	v, err := s.cfg.Governance.FreezeState(r.Context())
+	respond(s, w, r, http.StatusOK, v, err)
+}
+
+func (s *server) freeze(w http.ResponseWriter, r *http.Request) {
+	var req governance.FreezeRequest
+	if err := decode(r, &req); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	v, err := s.cfg.Governance.Freeze(r.Context(), req)
+	respond(s, w, r, http.StatusOK, v, err)
+}
+
+func (s *server) allowances(w http.ResponseWriter, r *http.Request) {
+	v, err := s.cfg.Governance.Allowances(r.Context())
+	respond(s, w, r, http.StatusOK, v, err)
+}
+
+func parseIndex(name, v string, def uint64, required bool) (uint64, error) {
+	if v == "" {
+		if required {
+			return 0, errs.New(errs.KindInvalid, "bad_query", name+" is required", nil)
+		}
+		return def, nil
+	}
+	n, err := strconv.ParseUint(v, 10, 64)
+	if err != nil {
+		return 0, errs.New(errs.KindInvalid, "bad_query", name+" must be a non-negative integer", err)
+	}
+	return n, nil
+}
+
+// lazyWriter sets the export's headers on its first write, so an error before
+// any output still gets a proper JSON error response.
+type lazyWriter struct {
+	w       http.ResponseWriter
+	started bool
+}
+
+func (l *lazyWriter) Write(b []byte) (int, error) {
+	if !l.started {
+		l.started = true
+		l.w.Header().Set("Content-Type", "application/x-ndjson")
+		l.w.WriteHeader(http.StatusOK)
+	}
+	return l.w.Write(b)
+}
+
+func (s *server) auditExport(w http.ResponseWriter, r *http.Request) {
+	if s.cfg.Audit == nil {
+		s.fail(w, r, errUnavailable)
+		return
+	}
+	q := r.URL.Query()
+	from, err := parseIndex("from", q.Get("from"), 0, false)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	to, err := parseIndex("to", q.Get("to"), 0, true)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if to < from {
+		s.fail(w, r, errs.New(errs.KindInvalid, "bad_query", "to must not be below from", nil))
+		return
+	}
+	lw := &lazyWriter{w: w}
+	if err := s.cfg.Audit.Export(r.Context(), lw, from, to); err != nil {
+		if !lw.started {
+			s.fail(w, r, err)
+			return
+		}
+		// the status is sent: cut the stream so the client sees a truncation
+		s.log.Error("api: audit export failed mid-stream", "err", err)
+		panic(http.ErrAbortHandler)
+	}
+	if !lw.started {
+		lw.Write(nil)
+	}
+}
+
+func (s *server) auditCheckpoint(w http.ResponseWriter, r *http.Request) {
+	if s.cfg.Audit == nil {
+		s.fail(w, r, errUnavailable)
+		return
+	}
+	cp, err := s.cfg.Audit.Checkpoint(r.Context())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Write(cp)
+}
+
+func (s *server) auditProof(w http.ResponseWriter, r *http.Request) {
+	if s.cfg.Audit == nil {
+		s.fail(w, r, errUnavailable)
+		return
+	}
+	idx, err := parseIndex("index", chi.URLParam(r, "index"), 0, true)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	p, err := s.cfg.Audit.Inclusion(r.Context(), idx)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, json.RawMessage(p))
+}

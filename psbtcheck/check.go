@@ -219,7 +219,7 @@ func (c *Checker) Check(raw []byte) (*Facts, error) {
 		LockTime:     tx.LockTime,
 		Inputs:       make([]Input, len(tx.TxIn)),
 		Outputs:      make([]Output, len(tx.TxOut)),
-		Tx:           tx,
+		Tx:           tx.Copy(),
 	}
 	if err := checkInputs(f, tx, ins, walletScript); err != nil {
 		return nil, err
@@ -264,6 +264,9 @@ func decodeUnsignedTx(v []byte, lim Limits) (*wire.MsgTx, error) {
 	}
 	if nIn > uint64(lim.MaxInputs) {
 		return nil, refuse(CodeTooManyInputs, "%d inputs, limit %d", nIn, lim.MaxInputs)
+	}
+	if err := scanTx(v, false, "unsigned tx"); err != nil {
+		return nil, err
 	}
 	tx := new(wire.MsgTx)
 	br := bytes.NewReader(v)
@@ -434,6 +437,9 @@ func shapeInput(sc scope, p kv) error {
 func policyInput(sc scope, p kv, in *pInput) error {
 	switch p.typ {
 	case 0x00: // PSBT_IN_NON_WITNESS_UTXO
+		if err := scanTx(p.value, true, sc.String()+" non_witness_utxo"); err != nil {
+			return err
+		}
 		tx := new(wire.MsgTx)
 		br := bytes.NewReader(p.value)
 		if err := tx.Deserialize(br); err != nil {

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/btcsuite/btcd/btcutil/psbt"
 	"github.com/btcsuite/btcd/chaincfg"
 	"github.com/btcsuite/btcd/wire"
 
@@ -251,4 +252,16 @@ func TestParseStReqIDs(t *testing.T) {
 			}
 		})
 	}
+}
+
+func mustBase(t testing.TB) *psbt.Packet {
+	t.Helper()
+	w := psbtgen.CaseWallet()
+	p, err := psbtgen.Build(&chaincfg.RegressionNetParams, w, []int64{100_000, 250_000},
+		[]*wire.TxOut{psbtgen.P2WPKHOutput("bridge", 200_000), wire.NewTxOut(140_000, w.PkScript())},
+		psbtgen.StReqIDsPayload("100", "101"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
 }

@@ -130,3 +130,88 @@ func (s *keySet) add(k []byte) (dup bool) {
 	}
 	return false
 }
+
+// scanTx walks a serialized transaction before wire decodes it, so that no
+// count can make wire allocate more than the bytes present justify: wire
+// allocates count-sized slices up front (up to ~780k inputs, ~3.7M outputs
+// and 4M witness items per input from a few bytes). Every count must fit in
+// the bytes left at the minimum encoded size of its element (41 per input,
+// 9 per output, 1 per witness item) and the walk must end exactly at the
+// end of v. witness says whether the segwit serialization is allowed.
+func scanTx(v []byte, witness bool, what string) error {
+	r := reader{b: v}
+	if _, err := r.bytes(4, what+" version"); err != nil {
+		return err
+	}
+	segwit := false
+	if witness && r.remaining() >= 2 && v[4] == 0x00 && v[5] == 0x01 {
+		segwit = true
+		r.off += 2
+	}
+	count := func(min int, name string) (uint64, error) {
+		n, err := r.compactSize(what + " " + name + " count")
+		if err != nil {
+			return 0, err
+		}
+		if n > uint64(r.remaining()/min) {
+			return 0, refuse(CodeBadValue, "%s: %d %s cannot fit in %d bytes", what, n, name, r.remaining())
+		}
+		return n, nil
+	}
+	nIn, err := count(41, "input")
+	if err != nil {
+		return err
+	}
+	for range nIn {
+		if _, err := r.bytes(36, what+" outpoint"); err != nil {
+			return err
+		}
+		l, err := r.compactSize(what + " scriptSig length")
+		if err != nil {
+			return err
+		}
+		if _, err := r.bytes(l+4, what+" scriptSig"); err != nil {
+			return err
+		}
+	}
+	nOut, err := count(9, "output")
+	if err != nil {
+		return err
+	}
+	for range nOut {
+		if _, err := r.bytes(8, what+" output value"); err != nil {
+			return err
+		}
+		l, err := r.compactSize(what + " script length")
+		if err != nil {
+			return err
+		}
+		if _, err := r.bytes(l, what+" script"); err != nil {
+			return err
+		}
+	}
+	if segwit {
+		for range nIn {
+			items, err := count(1, "witness item")
+			if err != nil {
+				return err
+			}
+			for range items {
+				l, err := r.compactSize(what + " witness item length")
+				if err != nil {
+					return err
+				}
+				if _, err := r.bytes(l, what+" witness item"); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	if _, err := r.bytes(4, what+" locktime"); err != nil {
+		return err
+	}
+	if r.remaining() != 0 {
+		return refuse(CodeBadValue, "%s: %d bytes after the transaction", what, r.remaining())
+	}
+	return nil
+}

@@ -61,28 +61,50 @@ func putJSON(tx *bolt.Tx, bucket []byte, v any) error {
 type fakeLedger struct{ fail error }
 
 func (l *fakeLedger) Status(tx *bolt.Tx, now time.Time) (policy.L2Status, error) {
-	var s ledgerState
+	var s policy.L2Status
 	if l.fail != nil {
-		return s.Status, l.fail
+		return s, l.fail
 	}
-	err := getJSON(tx, testLedgerBucket, &s)
-	return s.Status, err
+	b := tx.Bucket(testLedgerBucket)
+	if b == nil {
+		return s, errors.New("test bucket missing")
+	}
+	err := json.Unmarshal(b.Get([]byte("status")), &s)
+	return s, err
 }
 
 func (l *fakeLedger) Requests(tx *bolt.Tx, ids []*big.Int) ([]policy.Request, error) {
-	var s ledgerState
-	if err := getJSON(tx, testLedgerBucket, &s); err != nil {
-		return nil, err
+	b := tx.Bucket(testLedgerBucket)
+	if b == nil {
+		return nil, errors.New("test bucket missing")
 	}
 	var out []policy.Request
 	for _, id := range ids {
-		for _, r := range s.Requests {
-			if r.ID == id.String() {
-				out = append(out, r)
-			}
+		raw := b.Get([]byte("req/" + id.String()))
+		if raw == nil {
+			continue
 		}
+		var r policy.Request
+		if err := json.Unmarshal(raw, &r); err != nil {
+			return nil, err
+		}
+		out = append(out, r)
 	}
 	return out, nil
+}
+
+func putRequests(tx *bolt.Tx, rs []policy.Request) error {
+	b, err := tx.CreateBucketIfNotExists(testLedgerBucket)
+	if err != nil {
+		return err
+	}
+	for _, r := range rs {
+		raw, _ := json.Marshal(r)
+		if err := b.Put([]byte("req/"+r.ID), raw); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (l *fakeLedger) PendingUnbound(tx *bolt.Tx) ([]policy.Request, error) {
@@ -103,9 +125,13 @@ func (l *fakeLedger) PendingUnbound(tx *bolt.Tx) ([]policy.Request, error) {
 }
 
 func (l *fakeLedger) FinalizedStakedSat(tx *bolt.Tx) (int64, error) {
-	var s ledgerState
-	err := getJSON(tx, testLedgerBucket, &s)
-	return s.Finalized, err
+	b := tx.Bucket(testLedgerBucket)
+	if b == nil {
+		return 0, errors.New("test bucket missing")
+	}
+	var v int64
+	err := json.Unmarshal(b.Get([]byte("finalized")), &v)
+	return v, err
 }
 
 type fakeGov struct{}

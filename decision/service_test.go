@@ -65,6 +65,18 @@ func newEnv(t testing.TB, seed string, snap policy.Snapshot, now time.Time, noSy
 		if err := putJSON(tx, testLedgerBucket, ls); err != nil {
 			return err
 		}
+		if err := putRequests(tx, ls.Requests); err != nil {
+			return err
+		}
+		st, _ := json.Marshal(ls.Status)
+		fin, _ := json.Marshal(ls.Finalized)
+		lb := tx.Bucket(testLedgerBucket)
+		if err := lb.Put([]byte("status"), st); err != nil {
+			return err
+		}
+		if err := lb.Put([]byte("finalized"), fin); err != nil {
+			return err
+		}
 		if err := putJSON(tx, testGovBucket, govState{Whitelist: snap.Whitelist, Frozen: snap.Frozen, Allowances: snap.Allowances}); err != nil {
 			return err
 		}

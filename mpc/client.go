@@ -28,8 +28,9 @@ type ClientConfig struct {
 	HTTP *http.Client
 	// Peer is policyd's party id (default PartyPolicyd).
 	Peer string
-	// SessionTimeout bounds one session from its start (default 90 s,
-	// longer than the server's 60 s so the server names the culprit).
+	// SessionTimeout ends a session when no message arrived from the
+	// server in any session of the same request for that long (default
+	// 90 s, longer than the server's 60 s so the server names the culprit).
 	SessionTimeout time.Duration
 	// PollWait is the long-poll wait asked of the server (default 20 s).
 	PollWait time.Duration
@@ -280,6 +281,7 @@ func (c *Client) Sign(ctx context.Context, share *Share, decisionID string, sigh
 		return nil, fmt.Errorf("mpc: server opened %d sessions for %d inputs", len(resp.Sessions), len(sighashes))
 	}
 	sessions := make([]*session, len(sighashes))
+	act := newActivity()
 	for i := range sighashes {
 		sid := SignSessionID(decisionID, i)
 		if resp.Sessions[i] != sid.String() {
@@ -289,6 +291,7 @@ func (c *Client) Sign(ctx context.Context, share *Share, decisionID string, sigh
 		if err != nil {
 			return nil, err
 		}
+		s.act = act
 		sessions[i] = s
 	}
 	ctx, cancel := context.WithCancel(ctx)

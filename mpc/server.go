@@ -67,7 +67,8 @@ type ServerConfig struct {
 	// MaxInputs bounds inputs per request (default 256).
 	Parallel  int
 	MaxInputs int
-	// SessionTimeout bounds one session from its start (default 60 s);
+	// SessionTimeout ends a session when no message arrived from the peer
+	// in any session of the same job for that long (default 60 s);
 	// RecordTimeout bounds RecordSignatures (default 30 s); Retain keeps
 	// ended sessions fetchable (default 2 min); MaxWait caps a long poll
 	// (default 25 s).
@@ -321,6 +322,7 @@ func (s *Server) StartSigning(ctx context.Context, decisionID string, peerSighas
 		}
 	}
 	jctx, jcancel := context.WithCancelCause(s.ctx)
+	act := newActivity()
 	sids := make([]SessionID, len(hashes))
 	for i := range hashes {
 		sids[i] = SignSessionID(decisionID, i)
@@ -329,6 +331,7 @@ func (s *Server) StartSigning(ctx context.Context, decisionID string, peerSighas
 			jcancel(err)
 			return fail(err)
 		}
+		sess.act = act
 		sctx, scancel := context.WithCancelCause(jctx)
 		j.sessions = append(j.sessions, &srvSession{s: sess, out: newOutbox(), ctx: sctx, cancel: scancel, job: j})
 	}

@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/bnb-chain/tss-lib/v2/tss"
@@ -49,6 +50,23 @@ func KeygenSessionID(ceremony [32]byte) SessionID {
 // two-party session receives at most 10 (signing) messages.
 const inboxCap = 32
 
+// activity is the time of the last message accepted from the peer in any
+// session of one job. Session timeouts count idleness of the whole job, so
+// an input that waits while the peer works on other inputs (or while policyd
+// withholds its last message until all inputs are done) does not time out,
+// but a peer that goes silent does.
+type activity struct{ last atomic.Int64 }
+
+func newActivity() *activity {
+	a := &activity{}
+	a.touch()
+	return a
+}
+
+func (a *activity) touch() { a.last.Store(time.Now().UnixNano()) }
+
+func (a *activity) idle() time.Duration { return time.Since(time.Unix(0, a.last.Load())) }
+
 // session is one tss-lib protocol run between this party and one peer. The
 // peer is authenticated by the transport; accept checks every envelope
 // against the session before it reaches tss-lib.
@@ -59,6 +77,7 @@ type session struct {
 	self  byte
 	peer  byte
 	inbox chan *Envelope
+	act   *activity
 
 	mu    sync.Mutex
 	seen  map[byte]bool // message types received from the peer
@@ -71,7 +90,7 @@ func newSession(id SessionID, p Protocol, ids tss.SortedPartyIDs, self, peer str
 		return nil, fmt.Errorf("mpc: session needs exactly the two parties %q and %q", self, peer)
 	}
 	return &session{id: id, proto: p, ids: ids, self: byte(si), peer: byte(pi),
-		inbox: make(chan *Envelope, inboxCap), seen: map[byte]bool{}}, nil
+		inbox: make(chan *Envelope, inboxCap), seen: map[byte]bool{}, act: newActivity()}, nil
 }
 
 // accept checks an envelope from the authenticated peer and queues it.
@@ -101,6 +120,7 @@ func (s *session) accept(e *Envelope) error {
 	select {
 	case s.inbox <- e:
 		s.seen[e.Type] = true
+		s.act.touch()
 		return nil
 	default:
 		return ErrBusy
@@ -144,7 +164,8 @@ func (s *session) toEnvelopes(m tss.Message) ([]*Envelope, error) {
 // runParty drives party to its end: it starts it, feeds it the session's
 // inbox and hands every message it emits to send. It returns the party's
 // result, or a *SessionError on a tss-lib error, a send error, the timeout
-// (culprits = whom the round waited for) or ctx's end. Everything runs on
+// (no message from the peer in any session of the job for `timeout`;
+// culprits = whom the round waited for) or ctx's end. Everything runs on
 // the caller's goroutine: tss-lib emits synchronously into outCh, which is
 // buffered and flushed after every step, so no goroutine is left behind.
 func runParty[T any](ctx context.Context, s *session, party tss.Party, outCh chan tss.Message, endCh chan T,
@@ -170,6 +191,9 @@ func runParty[T any](ctx context.Context, s *session, party tss.Party, outCh cha
 				}
 				for _, e := range envs {
 					if err := send(e); err != nil {
+						if ctx.Err() != nil {
+							err = context.Cause(ctx)
+						}
 						return &SessionError{Session: sid, Round: -1, Culprits: []string{s.ids[s.peer].Id},
 							Err: fmt.Errorf("%w: send: %w", ErrAborted, err)}
 					}
@@ -206,6 +230,10 @@ func runParty[T any](ctx context.Context, s *session, party tss.Party, outCh cha
 				return res, err
 			}
 		case <-timer.C:
+			if idle := s.act.idle(); idle < timeout {
+				timer.Reset(timeout - idle)
+				continue
+			}
 			return res, &SessionError{Session: sid, Round: roundOf(party), Culprits: partyNames(party.WaitingFor()), Err: ErrTimeout}
 		case <-ctx.Done():
 			return res, &SessionError{Session: sid, Round: roundOf(party), Culprits: partyNames(party.WaitingFor()),

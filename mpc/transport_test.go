@@ -41,7 +41,7 @@ func newEnv(t *testing.T, mut func(*mpc.ServerConfig)) *env {
 	t.Helper()
 	pol, cus := mpctest.Shares(t)
 	auth := mpctest.NewAuthorizer()
-	cfg := mpc.ServerConfig{Share: pol, Authorizer: auth, Net: &chaincfg.RegressionNetParams, SessionTimeout: 30 * time.Second}
+	cfg := mpc.ServerConfig{Share: pol, Authorizer: auth, Net: &chaincfg.RegressionNetParams, SessionTimeout: 3 * time.Minute}
 	if mut != nil {
 		mut(&cfg)
 	}
@@ -52,7 +52,7 @@ func newEnv(t *testing.T, mut func(*mpc.ServerConfig)) *env {
 	pki := mpctest.NewPKI(t, "custody")
 	ts, base := mpctest.StartTLS(t, pki, srv)
 	httpc := mpc.NewHTTPClient(pki.Client)
-	cl, err := mpc.NewClient(mpc.ClientConfig{BaseURL: base, HTTP: httpc, SessionTimeout: 30 * time.Second, PollWait: 2 * time.Second})
+	cl, err := mpc.NewClient(mpc.ClientConfig{BaseURL: base, HTTP: httpc, SessionTimeout: 4 * time.Minute, PollWait: 2 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}

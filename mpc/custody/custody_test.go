@@ -105,7 +105,7 @@ func (f *fakeAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func setup(t *testing.T) (*custody.Node, *fakeAPI, func()) {
 	pol, cus := mpctest.Shares(t)
 	auth := mpctest.NewAuthorizer()
-	srv, err := mpc.NewServer(mpc.ServerConfig{Share: pol, Authorizer: auth, Net: &chaincfg.RegressionNetParams})
+	srv, err := mpc.NewServer(mpc.ServerConfig{Share: pol, Authorizer: auth, Net: &chaincfg.RegressionNetParams, SessionTimeout: 3 * time.Minute})
 	if err != nil {
 		t.Fatal(err)
 	}

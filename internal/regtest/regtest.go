@@ -69,8 +69,8 @@ type Config struct {
 	Dir string
 	// StartTimeout bounds the wait for the RPC server (default 30 s).
 	StartTimeout time.Duration
-	// User and Pass are the RPC credentials (defaults: random-free fixed
-	// strings; the RPC port is loopback only).
+	// User and Pass are the RPC credentials (defaults: fixed dev strings;
+	// the RPC server listens on loopback only).
 	User, Pass string
 }
 

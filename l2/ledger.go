@@ -37,14 +37,14 @@ const (
 // Conflict codes: the first word of each Request.Conflicts entry. A request
 // with any conflict must be refused by the policy.
 const (
-	ConflictNotWholeSat      = "amount_not_whole_sat"   // wei amount not a multiple of 1e10
-	ConflictAmountTooLarge   = "amount_too_large"       // more than 21e6 BTC
-	ConflictZeroAmount       = "amount_zero"            // zero amount
-	ConflictTokenNotBTC      = "token_not_btc"          // token differs from the configured BTC token
-	ConflictDuplicateReqID   = "duplicate_req_id"       // a second TokenStaked/UnboundRequired with this reqId
-	ConflictApprovalUnknown  = "approval_of_unknown"    // UnboundApproved for a reqId never seen
+	ConflictNotWholeSat      = "amount_not_whole_sat"    // wei amount not a multiple of 1e10
+	ConflictAmountTooLarge   = "amount_too_large"        // more than 21e6 BTC
+	ConflictZeroAmount       = "amount_zero"             // zero amount
+	ConflictTokenNotBTC      = "token_not_btc"           // token differs from the configured BTC token
+	ConflictDuplicateReqID   = "duplicate_req_id"        // a second TokenStaked/UnboundRequired with this reqId
+	ConflictApprovalUnknown  = "approval_of_unknown"     // UnboundApproved for a reqId never seen
 	ConflictApprovalNotUnb   = "approval_of_non_unbound" // UnboundApproved for a staked reqId
-	ConflictDuplicateApprove = "duplicate_approval"     // a second UnboundApproved
+	ConflictDuplicateApprove = "duplicate_approval"      // a second UnboundApproved
 )
 
 // WeiPerSat is the L2 native BTC scale: 18 decimals, so 1 sat = 1e10 wei.
@@ -99,8 +99,8 @@ type PlanWithdraw struct {
 
 // Totals are running sums over finalized, conflict-free requests.
 type Totals struct {
-	StakedSat    int64 `json:"staked_sat"`    // all usable TokenStaked
-	UnboundSat   int64 `json:"unbound_sat"`   // all usable UnboundRequired (approved or not)
+	StakedSat    int64 `json:"staked_sat"`  // all usable TokenStaked
+	UnboundSat   int64 `json:"unbound_sat"` // all usable UnboundRequired (approved or not)
 	StakedCount  int64 `json:"staked_count"`
 	UnboundCount int64 `json:"unbound_count"`
 }

@@ -123,8 +123,16 @@ func (l *Ledger) Rollback(tx *bolt.Tx, height uint64) error {
 	if err != nil {
 		return err
 	}
+	// Collect first, then modify: deleting while a cursor walks a bucket is
+	// fragile in bbolt.
+	type entry struct{ k, v []byte }
+	var undo []entry
 	c := u.Cursor()
-	for k, v := c.Last(); k != nil && binary.BigEndian.Uint64(k[:8]) > height; k, v = c.Last() {
+	for k, v := c.Last(); k != nil && binary.BigEndian.Uint64(k[:8]) > height; k, v = c.Prev() {
+		undo = append(undo, entry{append([]byte(nil), k...), append([]byte(nil), v...)})
+	}
+	for _, e := range undo { // newest first
+		v := e.v
 		if len(v) < 3 || len(v) < 3+int(v[1]) || int(v[0]) >= len(undoBuckets) {
 			return fmt.Errorf("%w: undo entry", ErrCorrupt)
 		}
@@ -135,16 +143,15 @@ func (l *Ledger) Rollback(tx *bolt.Tx, height uint64) error {
 		if err != nil {
 			return err
 		}
-		key = append([]byte(nil), key...)
 		if rest[0] == 1 {
-			err = b.Put(key, append([]byte(nil), rest[1:]...))
+			err = b.Put(key, rest[1:])
 		} else {
 			err = b.Delete(key)
 		}
 		if err != nil {
 			return err
 		}
-		if err := c.Delete(); err != nil {
+		if err := u.Delete(e.k); err != nil {
 			return err
 		}
 	}
@@ -152,9 +159,13 @@ func (l *Ledger) Rollback(tx *bolt.Tx, height uint64) error {
 	if err != nil {
 		return err
 	}
+	var drop [][]byte
 	bc := blocks.Cursor()
-	for k, _ := bc.Last(); k != nil && binary.BigEndian.Uint64(k) > height; k, _ = bc.Last() {
-		if err := bc.Delete(); err != nil {
+	for k, _ := bc.Last(); k != nil && binary.BigEndian.Uint64(k) > height; k, _ = bc.Prev() {
+		drop = append(drop, append([]byte(nil), k...))
+	}
+	for _, k := range drop {
+		if err := blocks.Delete(k); err != nil {
 			return err
 		}
 	}
@@ -175,9 +186,13 @@ func (l *Ledger) PruneUndo(tx *bolt.Tx, floor uint64) error {
 	if raw := cur.Get(keyUndoFloor); len(raw) == 8 && binary.BigEndian.Uint64(raw) >= floor {
 		return nil
 	}
+	var drop [][]byte
 	c := u.Cursor()
-	for k, _ := c.First(); k != nil && binary.BigEndian.Uint64(k[:8]) < floor; k, _ = c.First() {
-		if err := c.Delete(); err != nil {
+	for k, _ := c.First(); k != nil && binary.BigEndian.Uint64(k[:8]) < floor; k, _ = c.Next() {
+		drop = append(drop, append([]byte(nil), k...))
+	}
+	for _, k := range drop {
+		if err := u.Delete(k); err != nil {
 			return err
 		}
 	}

@@ -28,7 +28,7 @@ func btcWei(n int64) *big.Int { return satWei(n * 100_000_000) }
 // testChain is a simulated L2 with a deployed StakingPool whose governor is
 // an EOA (the multisig has its own tests) and a few funded users.
 type testChain struct {
-	t        *testing.T
+	t        testing.TB
 	sim      *simulated.Backend
 	client   simulated.Client
 	govKey   *ecdsa.PrivateKey
@@ -52,7 +52,7 @@ func newKey(t testing.TB) (*ecdsa.PrivateKey, *bind.TransactOpts) {
 	return k, o
 }
 
-func newTestChain(t *testing.T, nUsers int) *testChain {
+func newTestChain(t testing.TB, nUsers int) *testChain {
 	t.Helper()
 	c := &testChain{t: t}
 	c.govKey, c.gov = newKey(t)

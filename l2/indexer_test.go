@@ -18,7 +18,7 @@ import (
 	"github.com/bitlayer-org/policyd/l2/bindings"
 )
 
-func sync(t *testing.T, ix *Indexer) {
+func syncOnce(t *testing.T, ix *Indexer) {
 	t.Helper()
 	if err := ix.SyncOnce(context.Background()); err != nil {
 		t.Fatalf("SyncOnce: %v", err)
@@ -78,7 +78,7 @@ func TestIndexerLedger(t *testing.T) {
 	lastEvent := c.head()
 
 	c.mineN(2) // only 2 confirmations
-	sync(t, ix)
+	syncOnce(t, ix)
 	db.View(func(tx *bolt.Tx) error {
 		if _, err := ix.Ledger().Get(tx, big.NewInt(8)); !errors.Is(err, ErrNotFound) {
 			t.Errorf("reqId 8 with 2 of 3 confirmations: err = %v, want ErrNotFound", err)
@@ -86,7 +86,7 @@ func TestIndexerLedger(t *testing.T) {
 		return nil
 	})
 	c.mineN(1)
-	sync(t, ix)
+	syncOnce(t, ix)
 
 	tests := []struct {
 		id       int64
@@ -152,19 +152,19 @@ func TestIndexerLedger(t *testing.T) {
 
 	// Idempotent: a re-run without new blocks changes nothing.
 	before := dump(t, db)
-	sync(t, ix)
+	syncOnce(t, ix)
 	if after := dump(t, db); !reflect.DeepEqual(before, after) {
 		t.Fatal("re-sync changed the ledger")
 	}
 
 	// Approvals become visible only once confirmed.
 	c.mine(c.approve(6, 7))
-	sync(t, ix)
+	syncOnce(t, ix)
 	if r := mustGet(t, db, ix.Ledger(), 6); r.State != StateFinalized {
 		t.Fatalf("approval ingested before confirmations: %+v", r)
 	}
 	c.mineN(3)
-	sync(t, ix)
+	syncOnce(t, ix)
 	if r := mustGet(t, db, ix.Ledger(), 6); r.State != StateApproved || r.ApprovedTx == nil {
 		t.Fatalf("reqId 6 after approval: %+v", r)
 	}
@@ -179,7 +179,7 @@ func TestIndexerLedger(t *testing.T) {
 	}
 	c.mine(txw)
 	c.mineN(3)
-	sync(t, ix)
+	syncOnce(t, ix)
 	var plan *PlanWithdraw
 	if err := db.View(func(tx *bolt.Tx) (err error) { plan, err = ix.Ledger().Plan(tx, big.NewInt(7)); return }); err != nil || plan.TxHash != txw.Hash() {
 		t.Fatalf("plan 7: %+v %v", plan, err)
@@ -208,7 +208,7 @@ func TestIndexerReorg(t *testing.T) {
 	}
 	c.mine(c.stake(0, btcWei(1), 1)) // reqId 1
 	c.mineN(1)
-	sync(t, ix)
+	syncOnce(t, ix)
 	parent, err := c.client.HeaderByNumber(context.Background(), nil)
 	if err != nil {
 		t.Fatal(err)
@@ -218,7 +218,7 @@ func TestIndexerReorg(t *testing.T) {
 	stake := c.stake(1, btcWei(3), 1) // reqId 2 on the old branch
 	c.mine(stake)
 	c.mineN(1)
-	sync(t, ix)
+	syncOnce(t, ix)
 	if r := mustGet(t, db, ix.Ledger(), 2); r.AmountSat != 300_000_000 || r.User != c.users[1].From {
 		t.Fatalf("reqId 2 before reorg: %+v", r)
 	}
@@ -233,7 +233,7 @@ func TestIndexerReorg(t *testing.T) {
 	c.mine(replace)
 	c.mine(c.stake(0, btcWei(2), 1))
 	c.mineN(2)
-	sync(t, ix)
+	syncOnce(t, ix)
 
 	r := mustGet(t, db, ix.Ledger(), 2)
 	if r.User != c.users[0].From || r.AmountSat != 200_000_000 {
@@ -302,7 +302,7 @@ func TestIndexerRestart(t *testing.T) {
 	db := openDB(t, path)
 	cfg := c.config(2)
 	ix, _ := NewWithClients(cfg, db, &cappedClient{Client: c.client, head: mid + 2})
-	sync(t, ix)
+	syncOnce(t, ix)
 	var st Status
 	db.View(func(tx *bolt.Tx) (err error) { st, err = ix.Ledger().Status(tx); return })
 	if st.IndexedHeight != mid {
@@ -313,12 +313,12 @@ func TestIndexerRestart(t *testing.T) {
 	db = openDB(t, path)
 	defer db.Close()
 	ix, _ = NewWithClients(cfg, db, c.client)
-	sync(t, ix)
-	sync(t, ix)
+	syncOnce(t, ix)
+	syncOnce(t, ix)
 
 	ref := tempDB(t)
 	rix, _ := NewWithClients(cfg, ref, c.client)
-	sync(t, rix)
+	syncOnce(t, rix)
 	if a, b := dump(t, db), dump(t, ref); !reflect.DeepEqual(a, b) {
 		t.Fatalf("restarted ledger differs from an uninterrupted one (%d vs %d keys)", len(a), len(b))
 	}
@@ -363,7 +363,7 @@ func TestIndexerEndpoints(t *testing.T) {
 	}
 	t.Run("agree", func(t *testing.T) {
 		ix, _ := NewWithClients(c.config(1), tempDB(t), c.client, c.client)
-		sync(t, ix)
+		syncOnce(t, ix)
 		if err := ix.db.View(func(tx *bolt.Tx) error { return ix.Check(tx, time.Now()) }); err != nil {
 			t.Fatalf("Check: %v", err)
 		}
@@ -383,7 +383,7 @@ func TestIndexerEndpoints(t *testing.T) {
 		cfg := c.config(1)
 		cfg.RPCURLs = []string{"http://secret-key@rpc.example"}
 		good, _ := NewWithClients(cfg, db, c.client)
-		sync(t, good)
+		syncOnce(t, good)
 		bad, _ := NewWithClients(cfg, db, failingClient{c.client})
 		if err := bad.SyncOnce(context.Background()); err == nil {
 			t.Fatal("SyncOnce succeeded against a failing endpoint")
@@ -396,7 +396,7 @@ func TestIndexerEndpoints(t *testing.T) {
 		if strings.Contains(st.LastError, "secret-key") {
 			t.Fatalf("status leaks the endpoint URL: %q", st.LastError)
 		}
-		sync(t, good) // recovers
+		syncOnce(t, good) // recovers
 		db.View(func(tx *bolt.Tx) (err error) { st, err = good.Ledger().Status(tx); return })
 		if err := st.Fresh(time.Now(), time.Hour); err != nil {
 			t.Fatalf("after recovery: %v", err)
@@ -405,7 +405,7 @@ func TestIndexerEndpoints(t *testing.T) {
 	t.Run("other contract in the same file", func(t *testing.T) {
 		db := tempDB(t)
 		ix, _ := NewWithClients(c.config(1), db, c.client)
-		sync(t, ix)
+		syncOnce(t, ix)
 		cfg := c.config(1)
 		cfg.Contract = common.HexToAddress("0x1234")
 		ix2, _ := NewWithClients(cfg, db, c.client)

@@ -1,0 +1,82 @@
+package main
+
+import (
+	"bytes"
+	"math/big"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/ethereum/go-ethereum/common"
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/bitlayer-org/policyd/l2"
+	"github.com/bitlayer-org/policyd/storage"
+)
+
+func l2TestDB(t *testing.T) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "policyd.db")
+	db, err := storage.Open(path, storage.Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	led := l2.NewLedger(common.Address{})
+	sat := func(n int64) *big.Int { return new(big.Int).Mul(big.NewInt(n), big.NewInt(l2.WeiPerSat)) }
+	evs := []l2.Event{
+		{Type: l2.EventUnboundRequired, ReqID: big.NewInt(100), Amount: sat(100_000_000), BlockNumber: 5, LogIndex: 0},
+		{Type: l2.EventUnboundRequired, ReqID: big.NewInt(101), Amount: sat(200_000_000), BlockNumber: 5, LogIndex: 1},
+		{Type: l2.EventUnboundRequired, ReqID: big.NewInt(102), Amount: sat(100_000_000), BlockNumber: 6, LogIndex: 0},
+		{Type: l2.EventTokenStaked, ReqID: big.NewInt(103), Amount: big.NewInt(7), PlanID: big.NewInt(1), Duration: big.NewInt(0), BlockNumber: 6, LogIndex: 1},
+	}
+	if err := db.Update(func(tx *bolt.Tx) error {
+		for _, e := range evs {
+			if err := led.Apply(tx, e); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func TestL2Command(t *testing.T) {
+	path := l2TestDB(t)
+	tests := []struct {
+		name string
+		args []string
+		code int
+		out  string // substring of stdout (or stderr when code != 0 and out starts with "!")
+	}{
+		{"request", []string{"request", "--db", path, "101"}, 0, `"amount_sat": 200000000`},
+		{"conflicting request", []string{"request", "--db", path, "103"}, 0, "amount_not_whole_sat"},
+		{"unknown request", []string{"request", "--db", path, "999"}, 1, "!not in the ledger"},
+		{"bad reqId", []string{"request", "--db", path, "0x10"}, 2, "!decimal"},
+		{"pending", []string{"pending", "--db", path}, 0, "100\t100000000\n101\t200000000\n102\t100000000\n"},
+		{"P002 FIFO example", []string{"pending", "--db", path, "--match", "300000000"}, 0, "100\t100000000\n101\t200000000\n"},
+		{"no match", []string{"pending", "--db", path, "--match", "50"}, 1, "!no release"},
+		{"status never synced", []string{"status", "--db", path}, 1, "fresh           NO: l2: ledger never synced"},
+		{"status json", []string{"status", "--db", path, "--json"}, 1, `"pending_unbound": 3`},
+		{"missing db", []string{"status"}, 1, "!--db is required"},
+		{"unknown subcommand", []string{"frobnicate"}, 2, "!unknown subcommand"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var out, errb bytes.Buffer
+			code := run(append([]string{"l2"}, tt.args...), &out, &errb)
+			if code != tt.code {
+				t.Fatalf("exit %d, want %d\nstdout %s\nstderr %s", code, tt.code, out.String(), errb.String())
+			}
+			hay, needle := out.String(), tt.out
+			if strings.HasPrefix(needle, "!") {
+				hay, needle = errb.String(), needle[1:]
+			}
+			if !strings.Contains(hay, needle) {
+				t.Fatalf("output %q lacks %q", hay, needle)
+			}
+		})
+	}
+}

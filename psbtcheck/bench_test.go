@@ -3,6 +3,7 @@ package psbtcheck_test
 import (
 	"bytes"
 	"testing"
+	"time"
 
 	"github.com/btcsuite/btcd/btcutil/psbt"
 	"github.com/btcsuite/btcd/chaincfg"
@@ -89,4 +90,56 @@ func BenchmarkChecker2in3out(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// interleaved runs f and btcd's parse alternately, in batches of 16, on
+// the same bytes and reports the ratio of the CPU time each used (thread
+// CPU time on Linux): separate benchmarks on a shared, loaded machine
+// drift too much to compare. GC work is charged to whichever side
+// triggers it.
+func interleaved(b *testing.B, raw []byte, f func() error) {
+	const batch = 16
+	lockThread()
+	defer unlockThread()
+	var ours, theirs time.Duration
+	n := 0
+	for b.Loop() {
+		t0 := threadCPU()
+		for range batch {
+			if _, err := psbt.NewFromRawBytes(bytes.NewReader(raw), false); err != nil {
+				b.Fatal(err)
+			}
+		}
+		t1 := threadCPU()
+		for range batch {
+			if err := f(); err != nil {
+				b.Fatal(err)
+			}
+		}
+		ours += threadCPU() - t1
+		theirs += t1 - t0
+		n += batch
+	}
+	b.ReportMetric(float64(ours)/float64(theirs), "x_btcd")
+	b.ReportMetric(float64(ours.Nanoseconds())/float64(n), "check_cpu_ns/op")
+	b.ReportMetric(float64(theirs.Nanoseconds())/float64(n), "btcd_cpu_ns/op")
+}
+
+func BenchmarkRatioCheck2in3out(b *testing.B) {
+	raw, w := twoInThreeOut(b), caseWallet()
+	interleaved(b, raw, func() error { _, err := psbtcheck.Check(raw, w, psbtcheck.Limits{}); return err })
+}
+
+func BenchmarkRatioChecker2in3out(b *testing.B) {
+	raw := twoInThreeOut(b)
+	c, err := psbtcheck.NewChecker(caseWallet(), psbtcheck.Limits{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	interleaved(b, raw, func() error { _, err := c.Check(raw); return err })
+}
+
+func BenchmarkRatioCheck100in(b *testing.B) {
+	raw, w := nInputs(b, 100), caseWallet()
+	interleaved(b, raw, func() error { _, err := psbtcheck.Check(raw, w, psbtcheck.Limits{}); return err })
 }

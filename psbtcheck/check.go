@@ -9,6 +9,8 @@ import (
 
 	"github.com/btcsuite/btcd/btcec/v2"
 	"github.com/btcsuite/btcd/btcutil"
+	"github.com/btcsuite/btcd/btcutil/base58"
+	"github.com/btcsuite/btcd/btcutil/bech32"
 	"github.com/btcsuite/btcd/txscript"
 	"github.com/btcsuite/btcd/wire"
 )
@@ -106,6 +108,11 @@ func decodeRaw(raw []byte, maxBytes int) ([]byte, error) {
 	}
 	return bin, nil
 }
+
+// nwuLabel names an input's non_witness_utxo, formatted only on error.
+type nwuLabel struct{ sc scope }
+
+func (l nwuLabel) String() string { return l.sc.String() + " non_witness_utxo" }
 
 // pInput holds what the walk found in one input map.
 type pInput struct {
@@ -265,7 +272,7 @@ func decodeUnsignedTx(v []byte, lim Limits) (*wire.MsgTx, error) {
 	if nIn > uint64(lim.MaxInputs) {
 		return nil, refuse(CodeTooManyInputs, "%d inputs, limit %d", nIn, lim.MaxInputs)
 	}
-	if err := scanTx(v, false, "unsigned tx"); err != nil {
+	if err := scanTx(v, false, label("unsigned tx")); err != nil {
 		return nil, err
 	}
 	tx := new(wire.MsgTx)
@@ -324,8 +331,11 @@ func readMap(r *reader, sc scope, shape func(sc scope, p kv) error) ([]kv, error
 	var seen keySet
 	var m []kv
 	for {
-		p, ok, err := r.next(sc.kind)
+		p, ok, err := r.next()
 		if err != nil {
+			if re, isRefusal := err.(*RefusalError); isRefusal {
+				re.Detail = sc.String() + ": " + re.Detail
+			}
 			return nil, err
 		}
 		if !ok {
@@ -437,7 +447,7 @@ func shapeInput(sc scope, p kv) error {
 func policyInput(sc scope, p kv, in *pInput) error {
 	switch p.typ {
 	case 0x00: // PSBT_IN_NON_WITNESS_UTXO
-		if err := scanTx(p.value, true, sc.String()+" non_witness_utxo"); err != nil {
+		if err := scanTx(p.value, true, nwuLabel{sc}); err != nil {
 			return err
 		}
 		tx := new(wire.MsgTx)
@@ -619,18 +629,42 @@ func opReturnPayload(s []byte) ([]byte, error) {
 	return rest, nil
 }
 
-// address renders standard single-address scripts for w.Net; "" otherwise.
-func address(script []byte, w Wallet) string {
-	cls, addrs, _, err := txscript.ExtractPkScriptAddrs(script, w.Net)
-	if err != nil || len(addrs) != 1 {
-		return ""
-	}
-	switch cls {
-	case txscript.PubKeyHashTy, txscript.ScriptHashTy, txscript.WitnessV0PubKeyHashTy,
-		txscript.WitnessV0ScriptHashTy, txscript.WitnessV1TaprootTy:
-		return addrs[0].EncodeAddress()
+// address renders standard single-address scripts for w.Net (P2PKH,
+// P2SH, P2WPKH, P2WSH, P2TR); "" otherwise. It encodes directly: btcutil's
+// segwit encoder decodes every address it makes again, which doubled the
+// cost of Check.
+func address(s []byte, w Wallet) string {
+	switch {
+	case len(s) == 25 && s[0] == txscript.OP_DUP && s[1] == txscript.OP_HASH160 && s[2] == txscript.OP_DATA_20 &&
+		s[23] == txscript.OP_EQUALVERIFY && s[24] == txscript.OP_CHECKSIG:
+		return base58.CheckEncode(s[3:23], w.Net.PubKeyHashAddrID)
+	case len(s) == 23 && s[0] == txscript.OP_HASH160 && s[1] == txscript.OP_DATA_20 && s[22] == txscript.OP_EQUAL:
+		return base58.CheckEncode(s[2:22], w.Net.ScriptHashAddrID)
+	case (len(s) == 22 && s[0] == txscript.OP_0 && s[1] == txscript.OP_DATA_20) ||
+		(len(s) == 34 && s[0] == txscript.OP_0 && s[1] == txscript.OP_DATA_32):
+		return segwitAddress(w.Net.Bech32HRPSegwit, 0, s[2:])
+	case len(s) == 34 && s[0] == txscript.OP_1 && s[1] == txscript.OP_DATA_32:
+		return segwitAddress(w.Net.Bech32HRPSegwit, 1, s[2:])
 	}
 	return ""
+}
+
+func segwitAddress(hrp string, version byte, program []byte) string {
+	conv, err := bech32.ConvertBits(program, 8, 5, true)
+	if err != nil {
+		return ""
+	}
+	data := append([]byte{version}, conv...)
+	var a string
+	if version == 0 {
+		a, err = bech32.Encode(hrp, data)
+	} else {
+		a, err = bech32.EncodeM(hrp, data)
+	}
+	if err != nil {
+		return ""
+	}
+	return a
 }
 
 // DustRelayFeeSatPerVB is Bitcoin Core's default -dustrelayfee (3000 sat/kvB).

@@ -3,6 +3,7 @@ package psbtcheck
 import (
 	"bytes"
 	"encoding/binary"
+	"fmt"
 )
 
 // reader walks the raw packet. Every read is bounds-checked; nothing is
@@ -73,28 +74,29 @@ type kv struct {
 }
 
 // next reads one pair; ok=false means the map separator (0x00) was read.
-func (r *reader) next(scope string) (p kv, ok bool, err error) {
-	klen, err := r.compactSize(scope + " key length")
+// Error details name the field; the caller adds which map.
+func (r *reader) next() (p kv, ok bool, err error) {
+	klen, err := r.compactSize("key length")
 	if err != nil {
 		return p, false, err
 	}
 	if klen == 0 {
 		return p, false, nil
 	}
-	key, err := r.bytes(klen, scope+" key")
+	key, err := r.bytes(klen, "key")
 	if err != nil {
 		return p, false, err
 	}
 	kr := reader{b: key}
-	typ, err := kr.compactSize(scope + " key type")
+	typ, err := kr.compactSize("key type")
 	if err != nil {
 		return p, false, err
 	}
-	vlen, err := r.compactSize(scope + " value length")
+	vlen, err := r.compactSize("value length")
 	if err != nil {
 		return p, false, err
 	}
-	val, err := r.bytes(vlen, scope+" value")
+	val, err := r.bytes(vlen, "value")
 	if err != nil {
 		return p, false, err
 	}
@@ -138,9 +140,23 @@ func (s *keySet) add(k []byte) (dup bool) {
 // the bytes left at the minimum encoded size of its element (41 per input,
 // 9 per output, 1 per witness item) and the walk must end exactly at the
 // end of v. witness says whether the segwit serialization is allowed.
-func scanTx(v []byte, witness bool, what string) error {
+func scanTx(v []byte, witness bool, what fmt.Stringer) error {
+	if err := scanTxBody(v, witness); err != nil {
+		if r, ok := err.(*RefusalError); ok {
+			r.Detail = what.String() + ": " + r.Detail
+		}
+		return err
+	}
+	return nil
+}
+
+type label string
+
+func (l label) String() string { return string(l) }
+
+func scanTxBody(v []byte, witness bool) error {
 	r := reader{b: v}
-	if _, err := r.bytes(4, what+" version"); err != nil {
+	if _, err := r.bytes(4, "version"); err != nil {
 		return err
 	}
 	segwit := false
@@ -149,12 +165,12 @@ func scanTx(v []byte, witness bool, what string) error {
 		r.off += 2
 	}
 	count := func(min int, name string) (uint64, error) {
-		n, err := r.compactSize(what + " " + name + " count")
+		n, err := r.compactSize("count")
 		if err != nil {
 			return 0, err
 		}
 		if n > uint64(r.remaining()/min) {
-			return 0, refuse(CodeBadValue, "%s: %d %s cannot fit in %d bytes", what, n, name, r.remaining())
+			return 0, refuse(CodeBadValue, "%d %s cannot fit in %d bytes", n, name, r.remaining())
 		}
 		return n, nil
 	}
@@ -163,14 +179,14 @@ func scanTx(v []byte, witness bool, what string) error {
 		return err
 	}
 	for range nIn {
-		if _, err := r.bytes(36, what+" outpoint"); err != nil {
+		if _, err := r.bytes(36, "outpoint"); err != nil {
 			return err
 		}
-		l, err := r.compactSize(what + " scriptSig length")
+		l, err := r.compactSize("scriptSig length")
 		if err != nil {
 			return err
 		}
-		if _, err := r.bytes(l+4, what+" scriptSig"); err != nil {
+		if _, err := r.bytes(l+4, "scriptSig"); err != nil {
 			return err
 		}
 	}
@@ -179,14 +195,14 @@ func scanTx(v []byte, witness bool, what string) error {
 		return err
 	}
 	for range nOut {
-		if _, err := r.bytes(8, what+" output value"); err != nil {
+		if _, err := r.bytes(8, "output value"); err != nil {
 			return err
 		}
-		l, err := r.compactSize(what + " script length")
+		l, err := r.compactSize("script length")
 		if err != nil {
 			return err
 		}
-		if _, err := r.bytes(l, what+" script"); err != nil {
+		if _, err := r.bytes(l, "script"); err != nil {
 			return err
 		}
 	}
@@ -197,21 +213,21 @@ func scanTx(v []byte, witness bool, what string) error {
 				return err
 			}
 			for range items {
-				l, err := r.compactSize(what + " witness item length")
+				l, err := r.compactSize("witness item length")
 				if err != nil {
 					return err
 				}
-				if _, err := r.bytes(l, what+" witness item"); err != nil {
+				if _, err := r.bytes(l, "witness item"); err != nil {
 					return err
 				}
 			}
 		}
 	}
-	if _, err := r.bytes(4, what+" locktime"); err != nil {
+	if _, err := r.bytes(4, "locktime"); err != nil {
 		return err
 	}
 	if r.remaining() != 0 {
-		return refuse(CodeBadValue, "%s: %d bytes after the transaction", what, r.remaining())
+		return refuse(CodeBadValue, "%d bytes after the transaction", r.remaining())
 	}
 	return nil
 }

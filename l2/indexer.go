@@ -337,10 +337,32 @@ func (ix *Indexer) checkReorg(ctx context.Context, st *Status, now time.Time) er
 	}
 	var fork *stored
 	var checked int
-	err := ix.db.View(func(tx *bolt.Tx) error {
-		c := tx.Bucket(storage.BucketL2Blocks).Cursor()
-		for k, v := c.Last(); k != nil; k, v = c.Prev() {
-			s := stored{height: beUint64(k), hash: common.BytesToHash(v)}
+	// Stored hashes are read in pages and compared outside any bbolt
+	// transaction: a read transaction held across RPC calls would stall
+	// the server's writers when bbolt needs to grow its mmap.
+	below := uint64(1<<64 - 1)
+	for fork == nil {
+		var page []stored
+		err := ix.db.View(func(tx *bolt.Tx) error {
+			c := tx.Bucket(storage.BucketL2Blocks).Cursor()
+			k, v := c.Seek(heightKey(below))
+			if k == nil {
+				k, v = c.Last()
+			}
+			for ; k != nil && len(page) < 256; k, v = c.Prev() {
+				if h := beUint64(k); h < below {
+					page = append(page, stored{height: h, hash: common.BytesToHash(v)})
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		if len(page) == 0 {
+			break
+		}
+		for _, s := range page {
 			h, err := ix.header(ctx, ix.clients[0], u64(s.height))
 			checked++
 			if errors.Is(err, ethereum.NotFound) {
@@ -351,13 +373,10 @@ func (ix *Indexer) checkReorg(ctx context.Context, st *Status, now time.Time) er
 			}
 			if h.Hash() == s.hash {
 				fork = &s
-				return nil
+				break
 			}
 		}
-		return nil
-	})
-	if err != nil {
-		return err
+		below = page[len(page)-1].height
 	}
 	if fork != nil && fork.height == st.IndexedHeight {
 		return nil // no reorganization

@@ -23,7 +23,7 @@ func BenchmarkSubmitParallel(b *testing.B) {
 	snap.Params.VelocityCapSat = 1 << 62 / 2
 	n := b.N
 	for i := 0; i < n; i++ {
-		snap.Requests = append(snap.Requests, policy.Request{ID: fmt.Sprint(10_000 + i), Kind: policy.KindUnbound, AmountSat: 1e6, Token: snap.Params.BTCToken, State: policy.StateFinalized, TxHash: "0x01", Block: uint64(i)})
+		snap.Requests = append(snap.Requests, policy.Request{ID: fmt.Sprint(10_000 + i), Kind: policy.KindUnbound, AmountSat: 1e6, Token: snap.Params.BTCToken, State: policy.StateFinalized, TxHash: "0x01", Block: uint64(1 + i), LogIndex: 1})
 	}
 	e := newEnv(b, sc.WalletSeed, snap, now, false)
 	bridge := snap.Whitelist.Entries[0].PkScript

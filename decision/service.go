@@ -133,7 +133,9 @@ type Evidence struct {
 	PlanID    string `json:"plan_id,omitempty"`
 	TxHash    string `json:"l2_tx_hash"`
 	Block     uint64 `json:"l2_block"`
+	BlockHash string `json:"l2_block_hash,omitempty"`
 	LogIndex  uint   `json:"l2_log_index"`
+	User      string `json:"user,omitempty"`
 }
 
 // Record is the stored (and audited) decision.
@@ -290,7 +292,7 @@ func (s *Service) evaluate(tx *bolt.Tx, facts policy.Facts, pf *psbtcheck.Facts,
 	}
 	for _, id := range ids {
 		if q, ok := byID[id]; ok {
-			r.Evidence = append(r.Evidence, Evidence{ReqID: id, Kind: q.Kind, AmountSat: q.AmountSat, AmountWei: q.AmountWei, Token: q.Token, PlanID: q.PlanID, TxHash: q.TxHash, Block: q.Block, LogIndex: q.LogIndex})
+			r.Evidence = append(r.Evidence, Evidence{ReqID: id, Kind: q.Kind, AmountSat: q.AmountSat, AmountWei: q.AmountWei, Token: q.Token, PlanID: q.PlanID, TxHash: q.TxHash, Block: q.Block, BlockHash: q.BlockHash, LogIndex: q.LogIndex, User: q.User})
 		}
 	}
 	return r, nil

@@ -19,6 +19,7 @@ import (
 
 	"github.com/bitlayer-org/policyd/audit"
 	"github.com/bitlayer-org/policyd/errs"
+	"github.com/bitlayer-org/policyd/l2"
 	"github.com/bitlayer-org/policyd/policy"
 	"github.com/bitlayer-org/policyd/psbtcheck"
 	"github.com/bitlayer-org/policyd/storage"
@@ -30,13 +31,23 @@ type env struct {
 	svc    *Service
 	db     *storage.DB
 	log    *audit.Log
-	ledger *fakeLedger
 	wallet *psbtgen.Wallet
+	// Real backends (nil on a stand-in env).
+	ix    *l2.Indexer
+	gov   *govHarness
+	allow map[string]string // scenario allowance id -> governance allowance id
+	// ledger is the stand-in ledger of newStandInEnv (nil on a real env).
+	ledger *fakeLedger
+	// auditBase is the audit log size after seeding (governance writes to
+	// the same log); auditSize counts from it.
+	auditBase uint64
+	// wlVersion is the whitelist version the governance reports at now.
+	wlVersion uint64
 }
 
-// newEnv opens a real bbolt file and seeds it with snap as the ledger,
-// governance and this package's own buckets would hold it.
-func newEnv(t testing.TB, seed string, snap policy.Snapshot, now time.Time, noSync bool) *env {
+// openEnv opens a real bbolt file and audit log and seeds this package's own
+// buckets (claims, staking accounting, 24 h outflow) from snap.
+func openEnv(t testing.TB, snap policy.Snapshot, now time.Time, noSync bool) (*storage.DB, *audit.Log) {
 	t.Helper()
 	db, err := storage.Open(filepath.Join(t.TempDir(), "policyd.db"), storage.Options{NoSync: noSync})
 	if err != nil {
@@ -52,13 +63,87 @@ func newEnv(t testing.TB, seed string, snap policy.Snapshot, now time.Time, noSy
 		t.Fatal(err)
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
-		ls := ledgerState{Status: snap.L2, Finalized: snap.Stake.FinalizedStakedSat}
 		for _, r := range snap.Requests {
 			if r.Claim != nil {
 				if err := putClaim(tx, r.ID, *r.Claim); err != nil {
 					return err
 				}
 			}
+		}
+		sa := tx.Bucket(storage.BucketStakeAccounts)
+		if err := addInt(sa, keyStaked, snap.Stake.StakedSat); err != nil {
+			return err
+		}
+		if err := addInt(sa, keyReturned, snap.Stake.ReturnedSat); err != nil {
+			return err
+		}
+		if snap.OutflowSat != 0 {
+			v := binary.BigEndian.AppendUint64(nil, uint64(snap.OutflowSat))
+			return tx.Bucket(storage.BucketOutflow).Put(outflowKey(now.Add(-time.Hour), "seed"), v)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return db, lg
+}
+
+func (e *env) finish(t testing.TB, seed string, params policy.Params, ledger Ledger, gov Governance, now time.Time) *env {
+	t.Helper()
+	e.wallet = psbtgen.NewWallet(seed)
+	svc, err := New(Config{
+		DB: e.db, Wallet: psbtcheck.Wallet{PubKey: e.wallet.PubKey(), Net: &chaincfg.MainNetParams},
+		Params: params, Ledger: ledger, Governance: gov, Audit: e.log,
+		Now: func() time.Time { return now },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.svc = svc
+	n, err := e.log.Size(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.auditBase = n
+	return e
+}
+
+// newEnv builds the service on the REAL l2 indexer/ledger and governance
+// (through NewL2Ledger and NewGovernance) holding what snap describes: the
+// requests arrive as contract events on a scripted L2 chain, the whitelist is
+// bootstrapped, freeze and allowances go through signed EIP-712 actions.
+func newEnv(t testing.TB, seed string, snap policy.Snapshot, now time.Time, noSync bool) *env {
+	t.Helper()
+	db, lg := openEnv(t, snap, now, noSync)
+	e := &env{db: db, log: lg, allow: map[string]string{}}
+	e.ix = seedL2(t, db, now, snap.Requests, snap.Stake.FinalizedStakedSat, snap.L2)
+	e.gov = newGov(t, db, lg, now.Add(-48*time.Hour))
+	e.gov.bootstrap(t, snap.Whitelist.Entries)
+	for _, a := range snap.Allowances {
+		e.allow[a.ID] = e.gov.openAllowance(t, a.PlanID, a.AmountSat, a.PkScript)
+	}
+	if snap.Frozen {
+		e.gov.freeze(t)
+	}
+	if err := db.View(func(tx *bolt.Tx) error {
+		w, err := e.gov.g.Whitelist(tx, now)
+		e.wlVersion = w.Version
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return e.finish(t, seed, snap.Params, NewL2Ledger(e.ix), NewGovernance(e.gov.g), now)
+}
+
+// newStandInEnv builds the service on the stand-ins of fakes_test.go, for
+// states the real packages cannot hold or failures they cannot produce.
+func newStandInEnv(t testing.TB, seed string, snap policy.Snapshot, now time.Time, noSync bool) *env {
+	t.Helper()
+	db, lg := openEnv(t, snap, now, noSync)
+	err := db.Update(func(tx *bolt.Tx) error {
+		ls := ledgerState{Status: snap.L2, Finalized: snap.Stake.FinalizedStakedSat}
+		for _, r := range snap.Requests {
 			r.Claim = nil
 			ls.Requests = append(ls.Requests, r)
 		}
@@ -77,36 +162,13 @@ func newEnv(t testing.TB, seed string, snap policy.Snapshot, now time.Time, noSy
 		if err := lb.Put([]byte("finalized"), fin); err != nil {
 			return err
 		}
-		if err := putJSON(tx, testGovBucket, govState{Whitelist: snap.Whitelist, Frozen: snap.Frozen, Allowances: snap.Allowances}); err != nil {
-			return err
-		}
-		sa := tx.Bucket(storage.BucketStakeAccounts)
-		if err := addInt(sa, keyStaked, snap.Stake.StakedSat); err != nil {
-			return err
-		}
-		if err := addInt(sa, keyReturned, snap.Stake.ReturnedSat); err != nil {
-			return err
-		}
-		if snap.OutflowSat != 0 {
-			v := binary.BigEndian.AppendUint64(nil, uint64(snap.OutflowSat))
-			return tx.Bucket(storage.BucketOutflow).Put(outflowKey(now.Add(-time.Hour), "seed"), v)
-		}
-		return nil
+		return putJSON(tx, testGovBucket, govState{Whitelist: snap.Whitelist, Frozen: snap.Frozen, Allowances: snap.Allowances})
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := psbtgen.NewWallet(seed)
-	fl := &fakeLedger{}
-	svc, err := New(Config{
-		DB: db, Wallet: psbtcheck.Wallet{PubKey: w.PubKey(), Net: &chaincfg.MainNetParams},
-		Params: snap.Params, Ledger: fl, Governance: fakeGov{}, Audit: lg,
-		Now: func() time.Time { return now },
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &env{svc: svc, db: db, log: lg, ledger: fl, wallet: w}
+	e := &env{db: db, log: lg, ledger: &fakeLedger{}, wlVersion: snap.Whitelist.Version}
+	return e.finish(t, seed, snap.Params, e.ledger, fakeGov{}, now)
 }
 
 func loadScenarios(t testing.TB) []scenarios.Scenario {
@@ -132,7 +194,7 @@ func auditSize(t testing.TB, e *env) uint64 {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return n
+	return n - e.auditBase
 }
 
 func claimOf(t testing.TB, e *env, id string) *policy.Claim {
@@ -147,8 +209,24 @@ func claimOf(t testing.TB, e *env, id string) *policy.Claim {
 	return c
 }
 
+// standInScenarios cannot be expressed with the real packages; they run on
+// the stand-ins of fakes_test.go, with the reason.
+var standInScenarios = map[string]string{
+	// The real ledger holds only events with the configured confirmations
+	// (state finalized or approved): an unconfirmed event is simply absent
+	// (reqid_unknown, see TestL2LedgerUnconfirmedIsUnknown).
+	"reqid_not_finalized": "a not-finalized request cannot be in the real ledger",
+}
+
+// realExpect overrides a scenario's reasons where the real ledger knows more
+// than the hand-written snapshot: it marks a non-BTC token conflicting too.
+var realExpect = map[string][]string{
+	"reqid_not_btc": {policy.CodeReqIDConflicting, policy.CodeReqIDNotBTC},
+}
+
 // TestScenarios replays the scenario table through the whole service: real
-// psbtcheck, real bbolt, real audit log.
+// psbtcheck, real bbolt, real audit log, the real l2 indexer and ledger and
+// the real governance behind this package's adapters.
 func TestScenarios(t *testing.T) {
 	ctx := context.Background()
 	for _, sc := range loadScenarios(t) {
@@ -164,7 +242,16 @@ func TestScenarios(t *testing.T) {
 				}
 				return
 			}
-			e := newEnv(t, sc.WalletSeed, sc.Snapshot, now, true)
+			var e *env
+			if _, ok := standInScenarios[sc.Name]; ok {
+				e = newStandInEnv(t, sc.WalletSeed, sc.Snapshot, now, true)
+			} else {
+				e = newEnv(t, sc.WalletSeed, sc.Snapshot, now, true)
+			}
+			want := sc.Expect.Reasons
+			if r, ok := realExpect[sc.Name]; ok && e.ledger == nil {
+				want = r
+			}
 			raw, _ := sc.RawPSBT()
 			v, err := e.svc.Submit(ctx, raw, false)
 			if err != nil {
@@ -172,8 +259,8 @@ func TestScenarios(t *testing.T) {
 			}
 			slices.Sort(v.Reasons)
 			v.Reasons = slices.Compact(v.Reasons)
-			if v.Outcome != string(sc.Expect.Outcome) || !slices.Equal(v.Reasons, sc.Expect.Reasons) {
-				t.Fatalf("%s: got %s %v, want %s %v", sc.Description, v.Outcome, v.Reasons, sc.Expect.Outcome, sc.Expect.Reasons)
+			if v.Outcome != string(sc.Expect.Outcome) || !slices.Equal(v.Reasons, want) {
+				t.Fatalf("%s: got %s %v, want %s %v", sc.Description, v.Outcome, v.Reasons, sc.Expect.Outcome, want)
 			}
 			rec, err := e.svc.Record(ctx, v.ID)
 			if err != nil {
@@ -191,14 +278,33 @@ func TestScenarios(t *testing.T) {
 				if len(rec.Evidence) != len(sc.Expect.Claims) {
 					t.Fatalf("evidence %v", rec.Evidence)
 				}
+				for _, ev := range rec.Evidence {
+					if e.ledger == nil && (ev.BlockHash == "" || ev.TxHash == "" || ev.Block == 0) {
+						t.Fatalf("evidence without its L2 position: %+v", ev)
+					}
+				}
+				if a := rec.Decision.AllowanceID; a != "" && e.gov != nil {
+					if a != e.allow[sc.Snapshot.Allowances[0].ID] {
+						t.Fatalf("allowance %s consumed, want %s", a, e.allow[sc.Snapshot.Allowances[0].ID])
+					}
+					all, err := e.gov.g.Allowances(ctx)
+					if err != nil || len(all) != 1 || all[0].ConsumedBy != rec.ID {
+						t.Fatalf("governance did not record the consumption: %+v %v", all, err)
+					}
+				}
 			}
 			// The record replays to the same decision (audit recheck).
 			d := policy.Evaluate(rec.Facts, rec.Snapshot, rec.Time)
 			if d.Outcome != rec.Outcome || !slices.Equal(d.Codes(), rec.Decision.Codes()) {
 				t.Fatalf("recheck differs: %v vs %v", d.Codes(), rec.Decision.Codes())
 			}
-			if rec.TxID == "" || len(rec.PSBTHash) != 64 || rec.ParamsHash != sc.Snapshot.Params.Hash() || rec.WhitelistVersion != sc.Snapshot.Whitelist.Version {
+			if rec.TxID == "" || len(rec.PSBTHash) != 64 || rec.ParamsHash != sc.Snapshot.Params.Hash() || rec.WhitelistVersion != e.wlVersion || rec.WhitelistVersion == 0 {
 				t.Fatalf("record header incomplete: %+v", rec)
+			}
+			if len(rec.Snapshot.Whitelist.Entries) != len(sc.Snapshot.Whitelist.Entries) || rec.Snapshot.Frozen != sc.Snapshot.Frozen ||
+				rec.Snapshot.L2.Stale != sc.Snapshot.L2.Stale || rec.Snapshot.L2.Disagree != sc.Snapshot.L2.Disagree ||
+				rec.Snapshot.Stake.FinalizedStakedSat != sc.Snapshot.Stake.FinalizedStakedSat {
+				t.Fatalf("snapshot read differs from the scenario's state: %+v", rec.Snapshot)
 			}
 			if n := auditSize(t, e); n < 1 {
 				t.Fatal("no audit record")
@@ -307,21 +413,74 @@ func TestRefusedPSBT(t *testing.T) {
 	}
 }
 
+// TestFailClosedOnReadError: a store the real ledger or governance cannot
+// read yields no decision at all (internal error, nothing claimed or
+// audited), for a dry run and a real submission alike.
 func TestFailClosedOnReadError(t *testing.T) {
 	sc := scenario(t, "withdraw_one_id")
 	now, _ := time.Parse(time.RFC3339, sc.Now)
-	e := newEnv(t, sc.WalletSeed, sc.Snapshot, now, true)
-	e.ledger.fail = fmt.Errorf("rpc down")
-	raw, _ := sc.RawPSBT()
-	for _, dry := range []bool{true, false} {
-		v, err := e.svc.Submit(context.Background(), raw, dry)
-		ee, ok := errs.As(err)
-		if v != nil || !ok || ee.Kind != errs.KindInternal {
-			t.Fatalf("dry=%v: %+v %v", dry, v, err)
-		}
+	reqKey := make([]byte, 32)
+	reqKey[31] = 100
+	cases := []struct {
+		name   string
+		bucket []byte
+		key    []byte
+	}{
+		{"l2 status corrupt", storage.BucketL2Cursor, []byte("status")},
+		{"l2 totals corrupt", storage.BucketL2Cursor, []byte("totals")},
+		{"l2 request corrupt", storage.BucketLedger, reqKey},
+		{"whitelist entry corrupt", storage.BucketWhitelist, nil}, // nil: the first key
 	}
-	if claimOf(t, e, "100") != nil || auditSize(t, e) != 0 {
-		t.Fatal("a failed read left state behind")
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			e := newEnv(t, sc.WalletSeed, sc.Snapshot, now, true)
+			if err := e.db.Update(func(tx *bolt.Tx) error {
+				b, k := tx.Bucket(c.bucket), c.key
+				if k == nil {
+					k, _ = b.Cursor().First()
+				}
+				if k == nil || b.Get(k) == nil {
+					return fmt.Errorf("nothing stored at %q", c.key)
+				}
+				return b.Put(k, []byte("{not json"))
+			}); err != nil {
+				t.Fatal(err)
+			}
+			raw, _ := sc.RawPSBT()
+			for _, dry := range []bool{true, false} {
+				v, err := e.svc.Submit(context.Background(), raw, dry)
+				ee, ok := errs.As(err)
+				if v != nil || !ok || ee.Kind != errs.KindInternal {
+					t.Fatalf("dry=%v: %+v %v", dry, v, err)
+				}
+			}
+			if claimOf(t, e, "100") != nil || auditSize(t, e) != 0 {
+				t.Fatal("a failed read left state behind")
+			}
+		})
+	}
+	// A ledger that fails outright (the stand-in: an error class the real
+	// one has no trigger for) and unwired backends fail closed too.
+	for name, mk := range map[string]func() (Ledger, Governance){
+		"ledger error": func() (Ledger, Governance) { return &fakeLedger{fail: fmt.Errorf("rpc down")}, fakeGov{} },
+		"nil indexer":  func() (Ledger, Governance) { return NewL2Ledger(nil), fakeGov{} },
+		"nil governance": func() (Ledger, Governance) {
+			return &fakeLedger{}, NewGovernance(nil)
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			e := newStandInEnv(t, sc.WalletSeed, sc.Snapshot, now, true)
+			l, g := mk()
+			e.svc.cfg.Ledger, e.svc.cfg.Governance = l, g
+			raw, _ := sc.RawPSBT()
+			v, err := e.svc.Submit(context.Background(), raw, false)
+			if ee, ok := errs.As(err); v != nil || !ok || ee.Kind != errs.KindInternal {
+				t.Fatalf("%+v %v", v, err)
+			}
+			if claimOf(t, e, "100") != nil || auditSize(t, e) != 0 {
+				t.Fatal("a failed read left state behind")
+			}
+		})
 	}
 }
 

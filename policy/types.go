@@ -207,15 +207,18 @@ type Claim struct {
 
 // Request is one L2 ledger record with its claim, if any.
 type Request struct {
-	ID        string   `json:"id"`
-	Kind      string   `json:"kind"`
-	AmountSat int64    `json:"amount_sat"`
-	AmountWei string   `json:"amount_wei"`
-	Token     string   `json:"token"`
-	PlanID    string   `json:"plan_id,omitempty"`
-	TxHash    string   `json:"l2_tx_hash"`
-	Block     uint64   `json:"l2_block"`
-	LogIndex  uint     `json:"l2_log_index"`
+	ID        string `json:"id"`
+	Kind      string `json:"kind"`
+	AmountSat int64  `json:"amount_sat"`
+	AmountWei string `json:"amount_wei"`
+	Token     string `json:"token"`
+	PlanID    string `json:"plan_id,omitempty"`
+	TxHash    string `json:"l2_tx_hash"`
+	Block     uint64 `json:"l2_block"`
+	LogIndex  uint   `json:"l2_log_index"`
+	// BlockHash and User complete the L2 evidence (not used by the rules).
+	BlockHash string   `json:"l2_block_hash,omitempty"`
+	User      string   `json:"user,omitempty"`
 	State     string   `json:"state"`
 	Conflicts []string `json:"conflicts,omitempty"`
 	Claim     *Claim   `json:"claim,omitempty"`

@@ -43,6 +43,7 @@ import (
 	"github.com/btcsuite/btcd/txscript"
 	"github.com/btcsuite/btcd/wire"
 	"github.com/ethereum/go-ethereum/common"
+	"github.com/prometheus/client_golang/prometheus"
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -145,6 +146,8 @@ type Config struct {
 	TxTimeout time.Duration
 	// Logger (default slog.Default()).
 	Logger *slog.Logger
+	// Metrics registers the relayer's Prometheus series (nil: none).
+	Metrics prometheus.Registerer
 }
 
 // Relayer is the bridge relayer. Poll is not safe for concurrent use; Run
@@ -153,6 +156,7 @@ type Relayer struct {
 	cfg Config
 	st  *store
 	log *slog.Logger
+	m   *metrics
 }
 
 // New opens the database and checks the configuration.
@@ -193,11 +197,15 @@ func New(cfg Config) (*Relayer, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
+	m, err := newMetrics(cfg.Metrics)
+	if err != nil {
+		return nil, fmt.Errorf("relayer: metrics: %w", err)
+	}
 	st, err := openStore(cfg.DBPath)
 	if err != nil {
 		return nil, err
 	}
-	return &Relayer{cfg: cfg, st: st, log: cfg.Logger}, nil
+	return &Relayer{cfg: cfg, st: st, log: cfg.Logger, m: m}, nil
 }
 
 // Close closes the database.
@@ -225,6 +233,7 @@ func (r *Relayer) Run(ctx context.Context, interval time.Duration) error {
 	defer t.Stop()
 	for {
 		if err := r.Poll(ctx); err != nil {
+			r.m.errors.Inc()
 			if errors.Is(err, ErrDeepReorg) {
 				return err
 			}
@@ -258,6 +267,7 @@ func (r *Relayer) Poll(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("relayer: getblockcount: %w", err)
 	}
+	r.m.tip.Set(float64(tip))
 	safe := tip - r.cfg.Confirmations + 1 // deepest height with enough confirmations
 	var queue *pendingQueue
 	for h := next; h <= safe; h++ {
@@ -304,7 +314,9 @@ func (r *Relayer) Poll(ctx context.Context) error {
 			return err
 		}
 		lastHash = hash[:]
+		r.m.scanned.Set(float64(h))
 		for _, t := range transfers {
+			r.m.transfers.WithLabelValues(t.Kind, t.State).Inc()
 			r.log.Info("relayer transfer", "txid", t.TxID, "height", t.Height, "amount_sat", t.AmountSat,
 				"kind", t.Kind, "state", t.State, "reason", t.Reason, "req_ids", t.ReqIDs())
 		}
@@ -655,6 +667,11 @@ func (r *Relayer) finish(ctx context.Context, t *Transfer) error {
 		}
 		if err != nil {
 			return fmt.Errorf("send L2 transaction: %w", err)
+		}
+		if b.PlanID != "" {
+			r.m.sends.WithLabelValues("approveWithdraw").Inc()
+		} else {
+			r.m.sends.WithLabelValues("approveUnbound").Inc()
 		}
 		b.L2Tx = h.Hex()
 		if err := r.save(t); err != nil { // the hash is durable before we wait

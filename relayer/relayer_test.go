@@ -20,6 +20,8 @@ import (
 	"github.com/ethereum/go-ethereum/core/types"
 	"github.com/ethereum/go-ethereum/crypto"
 	"github.com/ethereum/go-ethereum/ethclient/simulated"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/bitlayer-org/policyd/internal/regtest"
@@ -245,7 +247,10 @@ func TestRelayerEndToEnd(t *testing.T) {
 		Plans:     []PlanRedemption{{AmountSat: planAmount, PlanID: big.NewInt(plan)}},
 		TxTimeout: 30 * time.Second,
 	}
-	r, err := New(cfg)
+	reg := prometheus.NewRegistry()
+	first := cfg
+	first.Metrics = reg
+	r, err := New(first)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -323,6 +328,15 @@ func TestRelayerEndToEnd(t *testing.T) {
 		}
 		if got := counter.sends.Load() - before; got != 2 {
 			t.Fatalf("%d sends, want 2", got)
+		}
+		if got := testutil.ToFloat64(r.m.sends.WithLabelValues("approveUnbound")); got != 4 {
+			t.Fatalf("relayer_l2_sends_total{approveUnbound} = %v, want 4", got)
+		}
+		if got := testutil.ToFloat64(r.m.transfers.WithLabelValues(KindFIFO, StateIntent)); got != 1 {
+			t.Fatalf("relayer_transfers_total{fifo,intent} = %v, want 1", got)
+		}
+		if n, err := testutil.GatherAndCount(reg, "relayer_l1_scanned_height"); err != nil || n != 1 {
+			t.Fatalf("scanned height series: %d, %v", n, err)
 		}
 		st, err := contract.UnboundStatus(ctx, []*big.Int{r3})
 		if err != nil {

@@ -17,6 +17,7 @@ import (
 	"io"
 	"log/slog"
 	"math/big"
+	"net/http"
 	"os"
 	"os/signal"
 	"strings"
@@ -31,6 +32,8 @@ import (
 	"github.com/ethereum/go-ethereum/accounts/keystore"
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/ethclient"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/bitlayer-org/policyd/relayer"
 )
@@ -62,6 +65,9 @@ type Config struct {
 	TxTimeout    string `json:"tx_timeout"`    // wait for one L2 receipt
 	Plans        []Plan `json:"plans"`         // plan redemptions
 	LogFormat    string `json:"log_format"`    // text | json
+	// MetricsListen serves Prometheus /metrics over plain HTTP on this
+	// address (empty: off). Bind it to a private network only.
+	MetricsListen string `json:"metrics_listen"`
 }
 
 // Plan maps an exact L1 amount to approveWithdraw(plan_id).
@@ -98,11 +104,25 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	log := slog.New(handler)
 
-	r, interval, closeAll, err := build(ctx, cfg, log)
+	reg := prometheus.NewRegistry()
+	r, interval, closeAll, err := build(ctx, cfg, log, reg)
 	if err != nil {
 		return err
 	}
 	defer closeAll()
+	if cfg.MetricsListen != "" && !once {
+		srv := &http.Server{
+			Addr:              cfg.MetricsListen,
+			Handler:           promhttp.HandlerFor(reg, promhttp.HandlerOpts{}),
+			ReadHeaderTimeout: 5 * time.Second,
+		}
+		go func() {
+			if err := srv.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				log.Error("metrics server", "err", err)
+			}
+		}()
+		defer srv.Close()
+	}
 	if once {
 		return r.Poll(ctx)
 	}
@@ -141,6 +161,7 @@ func parse(args []string, stderr io.Writer) (Config, bool, error) {
 	fs.IntVar(&c.MaxBatch, "max-batch", 0, "request ids per approveUnbound")
 	fs.StringVar(&c.TxTimeout, "tx-timeout", "", "wait for one L2 receipt (Go duration)")
 	fs.StringVar(&c.LogFormat, "log-format", "", "text or json")
+	fs.StringVar(&c.MetricsListen, "metrics-listen", "", "address for Prometheus /metrics (empty: off)")
 	if err := fs.Parse(args); err != nil {
 		return Config{}, false, err
 	}
@@ -200,6 +221,8 @@ func parse(args []string, stderr io.Writer) (Config, bool, error) {
 			out.TxTimeout = c.TxTimeout
 		case "log-format":
 			out.LogFormat = c.LogFormat
+		case "metrics-listen":
+			out.MetricsListen = c.MetricsListen
 		}
 	})
 	return out, *once, nil
@@ -231,7 +254,7 @@ func readSecret(path, what string) (string, error) {
 }
 
 // build validates cfg and wires the relayer; closeAll releases everything.
-func build(ctx context.Context, cfg Config, log *slog.Logger) (*relayer.Relayer, time.Duration, func(), error) {
+func build(ctx context.Context, cfg Config, log *slog.Logger, reg prometheus.Registerer) (*relayer.Relayer, time.Duration, func(), error) {
 	params, err := netParams(cfg.Network)
 	if err != nil {
 		return nil, 0, nil, err
@@ -322,7 +345,7 @@ func build(ctx context.Context, cfg Config, log *slog.Logger) (*relayer.Relayer,
 	r, err := relayer.New(relayer.Config{
 		L1: btc, L2: contract, BridgeScript: script, WalletScripts: wallets,
 		Confirmations: cfg.Confirmations, StartHeight: cfg.StartHeight, DBPath: cfg.DB,
-		Plans: plans, MaxBatch: cfg.MaxBatch, TxTimeout: txTimeout, Logger: log,
+		Plans: plans, MaxBatch: cfg.MaxBatch, TxTimeout: txTimeout, Logger: log, Metrics: reg,
 	})
 	if err != nil {
 		closeClients()

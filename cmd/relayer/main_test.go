@@ -5,9 +5,13 @@ import (
 	"context"
 	"crypto/ecdsa"
 	"encoding/json"
+	"io"
 	"math/big"
+	"net"
+	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -141,6 +145,40 @@ func TestRelayerCommand(t *testing.T) {
 	}
 	if after, _ := eth.NonceAt(ctx, gov.From, nil); after != nonce {
 		t.Fatalf("second run sent %d transactions", after-nonce)
+	}
+
+	// As a service: the poll loop runs and /metrics reports the scan.
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	metricsAddr := l.Addr().String()
+	l.Close()
+	svcCtx, stopSvc := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() {
+		done <- run(svcCtx, []string{"-config", cfgPath, "-metrics-listen", metricsAddr}, io.Discard)
+	}()
+	var body string
+	for deadline := time.Now().Add(30 * time.Second); ; {
+		resp, err := http.Get("http://" + metricsAddr + "/metrics")
+		if err == nil {
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			body = string(b)
+			// The tip gauge is set by a completed poll of the real node.
+			if strings.Contains(body, "\nrelayer_l1_tip_height ") && !strings.Contains(body, "\nrelayer_l1_tip_height 0\n") {
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no relayer metrics served: %v\n%s", err, body)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	stopSvc()
+	if err := <-done; err != nil {
+		t.Fatalf("service run: %v", err)
 	}
 }
 

@@ -217,13 +217,17 @@ func (r *Relayer) Transfers() ([]Transfer, error) {
 	if err != nil {
 		return nil, err
 	}
+	sortTransfers(ts)
+	return ts, nil
+}
+
+func sortTransfers(ts []Transfer) {
 	sort.Slice(ts, func(i, j int) bool {
 		if ts[i].Height != ts[j].Height {
 			return ts[i].Height < ts[j].Height
 		}
 		return ts[i].TxID < ts[j].TxID
 	})
-	return ts, nil
 }
 
 // Run polls every interval until ctx ends. Errors are logged and retried,

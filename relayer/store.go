@@ -185,6 +185,33 @@ func claimedBy(tx *bolt.Tx, key []byte) string {
 	return string(tx.Bucket(bucketClaims).Get(key))
 }
 
+// ReadTransfers opens a relayer database read-only (shared lock: fails
+// while a relayer holds it) and returns its transfers, for status tools.
+func ReadTransfers(path string) ([]Transfer, error) {
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second, ReadOnly: true})
+	if err != nil {
+		return nil, fmt.Errorf("relayer: open %s read-only: %w", path, err)
+	}
+	defer db.Close()
+	var ok bool
+	if err := db.View(func(tx *bolt.Tx) error {
+		m := tx.Bucket(bucketMeta)
+		ok = m != nil && len(m.Get(keySchema)) == 8 && binary.BigEndian.Uint64(m.Get(keySchema)) == schemaVersion
+		return nil
+	}); err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, fmt.Errorf("%w: %s", ErrSchemaMismatch, path)
+	}
+	ts, err := (&store{db: db}).transfers()
+	if err != nil {
+		return nil, err
+	}
+	sortTransfers(ts)
+	return ts, nil
+}
+
 // Transfers returns every recorded transfer (for status tools and tests).
 func (s *store) transfers() ([]Transfer, error) {
 	var out []Transfer

@@ -68,6 +68,8 @@ type Config struct {
 	// MetricsListen serves Prometheus /metrics over plain HTTP on this
 	// address (empty: off). Bind it to a private network only.
 	MetricsListen string `json:"metrics_listen"`
+
+	status bool // -status: print the recorded transfers and exit
 }
 
 // Plan maps an exact L1 amount to approveWithdraw(plan_id).
@@ -91,9 +93,24 @@ func main() {
 }
 
 func run(ctx context.Context, args []string, stderr io.Writer) error {
+	return runTo(ctx, args, os.Stdout, stderr)
+}
+
+func runTo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	cfg, once, err := parse(args, stderr)
 	if err != nil {
 		return err
+	}
+	if cfg.status {
+		// Read-only view of the records (stop the relayer first: bbolt
+		// allows one writer or many readers).
+		ts, err := relayer.ReadTransfers(cfg.DB)
+		if err != nil {
+			return err
+		}
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(ts)
 	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -140,6 +157,7 @@ func parse(args []string, stderr io.Writer) (Config, bool, error) {
 	var c Config
 	path := fs.String("config", "", "JSON configuration file")
 	once := fs.Bool("once", false, "poll once and exit")
+	status := fs.Bool("status", false, "print the recorded transfers (JSON) from -db and exit")
 	fs.StringVar(&c.Network, "network", "", "bitcoin network: mainnet, testnet3, signet, regtest")
 	fs.StringVar(&c.BtcRPCHost, "btc-rpc-host", "", "btcd RPC host:port")
 	fs.StringVar(&c.BtcRPCUser, "btc-rpc-user", "", "btcd RPC user")
@@ -225,6 +243,7 @@ func parse(args []string, stderr io.Writer) (Config, bool, error) {
 			out.MetricsListen = c.MetricsListen
 		}
 	})
+	out.status = *status
 	return out, *once, nil
 }
 

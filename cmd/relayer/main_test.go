@@ -29,6 +29,7 @@ import (
 	"github.com/bitlayer-org/policyd/internal/regtest"
 	"github.com/bitlayer-org/policyd/l2/bindings"
 	"github.com/bitlayer-org/policyd/psbtcheck"
+	"github.com/bitlayer-org/policyd/relayer"
 )
 
 // TestRelayerCommand wires the command from a JSON config file, a keystore
@@ -145,6 +146,20 @@ func TestRelayerCommand(t *testing.T) {
 	}
 	if after, _ := eth.NonceAt(ctx, gov.From, nil); after != nonce {
 		t.Fatalf("second run sent %d transactions", after-nonce)
+	}
+
+	// -status lists the records: one released op_return transfer.
+	var out bytes.Buffer
+	if err := runTo(ctx, []string{"-status", "-db", cfg.DB}, &out, io.Discard); err != nil {
+		t.Fatalf("status: %v", err)
+	}
+	var ts []relayer.Transfer
+	if err := json.Unmarshal(out.Bytes(), &ts); err != nil {
+		t.Fatalf("status output: %v\n%s", err, out.String())
+	}
+	if len(ts) != 1 || ts[0].State != relayer.StateReleased || ts[0].Kind != relayer.KindOpReturn ||
+		len(ts[0].ReqIDs()) != 1 || ts[0].ReqIDs()[0] != reqs[1].String() {
+		t.Fatalf("status %+v", ts)
 	}
 
 	// As a service: the poll loop runs and /metrics reports the scan.

@@ -1,14 +1,82 @@
 // Command policyd is Bitlayer's party in the dedicated staking wallet's
 // threshold-ECDSA key: it checks every signing request against the whitelist
 // and the L2 staking contract's events and only then co-signs.
+//
+//	policyd --config /etc/policyd/config.json   production
+//	policyd --dev                                local dev network, embedded defaults
 package main
 
 import (
+	"context"
+	"errors"
+	"flag"
 	"fmt"
+	"io"
+	"log/slog"
 	"os"
+	"os/signal"
+	"syscall"
 )
 
 func main() {
-	fmt.Fprintln(os.Stderr, "policyd: wiring not implemented yet")
-	os.Exit(2)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "policyd:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("policyd", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	configPath := fs.String("config", "", "configuration file (JSON)")
+	dev := fs.Bool("dev", false, "run a local dev network on embedded defaults (never in production)")
+	devDir := fs.String("dev-dir", ".dev", "with --dev: directory for the dev network's state")
+	devL2 := fs.String("dev-l2", "127.0.0.1:18545", "with --dev: the embedded L2 chain's JSON-RPC address")
+	listen := fs.String("listen", "", "override the API listen address")
+	logJSON := fs.Bool("log-json", false, "log as JSON lines (default: text)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	var h slog.Handler = slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo})
+	if *logJSON {
+		h = slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo})
+	}
+	logger := slog.New(h)
+
+	switch {
+	case *dev && *configPath != "":
+		return errors.New("--dev and --config are exclusive")
+	case *dev:
+		return runDev(ctx, *devDir, *devL2, *listen, logger, stdout)
+	case *configPath == "":
+		fs.Usage()
+		return errors.New("--config FILE or --dev is required")
+	}
+	cfg, err := LoadConfig(*configPath)
+	if err != nil {
+		return err
+	}
+	if *listen != "" {
+		cfg.Listen = *listen
+	}
+	s, err := newServer(ctx, cfg, logger)
+	if err != nil {
+		return err
+	}
+	defer s.close()
+	s.printBanner(stdout)
+	return s.serve(ctx, func(addr string) { logger.Info("listening", "addr", addr) })
+}
+
+// printBanner prints what operators must know at start-up, the verifier key
+// above all: auditors check the log against it.
+func (s *server) printBanner(w io.Writer) {
+	fmt.Fprintf(w, "audit verifier key: %s\n", s.audit.VerifierKey())
+	if s.walletAd != "" {
+		fmt.Fprintf(w, "dedicated wallet:   %s (group key %x)\n", s.walletAd, s.walletPK)
+	} else {
+		fmt.Fprintln(w, "dedicated wallet:   none yet (no key share loaded; signing disabled)")
+	}
 }

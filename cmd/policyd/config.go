@@ -1,0 +1,198 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/bitlayer-org/policyd/api"
+	"github.com/bitlayer-org/policyd/governance"
+	"github.com/bitlayer-org/policyd/policy"
+)
+
+// Config is policyd's configuration file (JSON; unknown keys are refused so
+// a typo cannot silently fall back to a default). Every key is documented in
+// docs/configuration.md with its default.
+type Config struct {
+	// DataDir holds the bbolt file (policyd.db), the audit key and, by
+	// default, the encrypted key share.
+	DataDir string `json:"data_dir"`
+	// Listen is the API's TLS address.
+	Listen string `json:"listen"`
+	// Network is the Bitcoin network: mainnet, testnet3, regtest or signet.
+	Network string `json:"network"`
+
+	TLS        TLSConfig        `json:"tls"`
+	Auth       AuthConfig       `json:"auth"`
+	L2         L2Config         `json:"l2"`
+	Governance GovernanceConfig `json:"governance"`
+	Policy     policy.Params    `json:"policy"`
+	MPC        MPCConfig        `json:"mpc"`
+	Audit      AuditConfig      `json:"audit"`
+}
+
+// TLSConfig is the server's certificate and the CA its clients' certificates
+// must chain to.
+type TLSConfig struct {
+	CertFile     string `json:"cert_file"`
+	KeyFile      string `json:"key_file"`
+	ClientCAFile string `json:"client_ca_file"`
+}
+
+// AuthConfig holds the credentials the API accepts.
+type AuthConfig struct {
+	// CustodyCertSHA256 pins the custody node's client certificate(s).
+	CustodyCertSHA256 []string `json:"custody_cert_sha256"`
+	// Tokens are the auditors' and readers' bearer tokens, each kept only
+	// as its SHA-256 (policyctl or api.HashToken computes it).
+	Tokens []api.Token `json:"tokens"`
+}
+
+// L2Config locates the staking contract and bounds the indexer.
+type L2Config struct {
+	RPCURLs       []string `json:"rpc_urls"`
+	Contract      string   `json:"contract"`
+	StartBlock    uint64   `json:"start_block"`
+	Confirmations uint64   `json:"confirmations"`
+	MaxRange      uint64   `json:"max_range"`
+	PollInterval  Duration `json:"poll_interval"`
+	StaleAfter    Duration `json:"stale_after"`
+	BTCToken      string   `json:"btc_token"`
+}
+
+// GovernanceConfig binds approvals to this deployment and names the admins.
+type GovernanceConfig struct {
+	Name           string   `json:"name"`
+	Version        string   `json:"version"`
+	ChainID        int64    `json:"chain_id"`
+	WalletID       string   `json:"wallet_id"`
+	BitlayerAdmins []string `json:"bitlayer_admins"`
+	ProjectAdmins  []string `json:"project_admins"`
+	Quorum         int      `json:"quorum"`
+	Timelock       Duration `json:"timelock"`
+	// NoTimelock makes additions active at quorum (dev only).
+	NoTimelock bool `json:"no_timelock"`
+	// Bootstrap seeds an empty whitelist at first start (e.g. the bridge hot
+	// wallet); ignored once the whitelist has entries.
+	Bootstrap []governance.EntryInput `json:"bootstrap"`
+}
+
+// MPCConfig locates policyd's key share.
+type MPCConfig struct {
+	// ShareFile is the age-encrypted key share; PassphraseFile holds its
+	// passphrase (or set POLICYD_SHARE_PASSPHRASE). Never logged.
+	ShareFile      string `json:"share_file"`
+	PassphraseFile string `json:"passphrase_file"`
+	// AllowKeygen lets the custody node run a key generation while no share
+	// exists; PreParamsFile supplies policyd's encrypted pre-parameters.
+	AllowKeygen        bool   `json:"allow_keygen"`
+	PreParamsDirectory string `json:"pre_params_dir"`
+	// WorkFactor is the scrypt work factor of the share encryption (0: age's default).
+	WorkFactor     int      `json:"work_factor"`
+	SessionTimeout Duration `json:"session_timeout"`
+	Parallel       int      `json:"parallel"`
+}
+
+// PreParamsDir is where the pre-parameter pool keeps its encrypted safe primes.
+func (c MPCConfig) PreParamsDir(dataDir string) string {
+	if c.PreParamsDirectory != "" {
+		return c.PreParamsDirectory
+	}
+	return filepath.Join(dataDir, "preparams")
+}
+
+// AuditConfig locates the audit signing key.
+type AuditConfig struct {
+	// KeyFile holds the note signer key (created at first start, mode 0600).
+	KeyFile string `json:"key_file"`
+}
+
+// Duration is a time.Duration written as a Go duration string ("24h").
+type Duration time.Duration
+
+func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(time.Duration(d).String()) }
+
+func (d *Duration) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return fmt.Errorf("duration must be a string like \"30s\": %w", err)
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		return err
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// D is the value as a time.Duration.
+func (d Duration) D() time.Duration { return time.Duration(d) }
+
+// DefaultConfig is the production baseline: every field a deployment must
+// set itself (addresses, admins, files) is left empty and validated.
+func DefaultConfig() Config {
+	return Config{
+		DataDir: "/var/lib/policyd",
+		Listen:  "127.0.0.1:8443",
+		Network: "mainnet",
+		L2: L2Config{
+			Confirmations: 12,
+			MaxRange:      1000,
+			PollInterval:  Duration(2 * time.Second),
+			StaleAfter:    Duration(5 * time.Minute),
+			BTCToken:      "0x0000000000000000000000000000000000000000",
+		},
+		Governance: GovernanceConfig{
+			Name:     "policyd",
+			Version:  "1",
+			ChainID:  200901,
+			Quorum:   2,
+			Timelock: Duration(24 * time.Hour),
+		},
+		Policy: policy.Params{
+			MaxFeeSat:      1_000_000,
+			MaxFeeRate:     500,
+			VelocityCapSat: 100 * 100_000_000,
+			BTCToken:       "0x0000000000000000000000000000000000000000",
+		},
+		MPC: MPCConfig{SessionTimeout: Duration(60 * time.Second), Parallel: 2},
+	}
+}
+
+// LoadConfig reads a JSON config file over DefaultConfig.
+func LoadConfig(path string) (Config, error) {
+	cfg := DefaultConfig()
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return cfg, fmt.Errorf("config: %w", err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&cfg); err != nil {
+		return cfg, fmt.Errorf("config %s: %w", path, err)
+	}
+	if dec.More() {
+		return cfg, fmt.Errorf("config %s: trailing data", path)
+	}
+	return cfg, cfg.resolve()
+}
+
+// resolve fills file paths that default into the data directory.
+func (c *Config) resolve() error {
+	if c.DataDir == "" {
+		return fmt.Errorf("config: data_dir is required")
+	}
+	if c.Audit.KeyFile == "" {
+		c.Audit.KeyFile = filepath.Join(c.DataDir, "audit.key")
+	}
+	if c.MPC.ShareFile == "" {
+		c.MPC.ShareFile = filepath.Join(c.DataDir, "share.age")
+	}
+	return nil
+}
+
+// DBPath is the bbolt file.
+func (c *Config) DBPath() string { return filepath.Join(c.DataDir, "policyd.db") }

@@ -1,0 +1,145 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/bitlayer-org/policyd/api"
+	"github.com/bitlayer-org/policyd/governance"
+	"github.com/bitlayer-org/policyd/internal/devnet"
+	"github.com/bitlayer-org/policyd/policy"
+)
+
+// runDev prepares and runs the local dev network: an embedded L2 chain with
+// the staking contract, dev certificates and keys, the fixture key share and
+// a dev whitelist, then policyd itself on top of it. Its state lives in dir;
+// the server's database starts fresh each run because the embedded chain
+// does (the audit key and certificates are kept).
+func runDev(ctx context.Context, dir, l2Listen, listen string, logger *slog.Logger, out io.Writer) error {
+	if listen == "" {
+		listen = "127.0.0.1:8443"
+	}
+	dir, err := filepath.Abs(dir)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	if err := os.Remove(filepath.Join(dir, "policyd.db")); err != nil && !os.IsNotExist(err) {
+		return err
+	}
+	os.Remove(filepath.Join(dir, devnet.ManifestFile))
+	env, err := devnet.Setup(ctx, dir, l2Listen)
+	if err != nil {
+		return err
+	}
+	defer env.Close()
+
+	cfg := devConfig(env, listen)
+	s, err := newServer(ctx, cfg, logger)
+	if err != nil {
+		return err
+	}
+	defer s.close()
+
+	m := env.Manifest
+	m.AuditVerifierKey = s.audit.VerifierKey()
+	return s.serve(ctx, func(addr string) {
+		m.APIURL = "https://" + addr
+		if err := devnet.WriteManifest(dir, m); err != nil {
+			logger.Error("write dev manifest", "err", err)
+			return
+		}
+		printDev(out, s, env)
+	})
+}
+
+// devConfig is the embedded dev configuration: everything points into the
+// dev directory and at the embedded chain; admins are the dev keys; the
+// timelock is off so a demo sees quorum take effect at once.
+func devConfig(env *devnet.Env, listen string) Config {
+	m := env.Manifest
+	admins := []string{}
+	for i := 1; i <= 3; i++ {
+		admins = append(admins, devnet.Address(devnet.BitlayerAdmin(i)).Hex())
+	}
+	cfg := DefaultConfig()
+	cfg.DataDir = env.Dir
+	cfg.Listen = listen
+	cfg.Network = m.Network
+	cfg.TLS = TLSConfig{CertFile: env.TLS.ServerCert, KeyFile: env.TLS.ServerKey, ClientCAFile: env.TLS.CACert}
+	cfg.Auth = AuthConfig{
+		CustodyCertSHA256: []string{env.TLS.ClientFingerprint},
+		Tokens: []api.Token{
+			{Name: "dev-auditor", SHA256: api.HashToken(devnet.DevAuditorToken), Role: api.RoleAuditor},
+			{Name: "dev-reader", SHA256: api.HashToken(devnet.DevReaderToken), Role: api.RoleReader},
+		},
+	}
+	cfg.L2 = L2Config{
+		RPCURLs:       []string{m.L2RPC},
+		Contract:      m.StakingContract,
+		StartBlock:    m.DeployBlock,
+		Confirmations: 2,
+		MaxRange:      1000,
+		PollInterval:  Duration(500 * time.Millisecond),
+		StaleAfter:    Duration(30 * time.Second),
+		BTCToken:      "0x0000000000000000000000000000000000000000",
+	}
+	cfg.Governance = GovernanceConfig{
+		Name: "policyd", Version: "1",
+		ChainID:        m.GovernanceChainID,
+		WalletID:       m.WalletID,
+		BitlayerAdmins: admins,
+		ProjectAdmins:  []string{devnet.Address(devnet.RoleProject).Hex()},
+		Quorum:         2,
+		NoTimelock:     true,
+		Bootstrap: []governance.EntryInput{
+			{Kind: "bridge_hot_wallet", Address: m.BridgeAddress, Label: "dev bridge hot wallet"},
+		},
+	}
+	cfg.Policy = policy.Params{
+		MaxFeeSat:      1_000_000,
+		MaxFeeRate:     500,
+		VelocityCapSat: 1_000 * 100_000_000,
+		FIFOFallback:   true,
+		BTCToken:       "0x0000000000000000000000000000000000000000",
+	}
+	cfg.MPC = MPCConfig{
+		ShareFile:      env.ShareFile,
+		PassphraseFile: env.PassphraseFile,
+		SessionTimeout: Duration(60 * time.Second),
+		Parallel:       2,
+	}
+	cfg.Audit = AuditConfig{KeyFile: filepath.Join(env.Dir, "audit.key")}
+	return cfg
+}
+
+func printDev(w io.Writer, s *server, env *devnet.Env) {
+	m := env.Manifest
+	fmt.Fprintf(w, `
+policyd dev network is up (development only: every key here is public)
+
+  API (TLS)           %s
+  CA certificate      %s
+  custody client cert %s
+  auditor token       %s     reader token %s
+  audit verifier key  %s
+  dedicated wallet    %s (regtest, 2-of-2 threshold key from committed fixtures)
+  bridge hot wallet   %s (whitelisted at bootstrap)
+  L2 JSON-RPC         %s (chain id %d, embedded EVM)
+  staking contract    %s (deployed at block %d)
+  admin keystores     %s (password %q)
+  database            %s
+  manifest            %s
+
+Next: go run ./cmd/custody demo --dev
+`, m.APIURL, m.CACert, m.CustodyCert, m.AuditorToken, m.ReaderToken, m.AuditVerifierKey,
+		m.WalletAddress, m.BridgeAddress, m.L2RPC, m.L2ChainID, m.StakingContract, m.DeployBlock,
+		filepath.Join(env.Dir, "keystores"), m.KeystorePassword, s.cfg.DBPath(), filepath.Join(env.Dir, devnet.ManifestFile))
+}

@@ -1,0 +1,381 @@
+package main
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/btcsuite/btcd/chaincfg"
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/bitlayer-org/policyd/api"
+	"github.com/bitlayer-org/policyd/audit"
+	"github.com/bitlayer-org/policyd/decision"
+	"github.com/bitlayer-org/policyd/governance"
+	"github.com/bitlayer-org/policyd/l2"
+	"github.com/bitlayer-org/policyd/mpc"
+	"github.com/bitlayer-org/policyd/psbtcheck"
+	"github.com/bitlayer-org/policyd/storage"
+	"github.com/bitlayer-org/policyd/tlsutil"
+)
+
+// server is a wired policyd. Each field is owned by exactly one package; this
+// file only connects them.
+type server struct {
+	cfg      Config
+	log      *slog.Logger
+	db       *storage.DB
+	audit    *audit.Log
+	gov      *governance.Governance
+	indexer  *l2.Indexer
+	decide   *decision.Service
+	mpc      *mpc.Server
+	handler  http.Handler
+	registry *prometheus.Registry
+	net      *chaincfg.Params
+	walletPK []byte
+	walletAd string
+}
+
+// netParams maps a network name to btcd's parameters.
+func netParams(name string) (*chaincfg.Params, error) {
+	switch name {
+	case "mainnet":
+		return &chaincfg.MainNetParams, nil
+	case "testnet3", "testnet":
+		return &chaincfg.TestNet3Params, nil
+	case "regtest":
+		return &chaincfg.RegressionNetParams, nil
+	case "signet":
+		return &chaincfg.SigNetParams, nil
+	}
+	return nil, fmt.Errorf("unknown bitcoin network %q", name)
+}
+
+// newServer opens the store and builds every component. On error everything
+// opened so far is closed.
+func newServer(ctx context.Context, cfg Config, logger *slog.Logger) (s *server, err error) {
+	s = &server{cfg: cfg, log: logger, registry: prometheus.NewRegistry()}
+	defer func() {
+		if err != nil {
+			s.close()
+		}
+	}()
+	if s.net, err = netParams(cfg.Network); err != nil {
+		return nil, err
+	}
+	if s.db, err = storage.Open(cfg.DBPath(), storage.Options{}); err != nil {
+		return nil, err
+	}
+
+	// The audit log first: every other component appends to it.
+	skey, created, err := audit.LoadOrCreateKey(cfg.Audit.KeyFile)
+	if err != nil {
+		return nil, fmt.Errorf("audit key: %w", err)
+	}
+	if created {
+		logger.Info("created audit signing key", "file", cfg.Audit.KeyFile)
+	}
+	if s.audit, err = audit.New(audit.Config{DB: s.db, SignerKey: skey}); err != nil {
+		return nil, err
+	}
+
+	// The key share: without it policyd cannot know the wallet, so it refuses
+	// to start unless a key generation is explicitly allowed.
+	share, err := loadShare(cfg.MPC)
+	if err != nil {
+		return nil, err
+	}
+	if share != nil {
+		s.walletPK = share.PubKeyBytes()
+		if s.walletAd, err = share.Address(s.net); err != nil {
+			return nil, err
+		}
+	}
+
+	if s.gov, err = governance.New(governance.Config{
+		DB:    s.db,
+		Audit: s.audit,
+		Net:   s.net,
+		Domain: governance.Domain{
+			Name: cfg.Governance.Name, Version: cfg.Governance.Version,
+			ChainID: cfg.Governance.ChainID, WalletID: cfg.Governance.WalletID,
+		},
+		BitlayerAdmins: addresses(cfg.Governance.BitlayerAdmins),
+		ProjectAdmins:  addresses(cfg.Governance.ProjectAdmins),
+		Quorum:         cfg.Governance.Quorum,
+		Timelock:       cfg.Governance.Timelock.D(),
+		NoTimelock:     cfg.Governance.NoTimelock,
+	}); err != nil {
+		return nil, fmt.Errorf("governance: %w", err)
+	}
+	if len(cfg.Governance.Bootstrap) > 0 {
+		if err := s.bootstrapWhitelist(ctx); err != nil {
+			return nil, err
+		}
+	}
+
+	if !common.IsHexAddress(cfg.L2.Contract) {
+		return nil, fmt.Errorf("l2.contract %q is not an address", cfg.L2.Contract)
+	}
+	if s.indexer, err = l2.New(ctx, l2.Config{
+		RPCURLs:       cfg.L2.RPCURLs,
+		Contract:      common.HexToAddress(cfg.L2.Contract),
+		StartBlock:    cfg.L2.StartBlock,
+		Confirmations: cfg.L2.Confirmations,
+		MaxRange:      cfg.L2.MaxRange,
+		PollInterval:  cfg.L2.PollInterval.D(),
+		StaleAfter:    cfg.L2.StaleAfter.D(),
+		BTCToken:      common.HexToAddress(cfg.L2.BTCToken),
+		Logger:        logger.With("component", "l2"),
+	}, s.db); err != nil {
+		return nil, fmt.Errorf("l2 indexer: %w", err)
+	}
+
+	m := newMetrics(s.registry)
+	var sign api.SignService
+	var authz mpc.Authorizer
+	if share != nil {
+		if s.decide, err = decision.New(decision.Config{
+			DB:         s.db,
+			Wallet:     psbtcheck.Wallet{PubKey: s.walletPK, Net: s.net},
+			Params:     cfg.Policy,
+			Ledger:     decision.NewL2Ledger(s.indexer),
+			Governance: decision.NewGovernance(s.gov),
+			Audit:      s.audit,
+		}); err != nil {
+			return nil, fmt.Errorf("decision service: %w", err)
+		}
+		sign = m.signService(s.decide)
+		authz = m.authorizer(s.decide)
+	} else {
+		// No share yet: sign requests answer 503 until a key generation
+		// completes and the server is restarted with the new share.
+		authz = refuseAll{}
+	}
+	m.watchIndexer(s.db, s.indexer)
+
+	mpcCfg := mpc.ServerConfig{
+		Share:          share,
+		Authorizer:     authz,
+		Net:            s.net,
+		DB:             s.db,
+		Audit:          s.audit,
+		Parallel:       cfg.MPC.Parallel,
+		SessionTimeout: cfg.MPC.SessionTimeout.D(),
+		Logger:         logger.With("component", "mpc"),
+	}
+	if share == nil && cfg.MPC.AllowKeygen {
+		if err := s.enableKeygen(&mpcCfg); err != nil {
+			return nil, err
+		}
+	}
+	if s.mpc, err = mpc.NewServer(mpcCfg); err != nil {
+		return nil, fmt.Errorf("mpc: %w", err)
+	}
+
+	s.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	if s.handler, err = api.New(api.Config{
+		Governance:          s.gov,
+		Sign:                sign,
+		Audit:               s.audit,
+		MPC:                 s.mpc,
+		CustodyFingerprints: cfg.Auth.CustodyCertSHA256,
+		Tokens:              cfg.Auth.Tokens,
+		Logger:              logger.With("component", "api"),
+		Registry:            s.registry,
+	}); err != nil {
+		return nil, fmt.Errorf("api: %w", err)
+	}
+
+	// The start-up record binds this run to its effective configuration.
+	if err := s.recordStartup(); err != nil {
+		return nil, fmt.Errorf("audit startup record: %w", err)
+	}
+	return s, nil
+}
+
+func (s *server) bootstrapWhitelist(ctx context.Context) error {
+	view, err := s.gov.List(ctx)
+	if err != nil {
+		return err
+	}
+	if len(view.Entries) > 0 {
+		return nil
+	}
+	if err := s.gov.Bootstrap(ctx, s.cfg.Governance.Bootstrap); err != nil {
+		return fmt.Errorf("whitelist bootstrap: %w", err)
+	}
+	s.log.Info("whitelist bootstrapped", "entries", len(s.cfg.Governance.Bootstrap))
+	return nil
+}
+
+func (s *server) enableKeygen(mc *mpc.ServerConfig) error {
+	prot, err := protector(s.cfg.MPC)
+	if err != nil {
+		return err
+	}
+	pool, err := mpc.NewPreParamsPool(mpc.PoolConfig{Dir: s.cfg.MPC.PreParamsDir(s.cfg.DataDir), Protector: prot})
+	if err != nil {
+		return err
+	}
+	go func() { _ = pool.Run(context.Background()) }()
+	path := s.cfg.MPC.ShareFile
+	mc.AllowKeygen = true
+	mc.PreParams = pool
+	mc.ShareSink = func(ctx context.Context, sh *mpc.Share) error { return mpc.SaveShare(path, sh, prot) }
+	return nil
+}
+
+// configHash is SHA-256 over the canonical JSON of the effective
+// configuration (which holds paths and hashes, never secrets).
+func (s *server) configHash() string {
+	b, _ := json.Marshal(s.cfg)
+	h := sha256.Sum256(b)
+	return hex.EncodeToString(h[:])
+}
+
+func (s *server) recordStartup() error {
+	body := struct {
+		ConfigSHA256 string `json:"config_sha256"`
+		Network      string `json:"network"`
+		Wallet       string `json:"wallet_address,omitempty"`
+		GroupPubKey  string `json:"group_pubkey,omitempty"`
+		Contract     string `json:"l2_contract"`
+		ParamsHash   string `json:"policy_params_hash"`
+		Schema       uint64 `json:"schema_version"`
+	}{s.configHash(), s.cfg.Network, s.walletAd, hex.EncodeToString(s.walletPK), s.cfg.L2.Contract, s.cfg.Policy.Hash(), storage.LatestSchemaVersion()}
+	return s.db.Update(func(tx *bolt.Tx) error {
+		_, err := s.audit.Append(tx, "startup", time.Now().UTC(), body)
+		return err
+	})
+}
+
+// serve runs the indexer and the TLS API until ctx ends.
+func (s *server) serve(ctx context.Context, ready func(addr string)) error {
+	tlsCfg, err := tlsutil.ServerConfig(s.cfg.TLS.CertFile, s.cfg.TLS.KeyFile, s.cfg.TLS.ClientCAFile)
+	if err != nil {
+		return fmt.Errorf("tls: %w", err)
+	}
+	ln, err := net.Listen("tcp", s.cfg.Listen)
+	if err != nil {
+		return err
+	}
+	hs := &http.Server{
+		Handler:           s.handler,
+		TLSConfig:         tlsCfg,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+	ictx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	idxDone := make(chan struct{})
+	go func() {
+		defer close(idxDone)
+		_ = s.indexer.Run(ictx)
+	}()
+	errc := make(chan error, 1)
+	go func() { errc <- hs.ServeTLS(ln, "", "") }()
+	if ready != nil {
+		ready(ln.Addr().String())
+	}
+	select {
+	case <-ctx.Done():
+	case err := <-errc:
+		cancel()
+		<-idxDone
+		return err
+	}
+	sctx, scancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer scancel()
+	err = hs.Shutdown(sctx)
+	cancel()
+	<-idxDone
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	return err
+}
+
+func (s *server) close() {
+	if s.mpc != nil {
+		s.mpc.Close()
+	}
+	if s.indexer != nil {
+		s.indexer.Close()
+	}
+	if s.db != nil {
+		s.db.Close()
+	}
+}
+
+func addresses(in []string) []common.Address {
+	out := make([]common.Address, 0, len(in))
+	for _, a := range in {
+		out = append(out, common.HexToAddress(a))
+	}
+	return out
+}
+
+// loadShare reads the encrypted share if it exists. A missing share is not
+// an error (key generation may follow); an unreadable one is.
+func loadShare(c MPCConfig) (*mpc.Share, error) {
+	if _, err := os.Stat(c.ShareFile); errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	prot, err := protector(c)
+	if err != nil {
+		return nil, err
+	}
+	sh, err := mpc.LoadShare(c.ShareFile, prot)
+	if err != nil {
+		return nil, fmt.Errorf("key share %s: %w", c.ShareFile, err)
+	}
+	return sh, nil
+}
+
+// protector builds the share encryption from the passphrase file or the
+// POLICYD_SHARE_PASSPHRASE environment variable. The passphrase is never
+// logged.
+func protector(c MPCConfig) (*mpc.Protector, error) {
+	pass := os.Getenv("POLICYD_SHARE_PASSPHRASE")
+	if c.PassphraseFile != "" {
+		b, err := os.ReadFile(c.PassphraseFile)
+		if err != nil {
+			return nil, fmt.Errorf("share passphrase file: %w", err)
+		}
+		pass = strings.TrimRight(string(b), "\r\n")
+	}
+	if pass == "" {
+		return nil, errors.New("no share passphrase: set mpc.passphrase_file or POLICYD_SHARE_PASSPHRASE")
+	}
+	return mpc.NewPassphraseProtector(pass, c.WorkFactor)
+}
+
+// refuseAll authorizes nothing: the MPC server's gate while no decision
+// service exists.
+type refuseAll struct{}
+
+func (refuseAll) BeginSigning(context.Context, string) ([][32]byte, error) {
+	return nil, errors.New("policyd: no key share loaded; signing is disabled")
+}
+
+func (refuseAll) RecordSignatures(context.Context, string, [][]byte) error {
+	return errors.New("policyd: no key share loaded; signing is disabled")
+}
+
+var _ io.Writer = (*os.File)(nil)

@@ -20,8 +20,8 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 
 	"github.com/bitlayer-org/policyd/l2/bindings"
-	"github.com/bitlayer-org/policyd/tlsutil"
 	tssfixtures "github.com/bitlayer-org/policyd/testvectors/tss"
+	"github.com/bitlayer-org/policyd/tlsutil"
 )
 
 // Manifest tells the dev network's processes where everything is. policyd

@@ -505,6 +505,33 @@ func TestRelayerEndToEnd(t *testing.T) {
 		}
 	})
 
+	t.Run("a reorg within the confirmation depth is harmless", func(t *testing.T) {
+		r6 := l2.unbound(t, 10_000_000, 1)
+		sent := counter.sends.Load()
+		op := pay(t, 10_000_000, psbtcheck.EncodeStReqIDs([]*big.Int{r6}))
+		hs, err := node.Mine(ctx, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		poll(t) // one confirmation: not yet
+		// The block is replaced; btcd puts its transaction back in the
+		// mempool and the new chain mines it again.
+		if err := node.Client().InvalidateBlock(hs[0]); err != nil {
+			t.Fatal(err)
+		}
+		mine(t, 2)
+		if c, err := node.Confirmations(&op.Hash); err != nil || c != 2 {
+			t.Fatalf("re-mined transfer: %d confirmations, %v", c, err)
+		}
+		poll(t)
+		if got := counter.sends.Load() - sent; got != 1 {
+			t.Fatalf("%d sends, want 1", got)
+		}
+		if got := l2.approved(t); got[len(got)-1] != r6.String() {
+			t.Fatalf("UnboundApproved %v, want last %s", got, r6)
+		}
+	})
+
 	t.Run("a reorg below the confirmation depth stops the relayer", func(t *testing.T) {
 		next, _, ok, err := r.st.cursor()
 		if err != nil || !ok {

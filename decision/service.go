@@ -1,7 +1,9 @@
 // Package decision is the sign-request service: it turns a PSBT from the
 // custody node into a decision that sticks.
 //
-// Submit strictly checks the PSBT (psbtcheck), reads the snapshot (whitelist,
+// SubmitRequest (Submit is SubmitRequest without staking declarations)
+// strictly checks the PSBT (psbtcheck), attaches the declared staking
+// parameters to their outputs, reads the snapshot (whitelist,
 // freeze, L2 ledger view, claims, allowances, accounting) inside ONE bbolt
 // transaction, evaluates policy.Evaluate, and commits in that same
 // transaction the decision record, the claim of its reqIds, the 24 h outflow
@@ -140,23 +142,26 @@ type Evidence struct {
 
 // Record is the stored (and audited) decision.
 type Record struct {
-	V                int               `json:"v"`
-	ID               string            `json:"id"`
-	State            string            `json:"state"`
-	Time             time.Time         `json:"time"`
-	TxID             string            `json:"txid"`
-	PSBTHash         string            `json:"psbt_hash"`
-	WhitelistVersion uint64            `json:"whitelist_version"`
-	ParamsHash       string            `json:"params_hash"`
-	Outcome          policy.Outcome    `json:"outcome"`
-	Reasons          []policy.Reason   `json:"reasons,omitempty"`
-	Decision         policy.Decision   `json:"decision"`
-	Evidence         []Evidence        `json:"evidence,omitempty"`
-	Facts            policy.Facts      `json:"facts"`
-	Snapshot         policy.Snapshot   `json:"snapshot"`
-	OutflowKey       policy.HexBytes   `json:"outflow_key,omitempty"`
-	Signatures       []policy.HexBytes `json:"signatures,omitempty"`
-	CancelledAt      *time.Time        `json:"cancelled_at,omitempty"`
+	V                int             `json:"v"`
+	ID               string          `json:"id"`
+	State            string          `json:"state"`
+	Time             time.Time       `json:"time"`
+	TxID             string          `json:"txid"`
+	PSBTHash         string          `json:"psbt_hash"`
+	WhitelistVersion uint64          `json:"whitelist_version"`
+	ParamsHash       string          `json:"params_hash"`
+	Outcome          policy.Outcome  `json:"outcome"`
+	Reasons          []policy.Reason `json:"reasons,omitempty"`
+	Decision         policy.Decision `json:"decision"`
+	Evidence         []Evidence      `json:"evidence,omitempty"`
+	Facts            policy.Facts    `json:"facts"`
+	// StakingDecls are the staking declarations of the request as received
+	// (also attached to Facts.Outputs, which is what Evaluate reads).
+	StakingDecls map[int]policy.StakingDecl `json:"staking_decls,omitempty"`
+	Snapshot     policy.Snapshot            `json:"snapshot"`
+	OutflowKey   policy.HexBytes            `json:"outflow_key,omitempty"`
+	Signatures   []policy.HexBytes          `json:"signatures,omitempty"`
+	CancelledAt  *time.Time                 `json:"cancelled_at,omitempty"`
 }
 
 func internal(err error) error {
@@ -174,16 +179,38 @@ func notFound() error {
 	return errs.New(errs.KindNotFound, "decision_not_found", "no such decision", nil)
 }
 
-// Submit implements api.SignService.
+// Request is one sign request from the custody node.
+type Request struct {
+	// PSBT is the binary packet (strictly checked by psbtcheck).
+	PSBT []byte
+	// Staking declares, by output index, the Babylon parameters a staking
+	// output was built from (a PSBT cannot carry them: psbtcheck refuses
+	// unknown and proprietary keys). Each must name an external output, or
+	// the decision is a denial (staking_decl_invalid). They are untrusted:
+	// Evaluate rebuilds the output from them and checks every key.
+	Staking map[int]policy.StakingDecl
+	// DryRun evaluates without claiming or storing anything.
+	DryRun bool
+}
+
+// Submit implements api.SignService: SubmitRequest without declarations.
 func (s *Service) Submit(ctx context.Context, raw []byte, dryRun bool) (*api.DecisionView, error) {
+	return s.SubmitRequest(ctx, Request{PSBT: raw, DryRun: dryRun})
+}
+
+// SubmitRequest decides one sign request: the declarations are attached to
+// the facts before Evaluate and stored in the record (Facts.Outputs[].Staking
+// and Record.StakingDecls), so a recheck replays exactly what was evaluated.
+func (s *Service) SubmitRequest(ctx context.Context, req Request) (*api.DecisionView, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, errs.New(errs.KindUnavailable, "cancelled", "request cancelled", err)
 	}
+	raw, dryRun := req.PSBT, req.DryRun
 	pf, err := s.cfg.Check(raw, s.cfg.Wallet, s.cfg.Limits)
 	if err != nil {
 		return nil, refusal(err)
 	}
-	facts := policy.FactsFrom(pf)
+	facts := policy.AttachStakingDecls(policy.FactsFrom(pf), req.Staking)
 	now := s.cfg.Now().UTC()
 	var rec *Record
 	if dryRun {
@@ -194,6 +221,9 @@ func (s *Service) Submit(ctx context.Context, raw []byte, dryRun bool) (*api.Dec
 				return err
 			}
 			r, err := s.evaluate(tx, facts, pf, now)
+			if r != nil {
+				r.StakingDecls = req.Staking
+			}
 			rec = r
 			return err
 		})
@@ -216,6 +246,7 @@ func (s *Service) Submit(ctx context.Context, raw []byte, dryRun bool) (*api.Dec
 		if err != nil {
 			return err
 		}
+		r.StakingDecls = req.Staking
 		if err := s.commit(tx, r); err != nil {
 			return err
 		}

@@ -1,6 +1,7 @@
 package decision
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"encoding/json"
@@ -231,9 +232,6 @@ func TestScenarios(t *testing.T) {
 	ctx := context.Background()
 	for _, sc := range loadScenarios(t) {
 		t.Run(sc.Name, func(t *testing.T) {
-			if len(sc.StakingDecls) > 0 {
-				t.Skip("declared staking parameters have no source in the service yet (policy tests cover them)")
-			}
 			now, _ := time.Parse(time.RFC3339, sc.Now)
 			if sc.Snapshot.Params.VelocityCapSat <= 0 {
 				_, err := New(Config{DB: &storage.DB{}, Wallet: psbtcheck.Wallet{PubKey: psbtgen.NewWallet(sc.WalletSeed).PubKey()}, Params: sc.Snapshot.Params, Ledger: &fakeLedger{}, Governance: fakeGov{}, Audit: nil})
@@ -253,7 +251,8 @@ func TestScenarios(t *testing.T) {
 				want = r
 			}
 			raw, _ := sc.RawPSBT()
-			v, err := e.svc.Submit(ctx, raw, false)
+			decls := scenarioDecls(sc)
+			v, err := e.svc.SubmitRequest(ctx, Request{PSBT: raw, Staking: decls})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -293,6 +292,16 @@ func TestScenarios(t *testing.T) {
 					}
 				}
 			}
+			// The declarations are part of the record, attached to their outputs.
+			if len(rec.StakingDecls) != len(decls) {
+				t.Fatalf("record keeps %d declarations, sent %d", len(rec.StakingDecls), len(decls))
+			}
+			for _, o := range rec.Facts.Outputs {
+				d, ok := decls[o.Index]
+				if ok != (o.Staking != nil) || (ok && !bytes.Equal(o.Staking.StakerKey, d.StakerKey)) {
+					t.Fatalf("output %d: staking %+v, declared %+v", o.Index, o.Staking, d)
+				}
+			}
 			// The record replays to the same decision (audit recheck).
 			d := policy.Evaluate(rec.Facts, rec.Snapshot, rec.Time)
 			if d.Outcome != rec.Outcome || !slices.Equal(d.Codes(), rec.Decision.Codes()) {
@@ -310,6 +319,105 @@ func TestScenarios(t *testing.T) {
 				t.Fatal("no audit record")
 			}
 		})
+	}
+}
+
+func scenarioDecls(sc scenarios.Scenario) map[int]policy.StakingDecl {
+	if len(sc.StakingDecls) == 0 {
+		return nil
+	}
+	out := map[int]policy.StakingDecl{}
+	for i, d := range sc.StakingDecls {
+		out[i] = *d
+	}
+	return out
+}
+
+// TestStakingDeclarations: declarations must name external outputs, are
+// what makes a declared staking output verifiable, and a recheck that drops
+// or alters them does not reproduce the decision.
+func TestStakingDeclarations(t *testing.T) {
+	ctx := context.Background()
+	sc := scenario(t, "stake_declared_ok")
+	now, _ := time.Parse(time.RFC3339, sc.Now)
+	raw, _ := sc.RawPSBT()
+	decls := scenarioDecls(sc)
+	var stakeIdx int
+	var decl policy.StakingDecl
+	for i, d := range decls {
+		stakeIdx, decl = i, d
+	}
+	e := newEnv(t, sc.WalletSeed, sc.Snapshot, now, true)
+	// A declaration that does not rebuild the output is a denial.
+	wrong := decl
+	wrong.StakingTime++
+	v, err := e.svc.SubmitRequest(ctx, Request{PSBT: raw, Staking: map[int]policy.StakingDecl{stakeIdx: wrong}, DryRun: true})
+	if err != nil || v.Outcome != "deny" || !slices.Contains(v.Reasons, policy.CodeStakingOutputMismatch) {
+		t.Fatalf("wrong declaration: %v %v", v.Reasons, err)
+	}
+	pf, err := psbtcheck.Check(raw, e.svc.cfg.Wallet, psbtcheck.Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var change, opret int = -1, -1
+	for _, o := range pf.Outputs {
+		switch o.Class {
+		case psbtcheck.ClassChange:
+			change = o.Index
+		case psbtcheck.ClassOpReturn:
+			opret = o.Index
+		}
+	}
+	bad := map[string]map[int]policy.StakingDecl{
+		"on the change":    {stakeIdx: decl, change: decl},
+		"missing output":   {stakeIdx: decl, len(pf.Outputs): decl},
+		"negative index":   {stakeIdx: decl, -1: decl},
+		"on the OP_RETURN": {stakeIdx: decl, opret: decl},
+	}
+	if change < 0 || opret < 0 {
+		t.Fatal("the scenario has no change or no OP_RETURN output")
+	}
+	for name, m := range bad {
+		t.Run(name, func(t *testing.T) {
+			v, err := e.svc.SubmitRequest(ctx, Request{PSBT: raw, Staking: m})
+			if err != nil || v.Outcome != "deny" || !slices.Contains(v.Reasons, policy.CodeStakingDeclInvalid) {
+				t.Fatalf("%s %v %v", v.Outcome, v.Reasons, err)
+			}
+			if claimOf(t, e, "300") != nil {
+				t.Fatal("a denial claimed")
+			}
+		})
+	}
+	v, err = e.svc.SubmitRequest(ctx, Request{PSBT: raw, Staking: decls})
+	if err != nil || v.Outcome != "allow" {
+		t.Fatalf("declared: %v %v", v.Reasons, err)
+	}
+	rec, err := e.svc.Record(ctx, v.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var fromJSON Record
+	if err := json.Unmarshal(v.Record, &fromJSON); err != nil || !bytes.Equal(fromJSON.StakingDecls[stakeIdx].StakerKey, decl.StakerKey) {
+		t.Fatalf("declarations not in the record JSON: %v", err)
+	}
+	if d := policy.Evaluate(rec.Facts, rec.Snapshot, rec.Time); d.Outcome != policy.Allow {
+		t.Fatalf("recheck: %v", d.Codes())
+	}
+	altered := rec.Facts
+	altered.Outputs = slices.Clone(altered.Outputs)
+	for i := range altered.Outputs {
+		if altered.Outputs[i].Staking != nil {
+			altered.Outputs[i].Staking = &wrong
+		}
+	}
+	if d := policy.Evaluate(altered, rec.Snapshot, rec.Time); d.Outcome != policy.Deny {
+		t.Fatal("the recheck does not depend on the declarations")
+	}
+	// Submit is SubmitRequest without declarations: the same tx, live and
+	// allowed, is returned as is.
+	v2, err := e.svc.Submit(ctx, raw, false)
+	if err != nil || v2.ID != v.ID {
+		t.Fatalf("sticky: %+v %v", v2, err)
 	}
 }
 

@@ -62,6 +62,16 @@ func (e *evaluation) run() {
 		return // nothing below is meaningful on inconsistent facts
 	}
 
+	// Staking declarations must name external outputs.
+	for _, idx := range f.StrayStakingDecls {
+		e.deny(CodeStakingDeclInvalid, "staking parameters declared for output %d, which the transaction does not have", idx)
+	}
+	for _, o := range f.Outputs {
+		if o.Staking != nil && o.Class != ClassExternal {
+			e.deny(CodeStakingDeclInvalid, "staking parameters declared for output %d, which is %s, not external", o.Index, o.Class)
+		}
+	}
+
 	// Global state.
 	if s.Frozen {
 		e.deny(CodeFrozen, "signing is frozen by a Bitlayer admin")

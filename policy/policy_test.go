@@ -107,7 +107,7 @@ func TestScenarios(t *testing.T) {
 	}
 }
 
-var unitOnlyCodes = []string{policy.CodeReqIDDuplicate, policy.CodeFactsInvalid, policy.CodeSnapshotInvalid, policy.CodeChangeNotWallet}
+var unitOnlyCodes = []string{policy.CodeReqIDDuplicate, policy.CodeFactsInvalid, policy.CodeSnapshotInvalid, policy.CodeChangeNotWallet, policy.CodeStakingDeclInvalid}
 
 // base returns facts and a snapshot of an allowed 1 BTC withdrawal built by
 // hand, for rules psbtcheck makes unreachable from a real PSBT.
@@ -159,6 +159,15 @@ func TestUnitCodes(t *testing.T) {
 		{"unknown request kind", func(f *policy.Facts, s *policy.Snapshot) { s.Requests[0].Kind = "other" }, []string{policy.CodeReqIDWrongKind, policy.CodeBridgeAmountMismatch}},
 		{"empty BTC token param", func(f *policy.Facts, s *policy.Snapshot) { s.Params.BTCToken = "" }, []string{policy.CodeReqIDNotBTC}},
 		{"negative outflow", func(f *policy.Facts, s *policy.Snapshot) { s.OutflowSat = -1 << 62 }, []string{policy.CodeVelocityExceeded}},
+		{"staking declared for the change", func(f *policy.Facts, s *policy.Snapshot) {
+			*f = policy.AttachStakingDecls(*f, map[int]policy.StakingDecl{outputOfClass(*f, policy.ClassChange): {StakingTime: 64000}})
+		}, []string{policy.CodeStakingDeclInvalid}},
+		{"staking declared for the OP_RETURN", func(f *policy.Facts, s *policy.Snapshot) {
+			*f = policy.AttachStakingDecls(*f, map[int]policy.StakingDecl{outputOfClass(*f, policy.ClassOpReturn): {}})
+		}, []string{policy.CodeStakingDeclInvalid}},
+		{"staking declared for a missing output", func(f *policy.Facts, s *policy.Snapshot) {
+			*f = policy.AttachStakingDecls(*f, map[int]policy.StakingDecl{7: {}, -1: {}})
+		}, []string{policy.CodeStakingDeclInvalid}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -224,5 +233,37 @@ func TestParamsHashStable(t *testing.T) {
 	s.Params.MaxFeeSat++
 	if h1 == s.Params.Hash() || len(h1) != 64 {
 		t.Fatal("params hash does not track the parameters")
+	}
+}
+
+func outputOfClass(f policy.Facts, class string) int {
+	for _, o := range f.Outputs {
+		if o.Class == class {
+			return o.Index
+		}
+	}
+	panic("no output of class " + class)
+}
+
+func TestAttachStakingDecls(t *testing.T) {
+	f0, _ := base(t)
+	before, _ := json.Marshal(f0)
+	ext := outputOfClass(f0, policy.ClassExternal)
+	d := policy.StakingDecl{StakerKey: policy.HexBytes{2, 1}, StakingTime: 64000}
+	f := policy.AttachStakingDecls(f0, map[int]policy.StakingDecl{ext: d, 9: {}, -3: {}})
+	after, _ := json.Marshal(f0)
+	if !bytes.Equal(before, after) {
+		t.Fatal("AttachStakingDecls modified its argument")
+	}
+	for _, o := range f.Outputs {
+		if (o.Index == ext) != (o.Staking != nil) {
+			t.Fatalf("output %d: staking %+v", o.Index, o.Staking)
+		}
+	}
+	if !slices.Equal(f.StrayStakingDecls, []int{-3, 9}) {
+		t.Fatalf("stray %v", f.StrayStakingDecls)
+	}
+	if got := policy.AttachStakingDecls(f0, nil); got.StrayStakingDecls != nil || got.Outputs[0].Staking != nil {
+		t.Fatal("no declarations changed the facts")
 	}
 }

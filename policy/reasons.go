@@ -20,6 +20,7 @@ const (
 	CodeStakingKeyNotApproved = "staking_key_not_approved"
 	CodeStakingFPNotApproved  = "staking_fp_not_approved"
 	CodeStakingTimeNotAllowed = "staking_time_not_allowed"
+	CodeStakingDeclInvalid    = "staking_decl_invalid" // a staking declaration for an index that is not an external output
 
 	// Request ids.
 	CodeReqIDDuplicate    = "reqid_duplicate"
@@ -51,7 +52,7 @@ func AllCodes() []string {
 		CodeParamsInvalid, CodeSnapshotInvalid, CodeFactsInvalid,
 		CodeFrozen, CodeL2Stale, CodeL2EndpointsDisagree,
 		CodeChangeNotWallet, CodeOutputNotWhitelisted, CodeStakingOutputMismatch,
-		CodeStakingKeyNotApproved, CodeStakingFPNotApproved, CodeStakingTimeNotAllowed,
+		CodeStakingKeyNotApproved, CodeStakingFPNotApproved, CodeStakingTimeNotAllowed, CodeStakingDeclInvalid,
 		CodeReqIDDuplicate, CodeReqIDUnknown, CodeReqIDWrongKind, CodeReqIDNotFinalized,
 		CodeReqIDConflicting, CodeReqIDClaimed, CodeReqIDSigned, CodeReqIDApproved,
 		CodeReqIDNotBTC, CodeReqIDUnused,

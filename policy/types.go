@@ -18,6 +18,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"sort"
 	"time"
 
 	"github.com/bitlayer-org/policyd/psbtcheck"
@@ -90,6 +91,38 @@ type Facts struct {
 	Fee         int64    `json:"fee_sat"`
 	VSize       int64    `json:"vsize"`
 	FeeRate     int64    `json:"fee_rate_sat_vb"`
+	// StrayStakingDecls are indexes the caller declared staking parameters
+	// for that name no output of the transaction (see AttachStakingDecls).
+	StrayStakingDecls []int `json:"stray_staking_decls,omitempty"`
+}
+
+// AttachStakingDecls returns f with the declared staking parameters (by
+// output index, as the custody node sends them next to the PSBT) attached to
+// the outputs they name; indexes that name no output are kept in
+// StrayStakingDecls. It does not judge them: Evaluate denies
+// staking_decl_invalid for a declaration on anything but an external output.
+// f itself is not modified.
+func AttachStakingDecls(f Facts, decls map[int]StakingDecl) Facts {
+	if len(decls) == 0 {
+		return f
+	}
+	f.Outputs = append([]Output(nil), f.Outputs...)
+	byIndex := make(map[int]int, len(f.Outputs))
+	for i, o := range f.Outputs {
+		byIndex[o.Index] = i
+	}
+	f.StrayStakingDecls = nil
+	for idx, d := range decls {
+		i, ok := byIndex[idx]
+		if !ok {
+			f.StrayStakingDecls = append(f.StrayStakingDecls, idx)
+			continue
+		}
+		d := d
+		f.Outputs[i].Staking = &d
+	}
+	sort.Ints(f.StrayStakingDecls)
+	return f
 }
 
 // FactsFrom converts psbtcheck's facts.

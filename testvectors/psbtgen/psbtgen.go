@@ -34,7 +34,8 @@ const DefaultSequence uint32 = 0xfffffffd
 // Wallet is a deterministic single-key P2WPKH test wallet.
 type Wallet struct {
 	seed string
-	priv *btcec.PrivateKey
+	priv *btcec.PrivateKey // nil for a wallet known only by its public key
+	pub  *btcec.PublicKey
 }
 
 // NewWallet derives the wallet key as SHA-256("psbtgen/wallet/" + seed),
@@ -42,19 +43,29 @@ type Wallet struct {
 func NewWallet(seed string) *Wallet {
 	h := sha256.Sum256([]byte("psbtgen/wallet/" + seed))
 	priv, _ := btcec.PrivKeyFromBytes(h[:])
-	return &Wallet{seed: seed, priv: priv}
+	return &Wallet{seed: seed, priv: priv, pub: priv.PubKey()}
 }
 
 // WalletFromPrivKey wraps an existing key (e.g. a regtest key).
 func WalletFromPrivKey(priv *btcec.PrivateKey) *Wallet {
-	return &Wallet{seed: fmt.Sprintf("%x", priv.PubKey().SerializeCompressed()), priv: priv}
+	return &Wallet{seed: fmt.Sprintf("%x", priv.PubKey().SerializeCompressed()), priv: priv, pub: priv.PubKey()}
+}
+
+// WalletFromPubKey is a wallet whose key is held elsewhere (the threshold
+// group key): it builds PSBTs but PrivKey returns nil.
+func WalletFromPubKey(pub []byte) (*Wallet, error) {
+	k, err := btcec.ParsePubKey(pub)
+	if err != nil {
+		return nil, fmt.Errorf("psbtgen: wallet public key: %w", err)
+	}
+	return &Wallet{seed: fmt.Sprintf("%x", k.SerializeCompressed()), pub: k}, nil
 }
 
 // PrivKey returns the wallet's private key (for single-key signing tests).
 func (w *Wallet) PrivKey() *btcec.PrivateKey { return w.priv }
 
 // PubKey returns the 33-byte compressed public key.
-func (w *Wallet) PubKey() []byte { return w.priv.PubKey().SerializeCompressed() }
+func (w *Wallet) PubKey() []byte { return w.pub.SerializeCompressed() }
 
 // PubKeyHash returns HASH160 of the compressed public key.
 func (w *Wallet) PubKeyHash() []byte { return btcutil.Hash160(w.PubKey()) }

@@ -290,7 +290,9 @@ func (r *Relayer) Poll(ctx context.Context) error {
 			return fmt.Errorf("relayer: node returned block %s for hash %s", blk.BlockHash(), hash)
 		}
 		if len(lastHash) == chainhash.HashSize && !bytes.Equal(blk.Header.PrevBlock[:], lastHash) {
-			return fmt.Errorf("%w: block %d (%s) does not extend the scanned block %x", ErrDeepReorg, h, hash, lastHash)
+			var prev chainhash.Hash
+			copy(prev[:], lastHash)
+			return fmt.Errorf("%w: block %d (%s) does not extend the handled block %s", ErrDeepReorg, h, hash, prev)
 		}
 		var transfers []*Transfer
 		for _, tx := range blk.Transactions {

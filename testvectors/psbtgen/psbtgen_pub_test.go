@@ -10,7 +10,9 @@ import (
 // A wallet known only by its public key builds the same PSBT as the wallet
 // holding the key, and cannot hand out a private key.
 func TestWalletFromPubKey(t *testing.T) {
-	full := NewWallet("pub-only")
+	// WalletFromPrivKey and WalletFromPubKey name their fake previous
+	// transactions after the key, so both must build identical packets.
+	full := WalletFromPrivKey(NewWallet("pub-only").PrivKey())
 	pub, err := WalletFromPubKey(full.PubKey())
 	if err != nil {
 		t.Fatal(err)

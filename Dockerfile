@@ -26,14 +26,17 @@ ENV CGO_ENABLED=0 GOFLAGS=-trimpath
 RUN --mount=type=cache,target=/go/pkg/mod --mount=type=cache,target=/root/.cache/go-build \
     GOBIN=/out go install github.com/btcsuite/btcd@${BTCD_VERSION}
 
-# Runtime: Debian slim for curl (TLS health checks) and CA roots; no shell
-# tools beyond that; a fixed non-root user.
+# Runtime: Debian slim for curl (TLS health checks) and CA roots; a fixed
+# non-root user. /var/lib/btcd and /var/lib/btcd-rpc are compose volume
+# mount points: a new named volume takes the owner of the image directory
+# it is mounted on, so they are created here owned by that user.
 FROM debian:${DEBIAN}-slim AS runtime
 RUN apt-get update && \
     apt-get install -y --no-install-recommends ca-certificates curl && \
     rm -rf /var/lib/apt/lists/* && \
     groupadd --system --gid 10001 policyd && \
-    useradd --system --uid 10001 --gid policyd --home-dir /var/lib/policyd --create-home policyd
+    useradd --system --uid 10001 --gid policyd --home-dir /var/lib/policyd --create-home policyd && \
+    install -d -o 10001 -g 10001 -m 0750 /var/lib/btcd /var/lib/btcd-rpc
 COPY --from=build /out/ /usr/local/bin/
 COPY --from=btcd /out/btcd /usr/local/bin/btcd
 USER 10001:10001

@@ -414,3 +414,60 @@ func TestIndexerEndpoints(t *testing.T) {
 		}
 	})
 }
+
+func TestIndexerConfig(t *testing.T) {
+	ok := Config{Contract: common.HexToAddress("0x1"), StartBlock: 1, Confirmations: 1}
+	tests := []struct {
+		name string
+		mod  func(*Config)
+	}{
+		{"no contract", func(c *Config) { c.Contract = common.Address{} }},
+		{"start block 0", func(c *Config) { c.StartBlock = 0 }},
+		{"zero confirmations", func(c *Config) { c.Confirmations = 0 }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := ok
+			tt.mod(&cfg)
+			if _, err := NewWithClients(cfg, nil, failingClient{}); !errors.Is(err, ErrConfig) {
+				t.Fatalf("err = %v, want ErrConfig", err)
+			}
+		})
+	}
+	if _, err := New(context.Background(), ok, nil); !errors.Is(err, ErrConfig) {
+		t.Fatalf("New without URLs: %v", err)
+	}
+	if _, err := NewWithClients(ok, nil); !errors.Is(err, ErrConfig) {
+		t.Fatalf("NewWithClients without clients: %v", err)
+	}
+}
+
+// TestIndexerRun: the loop indexes new confirmed blocks and stops with ctx.
+func TestIndexerRun(t *testing.T) {
+	c := newTestChain(t, 1)
+	db := tempDB(t)
+	cfg := c.config(1)
+	cfg.PollInterval = 10 * time.Millisecond
+	ix, _ := NewWithClients(cfg, db, c.client)
+	c.mine(c.stake(0, btcWei(1), 1))
+	c.mineN(1)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- ix.Run(ctx) }()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		var err error
+		db.View(func(tx *bolt.Tx) error { _, err = ix.Ledger().Get(tx, big.NewInt(1)); return nil })
+		if err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("Run did not index reqId 1")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("Run returned %v", err)
+	}
+}

@@ -66,6 +66,7 @@ type Config struct {
 	Sign       SignService
 	Audit      AuditService
 	MPC        MPCTransport
+	L2         L2Service
 
 	// CustodyFingerprints pin the custody node's client certificates
 	// (lowercase hex SHA-256 of the DER, see tlsutil.Fingerprint).
@@ -187,6 +188,9 @@ func (s *server) routes() []route {
 		{"GET", "/v1/freeze", readers, hf(s.freezeState)},
 		{"POST", "/v1/freeze", admin, hf(s.freeze)},
 		{"GET", "/v1/allowances", readers, hf(s.allowances)},
+
+		{"GET", "/v1/l2/status", readers, hf(s.l2Status)},
+		{"GET", "/v1/l2/requests/{id}", readers, hf(s.l2Request)},
 
 		{"GET", "/v1/audit/export", []Role{RoleAuditor}, hf(s.auditExport)},
 		{"GET", "/v1/audit/checkpoint", []Role{RoleAuditor}, hf(s.auditCheckpoint)},

@@ -41,14 +41,19 @@ type stubSign struct {
 	calls   atomic.Int32
 	outcome string
 	err     error
+	mu      sync.Mutex
+	last    SubmitRequest
 }
 
-func (s *stubSign) Submit(ctx context.Context, psbt []byte, dry bool) (*DecisionView, error) {
+func (s *stubSign) Submit(ctx context.Context, req SubmitRequest) (*DecisionView, error) {
 	s.calls.Add(1)
+	s.mu.Lock()
+	s.last = req
+	s.mu.Unlock()
 	if s.err != nil {
 		return nil, s.err
 	}
-	v := &DecisionView{ID: fmt.Sprintf("dec-%x", psbt), Outcome: s.outcome, DryRun: dry}
+	v := &DecisionView{ID: fmt.Sprintf("dec-%x", req.PSBT), Outcome: s.outcome, DryRun: req.DryRun}
 	if s.outcome == "deny" {
 		v.Reasons = []string{"output_not_whitelisted", "streqids_missing"}
 	}
@@ -66,11 +71,33 @@ func (s *stubSign) Cancel(ctx context.Context, id string) (*DecisionView, error)
 	return &DecisionView{ID: id, Outcome: "allow"}, nil
 }
 
-type stubAudit struct{ calls atomic.Int32 }
+type stubAudit struct {
+	calls atomic.Int32
+	mu    sync.Mutex
+	last  ExportQuery
+}
 
-func (a *stubAudit) Export(ctx context.Context, w io.Writer, from, to uint64) error {
+type stubL2 struct{ calls atomic.Int32 }
+
+func (l *stubL2) Status(ctx context.Context) (any, error) {
+	l.calls.Add(1)
+	return map[string]any{"indexed_height": 42, "fresh": true}, nil
+}
+
+func (l *stubL2) Request(ctx context.Context, id string) (any, error) {
+	l.calls.Add(1)
+	if id != "7" {
+		return nil, errs.New(errs.KindNotFound, "request_not_found", "no such request", nil)
+	}
+	return map[string]any{"req_id": "7", "state": "approved"}, nil
+}
+
+func (a *stubAudit) Export(ctx context.Context, w io.Writer, q ExportQuery) error {
 	a.calls.Add(1)
-	for i := from; i < to; i++ {
+	a.mu.Lock()
+	a.last = q
+	a.mu.Unlock()
+	for i := q.From; i < q.To; i++ {
 		fmt.Fprintf(w, "{\"index\":%d}\n", i)
 	}
 	return nil
@@ -146,6 +173,7 @@ type env struct {
 	sign     *stubSign
 	audit    *stubAudit
 	mpc      *stubMPC
+	l2       *stubL2
 	admins   []*ecdsa.PrivateKey
 	project  *ecdsa.PrivateKey
 	outsider *ecdsa.PrivateKey
@@ -162,7 +190,7 @@ var domain = governance.Domain{Name: "policyd", Version: "1", ChainID: governanc
 func newEnv(t *testing.T, nAdmins, quorum int) *env {
 	t.Helper()
 	e := &env{t: t, dbPath: filepath.Join(t.TempDir(), "policyd.db"), clock: &clock{t: time.Date(2026, 5, 1, 9, 0, 0, 0, time.UTC)},
-		sign: &stubSign{outcome: "allow"}, audit: &stubAudit{}, mpc: &stubMPC{},
+		sign: &stubSign{outcome: "allow"}, audit: &stubAudit{}, mpc: &stubMPC{}, l2: &stubL2{},
 		tokens: map[string]string{"reader": "reader-secret-token", "auditor": "auditor-secret-token"}}
 	var addrs []common.Address
 	for i := 0; i < nAdmins; i++ {
@@ -205,7 +233,7 @@ func (e *env) start(custody tls.Certificate) {
 		e.t.Fatal(err)
 	}
 	e.reg = prometheus.NewRegistry()
-	h, err := New(Config{Governance: e.gov, Sign: e.sign, Audit: e.audit, MPC: e.mpc,
+	h, err := New(Config{Governance: e.gov, Sign: e.sign, Audit: e.audit, MPC: e.mpc, L2: e.l2,
 		CustodyFingerprints: []string{tlsutil.Fingerprint(e.custody.Certificate[0])},
 		Tokens: []Token{{Name: "r", SHA256: HashToken(e.tokens["reader"]), Role: RoleReader},
 			{Name: "a", SHA256: HashToken(e.tokens["auditor"]), Role: RoleAuditor}},
@@ -461,7 +489,7 @@ func TestEveryRouteRefusesWrongRoles(t *testing.T) {
 				continue
 			}
 			t.Run(rt.method+" "+rt.pattern+" as "+id, func(t *testing.T) {
-				before := e.sign.calls.Load() + e.audit.calls.Load() + e.mpc.calls.Load()
+				before := e.sign.calls.Load() + e.audit.calls.Load() + e.mpc.calls.Load() + e.l2.calls.Load()
 				st, b := e.do(id, rt.method, path, []byte(`{"psbt":"cHNidP8="}`))
 				want := http.StatusForbidden
 				if role == "" {
@@ -470,7 +498,7 @@ func TestEveryRouteRefusesWrongRoles(t *testing.T) {
 				if st != want || (errCode(b) != "wrong_role" && errCode(b) != "unauthenticated" && errCode(b) != "bad_token") {
 					t.Fatalf("status %d body %s, want %d", st, b, want)
 				}
-				if e.sign.calls.Load()+e.audit.calls.Load()+e.mpc.calls.Load() != before {
+				if e.sign.calls.Load()+e.audit.calls.Load()+e.mpc.calls.Load()+e.l2.calls.Load() != before {
 					t.Fatal("a service ran for a refused caller")
 				}
 			})
@@ -767,7 +795,8 @@ func TestAuditMPCMetricsAndPublic(t *testing.T) {
 	if st != 200 || string(b) != "{\"index\":2}\n{\"index\":3}\n" {
 		t.Fatalf("export: %d %q", st, b)
 	}
-	for _, q := range []string{"?from=2", "?from=x&to=3", "?from=5&to=3"} {
+	// (a missing "to" means "up to the latest checkpoint": TestAuditExportQuery)
+	for _, q := range []string{"?from=x&to=3", "?from=5&to=3", "?from=1&since_size=z"} {
 		if st, b := e.do("auditor", "GET", "/v1/audit/export"+q, nil); st != 400 || errCode(b) != "bad_query" {
 			t.Fatalf("export %s: %d %s", q, st, b)
 		}
@@ -863,4 +892,85 @@ func FuzzDecodeAdminBodies(f *testing.F) {
 			}
 		}
 	})
+}
+
+// A sign request's staking declarations reach the service as sent, the
+// decision is rendered at the top level of the body, and a denial keeps it
+// next to the policy_denied error.
+func TestSignRequestCarriesStakingAndFlatDecision(t *testing.T) {
+	e := newEnv(t, 3, 2)
+	body := []byte(`{"psbt":"cHNidP8=","staking":[{"output_index":1,"staker_key":"02aa","finality_providers":["03bb"],"staking_time":64000}]}`)
+	st, b := e.do("custody", "POST", "/v1/sign-requests", body)
+	if st != http.StatusOK {
+		t.Fatalf("allow: %d %s", st, b)
+	}
+	var v struct {
+		ID      string `json:"id"`
+		Outcome string `json:"outcome"`
+	}
+	if err := json.Unmarshal(b, &v); err != nil || v.Outcome != "allow" || v.ID == "" {
+		t.Fatalf("decision not at the top level: %s", b)
+	}
+	e.sign.mu.Lock()
+	got := e.sign.last
+	e.sign.mu.Unlock()
+	if got.DryRun || len(got.Staking) != 1 || got.Staking[0].OutputIndex != 1 || got.Staking[0].StakingTime != 64000 ||
+		got.Staking[0].StakerKey != "02aa" || len(got.Staking[0].FinalityProviders) != 1 {
+		t.Fatalf("staking declaration lost: %+v", got)
+	}
+	e.sign.outcome = "deny"
+	st, b = e.do("custody", "POST", "/v1/sign-requests", []byte(`{"psbt":"cHNidP8="}`))
+	var d struct {
+		Outcome string   `json:"outcome"`
+		Reasons []string `json:"reasons"`
+		Error   struct {
+			Code string `json:"code"`
+		} `json:"error"`
+	}
+	if st != http.StatusForbidden || json.Unmarshal(b, &d) != nil || d.Outcome != "deny" || len(d.Reasons) == 0 || d.Error.Code != "policy_denied" {
+		t.Fatalf("deny: %d %s", st, b)
+	}
+	// unknown fields inside a declaration are refused like any other
+	st, b = e.do("custody", "POST", "/v1/sign-requests", []byte(`{"psbt":"cHNidP8=","staking":[{"output_index":1,"evil":true}]}`))
+	if st != http.StatusBadRequest {
+		t.Fatalf("unknown staking field: %d %s", st, b)
+	}
+}
+
+// The audit export passes since_size through and treats a missing "to" as
+// "up to the latest checkpoint".
+func TestAuditExportQuery(t *testing.T) {
+	e := newEnv(t, 3, 2)
+	st, b := e.do("auditor", "GET", "/v1/audit/export?from=2&since_size=5", nil)
+	if st != http.StatusOK {
+		t.Fatalf("export: %d %s", st, b)
+	}
+	e.audit.mu.Lock()
+	q := e.audit.last
+	e.audit.mu.Unlock()
+	if q != (ExportQuery{From: 2, To: 0, Since: 5}) {
+		t.Fatalf("query reached the service as %+v", q)
+	}
+	for _, bad := range []string{"?from=5&to=2", "?since_size=-1", "?to=x"} {
+		if st, b := e.do("auditor", "GET", "/v1/audit/export"+bad, nil); st != http.StatusBadRequest {
+			t.Fatalf("%s: %d %s", bad, st, b)
+		}
+	}
+}
+
+// The L2 routes render the service's view and map its errors.
+func TestL2Routes(t *testing.T) {
+	e := newEnv(t, 3, 2)
+	var status struct {
+		Height uint64 `json:"indexed_height"`
+	}
+	if st, b := e.do("reader", "GET", "/v1/l2/status", nil); st != http.StatusOK || json.Unmarshal(b, &status) != nil || status.Height != 42 {
+		t.Fatalf("status: %d %s", st, b)
+	}
+	if st, b := e.do("auditor", "GET", "/v1/l2/requests/7", nil); st != http.StatusOK || !strings.Contains(string(b), `"approved"`) {
+		t.Fatalf("request: %d %s", st, b)
+	}
+	if st, b := e.do("custody", "GET", "/v1/l2/requests/8", nil); st != http.StatusNotFound || errCode(b) != "request_not_found" {
+		t.Fatalf("missing request: %d %s", st, b)
+	}
 }

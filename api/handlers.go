@@ -65,25 +65,26 @@ func (s *server) mpcHandler() http.Handler {
 
 // SignRequest is the body of POST /v1/sign-requests and its dry run.
 type SignRequest struct {
-	PSBT string `json:"psbt"` // standard base64
+	PSBT    string               `json:"psbt"` // standard base64
+	Staking []StakingDeclaration `json:"staking,omitempty"`
 }
 
 // SignResponse is the answer: the decision, plus an error for a denial.
 type SignResponse struct {
-	Error    *errorDetail  `json:"error,omitempty"`
-	Decision *DecisionView `json:"decision"`
+	*DecisionView
+	Error *errorDetail `json:"error,omitempty"`
 }
 
-func (s *server) readPSBT(r *http.Request) ([]byte, error) {
+func (s *server) readSignRequest(r *http.Request, dry bool) (SubmitRequest, error) {
 	var req SignRequest
 	if err := decode(r, &req); err != nil {
-		return nil, err
+		return SubmitRequest{}, err
 	}
 	raw, err := base64.StdEncoding.Strict().DecodeString(req.PSBT)
 	if err != nil || len(raw) == 0 {
-		return nil, errs.New(errs.KindInvalid, "bad_psbt_encoding", "psbt must be non-empty standard base64", err)
+		return SubmitRequest{}, errs.New(errs.KindInvalid, "bad_psbt_encoding", "psbt must be non-empty standard base64", err)
 	}
-	return raw, nil
+	return SubmitRequest{PSBT: raw, Staking: req.Staking, DryRun: dry}, nil
 }
 
 func (s *server) submit(w http.ResponseWriter, r *http.Request) { s.sign(w, r, false) }
@@ -96,12 +97,12 @@ func (s *server) sign(w http.ResponseWriter, r *http.Request, dry bool) {
 		s.fail(w, r, errUnavailable)
 		return
 	}
-	raw, err := s.readPSBT(r)
+	req, err := s.readSignRequest(r, dry)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	d, err := s.cfg.Sign.Submit(r.Context(), raw, dry)
+	d, err := s.cfg.Sign.Submit(r.Context(), req)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -112,9 +113,9 @@ func (s *server) sign(w http.ResponseWriter, r *http.Request, dry bool) {
 	}
 	switch {
 	case d.Outcome == "allow" || dry:
-		writeJSON(w, http.StatusOK, SignResponse{Decision: d})
+		writeJSON(w, http.StatusOK, SignResponse{DecisionView: d})
 	default: // deny and anything unknown: fail closed
-		writeJSON(w, http.StatusForbidden, SignResponse{Decision: d,
+		writeJSON(w, http.StatusForbidden, SignResponse{DecisionView: d,
 			Error: &errorDetail{Code: "policy_denied", Message: "denied: " + strings.Join(d.Reasons, ",")}})
 	}
 }
@@ -275,17 +276,23 @@ func (s *server) auditExport(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	to, err := parseIndex("to", q.Get("to"), 0, true)
+	// to = 0 (or absent) means up to the latest checkpoint.
+	to, err := parseIndex("to", q.Get("to"), 0, false)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	if to < from {
+	if to != 0 && to < from {
 		s.fail(w, r, errs.New(errs.KindInvalid, "bad_query", "to must not be below from", nil))
 		return
 	}
+	since, err := parseIndex("since_size", q.Get("since_size"), 0, false)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	lw := &lazyWriter{w: w}
-	if err := s.cfg.Audit.Export(r.Context(), lw, from, to); err != nil {
+	if err := s.cfg.Audit.Export(r.Context(), lw, ExportQuery{From: from, To: to, Since: since}); err != nil {
 		if !lw.started {
 			s.fail(w, r, err)
 			return
@@ -329,4 +336,22 @@ func (s *server) auditProof(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, json.RawMessage(p))
+}
+
+func (s *server) l2Status(w http.ResponseWriter, r *http.Request) {
+	if s.cfg.L2 == nil {
+		s.fail(w, r, errUnavailable)
+		return
+	}
+	v, err := s.cfg.L2.Status(r.Context())
+	respond(s, w, r, http.StatusOK, v, err)
+}
+
+func (s *server) l2Request(w http.ResponseWriter, r *http.Request) {
+	if s.cfg.L2 == nil {
+		s.fail(w, r, errUnavailable)
+		return
+	}
+	v, err := s.cfg.L2.Request(r.Context(), chi.URLParam(r, "id"))
+	respond(s, w, r, http.StatusOK, v, err)
 }

@@ -7,7 +7,10 @@ import (
 	"fmt"
 	"io"
 	"math/big"
+	"net/http"
+	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -16,9 +19,10 @@ import (
 	"github.com/bitlayer-org/policyd/storage"
 )
 
-// runL2 reads the L2 request ledger from a bbolt file (read-only, shared
-// lock). The running server holds the file's exclusive lock, so point --db at
-// a backup copy or stop the server first.
+// runL2 reads the L2 request ledger either from a running server
+// (--server: GET /v1/l2/status, /v1/l2/requests/{id}) or from a bbolt file
+// (--db: read-only, shared lock; the running server holds the file's
+// exclusive lock, so point --db at a backup copy or stop the server first).
 func runL2(args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
 		l2Usage(stderr)
@@ -42,7 +46,9 @@ func runL2(args []string, stdout, stderr io.Writer) int {
 
 func l2Usage(w io.Writer) {
 	fmt.Fprintln(w, "usage: policyctl l2 status  --db FILE [--stale-after 5m] [--json]   (exit 1 when the view is not fresh)")
+	fmt.Fprintln(w, "       policyctl l2 status  --server URL [--token T] [--ca CA.pem]   (the server's view, JSON)")
 	fmt.Fprintln(w, "       policyctl l2 request --db FILE REQID                          (exit 1 when unknown)")
+	fmt.Fprintln(w, "       policyctl l2 request --server URL [--token T] [--ca CA.pem] REQID")
 	fmt.Fprintln(w, "       policyctl l2 pending --db FILE [--match SAT]                  (FIFO queue; --match applies P002's rule)")
 	fmt.Fprintln(w, "The server locks its file while running: read a backup copy, or stop it first.")
 }
@@ -66,8 +72,12 @@ func runL2Status(args []string, stdout, stderr io.Writer) int {
 	dbPath := fs.String("db", "", "bbolt file")
 	stale := fs.Duration("stale-after", 5*time.Minute, "freshness bound (the server's l2.stale_after)")
 	asJSON := fs.Bool("json", false, "print JSON")
+	rf := remoteFlags(fs)
 	if err := fs.Parse(args); err != nil || fs.NArg() != 0 {
 		return 2
+	}
+	if *rf.server != "" {
+		return rf.get("/v1/l2/status", "policyctl l2 status", stdout, stderr)
 	}
 	db, ok := openLedgerDB(*dbPath, stderr)
 	if !ok {
@@ -136,14 +146,18 @@ func runL2Request(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("l2 request", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	dbPath := fs.String("db", "", "bbolt file")
+	rf := remoteFlags(fs)
 	if err := fs.Parse(args); err != nil || fs.NArg() != 1 {
 		l2Usage(stderr)
 		return 2
 	}
 	id, ok := new(big.Int).SetString(fs.Arg(0), 10)
-	if !ok || id.Sign() < 0 {
+	if !ok || id.Sign() < 0 || id.BitLen() > 256 {
 		fmt.Fprintf(stderr, "policyctl l2 request: REQID must be a decimal uint256, got %q\n", fs.Arg(0))
 		return 2
+	}
+	if *rf.server != "" {
+		return rf.get("/v1/l2/requests/"+id.String(), "policyctl l2 request", stdout, stderr)
 	}
 	db, ok := openLedgerDB(*dbPath, stderr)
 	if !ok {
@@ -220,4 +234,57 @@ func fmtTime(t time.Time) string {
 		return "never"
 	}
 	return t.UTC().Format(time.RFC3339)
+}
+
+type l2Remote struct {
+	server, token, ca *string
+}
+
+func remoteFlags(fs *flag.FlagSet) l2Remote {
+	return l2Remote{
+		server: fs.String("server", "", "policyd https:// URL (instead of --db)"),
+		token:  fs.String("token", "", "bearer token"),
+		ca:     fs.String("ca", "", "CA certificate (PEM) of the server"),
+	}
+}
+
+// get fetches path from the server and copies the JSON body to stdout.
+func (r l2Remote) get(path, who string, stdout, stderr io.Writer) int {
+	base, err := url.Parse(*r.server)
+	if err != nil || base.Scheme != "https" || base.Host == "" {
+		fmt.Fprintf(stderr, "%s: --server must be an https:// URL\n", who)
+		return 2
+	}
+	client, err := tlsClient(*r.ca)
+	if err != nil {
+		fmt.Fprintf(stderr, "%s: %v\n", who, err)
+		return 1
+	}
+	req, err := http.NewRequest(http.MethodGet, base.JoinPath(path).String(), nil)
+	if err != nil {
+		fmt.Fprintf(stderr, "%s: %v\n", who, err)
+		return 1
+	}
+	if *r.token != "" {
+		req.Header.Set("Authorization", "Bearer "+*r.token)
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		fmt.Fprintf(stderr, "%s: %v\n", who, err)
+		return 1
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if err != nil {
+		fmt.Fprintf(stderr, "%s: %v\n", who, err)
+		return 1
+	}
+	if resp.StatusCode != http.StatusOK {
+		fmt.Fprintf(stderr, "%s: server answered %s: %s\n", who, resp.Status, strings.TrimSpace(string(body)))
+		return 1
+	}
+	if _, err := stdout.Write(body); err != nil {
+		return 1
+	}
+	return 0
 }

@@ -2,7 +2,11 @@ package main
 
 import (
 	"bytes"
+	"encoding/pem"
 	"math/big"
+	"net/http"
+	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -62,6 +66,58 @@ func TestL2Command(t *testing.T) {
 		{"status json", []string{"status", "--db", path, "--json"}, 1, `"pending_unbound": 3`},
 		{"missing db", []string{"status"}, 1, "!--db is required"},
 		{"unknown subcommand", []string{"frobnicate"}, 2, "!unknown subcommand"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var out, errb bytes.Buffer
+			code := run(append([]string{"l2"}, tt.args...), &out, &errb)
+			if code != tt.code {
+				t.Fatalf("exit %d, want %d\nstdout %s\nstderr %s", code, tt.code, out.String(), errb.String())
+			}
+			hay, needle := out.String(), tt.out
+			if strings.HasPrefix(needle, "!") {
+				hay, needle = errb.String(), needle[1:]
+			}
+			if !strings.Contains(hay, needle) {
+				t.Fatalf("output %q lacks %q", hay, needle)
+			}
+		})
+	}
+}
+
+// TestL2CommandServer: --server reads the API routes over TLS with the token.
+func TestL2CommandServer(t *testing.T) {
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") != "Bearer tok" {
+			http.Error(w, `{"code":"unauthorized"}`, http.StatusUnauthorized)
+			return
+		}
+		switch r.URL.Path {
+		case "/v1/l2/status":
+			w.Write([]byte(`{"fresh":true}`))
+		case "/v1/l2/requests/101":
+			w.Write([]byte(`{"req_id":101}`))
+		default:
+			http.Error(w, `{"code":"not_found"}`, http.StatusNotFound)
+		}
+	}))
+	defer srv.Close()
+	ca := filepath.Join(t.TempDir(), "ca.pem")
+	if err := os.WriteFile(ca, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		args []string
+		code int
+		out  string
+	}{
+		{"status", []string{"status", "--server", srv.URL, "--token", "tok", "--ca", ca}, 0, `{"fresh":true}`},
+		{"request", []string{"request", "--server", srv.URL, "--token", "tok", "--ca", ca, "101"}, 0, `{"req_id":101}`},
+		{"unknown request", []string{"request", "--server", srv.URL, "--token", "tok", "--ca", ca, "7"}, 1, "!404"},
+		{"bad token", []string{"status", "--server", srv.URL, "--token", "no", "--ca", ca}, 1, "!401"},
+		{"untrusted cert", []string{"status", "--server", srv.URL, "--token", "tok"}, 1, "!certificate"},
+		{"plain http refused", []string{"status", "--server", "http://127.0.0.1:1"}, 2, "!https"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

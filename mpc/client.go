@@ -161,12 +161,13 @@ func (c *Client) send(ctx context.Context, e *Envelope) error {
 	return remoteErr(resp)
 }
 
-// poll long-polls the server's outgoing messages of s into s until the
-// server reports the session ended or ctx ends. A malformed or mismatching
-// message from the server, or a failed session, cancels the run via abort.
-func (c *Client) poll(ctx context.Context, s *session, abort context.CancelCauseFunc) {
+// poll long-polls the server's outgoing messages of session sid into s
+// until the server reports the session ended or ctx ends. A malformed or
+// mismatching message from the server, or a failed session, cancels the run
+// via abort.
+func (c *Client) poll(ctx context.Context, sid SessionID, s acceptor, abort context.CancelCauseFunc) {
 	after := 0
-	path := "/sessions/" + s.id.String() + "/messages?wait_ms=" + strconv.Itoa(int(c.cfg.PollWait/time.Millisecond)) + "&after="
+	path := "/sessions/" + sid.String() + "/messages?wait_ms=" + strconv.Itoa(int(c.cfg.PollWait/time.Millisecond)) + "&after="
 	for ctx.Err() == nil {
 		resp, err := c.do(ctx, http.MethodGet, path+strconv.Itoa(after), nil, "")
 		if err != nil {
@@ -235,29 +236,34 @@ func splitFrames(b []byte) ([][]byte, error) {
 	return out, nil
 }
 
-// runRemote runs fn for session s with a poller feeding s; it returns when
-// both are done. On failure it tells the server to abort the session.
-func (c *Client) runRemote(ctx context.Context, s *session, fn func(ctx context.Context, send func(*Envelope) error) error) error {
+// runRemote runs fn for session sid with a poller feeding s; it returns
+// when both are done. On failure it tells the server to abort the session.
+func (c *Client) runRemote(ctx context.Context, sid SessionID, s acceptor, fn func(ctx context.Context, send func(*Envelope) error) error) error {
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		c.poll(ctx, s, cancel)
+		c.poll(ctx, sid, s, cancel)
 	}()
 	err := fn(ctx, func(e *Envelope) error { return c.send(ctx, e) })
 	cancel(errors.New("session over"))
 	wg.Wait()
 	if err != nil {
-		actx, acancel := context.WithTimeout(context.Background(), 5*time.Second)
-		if resp, derr := c.do(actx, http.MethodDelete, "/sessions/"+s.id.String(), nil, ""); derr == nil {
-			io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
-		}
-		acancel()
+		c.abortSession(sid)
 	}
 	return err
+}
+
+// abortSession tells the server to abort session sid (best effort).
+func (c *Client) abortSession(sid SessionID) {
+	actx, acancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer acancel()
+	if resp, derr := c.do(actx, http.MethodDelete, "/sessions/"+sid.String(), nil, ""); derr == nil {
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+	}
 }
 
 // Sign runs the custody side of signing decision decisionID: sighashes are
@@ -303,7 +309,7 @@ func (c *Client) Sign(ctx context.Context, share *Share, decisionID string, sigh
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			errs[i] = c.runRemote(ctx, sessions[i], func(ctx context.Context, send func(*Envelope) error) error {
+			errs[i] = c.runRemote(ctx, sessions[i].id, sessions[i], func(ctx context.Context, send func(*Envelope) error) error {
 				sig, err := runSign(ctx, share, sessions[i], sighashes[i], send, c.cfg.SessionTimeout)
 				if err == nil {
 					err = VerifySignature(share.PubKey(), sighashes[i], sig)
@@ -355,7 +361,7 @@ func (c *Client) Keygen(ctx context.Context, self string, pre *keygen.LocalPrePa
 		return nil, err
 	}
 	var share *Share
-	err = c.runRemote(ctx, s, func(ctx context.Context, send func(*Envelope) error) error {
+	err = c.runRemote(ctx, sid, s, func(ctx context.Context, send func(*Envelope) error) error {
 		var err error
 		share, err = runKeygen(ctx, resp.Committee, s, pre, send, c.cfg.SessionTimeout)
 		return err

@@ -37,6 +37,10 @@ var (
 	ErrNoShare = errors.New("mpc: no key share loaded")
 	// ErrBusy: too many sessions or queued messages.
 	ErrBusy = errors.New("mpc: too many concurrent sessions")
+	// ErrResharing: refused because a resharing is in progress.
+	ErrResharing = errors.New("mpc: a key share resharing is in progress")
+	// ErrReshareRefused: the server does not start this resharing.
+	ErrReshareRefused = errors.New("mpc: resharing refused")
 )
 
 // SessionError is returned when a session ends without a result. Culprits

@@ -66,6 +66,56 @@ func LocalSign(ctx context.Context, a, b *Share, digest [32]byte, timeout time.D
 	return sigs[0], nil
 }
 
+// LocalReshare reshares a two-party key inside this process (both hosts,
+// connected by memory) to the committee a.Committee.Next(), with fresh
+// pre-parameters pre for the new parties. For tests and tooling only: a
+// real resharing runs over the transport and is confirmed by a signature.
+func LocalReshare(ctx context.Context, a, b *Share, pre [2]*keygen.LocalPreParams, timeout time.Duration) ([2]*Share, error) {
+	var out [2]*Share
+	var ceremony [32]byte
+	copy(ceremony[:], "local-reshare")
+	sid := ReshareSessionID(ceremony)
+	ha, err := newReshareHost(sid, a.Committee, a.Epoch, a.Self, b.Self)
+	if err != nil {
+		return out, err
+	}
+	hb, err := newReshareHost(sid, b.Committee, b.Epoch, b.Self, a.Self)
+	if err != nil {
+		return out, err
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	hosts, shares := [2]*reshareHost{ha, hb}, [2]*Share{a, b}
+	var errs [2]error
+	var wg sync.WaitGroup
+	for i := range 2 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			peer := hosts[1-i]
+			remote := func(e *Envelope) error {
+				buf, err := e.MarshalBinary()
+				if err != nil {
+					return err
+				}
+				d, err := UnmarshalEnvelope(buf)
+				if err != nil {
+					return err
+				}
+				return peer.accept(d)
+			}
+			if out[i], errs[i] = hosts[i].run(ctx, shares[i], pre[i], remote, timeout); errs[i] != nil {
+				cancel()
+			}
+		}()
+	}
+	wg.Wait()
+	if err := firstErr(errs[:]); err != nil {
+		return [2]*Share{}, err
+	}
+	return out, nil
+}
+
 // runPair runs two sessions wired to each other through accept. When one
 // fails the other is cancelled.
 func runPair(ctx context.Context, sa, sb *session, fn func(context.Context, *session, func(*Envelope) error, int) error) [2]error {

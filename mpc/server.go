@@ -58,8 +58,22 @@ type ServerConfig struct {
 	ShareSink   func(ctx context.Context, s *Share) error
 	Committee   Committee
 
-	// DB and Audit record key generations (public data only); both nil
-	// means not recorded.
+	// AllowReshare lets the peer start a resharing of the loaded share to
+	// the next committee (Committee.Next(): same member ids, new tss-lib
+	// party keys, same group key and address); refused while a signing job
+	// runs, and signing is refused while a resharing runs. PreParams
+	// (required then) supplies the new party's pre-parameters; ReshareSink
+	// (required then) persists the new share, encrypted, under a NEW name
+	// (e.g. EpochSharePath(dir, share.Epoch)), before the confirmation
+	// signature. The new share is used only after the new shares of both
+	// parties signed ReshareConfirmDigest and the signature verified
+	// against the group key; until then, and whenever any step fails, the
+	// old share stays in use. Old share files are never removed.
+	AllowReshare bool
+	ReshareSink  func(ctx context.Context, s *Share) error
+
+	// DB and Audit record key generations and resharings (public data
+	// only); both nil means not recorded.
 	DB    *storage.DB
 	Audit Auditor
 
@@ -93,11 +107,17 @@ type Server struct {
 	sessions map[SessionID]*srvSession
 	signJobs map[string]*job
 	keygens  map[SessionID]*job
+	reshares map[SessionID]*job
 	closed   bool
 }
 
+// acceptor takes an envelope from the authenticated peer.
+type acceptor interface{ accept(*Envelope) error }
+
 type srvSession struct {
+	id     SessionID
 	s      *session
+	in     acceptor // where the peer's envelopes go (s, or a resharing host)
 	out    *outbox
 	ctx    context.Context
 	cancel context.CancelCauseFunc
@@ -113,6 +133,19 @@ type job struct {
 	sessions []*srvSession
 	pubkey   string
 	address  string
+	epoch    int
+}
+
+func (j *job) running() bool {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return j.state == "running" || j.state == "confirming"
+}
+
+func (j *job) setState(st string) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.state = st
 }
 
 func (j *job) finish(err error, now time.Time) {
@@ -144,6 +177,9 @@ func NewServer(cfg ServerConfig) (*Server, error) {
 	if cfg.AllowKeygen && (cfg.PreParams == nil || cfg.ShareSink == nil) {
 		return nil, fmt.Errorf("mpc: AllowKeygen needs PreParams and ShareSink")
 	}
+	if cfg.AllowReshare && (cfg.PreParams == nil || cfg.ReshareSink == nil) {
+		return nil, fmt.Errorf("mpc: AllowReshare needs PreParams and ReshareSink")
+	}
 	if (cfg.DB == nil) != (cfg.Audit == nil) {
 		return nil, fmt.Errorf("mpc: DB and Audit go together")
 	}
@@ -173,12 +209,15 @@ func NewServer(cfg ServerConfig) (*Server, error) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &Server{cfg: cfg, ctx: ctx, cancel: cancel, share: cfg.Share,
-		sessions: map[SessionID]*srvSession{}, signJobs: map[string]*job{}, keygens: map[SessionID]*job{}}
+		sessions: map[SessionID]*srvSession{}, signJobs: map[string]*job{}, keygens: map[SessionID]*job{},
+		reshares: map[SessionID]*job{}}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /sign", s.handleSign)
 	mux.HandleFunc("GET /sign/{decision}", s.handleSignStatus)
 	mux.HandleFunc("POST /keygen", s.handleKeygen)
 	mux.HandleFunc("GET /keygen/{sid}", s.handleKeygenStatus)
+	mux.HandleFunc("POST /reshare", s.handleReshare)
+	mux.HandleFunc("GET /reshare/{sid}", s.handleReshareStatus)
 	mux.HandleFunc("POST /sessions/{sid}/messages", s.handlePost)
 	mux.HandleFunc("GET /sessions/{sid}/messages", s.handleFetch)
 	mux.HandleFunc("DELETE /sessions/{sid}", s.handleAbort)
@@ -229,6 +268,24 @@ func (s *Server) sweep() {
 			delete(s.keygens, id)
 		}
 	}
+	for id, j := range s.reshares {
+		j.mu.Lock()
+		old := j.state != "running" && j.state != "confirming" && now.Sub(j.ended) > s.cfg.Retain
+		j.mu.Unlock()
+		if old {
+			for _, ss := range j.sessions {
+				delete(s.sessions, ss.id)
+			}
+			delete(s.reshares, id)
+		}
+	}
+}
+
+func (ss *srvSession) accept(e *Envelope) error {
+	if ss.in != nil {
+		return ss.in.accept(e)
+	}
+	return ss.s.accept(e)
 }
 
 // ---- signing ----
@@ -265,6 +322,8 @@ func (s *Server) handleSign(w http.ResponseWriter, r *http.Request) {
 			status, code = http.StatusServiceUnavailable, "no_share"
 		case errors.Is(err, ErrBusy):
 			status, code = http.StatusConflict, "already_signing"
+		case errors.Is(err, ErrResharing):
+			status, code = http.StatusConflict, "resharing"
 		}
 		// The authorizer's reason is not sent: it may be internal.
 		s.cfg.Logger.Warn("mpc: signing refused", "decision", req.DecisionID, "err", err)
@@ -297,6 +356,12 @@ func (s *Server) StartSigning(ctx context.Context, decisionID string, peerSighas
 	if _, dup := s.signJobs[decisionID]; dup {
 		s.mu.Unlock()
 		return nil, fmt.Errorf("%w: decision %s already has a signing job", ErrBusy, decisionID)
+	}
+	for _, rj := range s.reshares {
+		if rj.running() {
+			s.mu.Unlock()
+			return nil, ErrResharing
+		}
 	}
 	j := &job{state: "running"}
 	s.signJobs[decisionID] = j // reserve before the slow BeginSigning
@@ -333,7 +398,7 @@ func (s *Server) StartSigning(ctx context.Context, decisionID string, peerSighas
 		}
 		sess.act = act
 		sctx, scancel := context.WithCancelCause(jctx)
-		j.sessions = append(j.sessions, &srvSession{s: sess, out: newOutbox(), ctx: sctx, cancel: scancel, job: j})
+		j.sessions = append(j.sessions, &srvSession{id: sids[i], s: sess, out: newOutbox(), ctx: sctx, cancel: scancel, job: j})
 	}
 	s.mu.Lock()
 	if s.closed {
@@ -436,12 +501,13 @@ type statusResponse struct {
 	Error   string `json:"error,omitempty"`
 	PubKey  string `json:"pubkey,omitempty"`
 	Address string `json:"address,omitempty"`
+	Epoch   int    `json:"epoch,omitempty"`
 }
 
 func (j *job) status() statusResponse {
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	st := statusResponse{State: j.state, PubKey: j.pubkey, Address: j.address}
+	st := statusResponse{State: j.state, PubKey: j.pubkey, Address: j.address, Epoch: j.epoch}
 	if j.err != nil {
 		st.Error = publicError(j.err)
 	}
@@ -539,7 +605,7 @@ func (s *Server) StartKeygen(ctx context.Context, ceremony [32]byte) (SessionID,
 		return sid, err
 	}
 	sctx, scancel := context.WithCancelCause(s.ctx)
-	ss := &srvSession{s: sess, out: newOutbox(), ctx: sctx, cancel: scancel, job: j}
+	ss := &srvSession{id: sid, s: sess, out: newOutbox(), ctx: sctx, cancel: scancel, job: j}
 	j.sessions = []*srvSession{ss}
 	s.mu.Lock()
 	if s.closed {
@@ -693,7 +759,7 @@ func (s *Server) handlePost(w http.ResponseWriter, r *http.Request) {
 		writeErr(w, http.StatusBadRequest, "bad_message", err.Error())
 		return
 	}
-	switch err := ss.s.accept(e); {
+	switch err := ss.accept(e); {
 	case err == nil:
 		w.WriteHeader(http.StatusAccepted)
 	case errors.Is(err, ErrDuplicate):

@@ -14,8 +14,14 @@ import (
 
 // Session-id domain tags. Changing one changes every session id.
 const (
-	tagSign   = "policyd/mpc/sign/v1"
-	tagKeygen = "policyd/mpc/keygen/v1"
+	tagSign           = "policyd/mpc/sign/v1"
+	tagKeygen         = "policyd/mpc/keygen/v1"
+	tagReshare        = "policyd/mpc/reshare/v1"
+	tagReshareConfirm = "policyd/mpc/reshare-confirm/v1"
+	// tagConfirmDigest prefixes the message the new shares sign to confirm
+	// a resharing. It is a single SHA-256 of a fixed-length text, never a
+	// BIP143 sighash (a double SHA-256 of a transaction preimage).
+	tagConfirmDigest = "policyd/reshare-confirm"
 )
 
 // SignSessionID binds a signing session to a decision and an input index:
@@ -36,9 +42,26 @@ func SignSessionID(decisionID string, input int) SessionID {
 }
 
 // KeygenSessionID binds a key generation session to a random ceremony id.
-func KeygenSessionID(ceremony [32]byte) SessionID {
+func KeygenSessionID(ceremony [32]byte) SessionID { return ceremonySessionID(tagKeygen, ceremony) }
+
+// ReshareSessionID binds a resharing session to a random ceremony id.
+func ReshareSessionID(ceremony [32]byte) SessionID { return ceremonySessionID(tagReshare, ceremony) }
+
+// ReshareConfirmSessionID is the signing session in which the new shares
+// of resharing ceremony confirm they work.
+func ReshareConfirmSessionID(ceremony [32]byte) SessionID {
+	return ceremonySessionID(tagReshareConfirm, ceremony)
+}
+
+// ReshareConfirmDigest is what the new shares sign to confirm resharing
+// ceremony: SHA-256("policyd/reshare-confirm" || ceremony).
+func ReshareConfirmDigest(ceremony [32]byte) [32]byte {
+	return sha256.Sum256(append([]byte(tagConfirmDigest), ceremony[:]...))
+}
+
+func ceremonySessionID(tag string, ceremony [32]byte) SessionID {
 	h := sha256.New()
-	h.Write([]byte(tagKeygen))
+	h.Write([]byte(tag))
 	h.Write([]byte{0})
 	h.Write(ceremony[:])
 	var s SessionID
@@ -70,17 +93,23 @@ func (a *activity) idle() time.Duration { return time.Since(time.Unix(0, a.last.
 // session is one tss-lib protocol run between this party and one peer. The
 // peer is authenticated by the transport; accept checks every envelope
 // against the session before it reaches tss-lib.
+//
+// Two-party protocols (signing, keygen): ids are the two parties, peer is
+// the only sender. Resharing: ids are old committee || new committee (each
+// sorted; index = joint index), rs says where the committees split, and a
+// sender is checked against the committee its message type comes from.
 type session struct {
 	id    SessionID
 	proto Protocol
 	ids   tss.SortedPartyIDs
 	self  byte
 	peer  byte
+	rs    *reshareTopo
 	inbox chan *Envelope
 	act   *activity
 
 	mu    sync.Mutex
-	seen  map[byte]bool // message types received from the peer
+	seen  map[uint16]bool // (sender, message type) received
 	ended bool
 }
 
@@ -90,7 +119,7 @@ func newSession(id SessionID, p Protocol, ids tss.SortedPartyIDs, self, peer str
 		return nil, fmt.Errorf("mpc: session needs exactly the two parties %q and %q", self, peer)
 	}
 	return &session{id: id, proto: p, ids: ids, self: byte(si), peer: byte(pi),
-		inbox: make(chan *Envelope, inboxCap), seen: map[byte]bool{}, act: newActivity()}, nil
+		inbox: make(chan *Envelope, inboxCap), seen: map[uint16]bool{}, act: newActivity()}, nil
 }
 
 // accept checks an envelope from the authenticated peer and queues it.
@@ -103,23 +132,28 @@ func (s *session) accept(e *Envelope) error {
 	if e.Protocol != s.proto {
 		return fmt.Errorf("%w: protocol %v in a %v session", ErrUnexpectedMessage, e.Protocol, s.proto)
 	}
-	if e.From != s.peer {
+	if s.rs != nil {
+		if err := s.rs.check(e, s.self); err != nil {
+			return err
+		}
+	} else if e.From != s.peer {
 		return fmt.Errorf("%w: envelope claims party %d", ErrWrongSender, e.From)
 	}
 	if !e.Broadcast() && e.To != s.self {
 		return fmt.Errorf("%w: addressed to party %d", ErrUnexpectedMessage, e.To)
 	}
+	key := uint16(e.From)<<8 | uint16(e.Type)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.ended {
 		return ErrAborted
 	}
-	if s.seen[e.Type] {
+	if s.seen[key] {
 		return ErrDuplicate
 	}
 	select {
 	case s.inbox <- e:
-		s.seen[e.Type] = true
+		s.seen[key] = true
 		s.act.touch()
 		return nil
 	default:
@@ -144,6 +178,9 @@ func (s *session) toEnvelopes(m tss.Message) ([]*Envelope, error) {
 		return nil, fmt.Errorf("mpc: tss-lib emitted unexpected message %s", m.Type())
 	}
 	base := Envelope{Protocol: s.proto, Session: s.id, From: s.self, Type: code, Payload: wire}
+	if s.rs != nil {
+		return s.rs.envelopes(base, s.ids, routing)
+	}
 	if routing.IsBroadcast || len(routing.To) == 0 {
 		e := base
 		e.To = ToBroadcast
@@ -203,8 +240,8 @@ func runParty[T any](ctx context.Context, s *session, party tss.Party, outCh cha
 			}
 		}
 	}
-	if terr := party.Start(); terr != nil {
-		return res, fromTSSError(sid, terr)
+	if err := guard(sid, nil, party.Start); err != nil {
+		return res, err
 	}
 	if err := flush(); err != nil {
 		return res, err
@@ -219,10 +256,13 @@ func runParty[T any](ctx context.Context, s *session, party tss.Party, outCh cha
 		}
 		select {
 		case e := <-s.inbox:
-			if _, terr := party.UpdateFromBytes(e.Payload, s.ids[e.From], e.Broadcast()); terr != nil {
-				se := fromTSSError(sid, terr)
+			from := s.ids[e.From]
+			if se := guard(sid, from, func() *tss.Error {
+				_, terr := party.UpdateFromBytes(e.Payload, from, e.Broadcast())
+				return terr
+			}); se != nil {
 				if len(se.Culprits) == 0 {
-					se.Culprits = []string{s.ids[e.From].Id}
+					se.Culprits = []string{from.Id}
 				}
 				return res, se
 			}
@@ -240,6 +280,24 @@ func runParty[T any](ctx context.Context, s *session, party tss.Party, outCh cha
 				Err: fmt.Errorf("%w: %w", ErrAborted, context.Cause(ctx))}
 		}
 	}
+}
+
+// guard runs one tss-lib step and turns its error, or a panic inside
+// tss-lib (on a message it failed to validate), into a *SessionError that
+// blames from (nil: nobody). After a panic the party is never used again.
+func guard(sid string, from *tss.PartyID, step func() *tss.Error) (se *SessionError) {
+	defer func() {
+		if r := recover(); r != nil {
+			se = &SessionError{Session: sid, Round: -1, Err: fmt.Errorf("%w: tss-lib panicked: %v", ErrAborted, r)}
+			if from != nil {
+				se.Culprits = []string{from.Id}
+			}
+		}
+	}()
+	if terr := step(); terr != nil {
+		return fromTSSError(sid, terr)
+	}
+	return nil
 }
 
 func roundOf(p tss.Party) int {

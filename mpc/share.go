@@ -71,6 +71,37 @@ func (c Committee) sorted() tss.SortedPartyIDs {
 	return tss.SortPartyIDs(u)
 }
 
+// Next is the committee a resharing hands the key to: the same members
+// (same ids, same order, same threshold) under new tss-lib party keys,
+// max(old keys)+1, +2, ... in member order. tss-lib tells the old and the
+// new committee apart by key only, so the keys must not overlap; both sides
+// derive the new committee from the old one and compare.
+func (c Committee) Next() Committee {
+	var hi int64
+	for _, m := range c.Members {
+		hi = max(hi, m.Key)
+	}
+	n := Committee{Threshold: c.Threshold, Members: make([]Member, len(c.Members))}
+	for i, m := range c.Members {
+		n.Members[i] = Member{ID: m.ID, Key: hi + 1 + int64(i)}
+	}
+	return n
+}
+
+// Equal reports whether two committees have the same members in the same
+// order and the same threshold.
+func (c Committee) Equal(o Committee) bool {
+	if c.Threshold != o.Threshold || len(c.Members) != len(o.Members) {
+		return false
+	}
+	for i := range c.Members {
+		if c.Members[i] != o.Members[i] {
+			return false
+		}
+	}
+	return true
+}
+
 func indexOf(ids tss.SortedPartyIDs, name string) int {
 	for i, p := range ids {
 		if p.Id == name {
@@ -82,10 +113,13 @@ func indexOf(ids tss.SortedPartyIDs, name string) int {
 
 // Share is one party's key share with the public facts about its key.
 type Share struct {
-	Self      string                    // this party's id
-	Committee Committee                 // all holders and the threshold
-	Data      keygen.LocalPartySaveData // tss-lib's save data: SECRET (Xi, Paillier key)
-	pub       *btcec.PublicKey          // group key
+	Self      string    // this party's id
+	Committee Committee // all holders and the threshold
+	// Epoch counts resharings of the key: 0 after key generation, +1 per
+	// confirmed resharing (the new committee is Committee.Next()).
+	Epoch int
+	Data  keygen.LocalPartySaveData // tss-lib's save data: SECRET (Xi, Paillier key)
+	pub   *btcec.PublicKey          // group key
 }
 
 // PubKey is the group public key.
@@ -174,6 +208,7 @@ type shareFileV1 struct {
 	Format    string                    `json:"format"`
 	Self      string                    `json:"self"`
 	Committee Committee                 `json:"committee"`
+	Epoch     int                       `json:"epoch,omitempty"`
 	PubKey    string                    `json:"pubkey"`
 	Data      keygen.LocalPartySaveData `json:"data"`
 }
@@ -264,7 +299,7 @@ func (p *Protector) Open(ciphertext []byte) ([]byte, error) {
 
 // MarshalShare encrypts a share.
 func MarshalShare(s *Share, p *Protector) ([]byte, error) {
-	plain, err := json.Marshal(shareFileV1{Format: shareFormat, Self: s.Self, Committee: s.Committee,
+	plain, err := json.Marshal(shareFileV1{Format: shareFormat, Self: s.Self, Committee: s.Committee, Epoch: s.Epoch,
 		PubKey: hex.EncodeToString(s.PubKeyBytes()), Data: s.Data})
 	if err != nil {
 		return nil, err
@@ -294,6 +329,10 @@ func UnmarshalShare(ciphertext []byte, p *Protector) (*Share, error) {
 	if hex.EncodeToString(s.PubKeyBytes()) != f.PubKey {
 		return nil, fmt.Errorf("%w: recorded group key differs from the share's", ErrBadShare)
 	}
+	if f.Epoch < 0 {
+		return nil, fmt.Errorf("%w: epoch %d", ErrBadShare, f.Epoch)
+	}
+	s.Epoch = f.Epoch
 	return s, nil
 }
 
@@ -306,6 +345,28 @@ func SaveShare(path string, s *Share, p *Protector) error {
 		return err
 	}
 	return writeNewFile(path, ct)
+}
+
+// EpochSharePath is where a share of the given epoch lives in dir:
+// share.<epoch>.age. A resharing writes the next epoch's file next to the
+// current one; SaveShare never overwrites, so the old file stays until an
+// operator removes it.
+func EpochSharePath(dir string, epoch int) string {
+	return filepath.Join(dir, fmt.Sprintf("share.%d.age", epoch))
+}
+
+// cloneSaveData deep-copies tss-lib save data (JSON round trip): tss-lib's
+// resharing zeroes the old party's Xi in place when it finishes, and the
+// share in use must survive a resharing that is never confirmed.
+func cloneSaveData(d keygen.LocalPartySaveData) (keygen.LocalPartySaveData, error) {
+	var out keygen.LocalPartySaveData
+	b, err := json.Marshal(d)
+	if err != nil {
+		return out, err
+	}
+	defer clear(b)
+	err = json.Unmarshal(b, &out)
+	return out, err
 }
 
 // LoadShare reads and decrypts the share at path.

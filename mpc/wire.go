@@ -16,6 +16,7 @@ type Protocol byte
 const (
 	ProtoKeygen  Protocol = 1
 	ProtoSigning Protocol = 2
+	ProtoReshare Protocol = 3
 )
 
 func (p Protocol) String() string {
@@ -24,6 +25,8 @@ func (p Protocol) String() string {
 		return "keygen"
 	case ProtoSigning:
 		return "signing"
+	case ProtoReshare:
+		return "resharing"
 	}
 	return fmt.Sprintf("protocol(%d)", byte(p))
 }
@@ -33,28 +36,42 @@ type msgSpec struct {
 	name      string // protobuf full name
 	broadcast bool
 	round     int
+	// Resharing only: the sender's committee (new or old) and the
+	// committees that receive the message (tss-lib's IsToOldCommittee /
+	// IsToOldAndNewCommittees flags, fixed per message type).
+	fromNew, toOld, toNew bool
 }
 
 // msgTables maps protocol -> message type code (1-based index) -> spec.
 // Codes are part of the wire format: append only.
 var msgTables = map[Protocol][]msgSpec{
 	ProtoKeygen: {
-		{"binance.tsslib.ecdsa.keygen.KGRound1Message", true, 1},
-		{"binance.tsslib.ecdsa.keygen.KGRound2Message1", false, 2},
-		{"binance.tsslib.ecdsa.keygen.KGRound2Message2", true, 2},
-		{"binance.tsslib.ecdsa.keygen.KGRound3Message", true, 3},
+		{name: "binance.tsslib.ecdsa.keygen.KGRound1Message", broadcast: true, round: 1},
+		{name: "binance.tsslib.ecdsa.keygen.KGRound2Message1", broadcast: false, round: 2},
+		{name: "binance.tsslib.ecdsa.keygen.KGRound2Message2", broadcast: true, round: 2},
+		{name: "binance.tsslib.ecdsa.keygen.KGRound3Message", broadcast: true, round: 3},
 	},
 	ProtoSigning: {
-		{"binance.tsslib.ecdsa.signing.SignRound1Message1", false, 1},
-		{"binance.tsslib.ecdsa.signing.SignRound1Message2", true, 1},
-		{"binance.tsslib.ecdsa.signing.SignRound2Message", false, 2},
-		{"binance.tsslib.ecdsa.signing.SignRound3Message", true, 3},
-		{"binance.tsslib.ecdsa.signing.SignRound4Message", true, 4},
-		{"binance.tsslib.ecdsa.signing.SignRound5Message", true, 5},
-		{"binance.tsslib.ecdsa.signing.SignRound6Message", true, 6},
-		{"binance.tsslib.ecdsa.signing.SignRound7Message", true, 7},
-		{"binance.tsslib.ecdsa.signing.SignRound8Message", true, 8},
-		{"binance.tsslib.ecdsa.signing.SignRound9Message", true, 9},
+		{name: "binance.tsslib.ecdsa.signing.SignRound1Message1", broadcast: false, round: 1},
+		{name: "binance.tsslib.ecdsa.signing.SignRound1Message2", broadcast: true, round: 1},
+		{name: "binance.tsslib.ecdsa.signing.SignRound2Message", broadcast: false, round: 2},
+		{name: "binance.tsslib.ecdsa.signing.SignRound3Message", broadcast: true, round: 3},
+		{name: "binance.tsslib.ecdsa.signing.SignRound4Message", broadcast: true, round: 4},
+		{name: "binance.tsslib.ecdsa.signing.SignRound5Message", broadcast: true, round: 5},
+		{name: "binance.tsslib.ecdsa.signing.SignRound6Message", broadcast: true, round: 6},
+		{name: "binance.tsslib.ecdsa.signing.SignRound7Message", broadcast: true, round: 7},
+		{name: "binance.tsslib.ecdsa.signing.SignRound8Message", broadcast: true, round: 8},
+		{name: "binance.tsslib.ecdsa.signing.SignRound9Message", broadcast: true, round: 9},
+	},
+	// Resharing: from/to are indices in old committee || new committee.
+	ProtoReshare: {
+		{name: "binance.tsslib.ecdsa.resharing.DGRound1Message", broadcast: true, round: 1, toNew: true},
+		{name: "binance.tsslib.ecdsa.resharing.DGRound2Message1", broadcast: true, round: 2, fromNew: true, toNew: true},
+		{name: "binance.tsslib.ecdsa.resharing.DGRound2Message2", broadcast: true, round: 2, fromNew: true, toOld: true},
+		{name: "binance.tsslib.ecdsa.resharing.DGRound3Message1", broadcast: false, round: 3, toNew: true},
+		{name: "binance.tsslib.ecdsa.resharing.DGRound3Message2", broadcast: true, round: 3, toNew: true},
+		{name: "binance.tsslib.ecdsa.resharing.DGRound4Message1", broadcast: false, round: 4, fromNew: true, toNew: true},
+		{name: "binance.tsslib.ecdsa.resharing.DGRound4Message2", broadcast: true, round: 4, fromNew: true, toOld: true, toNew: true},
 	},
 }
 

@@ -3,6 +3,7 @@ package decision
 import (
 	"context"
 	"fmt"
+	"os"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -16,6 +17,7 @@ import (
 // Evaluate, claim, outflow, audit append) with a durable (fsync) commit,
 // from parallel goroutines through storage.DB.Batch. Each op is a distinct
 // allowed withdrawal claiming its own reqId. Reports decisions/s.
+// NOSYNC=1 drops the fsync to measure the CPU side alone.
 func BenchmarkSubmitParallel(b *testing.B) {
 	sc := scenario(b, "withdraw_one_id")
 	now, _ := time.Parse(time.RFC3339, sc.Now)
@@ -25,7 +27,7 @@ func BenchmarkSubmitParallel(b *testing.B) {
 	for i := 0; i < n; i++ {
 		snap.Requests = append(snap.Requests, policy.Request{ID: fmt.Sprint(10_000 + i), Kind: policy.KindUnbound, AmountSat: 1e6, Token: snap.Params.BTCToken, State: policy.StateFinalized, TxHash: "0x01", Block: uint64(1 + i), LogIndex: 1})
 	}
-	e := newEnv(b, sc.WalletSeed, snap, now, false)
+	e := newEnv(b, sc.WalletSeed, snap, now, os.Getenv("NOSYNC") != "")
 	bridge := snap.Whitelist.Entries[0].PkScript
 	raws := make([][]byte, n)
 	for i := range raws {

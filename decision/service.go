@@ -92,6 +92,8 @@ type Config struct {
 type Service struct {
 	cfg        Config
 	walletKey  *btcec.PublicKey
+	walletRaw  policy.HexBytes // compressed walletKey, shared read-only by snapshots
+	engine     *policy.Engine  // Evaluate with walletKey decoded once
 	paramsHash string
 }
 
@@ -113,7 +115,8 @@ func New(cfg Config) (*Service, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	return &Service{cfg: cfg, walletKey: k, paramsHash: cfg.Params.Hash()}, nil
+	raw := policy.HexBytes(k.SerializeCompressed())
+	return &Service{cfg: cfg, walletKey: k, walletRaw: raw, engine: policy.NewEngine(raw), paramsHash: cfg.Params.Hash()}, nil
 }
 
 // Decision states.
@@ -162,6 +165,9 @@ type Record struct {
 	OutflowKey   policy.HexBytes            `json:"outflow_key,omitempty"`
 	Signatures   []policy.HexBytes          `json:"signatures,omitempty"`
 	CancelledAt  *time.Time                 `json:"cancelled_at,omitempty"`
+
+	// raw is the JSON of the record as last stored or loaded (owned copy).
+	raw []byte
 }
 
 func internal(err error) error {
@@ -286,14 +292,18 @@ func loadRecord(tx *bolt.Tx, id string) (*Record, error) {
 	if err := json.Unmarshal(raw, &r); err != nil {
 		return nil, fmt.Errorf("decision %s: corrupt record: %w", id, err)
 	}
+	r.raw = bytes.Clone(raw) // bbolt's bytes live only as long as tx
 	return &r, nil
 }
 
+// putRecord stores r and keeps its JSON in r.raw (the audit body and the
+// view reuse it instead of encoding the record again).
 func putRecord(tx *bolt.Tx, r *Record) error {
 	b, err := json.Marshal(r)
 	if err != nil {
 		return err
 	}
+	r.raw = b
 	return tx.Bucket(storage.BucketDecisions).Put([]byte(r.ID), b)
 }
 
@@ -303,7 +313,7 @@ func (s *Service) evaluate(tx *bolt.Tx, facts policy.Facts, pf *psbtcheck.Facts,
 	if err != nil {
 		return nil, err
 	}
-	d := policy.Evaluate(facts, snap, now)
+	d := s.engine.Evaluate(facts, snap, now)
 	r := &Record{
 		V: 1, Time: now, TxID: facts.TxID, PSBTHash: hex.EncodeToString(facts.PSBTHash),
 		WhitelistVersion: snap.Whitelist.Version, ParamsHash: s.paramsHash,
@@ -330,7 +340,7 @@ func (s *Service) evaluate(tx *bolt.Tx, facts policy.Facts, pf *psbtcheck.Facts,
 }
 
 func (s *Service) snapshot(tx *bolt.Tx, facts policy.Facts, pf *psbtcheck.Facts, now time.Time) (policy.Snapshot, error) {
-	snap := policy.Snapshot{Params: s.cfg.Params, WalletKey: append(policy.HexBytes(nil), s.walletKey.SerializeCompressed()...)}
+	snap := policy.Snapshot{Params: s.cfg.Params, WalletKey: s.walletRaw}
 	var err error
 	if snap.Frozen, err = s.cfg.Governance.Frozen(tx, now); err != nil {
 		return snap, fmt.Errorf("freeze state: %w", err)
@@ -502,7 +512,8 @@ func (s *Service) commit(tx *bolt.Tx, r *Record) error {
 	if err := tx.Bucket(storage.BucketDecisionByTx).Put([]byte(r.TxID), []byte(r.ID)); err != nil {
 		return err
 	}
-	if _, err := s.cfg.Audit.Append(tx, "decision", r.Time, r); err != nil {
+	// The audited body is the stored record, byte for byte as encoded once.
+	if _, err := s.cfg.Audit.Append(tx, "decision", r.Time, json.RawMessage(r.raw)); err != nil {
 		return fmt.Errorf("audit: %w", err)
 	}
 	return nil
@@ -513,7 +524,9 @@ func view(r *Record) *api.DecisionView {
 	for _, x := range r.Reasons {
 		v.Reasons = append(v.Reasons, x.Code)
 	}
-	if b, err := json.Marshal(r); err == nil {
+	if r.raw != nil {
+		v.Record = r.raw
+	} else if b, err := json.Marshal(r); err == nil {
 		v.Record = b
 	}
 	return v

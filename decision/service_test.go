@@ -779,4 +779,22 @@ func TestRecordJSONRoundTrip(t *testing.T) {
 	if len(r.Evidence) != 2 || r.Evidence[0].TxHash == "" || len(r.Facts.Outputs) != 4 {
 		t.Fatalf("record lacks evidence or outputs: %+v", r)
 	}
+	// The audit log's "decision" body is the stored record, canonicalized.
+	var stored, last []byte
+	if err := e.db.View(func(tx *bolt.Tx) error {
+		stored = bytes.Clone(tx.Bucket(storage.BucketDecisions).Get([]byte(v.ID)))
+		_, last = tx.Bucket(storage.BucketAuditRecords).Cursor().Last()
+		last = bytes.Clone(last)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	ar, err := audit.DecodeRecord(last)
+	if err != nil || ar.Kind != "decision" {
+		t.Fatalf("last audit record: %v %+v", err, ar)
+	}
+	want, err := audit.Canonicalize(stored)
+	if err != nil || !bytes.Equal(ar.Body, want) || !bytes.Equal(stored, v.Record) {
+		t.Fatalf("audited body differs from the stored record (%v)", err)
+	}
 }

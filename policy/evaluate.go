@@ -22,6 +22,38 @@ type evaluation struct {
 	f Facts
 	s Snapshot
 	d Decision
+	w *Engine // may be nil
+}
+
+// Engine is Evaluate with the wallet key decoded once: NewEngine parses the
+// key and derives its P2WPKH script; Engine.Evaluate uses them when the
+// snapshot's WalletKey is byte-equal to that key and decodes the snapshot's
+// key otherwise. It is as pure as Evaluate (the cache is a function of the
+// constructor's argument, never of earlier calls) and gives the same
+// decision. It is immutable and safe for concurrent use.
+type Engine struct {
+	key    []byte
+	pub    *btcec.PublicKey
+	script []byte
+}
+
+// NewEngine precomputes walletKey (33-byte compressed); an invalid key is
+// not cached (Evaluate then denies snapshot_invalid as usual).
+func NewEngine(walletKey []byte) *Engine {
+	k, err := btcec.ParsePubKey(walletKey)
+	if err != nil {
+		return &Engine{}
+	}
+	return &Engine{key: bytes.Clone(walletKey), pub: k, script: p2wpkh(k)}
+}
+
+func p2wpkh(k *btcec.PublicKey) []byte {
+	return append([]byte{0x00, 0x14}, btcutil.Hash160(k.SerializeCompressed())...)
+}
+
+// Evaluate is policy.Evaluate with the cached key.
+func (g *Engine) Evaluate(f Facts, s Snapshot, now time.Time) Decision {
+	return evaluate(f, s, g)
 }
 
 func (e *evaluation) deny(code, format string, args ...any) {
@@ -36,8 +68,11 @@ func validSat(v int64) bool { return v >= 0 && v <= maxSat }
 // now is recorded by the caller; the rules themselves use only the snapshot
 // (whose time-dependent parts were read at now).
 func Evaluate(f Facts, s Snapshot, now time.Time) Decision {
-	_ = now
-	e := &evaluation{f: f, s: s}
+	return evaluate(f, s, nil)
+}
+
+func evaluate(f Facts, s Snapshot, w *Engine) Decision {
+	e := &evaluation{f: f, s: s, w: w}
 	e.run()
 	if len(e.d.Reasons) == 0 {
 		e.d.Outcome = Allow
@@ -187,12 +222,15 @@ func (e *evaluation) run() {
 
 // walletScript derives the wallet's P2WPKH script from the snapshot's key.
 func (e *evaluation) walletScript() ([]byte, *btcec.PublicKey) {
+	if w := e.w; w != nil && w.pub != nil && bytes.Equal(w.key, e.s.WalletKey) {
+		return w.script, w.pub
+	}
 	k, err := btcec.ParsePubKey(e.s.WalletKey)
 	if err != nil {
 		e.deny(CodeSnapshotInvalid, "wallet key missing or invalid")
 		return nil, nil
 	}
-	return append([]byte{0x00, 0x14}, btcutil.Hash160(k.SerializeCompressed())...), k
+	return p2wpkh(k), k
 }
 
 // checkFacts re-checks the arithmetic psbtcheck promised; a mismatch means a

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"testing"
 	"time"
 
@@ -88,6 +89,10 @@ func FuzzEvaluate(f *testing.F) {
 			}
 		}
 		d := policy.Evaluate(facts, snap, time.Time{})
+		// The Engine (key cached from the unmutated snapshot) decides the same.
+		if d2 := policy.NewEngine(b.snap.WalletKey).Evaluate(facts, snap, time.Time{}); !reflect.DeepEqual(d, d2) {
+			t.Fatalf("Engine and Evaluate differ:\n%+v\n%+v", d, d2)
+		}
 		if d.Outcome == policy.Allow {
 			if len(d.Reasons) != 0 {
 				t.Fatal("allow with reasons")

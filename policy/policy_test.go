@@ -267,3 +267,48 @@ func TestAttachStakingDecls(t *testing.T) {
 		t.Fatal("no declarations changed the facts")
 	}
 }
+
+// TestEngineMatchesEvaluate: the cached-key Engine decides exactly like
+// Evaluate, also when the snapshot carries another or no wallet key.
+func TestEngineMatchesEvaluate(t *testing.T) {
+	other := psbtgen.NewWallet("another wallet").PubKey()
+	for _, sc := range loadScenarios(t) {
+		f := scenarioFacts(t, &sc)
+		eng := policy.NewEngine(sc.Snapshot.WalletKey)
+		for _, key := range [][]byte{sc.Snapshot.WalletKey, other, nil, {2, 1, 2}} {
+			s := sc.Snapshot
+			s.WalletKey = key
+			a, _ := json.Marshal(policy.Evaluate(f, s, time.Time{}))
+			b, _ := json.Marshal(eng.Evaluate(f, s, time.Time{}))
+			if !bytes.Equal(a, b) {
+				t.Fatalf("%s key %x:\n%s\n%s", sc.Name, key, a, b)
+			}
+		}
+	}
+	f, s := base(t)
+	if d := policy.NewEngine(nil).Evaluate(f, s, time.Time{}); d.Outcome != policy.Allow {
+		t.Fatalf("an engine without a key: %v", d.Codes())
+	}
+}
+
+// TestHexBytesJSON: the wire form is a lowercase hex string, "" for empty.
+func TestHexBytesJSON(t *testing.T) {
+	type wrap struct {
+		A policy.HexBytes   `json:"a"`
+		B policy.HexBytes   `json:"b,omitempty"`
+		C []policy.HexBytes `json:"c"`
+	}
+	got, err := json.Marshal(wrap{A: nil, B: policy.HexBytes{0xAB}, C: []policy.HexBytes{{}, {0, 0xff}}})
+	if err != nil || string(got) != `{"a":"","b":"ab","c":["","00ff"]}` {
+		t.Fatalf("%s %v", got, err)
+	}
+	var w wrap
+	if err := json.Unmarshal([]byte(`{"a":"00FF","b":"","c":["01"]}`), &w); err != nil || !bytes.Equal(w.A, []byte{0, 0xff}) || len(w.B) != 0 || !bytes.Equal(w.C[0], []byte{1}) {
+		t.Fatalf("%+v %v", w, err)
+	}
+	for _, bad := range []string{`{"a":"0"}`, `{"a":"zz"}`, `{"a":12}`} {
+		if err := json.Unmarshal([]byte(bad), &w); err == nil {
+			t.Fatalf("%s accepted", bad)
+		}
+	}
+}

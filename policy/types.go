@@ -24,18 +24,21 @@ import (
 	"github.com/bitlayer-org/policyd/psbtcheck"
 )
 
-// HexBytes marshals as a lowercase hex string.
+// HexBytes marshals as a lowercase hex JSON string ("" when empty). It is a
+// TextMarshaler rather than a json.Marshaler: the bytes are the same, but
+// encoding/json does not re-parse and compact a text value, which matters for
+// records holding dozens of them.
 type HexBytes []byte
 
-func (h HexBytes) MarshalJSON() ([]byte, error) { return json.Marshal(hex.EncodeToString(h)) }
+func (h HexBytes) MarshalText() ([]byte, error) {
+	out := make([]byte, hex.EncodedLen(len(h)))
+	hex.Encode(out, h)
+	return out, nil
+}
 
-func (h *HexBytes) UnmarshalJSON(b []byte) error {
-	var s string
-	if err := json.Unmarshal(b, &s); err != nil {
-		return err
-	}
-	d, err := hex.DecodeString(s)
-	if err != nil {
+func (h *HexBytes) UnmarshalText(b []byte) error {
+	d := make([]byte, hex.DecodedLen(len(b)))
+	if _, err := hex.Decode(d, b); err != nil {
 		return err
 	}
 	*h = d

@@ -1,6 +1,7 @@
 // Package mpc runs policyd's side of the dedicated wallet's threshold-ECDSA
 // key (bnb-chain/tss-lib v2, GG18): the key generation ceremony, one signing
-// session per transaction input, encrypted key shares at rest, and the small
+// session per transaction input, resharing (share rotation under the same
+// group key), encrypted key shares at rest, and the small
 // HTTP protocol that carries tss-lib messages between policyd and the custody
 // node (docs/mpc.md describes it byte by byte).
 //
@@ -29,6 +30,12 @@
 //     peer cannot complete the signature) until RecordSignatures returned nil;
 //   - key shares are stored only age-encrypted; LoadShare refuses plaintext;
 //     passphrases and shares are never logged;
+//   - a resharing (only with ServerConfig.AllowReshare, never concurrent
+//     with signing) keeps the group key and address, persists the new share
+//     under a new file name, and switches to it only after the new shares of
+//     both parties produced a verified signature of a domain-separated
+//     confirmation digest and the audit record was written; until then and
+//     on any failure the old share stays in use, and old files are kept;
 //   - no goroutine outlives its session: tss-lib's out channels are buffered
 //     and drained, and every session ends on completion, error or timeout.
 //

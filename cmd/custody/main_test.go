@@ -29,6 +29,9 @@ func TestCommands(t *testing.T) {
 		{"plaintext refused", []string{"address", "--share", "../../testvectors/tss/data/wallet.json"}, tssfixtures.DevPassphrase, 1, "", "not age-encrypted"},
 		{"no passphrase", []string{"address", "--share", share}, "", 1, "", "no passphrase"},
 		{"sign needs flags", []string{"sign"}, "", 1, "", "--psbt and --share"},
+		{"reshare needs the share", []string{"reshare"}, tssfixtures.DevPassphrase, 1, "", "--share is required"},
+		{"reshare never overwrites", []string{"reshare", "--share", share, "--share-out", share}, tssfixtures.DevPassphrase, 1, "", "refusing to overwrite"},
+		{"reshare needs TLS flags", []string{"reshare", "--share", share, "--share-out", "/nonexistent-dir/share.1.age"}, tssfixtures.DevPassphrase, 1, "", "--server, --ca, --cert and --key are required"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -20,9 +20,11 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"strings"
 
 	"github.com/bitlayer-org/policyd/mpc"
+	"github.com/bnb-chain/tss-lib/v2/ecdsa/keygen"
 	"github.com/btcsuite/btcd/btcutil"
 	"github.com/btcsuite/btcd/btcutil/psbt"
 	"github.com/btcsuite/btcd/txscript"
@@ -207,4 +209,47 @@ func VerifyTx(tx *wire.MsgTx, prevOuts map[wire.OutPoint]*wire.TxOut) error {
 		}
 	}
 	return nil
+}
+
+// Reshare rotates the node's key share with policyd (tss-lib resharing:
+// same group key and wallet address, new secret shares under new tss-lib
+// party keys) and switches n.Share to the new share once policyd confirmed.
+// See the package function Reshare.
+func (n *Node) Reshare(ctx context.Context, pre *keygen.LocalPreParams, newPath string, prot *mpc.Protector) (*mpc.Share, error) {
+	ns, err := Reshare(ctx, n.MPC, n.Share, pre, newPath, prot)
+	if err != nil {
+		return nil, err
+	}
+	n.Share = ns
+	return ns, nil
+}
+
+// Reshare runs the custody side of a resharing of old with policyd, using
+// fresh pre-parameters pre (once). The new share is written encrypted to
+// newPath (which must not exist) before the confirmation signature, so it
+// is never lost; it is returned only after policyd reported the resharing
+// confirmed and the wallet script is unchanged. The old share file is never
+// touched: remove it once the new share has signed.
+func Reshare(ctx context.Context, client *mpc.Client, old *mpc.Share, pre *keygen.LocalPreParams, newPath string, prot *mpc.Protector) (*mpc.Share, error) {
+	if _, err := os.Stat(newPath); err == nil {
+		return nil, fmt.Errorf("custody: %s exists: refusing to overwrite a share", newPath)
+	}
+	oldScript, err := walletScript(old)
+	if err != nil {
+		return nil, err
+	}
+	ns, err := client.Reshare(ctx, old, pre, func(ctx context.Context, s *mpc.Share) error {
+		script, err := walletScript(s)
+		if err != nil {
+			return err
+		}
+		if !bytes.Equal(script, oldScript) {
+			return errors.New("custody: resharing changed the wallet script")
+		}
+		return mpc.SaveShare(newPath, s, prot)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return ns, nil
 }

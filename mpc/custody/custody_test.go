@@ -18,6 +18,7 @@ import (
 	"github.com/bitlayer-org/policyd/mpc"
 	"github.com/bitlayer-org/policyd/mpc/custody"
 	"github.com/bitlayer-org/policyd/mpc/mpctest"
+	"github.com/bnb-chain/tss-lib/v2/ecdsa/keygen"
 	"github.com/btcsuite/btcd/btcutil"
 	"github.com/btcsuite/btcd/btcutil/psbt"
 	"github.com/btcsuite/btcd/chaincfg"
@@ -102,10 +103,14 @@ func (f *fakeAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	json.NewEncoder(w).Encode(map[string]any{"id": id, "outcome": "allow"})
 }
 
-func setup(t *testing.T) (*custody.Node, *fakeAPI, func()) {
+func setup(t *testing.T, mut ...func(*mpc.ServerConfig)) (*custody.Node, *fakeAPI, func()) {
 	pol, cus := mpctest.Shares(t)
 	auth := mpctest.NewAuthorizer()
-	srv, err := mpc.NewServer(mpc.ServerConfig{Share: pol, Authorizer: auth, Net: &chaincfg.RegressionNetParams, SessionTimeout: 3 * time.Minute})
+	cfg := mpc.ServerConfig{Share: pol, Authorizer: auth, Net: &chaincfg.RegressionNetParams, SessionTimeout: 3 * time.Minute}
+	for _, m := range mut {
+		m(&cfg)
+	}
+	srv, err := mpc.NewServer(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -204,6 +209,82 @@ func TestSignPSBTRefusals(t *testing.T) {
 			t.Fatal("input of another script accepted")
 		}
 	})
+	done()
+	mpctest.CheckGoroutines(t, base)
+}
+
+// TestReshareThenSignPSBT: the custody node reshares with policyd, then
+// signs a PSBT spending the (unchanged) wallet address with the new shares;
+// the transaction passes btcd's script engine.
+func TestReshareThenSignPSBT(t *testing.T) {
+	if testing.Short() {
+		t.Skip("resharing takes seconds")
+	}
+	base := runtime.NumGoroutine()
+	prot := mpctest.Protector(t)
+	polDir := t.TempDir()
+	var policydShares []*mpc.Share
+	node, api, done := setup(t, func(c *mpc.ServerConfig) {
+		c.AllowReshare = true
+		c.PreParams = &mpctest.StaticPreParams{Sets: []*keygen.LocalPreParams{mpctest.PreParams(t, 0)}}
+		c.ReshareSink = func(ctx context.Context, s *mpc.Share) error {
+			policydShares = append(policydShares, s)
+			return mpc.SaveShare(mpc.EpochSharePath(polDir, s.Epoch), s, prot)
+		}
+	})
+	defer done()
+	oldShare := node.Share
+	newPath := mpc.EpochSharePath(t.TempDir(), 1)
+	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
+	defer cancel()
+	if _, err := node.Reshare(ctx, mpctest.PreParams(t, 1), newPath, prot); err != nil {
+		t.Fatal(err)
+	}
+	if node.Share == oldShare || node.Share.Epoch != 1 || len(policydShares) != 1 {
+		t.Fatal("node did not switch to the new share, or policyd persisted none")
+	}
+	addr := func(s *mpc.Share) string { a, _ := s.Address(&chaincfg.RegressionNetParams); return a }
+	if addr(node.Share) != addr(oldShare) || addr(policydShares[0]) != addr(oldShare) {
+		t.Fatalf("address changed: %s -> %s", addr(oldShare), addr(node.Share))
+	}
+	saved, err := mpc.LoadShare(newPath, prot)
+	if err != nil || saved.Data.Xi.Cmp(node.Share.Data.Xi) != 0 {
+		t.Fatalf("saved custody share: %v", err)
+	}
+	// A second resharing never overwrites the new file.
+	if _, err := custody.Reshare(ctx, node.MPC, node.Share, mpctest.PreParams(t, 1), newPath, prot); err == nil {
+		t.Fatal("resharing onto an existing file accepted")
+	}
+
+	p := buildPSBT(t, api.script, 2)
+	prevOuts := map[wire.OutPoint]*wire.TxOut{}
+	for i, in := range p.UnsignedTx.TxIn {
+		prevOuts[in.PreviousOutPoint] = p.Inputs[i].NonWitnessUtxo.TxOut[0]
+	}
+	tx, _, err := node.SignPSBT(ctx, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fetcher := txscript.NewMultiPrevOutFetcher(prevOuts)
+	cache := txscript.NewTxSigHashes(tx, fetcher)
+	for i, in := range tx.TxIn {
+		po := prevOuts[in.PreviousOutPoint]
+		vm, err := txscript.NewEngine(po.PkScript, tx, i, txscript.StandardVerifyFlags, nil, cache, po.Value, fetcher)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := vm.Execute(); err != nil {
+			t.Fatalf("input %d after resharing: %v", i, err)
+		}
+	}
+	// The old custody share no longer signs with policyd (it holds the new one).
+	stale, err := custody.NewNode(node.ServerURL, node.HTTP, oldShare)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := stale.SignPSBT(ctx, buildPSBT(t, api.script, 1)); err == nil || errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("old custody share after resharing: %v, want an error before the deadline", err)
+	}
 	done()
 	mpctest.CheckGoroutines(t, base)
 }

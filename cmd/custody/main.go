@@ -26,6 +26,7 @@ func commands() []command {
 		{"address", "show the group public key and wallet address of a share", runAddress},
 		{"sign", "submit a PSBT, co-sign every input, finalize, verify, optionally broadcast", runSign},
 		{"reshare", "rotate the share with policyd (same key and address); keep the old share file", runReshare},
+		{"demo", "play P002 end to end against `policyd --dev` (--dev)", runDemo},
 	}
 }
 

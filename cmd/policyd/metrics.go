@@ -67,9 +67,9 @@ type countingSign struct {
 	m *metrics
 }
 
-func (c *countingSign) Submit(ctx context.Context, psbt []byte, dryRun bool) (*api.DecisionView, error) {
-	v, err := c.SignService.Submit(ctx, psbt, dryRun)
-	c.m.observe(v, err, dryRun)
+func (c *countingSign) Submit(ctx context.Context, req api.SubmitRequest) (*api.DecisionView, error) {
+	v, err := c.SignService.Submit(ctx, req)
+	c.m.observe(v, err, req.DryRun)
 	return v, err
 }
 

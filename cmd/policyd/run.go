@@ -159,7 +159,7 @@ func newServer(ctx context.Context, cfg Config, logger *slog.Logger) (s *server,
 		}); err != nil {
 			return nil, fmt.Errorf("decision service: %w", err)
 		}
-		sign = m.signService(s.decide)
+		sign = m.signService(signAdapter{s.decide})
 		authz = m.authorizer(s.decide)
 	} else {
 		// No share yet: sign requests answer 503 until a key generation
@@ -191,8 +191,9 @@ func newServer(ctx context.Context, cfg Config, logger *slog.Logger) (s *server,
 	if s.handler, err = api.New(api.Config{
 		Governance:          s.gov,
 		Sign:                sign,
-		Audit:               s.audit,
+		Audit:               auditAdapter{s.audit},
 		MPC:                 s.mpc,
+		L2:                  l2View{s.db, s.indexer},
 		CustodyFingerprints: cfg.Auth.CustodyCertSHA256,
 		Tokens:              cfg.Auth.Tokens,
 		Logger:              logger.With("component", "api"),

@@ -1,0 +1,743 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math/big"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/btcsuite/btcd/btcutil"
+	"github.com/btcsuite/btcd/btcutil/psbt"
+	"github.com/btcsuite/btcd/chaincfg"
+	"github.com/btcsuite/btcd/chaincfg/chainhash"
+	"github.com/btcsuite/btcd/txscript"
+	"github.com/btcsuite/btcd/wire"
+	"github.com/ethereum/go-ethereum/accounts/abi/bind/v2"
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/core/types"
+	"github.com/ethereum/go-ethereum/ethclient"
+
+	"github.com/bitlayer-org/policyd/audit"
+	"github.com/bitlayer-org/policyd/governance"
+	"github.com/bitlayer-org/policyd/internal/devnet"
+	"github.com/bitlayer-org/policyd/l2/bindings"
+	"github.com/bitlayer-org/policyd/mpc"
+	"github.com/bitlayer-org/policyd/mpc/custody"
+	"github.com/bitlayer-org/policyd/policy"
+	"github.com/bitlayer-org/policyd/relayer"
+	"github.com/bitlayer-org/policyd/testvectors/psbtgen"
+	"github.com/bitlayer-org/policyd/tlsutil"
+)
+
+// runDemo plays P002 against a running `policyd --dev`: users stake and
+// request unbound on L2, the custody node builds the withdrawal PSBT with the
+// OP_RETURN reqIds, policyd allows it, both parties co-sign, the transaction
+// passes btcd's script engine, attack PSBTs are refused with their reasons,
+// admins add a whitelist entry with quorum, the reference relayer approves
+// the requests on L2, users claim, and the audit log is exported and
+// verified. It exits 0 only if every step did what it should.
+//
+// The dev network has no Bitcoin node: the signed transaction is "mined" into
+// an in-process chain of blocks that the relayer reads through the same
+// interface it uses on btcd (the end-to-end test runs btcd --regtest).
+func runDemo(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("custody demo", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	dev := fs.Bool("dev", false, "play against the local dev network started by `policyd --dev`")
+	devDir := fs.String("dev-dir", ".dev", "the dev network's directory (policyd --dev-dir)")
+	timeout := fs.Duration("timeout", 5*time.Minute, "give up after this long")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if !*dev {
+		fmt.Fprintln(stderr, "custody demo: only --dev is supported (it needs the dev network's manifest)")
+		return 2
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
+	defer cancel()
+	d := &demo{out: stdout, dir: *devDir}
+	return d.run(ctx)
+}
+
+type demo struct {
+	out io.Writer
+	dir string
+
+	m       *devnet.Manifest
+	httpc   *http.Client
+	share   *mpc.Share
+	net     *chaincfg.Params
+	eth     *ethclient.Client
+	pool    *bindings.StakingPool
+	chainID *big.Int
+	wallet  *psbtgen.Wallet
+
+	amounts  []*big.Int // wei, per user
+	unbound  []*big.Int // UnboundRequired reqIds, per user, L2 order
+	packet   *psbt.Packet
+	prevTxs  []*wire.MsgTx // the withdrawal's previous transactions (finalizing clears them from the packet)
+	signed   *wire.MsgTx
+	decision *custody.Decision
+}
+
+type step struct {
+	name string
+	fn   func(context.Context) error
+}
+
+func (d *demo) run(ctx context.Context) int {
+	steps := []step{
+		{"connect to policyd and the dev L2 chain", d.connect},
+		{"users stake 1, 2 and 1 BTC on L2 (TokenStaked)", d.stake},
+		{"users request unbound (UnboundRequired)", d.requestUnbound},
+		{"policyd indexes the finalized events", d.waitIndexed},
+		{"custody builds the withdrawal PSBT and policyd allows it", d.submitWithdrawal},
+		{"both parties co-sign; the tx passes btcd's script engine", d.coSign},
+		{"attack: pay an address that is not whitelisted -> refused", d.attackNotWhitelisted},
+		{"attack: reuse the claimed reqIds in another tx -> refused", d.attackReuse},
+		{"admins add a whitelist entry with quorum (EIP-712)", d.whitelistQuorum},
+		{"relayer sees the L1 transfer and calls approveUnbound", d.relay},
+		{"users claim on L2; policyd's ledger shows the requests approved", d.claim},
+		{"auditor exports and verifies the signed decision log", d.auditVerify},
+	}
+	start := time.Now()
+	fmt.Fprintf(d.out, "P002 demo against the dev network in %s\n\n", d.dir)
+	for i, s := range steps {
+		fmt.Fprintf(d.out, "[%2d/%d] %s\n", i+1, len(steps), s.name)
+		t0 := time.Now()
+		if err := s.fn(ctx); err != nil {
+			fmt.Fprintf(d.out, "        FAILED: %v\n\nsummary: %d of %d steps passed; step %d failed\n", err, i, len(steps), i+1)
+			return 1
+		}
+		fmt.Fprintf(d.out, "        ok (%s)\n", time.Since(t0).Round(time.Millisecond))
+	}
+	fmt.Fprintf(d.out, "\nsummary: all %d steps passed in %s\n", len(steps), time.Since(start).Round(time.Millisecond))
+	return 0
+}
+
+func (d *demo) logf(format string, a ...any) {
+	fmt.Fprintf(d.out, "        "+format+"\n", a...)
+}
+
+// --- steps ---
+
+func (d *demo) connect(ctx context.Context) error {
+	m, err := devnet.ReadManifest(d.dir)
+	if err != nil {
+		return err
+	}
+	if m.APIURL == "" {
+		return errors.New("manifest has no API address yet: is policyd --dev up?")
+	}
+	d.m = m
+	d.net = &chaincfg.RegressionNetParams
+	tlsCfg, err := tlsutil.ClientConfig(m.CACert, m.CustodyCert, m.CustodyKey)
+	if err != nil {
+		return err
+	}
+	d.httpc = mpc.NewHTTPClient(tlsCfg)
+	prot, err := mpc.NewPassphraseProtector(m.SharePassphrase, 0)
+	if err != nil {
+		return err
+	}
+	if d.share, err = mpc.LoadShare(m.CustodyShare, prot); err != nil {
+		return err
+	}
+	addr, err := d.share.Address(d.net)
+	if err != nil {
+		return err
+	}
+	if addr != m.WalletAddress {
+		return fmt.Errorf("custody share's wallet %s differs from policyd's %s", addr, m.WalletAddress)
+	}
+	if d.wallet, err = psbtgen.WalletFromPubKey(d.share.PubKeyBytes()); err != nil {
+		return err
+	}
+	var health map[string]any
+	if err := d.call(ctx, "GET", "/healthz", nil, "", http.StatusOK, &health); err != nil {
+		return err
+	}
+	if d.eth, err = ethclient.DialContext(ctx, m.L2RPC); err != nil {
+		return err
+	}
+	if d.chainID, err = d.eth.ChainID(ctx); err != nil {
+		return err
+	}
+	if d.pool, err = bindings.NewStakingPool(common.HexToAddress(m.StakingContract), d.eth); err != nil {
+		return err
+	}
+	d.logf("policyd %s, wallet %s, L2 chain %s, contract %s", m.APIURL, m.WalletAddress, d.chainID, m.StakingContract)
+	return nil
+}
+
+func (d *demo) stake(ctx context.Context) error {
+	d.amounts = []*big.Int{btc(1), btc(2), btc(1)}
+	for i, amt := range d.amounts {
+		opts := d.transactor(ctx, devnet.User(i+1))
+		opts.Value = amt
+		tx, err := d.pool.Stake(opts, common.Address{}, amt, big.NewInt(1), big.NewInt(0), []byte("demo"))
+		if err != nil {
+			return fmt.Errorf("user %d stake: %w", i+1, err)
+		}
+		rcpt, err := d.mined(ctx, tx)
+		if err != nil {
+			return err
+		}
+		for _, lg := range rcpt.Logs {
+			if ev, err := d.pool.ParseTokenStaked(*lg); err == nil {
+				d.logf("TokenStaked reqId=%s user=%s amount=%s wei", ev.ReqId, ev.User.Hex()[:10], ev.Amount)
+				d.unbound = append(d.unbound, ev.ReqId) // stake id, replaced below
+			}
+		}
+	}
+	if len(d.unbound) != 3 {
+		return fmt.Errorf("saw %d TokenStaked events, want 3", len(d.unbound))
+	}
+	return nil
+}
+
+func (d *demo) requestUnbound(ctx context.Context) error {
+	stakes := d.unbound
+	d.unbound = nil
+	for i, stakeID := range stakes {
+		tx, err := d.pool.RequestUnbound(d.transactor(ctx, devnet.User(i+1)), stakeID, []byte("demo"))
+		if err != nil {
+			return fmt.Errorf("user %d requestUnbound: %w", i+1, err)
+		}
+		rcpt, err := d.mined(ctx, tx)
+		if err != nil {
+			return err
+		}
+		for _, lg := range rcpt.Logs {
+			if ev, err := d.pool.ParseUnboundRequired(*lg); err == nil {
+				d.logf("UnboundRequired reqId=%s amount=%s wei", ev.ReqId, ev.Amount)
+				d.unbound = append(d.unbound, ev.ReqId)
+			}
+		}
+	}
+	if len(d.unbound) != 3 {
+		return fmt.Errorf("saw %d UnboundRequired events, want 3", len(d.unbound))
+	}
+	return nil
+}
+
+// waitIndexed asks policyd for dry-run decisions on the withdrawal until the
+// L2 view has caught up (the events need their confirmations first).
+func (d *demo) waitIndexed(ctx context.Context) error {
+	p, err := d.withdrawal(d.unbound[:2], d.m.BridgeAddress)
+	if err != nil {
+		return err
+	}
+	var last *decisionView
+	for {
+		v, err := d.dryRun(ctx, p)
+		if err != nil {
+			return err
+		}
+		if v.Outcome == "allow" {
+			d.logf("dry run allows the withdrawal once the events are final")
+			return nil
+		}
+		last = v
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("policyd never allowed the withdrawal; last reasons %v", last.Reasons)
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
+}
+
+func (d *demo) submitWithdrawal(ctx context.Context) error {
+	p, err := d.withdrawal(d.unbound[:2], d.m.BridgeAddress)
+	if err != nil {
+		return err
+	}
+	d.packet = p
+	for _, in := range p.Inputs {
+		d.prevTxs = append(d.prevTxs, in.NonWitnessUtxo.Copy())
+	}
+	node, err := custody.NewNode(d.m.APIURL, d.httpc, d.share)
+	if err != nil {
+		return err
+	}
+	dec, err := node.Submit(ctx, p)
+	if err != nil {
+		return err
+	}
+	if dec.Outcome != "allow" {
+		return fmt.Errorf("policyd denied the genuine withdrawal: %v", dec.Reasons)
+	}
+	d.decision = dec
+	d.logf("decision %s: allow (bridge output 3 BTC, OP_RETURN {\"StReqIds\":\"%s,%s\"})", dec.ID, d.unbound[0], d.unbound[1])
+	return nil
+}
+
+func (d *demo) coSign(ctx context.Context) error {
+	client, err := mpc.NewClient(mpc.ClientConfig{BaseURL: d.m.APIURL + "/v1/mpc", HTTP: d.httpc})
+	if err != nil {
+		return err
+	}
+	tx, err := custody.SignDecision(ctx, client, d.share, d.decision.ID, d.packet)
+	if err != nil {
+		return err
+	}
+	_, prevOuts, err := custody.Sighashes(d.packet, d.wallet.PkScript())
+	if err != nil {
+		return err
+	}
+	if err := custody.VerifyTx(tx, prevOuts); err != nil {
+		return fmt.Errorf("signed tx fails the script engine: %w", err)
+	}
+	d.signed = tx
+	var buf bytes.Buffer
+	_ = tx.Serialize(&buf)
+	d.logf("txid %s, %d inputs, %d bytes, every input verified by txscript", tx.TxHash(), len(tx.TxIn), buf.Len())
+	return nil
+}
+
+func (d *demo) attackNotWhitelisted(ctx context.Context) error {
+	attacker := psbtgen.NewWallet("demo-attacker").Address(d.net)
+	p, err := d.withdrawal(d.unbound[2:], attacker)
+	if err != nil {
+		return err
+	}
+	return d.expectDenied(ctx, p, policy.CodeOutputNotWhitelisted)
+}
+
+func (d *demo) attackReuse(ctx context.Context) error {
+	// Another transaction (other inputs) paying the same requests again.
+	p, err := d.withdrawalFrom(2, d.unbound[:2], d.m.BridgeAddress)
+	if err != nil {
+		return err
+	}
+	// The first withdrawal was signed, so its reqIds are past "claimed".
+	return d.expectDenied(ctx, p, policy.CodeReqIDSigned)
+}
+
+func (d *demo) expectDenied(ctx context.Context, p *psbt.Packet, want string) error {
+	var v decisionView
+	err := d.call(ctx, "POST", "/v1/sign-requests", map[string]string{"psbt": b64(p)}, "", http.StatusForbidden, &v)
+	if err != nil {
+		return err
+	}
+	if v.Outcome != "deny" || !contains(v.Reasons, want) {
+		return fmt.Errorf("want deny with %s, got %s %v", want, v.Outcome, v.Reasons)
+	}
+	d.logf("denied: %s", strings.Join(v.Reasons, ", "))
+	return nil
+}
+
+func (d *demo) whitelistQuorum(ctx context.Context) error {
+	var info struct {
+		Domain governance.Domain `json:"domain"`
+		Quorum int               `json:"quorum"`
+	}
+	if err := d.call(ctx, "GET", "/v1/governance/domain", nil, "", http.StatusOK, &info); err != nil {
+		return err
+	}
+	dom := info.Domain
+	if dom.WalletID != d.m.WalletID || dom.ChainID != d.m.GovernanceChainID {
+		return fmt.Errorf("server's EIP-712 domain %+v is not the dev network's", dom)
+	}
+	dest := psbtgen.NewWallet("demo-second-bridge").Address(d.net)
+	content := governance.ProposalContent{
+		Action: governance.ActionAdd, EntryKind: policy.KindBridgeHotWallet, Address: dest, Label: "second bridge hot wallet",
+		Nonce: fmt.Sprintf("demo-%d", time.Now().UnixNano()), Expiry: time.Now().Add(time.Hour).Unix(),
+	}
+	sig, err := governance.SignTypedData(governance.ProposalTypedData(dom, content), devnet.Key(devnet.BitlayerAdmin(1)))
+	if err != nil {
+		return err
+	}
+	var prop governance.Proposal
+	if err := d.call(ctx, "POST", "/v1/whitelist/proposals", governance.SignedProposal{Proposal: content, Signature: sig}, "", http.StatusCreated, &prop); err != nil {
+		return err
+	}
+	d.logf("proposal %s… by bitlayer-admin-1: add %s", prop.ID[:12], dest)
+	for _, admin := range []int{1, 2} {
+		exp := time.Now().Add(time.Hour).Unix()
+		s, err := governance.SignTypedData(governance.ApprovalTypedData(dom, prop.ID, exp), devnet.Key(devnet.BitlayerAdmin(admin)))
+		if err != nil {
+			return err
+		}
+		if err := d.call(ctx, "POST", "/v1/whitelist/proposals/"+prop.ID+"/approve", governance.Approval{Expiry: exp, Signature: s}, "", http.StatusOK, &prop); err != nil {
+			return fmt.Errorf("approval by admin %d: %w", admin, err)
+		}
+		d.logf("approved by bitlayer-admin-%d (status %s)", admin, prop.Status)
+	}
+	var wl governance.WhitelistView
+	if err := d.call(ctx, "GET", "/v1/whitelist", nil, d.m.ReaderToken, http.StatusOK, &wl); err != nil {
+		return err
+	}
+	for _, e := range wl.Entries {
+		if e.Address == dest && e.Active {
+			d.logf("whitelist now has %d entries; %s is active", len(wl.Entries), dest)
+			return nil
+		}
+	}
+	return fmt.Errorf("%s is not an active whitelist entry after quorum", dest)
+}
+
+func (d *demo) relay(ctx context.Context) error {
+	l1 := newDevL1(d.net)
+	l1.mine(nil)
+	l1.addKnown(d.prevTxs...)
+	l1.mine([]*wire.MsgTx{d.signed})
+	for i := 0; i < 2; i++ {
+		l1.mine(nil)
+	}
+	bridge, err := btcutil.DecodeAddress(d.m.BridgeAddress, d.net)
+	if err != nil {
+		return err
+	}
+	bridgeScript, err := txscript.PayToAddrScript(bridge)
+	if err != nil {
+		return err
+	}
+	l2c, err := relayer.NewContract(relayer.ContractConfig{
+		Backend:    d.eth,
+		Address:    common.HexToAddress(d.m.StakingContract),
+		Auth:       d.transactor(ctx, devnet.RoleGovernor),
+		StartBlock: d.m.DeployBlock,
+	})
+	if err != nil {
+		return err
+	}
+	r, err := relayer.New(relayer.Config{
+		L1: l1, L2: l2c,
+		BridgeScript:  bridgeScript,
+		WalletScripts: [][]byte{d.wallet.PkScript()},
+		Confirmations: 2,
+		DBPath:        filepath.Join(d.dir, fmt.Sprintf("relayer-%d.db", time.Now().UnixNano())),
+	})
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	if err := r.Poll(ctx); err != nil {
+		return err
+	}
+	st, err := l2c.UnboundStatus(ctx, d.unbound[:2])
+	if err != nil {
+		return err
+	}
+	for i, s := range st {
+		if s != relayer.StatusApproved {
+			return fmt.Errorf("reqId %s not approved on L2 after the relayer ran", d.unbound[i])
+		}
+	}
+	d.logf("UnboundApproved for reqIds %s and %s", d.unbound[0], d.unbound[1])
+	return nil
+}
+
+func (d *demo) claim(ctx context.Context) error {
+	for i := 0; i < 2; i++ {
+		who := devnet.Address(devnet.User(i + 1))
+		before, err := d.eth.BalanceAt(ctx, who, nil)
+		if err != nil {
+			return err
+		}
+		tx, err := d.pool.Claim(d.transactor(ctx, devnet.User(i+1)), d.unbound[i])
+		if err != nil {
+			return fmt.Errorf("user %d claim: %w", i+1, err)
+		}
+		rcpt, err := d.mined(ctx, tx)
+		if err != nil {
+			return err
+		}
+		after, err := d.eth.BalanceAt(ctx, who, nil)
+		if err != nil {
+			return err
+		}
+		gas := new(big.Int).Mul(new(big.Int).SetUint64(rcpt.GasUsed), rcpt.EffectiveGasPrice)
+		got := new(big.Int).Sub(new(big.Int).Add(after, gas), before)
+		if got.Cmp(d.amounts[i]) != 0 {
+			return fmt.Errorf("user %d received %s wei, want %s", i+1, got, d.amounts[i])
+		}
+		d.logf("user %d claimed %s wei (reqId %s)", i+1, got, d.unbound[i])
+	}
+	// policyd's ledger follows the chain: the approvals become final after
+	// their confirmations.
+	for {
+		var done int
+		for _, id := range d.unbound[:2] {
+			var rec struct {
+				State string `json:"state"`
+			}
+			if err := d.call(ctx, "GET", "/v1/l2/requests/"+id.String(), nil, d.m.ReaderToken, http.StatusOK, &rec); err != nil {
+				return err
+			}
+			if rec.State == "approved" {
+				done++
+			}
+		}
+		if done == 2 {
+			d.logf("policyd ledger: reqIds %s and %s are approved", d.unbound[0], d.unbound[1])
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return errors.New("policyd's ledger never showed the requests approved")
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
+}
+
+func (d *demo) auditVerify(ctx context.Context) error {
+	req, err := http.NewRequestWithContext(ctx, "GET", d.m.APIURL+"/v1/audit/export", nil)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Authorization", "Bearer "+d.m.AuditorToken)
+	resp, err := d.httpc.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		b, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+		return fmt.Errorf("export: HTTP %d: %s", resp.StatusCode, b)
+	}
+	var buf bytes.Buffer
+	if _, err := io.Copy(&buf, resp.Body); err != nil {
+		return err
+	}
+	kinds := map[string]int{}
+	for _, line := range strings.Split(buf.String(), "\n") {
+		var rec struct {
+			Record struct {
+				Kind string `json:"kind"`
+			} `json:"record"`
+		}
+		if json.Unmarshal([]byte(line), &rec) == nil && rec.Record.Kind != "" {
+			kinds[rec.Record.Kind]++
+		}
+	}
+	cp, err := audit.VerifyExport(bytes.NewReader(buf.Bytes()), d.m.AuditVerifierKey, nil)
+	if err != nil {
+		return fmt.Errorf("audit export does not verify: %w", err)
+	}
+	for _, k := range []string{"decision", "signature", "whitelist_proposal", "whitelist_approval"} {
+		if kinds[k] == 0 {
+			return fmt.Errorf("audit export has no %q record (kinds: %v)", k, kinds)
+		}
+	}
+	d.logf("verified %d records against %s; kinds %v", cp.Size, d.m.AuditVerifierKey[:24]+"…", kinds)
+	return nil
+}
+
+// --- helpers ---
+
+type decisionView struct {
+	ID      string   `json:"id"`
+	Outcome string   `json:"outcome"`
+	Reasons []string `json:"reasons"`
+}
+
+func (d *demo) dryRun(ctx context.Context, p *psbt.Packet) (*decisionView, error) {
+	var v decisionView
+	req := map[string]string{"psbt": b64(p)}
+	if err := d.callAny(ctx, "POST", "/v1/sign-requests/dry-run", req, "", []int{http.StatusOK, http.StatusForbidden}, &v); err != nil {
+		return nil, err
+	}
+	return &v, nil
+}
+
+// withdrawal pays the sum of the requests to dest, with change back to the
+// wallet and the OP_RETURN naming them; inputs are fake previous
+// transactions of the dev wallet (the dev network has no L1 node).
+func (d *demo) withdrawal(ids []*big.Int, dest string) (*psbt.Packet, error) {
+	return d.withdrawalFrom(0, ids, dest)
+}
+
+func (d *demo) withdrawalFrom(variant int, ids []*big.Int, dest string) (*psbt.Packet, error) {
+	var total int64
+	for _, id := range ids {
+		i := indexOf(d.unbound, id)
+		if i < 0 {
+			return nil, fmt.Errorf("unknown reqId %s", id)
+		}
+		total += new(big.Int).Div(d.amounts[i], big.NewInt(1e10)).Int64()
+	}
+	addr, err := btcutil.DecodeAddress(dest, d.net)
+	if err != nil {
+		return nil, err
+	}
+	script, err := txscript.PayToAddrScript(addr)
+	if err != nil {
+		return nil, err
+	}
+	const fee = 2_000
+	inputs := []int64{total/2 + 30_000_000, total/2 + 20_000_000 + int64(variant)*1_000}
+	change := inputs[0] + inputs[1] - total - fee
+	outs := []*wire.TxOut{wire.NewTxOut(total, script), wire.NewTxOut(change, d.wallet.PkScript())}
+	strs := make([]string, len(ids))
+	for i, id := range ids {
+		strs[i] = id.String()
+	}
+	return psbtgen.Build(d.net, d.wallet, inputs, outs, psbtgen.StReqIDsPayload(strs...))
+}
+
+func (d *demo) transactor(ctx context.Context, role string) *bind.TransactOpts {
+	o := devnet.Transactor(role, d.chainID)
+	o.Context = ctx
+	return o
+}
+
+func (d *demo) mined(ctx context.Context, tx *types.Transaction) (*types.Receipt, error) {
+	wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	rcpt, err := bind.WaitMined(wctx, d.eth, tx.Hash())
+	if err != nil {
+		return nil, fmt.Errorf("waiting for %s: %w", tx.Hash(), err)
+	}
+	if rcpt.Status != types.ReceiptStatusSuccessful {
+		return nil, fmt.Errorf("L2 transaction %s reverted", tx.Hash())
+	}
+	return rcpt, nil
+}
+
+func (d *demo) call(ctx context.Context, method, path string, body any, token string, want int, out any) error {
+	return d.callAny(ctx, method, path, body, token, []int{want}, out)
+}
+
+func (d *demo) callAny(ctx context.Context, method, path string, body any, token string, want []int, out any) error {
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return err
+		}
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, d.m.APIURL+path, rd)
+	if err != nil {
+		return err
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := d.httpc.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, 8<<20))
+	if err != nil {
+		return err
+	}
+	ok := false
+	for _, w := range want {
+		ok = ok || resp.StatusCode == w
+	}
+	if !ok {
+		return fmt.Errorf("%s %s: HTTP %d: %s", method, path, resp.StatusCode, strings.TrimSpace(string(raw)))
+	}
+	if out != nil {
+		if err := json.Unmarshal(raw, out); err != nil {
+			return fmt.Errorf("%s %s: %w", method, path, err)
+		}
+	}
+	return nil
+}
+
+func b64(p *psbt.Packet) string { return base64.StdEncoding.EncodeToString(psbtgen.Serialize(p)) }
+
+func btc(n int64) *big.Int { return new(big.Int).Mul(big.NewInt(n), devnet.OneBTC) }
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func indexOf(list []*big.Int, x *big.Int) int {
+	for i, v := range list {
+		if v.Cmp(x) == 0 {
+			return i
+		}
+	}
+	return -1
+}
+
+// devL1 is the dev network's stand-in for a Bitcoin node: a linear chain of
+// blocks held in memory, served through the relayer's L1 interface.
+type devL1 struct {
+	net    *chaincfg.Params
+	blocks []*wire.MsgBlock
+	txs    map[chainhash.Hash]*wire.MsgTx
+}
+
+func newDevL1(net *chaincfg.Params) *devL1 {
+	return &devL1{net: net, txs: map[chainhash.Hash]*wire.MsgTx{}}
+}
+
+func (l *devL1) addKnown(txs ...*wire.MsgTx) {
+	for _, tx := range txs {
+		l.txs[tx.TxHash()] = tx
+	}
+}
+
+func (l *devL1) mine(txs []*wire.MsgTx) {
+	var prev chainhash.Hash
+	if n := len(l.blocks); n > 0 {
+		prev = l.blocks[n-1].BlockHash()
+	}
+	cb := wire.NewMsgTx(1)
+	cb.AddTxIn(wire.NewTxIn(wire.NewOutPoint(&chainhash.Hash{}, wire.MaxPrevOutIndex), []byte{byte(len(l.blocks)), 0x51}, nil))
+	cb.AddTxOut(wire.NewTxOut(0, []byte{txscript.OP_TRUE}))
+	b := wire.NewMsgBlock(wire.NewBlockHeader(1, &prev, &chainhash.Hash{}, 0x207fffff, uint32(len(l.blocks))))
+	b.Header.Timestamp = time.Unix(1_700_000_000+int64(len(l.blocks))*600, 0)
+	_ = b.AddTransaction(cb)
+	for _, tx := range append([]*wire.MsgTx{}, txs...) {
+		_ = b.AddTransaction(tx)
+	}
+	for _, tx := range b.Transactions {
+		l.txs[tx.TxHash()] = tx
+	}
+	l.blocks = append(l.blocks, b)
+}
+
+func (l *devL1) GetBlockCount() (int64, error) { return int64(len(l.blocks) - 1), nil }
+
+func (l *devL1) GetBlockHash(h int64) (*chainhash.Hash, error) {
+	if h < 0 || h >= int64(len(l.blocks)) {
+		return nil, fmt.Errorf("no block at height %d", h)
+	}
+	hash := l.blocks[h].BlockHash()
+	return &hash, nil
+}
+
+func (l *devL1) GetBlock(hash *chainhash.Hash) (*wire.MsgBlock, error) {
+	for _, b := range l.blocks {
+		if b.BlockHash() == *hash {
+			return b, nil
+		}
+	}
+	return nil, fmt.Errorf("no block %s", hash)
+}
+
+func (l *devL1) GetRawTransaction(h *chainhash.Hash) (*btcutil.Tx, error) {
+	tx, ok := l.txs[*h]
+	if !ok {
+		return nil, fmt.Errorf("no transaction %s", h)
+	}
+	return btcutil.NewTx(tx), nil
+}
+
+var _ = hex.EncodeToString

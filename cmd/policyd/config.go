@@ -88,7 +88,10 @@ type MPCConfig struct {
 	PassphraseFile string `json:"passphrase_file"`
 	// AllowKeygen lets the custody node run a key generation while no share
 	// exists; PreParamsFile supplies policyd's encrypted pre-parameters.
-	AllowKeygen        bool   `json:"allow_keygen"`
+	AllowKeygen bool `json:"allow_keygen"`
+	// AllowReshare lets the custody node rotate both shares (same group key
+	// and address) while a share is loaded.
+	AllowReshare       bool   `json:"allow_reshare"`
 	PreParamsDirectory string `json:"pre_params_dir"`
 	// WorkFactor is the scrypt work factor of the share encryption (0: age's default).
 	WorkFactor     int      `json:"work_factor"`

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -12,6 +13,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -48,6 +50,7 @@ type server struct {
 	net      *chaincfg.Params
 	walletPK []byte
 	walletAd string
+	stopPool context.CancelFunc
 }
 
 // netParams maps a network name to btcd's parameters.
@@ -95,7 +98,7 @@ func newServer(ctx context.Context, cfg Config, logger *slog.Logger) (s *server,
 
 	// The key share: without it policyd cannot know the wallet, so it refuses
 	// to start unless a key generation is explicitly allowed.
-	share, err := loadShare(cfg.MPC)
+	share, err := loadShare(cfg.MPC, s.db)
 	if err != nil {
 		return nil, err
 	}
@@ -178,8 +181,8 @@ func newServer(ctx context.Context, cfg Config, logger *slog.Logger) (s *server,
 		SessionTimeout: cfg.MPC.SessionTimeout.D(),
 		Logger:         logger.With("component", "mpc"),
 	}
-	if share == nil && cfg.MPC.AllowKeygen {
-		if err := s.enableKeygen(&mpcCfg); err != nil {
+	if (share == nil && cfg.MPC.AllowKeygen) || (share != nil && cfg.MPC.AllowReshare) {
+		if err := s.enableCeremonies(&mpcCfg, share != nil); err != nil {
 			return nil, err
 		}
 	}
@@ -224,7 +227,10 @@ func (s *server) bootstrapWhitelist(ctx context.Context) error {
 	return nil
 }
 
-func (s *server) enableKeygen(mc *mpc.ServerConfig) error {
+// enableCeremonies lets the custody node run a key generation (no share
+// yet) or a resharing (share loaded): both need policyd's pre-parameters from
+// the background pool and a sink that persists the new share encrypted.
+func (s *server) enableCeremonies(mc *mpc.ServerConfig, reshare bool) error {
 	prot, err := protector(s.cfg.MPC)
 	if err != nil {
 		return err
@@ -233,10 +239,23 @@ func (s *server) enableKeygen(mc *mpc.ServerConfig) error {
 	if err != nil {
 		return err
 	}
-	go func() { _ = pool.Run(context.Background()) }()
+	ctx, cancel := context.WithCancel(context.Background())
+	s.stopPool = cancel
+	go func() { _ = pool.Run(ctx) }()
+	mc.PreParams = pool
+	if reshare {
+		// A resharing writes share.<epoch>.age next to the current share and
+		// never overwrites; the next start loads it once its confirmation
+		// is recorded (loadShare).
+		dir := filepath.Dir(s.cfg.MPC.ShareFile)
+		mc.AllowReshare = true
+		mc.ReshareSink = func(ctx context.Context, sh *mpc.Share) error {
+			return mpc.SaveShare(mpc.EpochSharePath(dir, sh.Epoch), sh, prot)
+		}
+		return nil
+	}
 	path := s.cfg.MPC.ShareFile
 	mc.AllowKeygen = true
-	mc.PreParams = pool
 	mc.ShareSink = func(ctx context.Context, sh *mpc.Share) error { return mpc.SaveShare(path, sh, prot) }
 	return nil
 }
@@ -313,6 +332,9 @@ func (s *server) serve(ctx context.Context, ready func(addr string)) error {
 }
 
 func (s *server) close() {
+	if s.stopPool != nil {
+		s.stopPool()
+	}
 	if s.mpc != nil {
 		s.mpc.Close()
 	}
@@ -333,8 +355,12 @@ func addresses(in []string) []common.Address {
 }
 
 // loadShare reads the encrypted share if it exists. A missing share is not
-// an error (key generation may follow); an unreadable one is.
-func loadShare(c MPCConfig) (*mpc.Share, error) {
+// an error (key generation may follow); an unreadable one is. When the store
+// records a confirmed resharing, the share of the newest confirmed epoch
+// (share.<epoch>.age beside the configured file) is loaded instead, and it
+// must carry the same group key: the custody node signs with its new share,
+// so falling back to an older one would only fail later.
+func loadShare(c MPCConfig, db *storage.DB) (*mpc.Share, error) {
 	if _, err := os.Stat(c.ShareFile); errors.Is(err, os.ErrNotExist) {
 		return nil, nil
 	}
@@ -346,7 +372,47 @@ func loadShare(c MPCConfig) (*mpc.Share, error) {
 	if err != nil {
 		return nil, fmt.Errorf("key share %s: %w", c.ShareFile, err)
 	}
-	return sh, nil
+	epoch, err := confirmedEpoch(db)
+	if err != nil {
+		return nil, err
+	}
+	if epoch <= sh.Epoch {
+		return sh, nil
+	}
+	path := mpc.EpochSharePath(filepath.Dir(c.ShareFile), epoch)
+	next, err := mpc.LoadShare(path, prot)
+	if err != nil {
+		return nil, fmt.Errorf("resharing to epoch %d was confirmed but its share cannot be loaded: %w", epoch, err)
+	}
+	if next.Epoch != epoch || !bytes.Equal(next.PubKeyBytes(), sh.PubKeyBytes()) {
+		return nil, fmt.Errorf("key share %s is not the confirmed epoch %d of this wallet", path, epoch)
+	}
+	return next, nil
+}
+
+// confirmedEpoch is the newest epoch a recorded (confirmed) resharing moved
+// to, 0 when there was none.
+func confirmedEpoch(db *storage.DB) (int, error) {
+	epoch := 0
+	err := db.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket(storage.BucketMPCSessions)
+		if b == nil {
+			return nil
+		}
+		c := b.Cursor()
+		prefix := []byte("reshare/")
+		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+			var rec mpc.ReshareRecord
+			if err := json.Unmarshal(v, &rec); err != nil {
+				return fmt.Errorf("resharing record %s: %w", k, err)
+			}
+			if rec.NewEpoch > epoch {
+				epoch = rec.NewEpoch
+			}
+		}
+		return nil
+	})
+	return epoch, err
 }
 
 // protector builds the share encryption from the passphrase file or the

@@ -1,0 +1,151 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/bitlayer-org/policyd/api"
+	"github.com/bitlayer-org/policyd/mpc"
+	"github.com/bitlayer-org/policyd/storage"
+	tssfixtures "github.com/bitlayer-org/policyd/testvectors/tss"
+)
+
+// The example configuration shipped for docker compose must stay loadable:
+// it is the reference for every key.
+func TestExampleConfigLoads(t *testing.T) {
+	cfg, err := LoadConfig(filepath.Join("..", "..", "deploy", "policyd.config.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.DataDir == "" || cfg.Listen == "" || len(cfg.L2.RPCURLs) == 0 {
+		t.Fatalf("example config is missing essentials: %+v", cfg)
+	}
+	if _, err := netParams(cfg.Network); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestConfigRefusesTyposAndBadValues(t *testing.T) {
+	dir := t.TempDir()
+	for name, body := range map[string]string{
+		"unknown key":   `{"data_dir":"/x","listen_addr":"127.0.0.1:1"}`,
+		"bad duration":  `{"data_dir":"/x","l2":{"poll_interval":"soon"}}`,
+		"number as dur": `{"data_dir":"/x","l2":{"stale_after":30}}`,
+		"no data dir":   `{"data_dir":""}`,
+		"trailing":      `{"data_dir":"/x"} {}`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			p := filepath.Join(dir, strings.ReplaceAll(name, " ", "_")+".json")
+			if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := LoadConfig(p); err == nil {
+				t.Fatalf("%s accepted", body)
+			}
+		})
+	}
+	p := filepath.Join(dir, "ok.json")
+	os.WriteFile(p, []byte(`{"data_dir":"/srv/p","l2":{"stale_after":"90s"}}`), 0o600)
+	cfg, err := LoadConfig(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.L2.StaleAfter.D().Seconds() != 90 || cfg.Audit.KeyFile != "/srv/p/audit.key" || cfg.MPC.ShareFile != "/srv/p/share.age" {
+		t.Fatalf("defaults/paths not resolved: %+v", cfg)
+	}
+	if cfg.Governance.Timelock.D().Hours() != 24 {
+		t.Fatalf("production timelock default is %s, want 24h", cfg.Governance.Timelock.D())
+	}
+}
+
+func TestStakingDeclarations(t *testing.T) {
+	decls, err := stakingDecls([]api.StakingDeclaration{
+		{OutputIndex: 1, StakerKey: "02aa", FinalityProviders: []string{"03bb", "03cc"}, StakingTime: 64000},
+		{OutputIndex: 3, StakerKey: "02dd", StakingTime: 10},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(decls) != 2 || decls[1].StakerKey[0] != 0x02 || len(decls[1].FinalityProviders) != 2 || decls[3].StakingTime != 10 {
+		t.Fatalf("decoded %+v", decls)
+	}
+	for name, in := range map[string][]api.StakingDeclaration{
+		"duplicate index": {{OutputIndex: 1, StakerKey: "02"}, {OutputIndex: 1, StakerKey: "03"}},
+		"bad staker hex":  {{OutputIndex: 1, StakerKey: "zz"}},
+		"bad fp hex":      {{OutputIndex: 1, StakerKey: "02", FinalityProviders: []string{"0x03"}}},
+	} {
+		if _, err := stakingDecls(in); err == nil {
+			t.Errorf("%s accepted", name)
+		}
+	}
+	if d, err := stakingDecls(nil); err != nil || d != nil {
+		t.Fatalf("no declarations: %v %v", d, err)
+	}
+}
+
+// policyd loads the share of the newest confirmed resharing epoch and
+// refuses to start when that share is missing, instead of silently signing
+// with a share the custody node no longer uses.
+func TestLoadShareFollowsConfirmedResharing(t *testing.T) {
+	dir := t.TempDir()
+	ct, err := tssfixtures.Share("policyd")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := MPCConfig{ShareFile: filepath.Join(dir, "share.age"), PassphraseFile: filepath.Join(dir, "pass")}
+	os.WriteFile(cfg.ShareFile, ct, 0o600)
+	os.WriteFile(cfg.PassphraseFile, []byte(tssfixtures.DevPassphrase+"\n"), 0o600)
+	db, err := storage.Open(filepath.Join(dir, "p.db"), storage.Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+
+	sh, err := loadShare(cfg, db)
+	if err != nil || sh == nil || sh.Epoch != 0 {
+		t.Fatalf("epoch 0: %v %v", sh, err)
+	}
+
+	record := func(epoch int) {
+		b, _ := json.Marshal(mpc.ReshareRecord{Session: "s", OldEpoch: epoch - 1, NewEpoch: epoch})
+		if err := db.Update(func(tx *bolt.Tx) error {
+			return tx.Bucket(storage.BucketMPCSessions).Put([]byte("reshare/s"+string(rune('0'+epoch))), b)
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	record(1)
+	if _, err := loadShare(cfg, db); err == nil || !strings.Contains(err.Error(), "epoch 1") {
+		t.Fatalf("confirmed epoch 1 without its file: %v", err)
+	}
+	prot, err := protector(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	next := *sh
+	next.Epoch = 1
+	if err := mpc.SaveShare(mpc.EpochSharePath(dir, 1), &next, prot); err != nil {
+		t.Fatal(err)
+	}
+	got, err := loadShare(cfg, db)
+	if err != nil || got.Epoch != 1 {
+		t.Fatalf("epoch 1 not loaded: %v %v", got, err)
+	}
+	// a file that claims another epoch than its name is refused
+	record(2)
+	if err := mpc.SaveShare(mpc.EpochSharePath(dir, 2), &next, prot); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := loadShare(cfg, db); err == nil {
+		t.Fatal("an epoch-1 share under share.2.age was accepted as epoch 2")
+	}
+	// no share at all: keygen may follow, not an error
+	if sh, err := loadShare(MPCConfig{ShareFile: filepath.Join(dir, "absent.age")}, db); sh != nil || err != nil {
+		t.Fatalf("absent share: %v %v", sh, err)
+	}
+}

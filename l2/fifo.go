@@ -1,6 +1,11 @@
 package l2
 
-import "math/big"
+import (
+	"math/big"
+	"strconv"
+
+	"github.com/bitlayer-org/policyd/policy"
+)
 
 // Pending is one unbound request waiting for its L1 funds, as the FIFO rule
 // sees it.
@@ -10,38 +15,33 @@ type Pending struct {
 }
 
 // MatchFIFO is P002's bridge-relayer rule for an L1 transfer that carries no
-// reqIds. queue holds the pending UnboundRequired requests in L2 order (block
-// number, then log index). It returns
+// reqIds, over the ledger's types. queue holds the pending UnboundRequired
+// requests in L2 order (block number, then log index). It returns
 //
 //  1. the earliest single request whose amount equals amountSat, else
 //  2. the shortest prefix of queue whose amounts sum to amountSat, else
 //  3. nil: nothing may be released.
 //
-// Edge cases, all resolved towards releasing nothing: amountSat <= 0, an empty
-// queue, a prefix that overshoots (amounts are positive, so no longer prefix
-// can match), a queue entry with a non-positive amount met while summing the
-// prefix (a malformed queue), and sums that would overflow int64. The result
-// is a fresh slice; queue is not modified. MatchFIFO is pure.
+// The rule itself is policy.MatchFIFO: the policy engine, the relayer and
+// this ledger view apply one implementation, so they cannot disagree on which
+// requests a transfer pays. Edge cases (amountSat <= 0, an empty queue, a
+// prefix that overshoots, a non-positive or out-of-range amount, overflow)
+// all release nothing. The result is a fresh slice; queue is not modified.
 func MatchFIFO(amountSat int64, queue []Pending) []Pending {
-	if amountSat <= 0 {
+	in := make([]policy.Request, len(queue))
+	for i, p := range queue {
+		// The position is the identity: ids need not be unique or set for
+		// the rule, only for the caller.
+		in[i] = policy.Request{ID: strconv.Itoa(i), Kind: policy.KindUnbound, AmountSat: p.AmountSat}
+	}
+	picked := policy.MatchFIFO(amountSat, in)
+	if picked == nil {
 		return nil
 	}
-	for _, p := range queue {
-		if p.AmountSat == amountSat {
-			return []Pending{p}
-		}
+	out := make([]Pending, len(picked))
+	for i, r := range picked {
+		j, _ := strconv.Atoi(r.ID) // an index we wrote above
+		out[i] = queue[j]
 	}
-	var sum int64
-	for i, p := range queue {
-		if p.AmountSat <= 0 || p.AmountSat > amountSat-sum {
-			return nil
-		}
-		sum += p.AmountSat
-		if sum == amountSat {
-			out := make([]Pending, i+1)
-			copy(out, queue[:i+1])
-			return out
-		}
-	}
-	return nil
+	return out
 }

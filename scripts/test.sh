@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The project's test command (the README's, and CI's through .ci/run).
 # 1. installs the pinned external tools, 2. checks formatting and vet,
-# 3. regenerates generated code and fails on a diff, 4. runs every test with
-# the race detector, 5. runs each fuzz target for a bounded time.
+# 3. regenerates generated code and fails on a diff, 4. validates
+# docker-compose.yml, 5. runs every test with the race detector, 6. runs each
+# fuzz target for a bounded time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 eval "$(bash scripts/tools.sh)"
@@ -19,6 +20,9 @@ if [ -x scripts/gen.sh ]; then
     echo "generated files differ from the committed ones: run scripts/gen.sh and commit"; exit 1
   fi
 fi
+
+echo "== docker-compose.yml (docker compose config; no engine needed)"
+bash scripts/check-compose.sh
 
 echo "== go test"
 go test -race -timeout 60m -count=1 ./...

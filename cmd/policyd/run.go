@@ -131,6 +131,10 @@ func newServer(ctx context.Context, cfg Config, logger *slog.Logger) (s *server,
 		}
 	}
 
+	if !common.IsHexAddress(cfg.L2.BTCToken) || !common.IsHexAddress(cfg.Policy.BTCToken) ||
+		common.HexToAddress(cfg.L2.BTCToken) != common.HexToAddress(cfg.Policy.BTCToken) {
+		return nil, fmt.Errorf("l2.btc_token %q and policy.btc_token %q must name the same token", cfg.L2.BTCToken, cfg.Policy.BTCToken)
+	}
 	if !common.IsHexAddress(cfg.L2.Contract) {
 		return nil, fmt.Errorf("l2.contract %q is not an address", cfg.L2.Contract)
 	}

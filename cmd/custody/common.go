@@ -11,7 +11,6 @@ import (
 	"strings"
 
 	"github.com/bitlayer-org/policyd/mpc"
-	"github.com/btcsuite/btcd/chaincfg"
 )
 
 // keyFlags select how secrets at rest are protected.
@@ -79,20 +78,6 @@ func (t *tlsFlags) client() (*http.Client, error) {
 		return nil, err
 	}
 	return mpc.NewHTTPClient(&tls.Config{RootCAs: pool, Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}), nil
-}
-
-func netParams(name string) (*chaincfg.Params, error) {
-	switch name {
-	case "mainnet", "main":
-		return &chaincfg.MainNetParams, nil
-	case "testnet", "testnet3":
-		return &chaincfg.TestNet3Params, nil
-	case "signet":
-		return &chaincfg.SigNetParams, nil
-	case "regtest":
-		return &chaincfg.RegressionNetParams, nil
-	}
-	return nil, fmt.Errorf("unknown network %q", name)
 }
 
 func fail(stderr interface{ Write([]byte) (int, error) }, err error) int {

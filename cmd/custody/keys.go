@@ -8,6 +8,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/bitlayer-org/policyd/internal/btcnet"
 	"github.com/bitlayer-org/policyd/mpc"
 	"github.com/bnb-chain/tss-lib/v2/ecdsa/keygen"
 )
@@ -67,7 +68,7 @@ func runKeygen(args []string, stdout, stderr io.Writer) int {
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	net, err := netParams(*netName)
+	net, err := btcnet.Params(*netName)
 	if err != nil {
 		return fail(stderr, err)
 	}
@@ -131,7 +132,7 @@ func runAddress(args []string, stdout, stderr io.Writer) int {
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	net, err := netParams(*netName)
+	net, err := btcnet.Params(*netName)
 	if err != nil {
 		return fail(stderr, err)
 	}

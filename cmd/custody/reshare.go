@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/bitlayer-org/policyd/internal/btcnet"
 	"github.com/bitlayer-org/policyd/mpc"
 	"github.com/bitlayer-org/policyd/mpc/custody"
 	"github.com/bnb-chain/tss-lib/v2/ecdsa/keygen"
@@ -35,7 +36,7 @@ func runReshare(args []string, stdout, stderr io.Writer) int {
 	if *sharePath == "" {
 		return fail(stderr, fmt.Errorf("--share is required"))
 	}
-	net, err := netParams(*netName)
+	net, err := btcnet.Params(*netName)
 	if err != nil {
 		return fail(stderr, err)
 	}

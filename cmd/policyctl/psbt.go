@@ -15,6 +15,7 @@ import (
 	"github.com/btcsuite/btcd/btcutil"
 	"github.com/btcsuite/btcd/chaincfg"
 
+	"github.com/bitlayer-org/policyd/internal/btcnet"
 	"github.com/bitlayer-org/policyd/psbtcheck"
 )
 
@@ -42,20 +43,6 @@ func runPSBT(args []string, stdout, stderr io.Writer) int {
 func psbtUsage(w io.Writer) {
 	fmt.Fprintln(w, "usage: policyctl psbt inspect [--network mainnet|testnet3|regtest|signet] --wallet ADDRESS FILE|-")
 	fmt.Fprintln(w, "       policyctl psbt check ...   (dry-run decision from a server)")
-}
-
-func networkParams(name string) (*chaincfg.Params, error) {
-	switch name {
-	case "mainnet":
-		return &chaincfg.MainNetParams, nil
-	case "testnet3", "testnet":
-		return &chaincfg.TestNet3Params, nil
-	case "regtest":
-		return &chaincfg.RegressionNetParams, nil
-	case "signet":
-		return &chaincfg.SigNetParams, nil
-	}
-	return nil, fmt.Errorf("unknown network %q (mainnet, testnet3, regtest, signet)", name)
 }
 
 // walletFromAddress turns a P2WPKH address into the checker's Wallet (by
@@ -146,7 +133,7 @@ func runPSBTInspect(args []string, stdout, stderr io.Writer) int {
 		psbtUsage(stderr)
 		return 2
 	}
-	net, err := networkParams(*network)
+	net, err := btcnet.Params(*network)
 	if err != nil {
 		fmt.Fprintln(stderr, "policyctl psbt inspect:", err)
 		return 2

@@ -10,6 +10,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/bitlayer-org/policyd/api"
+	"github.com/bitlayer-org/policyd/internal/btcnet"
 	"github.com/bitlayer-org/policyd/mpc"
 	"github.com/bitlayer-org/policyd/storage"
 	tssfixtures "github.com/bitlayer-org/policyd/testvectors/tss"
@@ -25,7 +26,7 @@ func TestExampleConfigLoads(t *testing.T) {
 	if cfg.DataDir == "" || cfg.Listen == "" || len(cfg.L2.RPCURLs) == 0 {
 		t.Fatalf("example config is missing essentials: %+v", cfg)
 	}
-	if _, err := netParams(cfg.Network); err != nil {
+	if _, err := btcnet.Params(cfg.Network); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -27,6 +27,7 @@ import (
 	"github.com/bitlayer-org/policyd/audit"
 	"github.com/bitlayer-org/policyd/decision"
 	"github.com/bitlayer-org/policyd/governance"
+	"github.com/bitlayer-org/policyd/internal/btcnet"
 	"github.com/bitlayer-org/policyd/l2"
 	"github.com/bitlayer-org/policyd/mpc"
 	"github.com/bitlayer-org/policyd/psbtcheck"
@@ -53,21 +54,6 @@ type server struct {
 	stopPool context.CancelFunc
 }
 
-// netParams maps a network name to btcd's parameters.
-func netParams(name string) (*chaincfg.Params, error) {
-	switch name {
-	case "mainnet":
-		return &chaincfg.MainNetParams, nil
-	case "testnet3", "testnet":
-		return &chaincfg.TestNet3Params, nil
-	case "regtest":
-		return &chaincfg.RegressionNetParams, nil
-	case "signet":
-		return &chaincfg.SigNetParams, nil
-	}
-	return nil, fmt.Errorf("unknown bitcoin network %q", name)
-}
-
 // newServer opens the store and builds every component. On error everything
 // opened so far is closed.
 func newServer(ctx context.Context, cfg Config, logger *slog.Logger) (s *server, err error) {
@@ -77,7 +63,7 @@ func newServer(ctx context.Context, cfg Config, logger *slog.Logger) (s *server,
 			s.close()
 		}
 	}()
-	if s.net, err = netParams(cfg.Network); err != nil {
+	if s.net, err = btcnet.Params(cfg.Network); err != nil {
 		return nil, err
 	}
 	if s.db, err = storage.Open(cfg.DBPath(), storage.Options{}); err != nil {

@@ -25,7 +25,6 @@ import (
 	"time"
 
 	"github.com/btcsuite/btcd/btcutil"
-	"github.com/btcsuite/btcd/chaincfg"
 	"github.com/btcsuite/btcd/rpcclient"
 	"github.com/btcsuite/btcd/txscript"
 	"github.com/ethereum/go-ethereum/accounts/abi/bind"
@@ -35,6 +34,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/bitlayer-org/policyd/internal/btcnet"
 	"github.com/bitlayer-org/policyd/relayer"
 )
 
@@ -247,20 +247,6 @@ func parse(args []string, stderr io.Writer) (Config, bool, error) {
 	return out, *once, nil
 }
 
-func netParams(name string) (*chaincfg.Params, error) {
-	switch name {
-	case "mainnet":
-		return &chaincfg.MainNetParams, nil
-	case "testnet3":
-		return &chaincfg.TestNet3Params, nil
-	case "signet":
-		return &chaincfg.SigNetParams, nil
-	case "regtest":
-		return &chaincfg.RegressionNetParams, nil
-	}
-	return nil, fmt.Errorf("unknown network %q", name)
-}
-
 func readSecret(path, what string) (string, error) {
 	if path == "" {
 		return "", fmt.Errorf("%s file is required", what)
@@ -274,7 +260,7 @@ func readSecret(path, what string) (string, error) {
 
 // build validates cfg and wires the relayer; closeAll releases everything.
 func build(ctx context.Context, cfg Config, log *slog.Logger, reg prometheus.Registerer) (*relayer.Relayer, time.Duration, func(), error) {
-	params, err := netParams(cfg.Network)
+	params, err := btcnet.Params(cfg.Network)
 	if err != nil {
 		return nil, 0, nil, err
 	}

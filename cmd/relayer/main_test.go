@@ -25,6 +25,7 @@ import (
 	"github.com/ethereum/go-ethereum/ethclient"
 	"github.com/google/uuid"
 
+	"github.com/bitlayer-org/policyd/internal/btcnet"
 	"github.com/bitlayer-org/policyd/internal/devnet"
 	"github.com/bitlayer-org/policyd/internal/regtest"
 	"github.com/bitlayer-org/policyd/l2/bindings"
@@ -249,7 +250,7 @@ func TestDeployExampleConfig(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	params, err := netParams(cfg.Network)
+	params, err := btcnet.Params(cfg.Network)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -122,14 +122,19 @@ func (t *timedAuthorizer) RecordSignatures(ctx context.Context, id string, sigs 
 	return err
 }
 
-// watchIndexer refreshes the L2 gauges at scrape time from the stored
-// status, so they are as fresh as the ledger the decisions read.
-func (m *metrics) watchIndexer(db *storage.DB, ix *l2.Indexer) {
+// watchIndexer refreshes the L2 gauges every few seconds from the stored
+// status (the view the decisions read) until ctx ends.
+func (m *metrics) watchIndexer(ctx context.Context, db *storage.DB, ix *l2.Indexer) {
 	m.l2Fresh.Set(0)
 	go func() {
 		t := time.NewTicker(5 * time.Second)
 		defer t.Stop()
-		for range t.C {
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
 			var st l2.Status
 			var fresh bool
 			err := db.View(func(tx *bolt.Tx) error {
@@ -142,9 +147,6 @@ func (m *metrics) watchIndexer(db *storage.DB, ix *l2.Indexer) {
 			})
 			if err != nil {
 				m.l2Fresh.Set(0)
-				if err == bolt.ErrDatabaseNotOpen {
-					return
-				}
 				continue
 			}
 			lag := float64(0)

@@ -38,20 +38,21 @@ import (
 // server is a wired policyd. Each field is owned by exactly one package; this
 // file only connects them.
 type server struct {
-	cfg      Config
-	log      *slog.Logger
-	db       *storage.DB
-	audit    *audit.Log
-	gov      *governance.Governance
-	indexer  *l2.Indexer
-	decide   *decision.Service
-	mpc      *mpc.Server
-	handler  http.Handler
-	registry *prometheus.Registry
-	net      *chaincfg.Params
-	walletPK []byte
-	walletAd string
-	stopPool context.CancelFunc
+	cfg       Config
+	log       *slog.Logger
+	db        *storage.DB
+	audit     *audit.Log
+	gov       *governance.Governance
+	indexer   *l2.Indexer
+	decide    *decision.Service
+	mpc       *mpc.Server
+	handler   http.Handler
+	registry  *prometheus.Registry
+	net       *chaincfg.Params
+	walletPK  []byte
+	walletAd  string
+	stopPool  context.CancelFunc
+	stopWatch context.CancelFunc
 }
 
 // newServer opens the store and builds every component. On error everything
@@ -159,7 +160,9 @@ func newServer(ctx context.Context, cfg Config, logger *slog.Logger) (s *server,
 		// completes and the server is restarted with the new share.
 		authz = refuseAll{}
 	}
-	m.watchIndexer(s.db, s.indexer)
+	wctx, stopWatch := context.WithCancel(context.Background())
+	s.stopWatch = stopWatch
+	m.watchIndexer(wctx, s.db, s.indexer)
 
 	mpcCfg := mpc.ServerConfig{
 		Share:          share,
@@ -322,6 +325,9 @@ func (s *server) serve(ctx context.Context, ready func(addr string)) error {
 }
 
 func (s *server) close() {
+	if s.stopWatch != nil {
+		s.stopWatch()
+	}
 	if s.stopPool != nil {
 		s.stopPool()
 	}

@@ -1,0 +1,400 @@
+package e2e
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/btcsuite/btcd/btcutil/psbt"
+	"github.com/ethereum/go-ethereum/crypto"
+
+	"github.com/bitlayer-org/policyd/api"
+	"github.com/bitlayer-org/policyd/audit"
+	"github.com/bitlayer-org/policyd/testvectors/psbtgen"
+	tssfixtures "github.com/bitlayer-org/policyd/testvectors/tss"
+	"github.com/bitlayer-org/policyd/tlsutil"
+)
+
+// Bearer tokens of this test deployment (policyd stores only their SHA-256).
+const (
+	auditorToken = "e2e-auditor-token"
+	readerToken  = "e2e-reader-token"
+)
+
+// policydNode is policyd run from a JSON configuration file, as in
+// production: its own data directory, TLS from a dev CA, the fixture share
+// of the threshold wallet, the real L2 node.
+type policydNode struct {
+	t       *testing.T
+	dir     string // data_dir and every file of the deployment
+	cfgPath string
+	listen  string
+	url     string
+	tls     *tlsutil.DevFiles
+	httpc   *http.Client
+
+	custodyShare string // the custody node's encrypted share
+	passFile     string // the fixture passphrase (both shares)
+
+	proc        *proc
+	verifierKey string // from the start-up banner
+	starts      int
+}
+
+// newPolicyd writes the deployment's files and configuration (it does not
+// start the process).
+func newPolicyd(t *testing.T, c *chains) *policydNode {
+	t.Helper()
+	p := &policydNode{t: t, dir: t.TempDir()}
+	p.listen = loopback(freePort(t))
+	p.url = "https://" + p.listen
+	var err error
+	if p.tls, err = tlsutil.DevCA(filepath.Join(p.dir, "tls")); err != nil {
+		t.Fatal(err)
+	}
+	tlsCfg, err := tlsutil.ClientConfig(p.tls.CACert, p.tls.ClientCert, p.tls.ClientKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.httpc = &http.Client{Transport: &http.Transport{TLSClientConfig: tlsCfg}, Timeout: 30 * time.Second}
+	t.Cleanup(p.httpc.CloseIdleConnections)
+
+	p.passFile = filepath.Join(p.dir, "share.pass")
+	mustWrite(t, p.passFile, []byte(tssfixtures.DevPassphrase+"\n"))
+	policydShare := filepath.Join(p.dir, "policyd-share.age")
+	p.custodyShare = filepath.Join(p.dir, "custody-share.age")
+	for party, path := range map[string]string{"policyd": policydShare, "custody": p.custodyShare} {
+		b, err := tssfixtures.Share(party)
+		if err != nil {
+			t.Fatal(err)
+		}
+		mustWrite(t, path, b)
+	}
+
+	var admins []string
+	for i := 0; i < 3; i++ {
+		admins = append(admins, crypto.PubkeyToAddress(mustKey(t).PublicKey).Hex())
+	}
+	zero := "0x0000000000000000000000000000000000000000"
+	cfg := map[string]any{
+		"data_dir": filepath.Join(p.dir, "data"),
+		"listen":   p.listen,
+		"network":  "regtest",
+		"tls": map[string]any{
+			"cert_file": p.tls.ServerCert, "key_file": p.tls.ServerKey, "client_ca_file": p.tls.CACert,
+		},
+		"auth": map[string]any{
+			"custody_cert_sha256": []string{p.tls.ClientFingerprint},
+			"tokens": []api.Token{
+				{Name: "e2e-auditor", SHA256: api.HashToken(auditorToken), Role: api.RoleAuditor},
+				{Name: "e2e-reader", SHA256: api.HashToken(readerToken), Role: api.RoleReader},
+			},
+		},
+		"l2": map[string]any{
+			"rpc_urls": []string{c.gethURL}, "contract": c.poolAddr.Hex(), "start_block": c.deployBlock,
+			"confirmations": 2, "max_range": 1000, "poll_interval": "500ms", "stale_after": "30s", "btc_token": zero,
+		},
+		"governance": map[string]any{
+			"name": "policyd", "version": "1", "chain_id": c.chainID.Int64(), "wallet_id": "e2e-dedicated-wallet",
+			"bitlayer_admins": admins,
+			"project_admins":  []string{crypto.PubkeyToAddress(mustKey(t).PublicKey).Hex()},
+			"quorum":          2,
+			"no_timelock":     true,
+			"bootstrap": []map[string]string{
+				{"kind": "bridge_hot_wallet", "address": c.bridge.Addr.EncodeAddress(), "label": "e2e bridge hot wallet"},
+			},
+		},
+		"policy": map[string]any{
+			"max_fee_sat": 1_000_000, "max_fee_rate_sat_vb": 500, "velocity_cap_sat": 1_000 * btcSat,
+			"fifo_fallback": false, "btc_token": zero,
+		},
+		"mpc": map[string]any{
+			"share_file": policydShare, "passphrase_file": p.passFile, "session_timeout": "60s", "parallel": 2,
+		},
+	}
+	b, err := json.MarshalIndent(cfg, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.cfgPath = filepath.Join(p.dir, "policyd.json")
+	mustWrite(t, p.cfgPath, b)
+	return p
+}
+
+func mustWrite(t testing.TB, path string, b []byte) {
+	t.Helper()
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// start runs policyd --config, reads the audit verifier key from its
+// banner and waits until /healthz answers over TLS. A restart must print
+// the same verifier key.
+func (p *policydNode) start() {
+	t := p.t
+	t.Helper()
+	p.starts++
+	p.proc = startProc(t, fmt.Sprintf("policyd (start %d)", p.starts), bins.policyd, nil, "--config", p.cfgPath)
+	var key string
+	eventually(t, 60*time.Second, 100*time.Millisecond, "policyd prints its audit verifier key", func() (bool, error) {
+		if !p.proc.running() {
+			t.Fatalf("policyd exited during start-up:\n%s", tail(p.proc.stderr.String(), 4000))
+		}
+		sc := bufio.NewScanner(strings.NewReader(p.proc.stdout.String()))
+		for sc.Scan() {
+			if k, ok := strings.CutPrefix(sc.Text(), "audit verifier key: "); ok {
+				key = strings.TrimSpace(k)
+				return true, nil
+			}
+		}
+		return false, nil
+	})
+	if p.verifierKey != "" && key != p.verifierKey {
+		t.Fatalf("restarted policyd prints verifier key %q, before it was %q", key, p.verifierKey)
+	}
+	p.verifierKey = key
+	eventually(t, 30*time.Second, 100*time.Millisecond, "policyd /healthz", func() (bool, error) {
+		if !p.proc.running() {
+			t.Fatalf("policyd exited during start-up:\n%s", tail(p.proc.stderr.String(), 4000))
+		}
+		code, _, err := p.call(context.Background(), "GET", "/healthz", "", nil)
+		return code == http.StatusOK, err
+	})
+}
+
+// stop sends SIGTERM and requires a clean exit.
+func (p *policydNode) stop() {
+	p.t.Helper()
+	p.proc.signal(syscall.SIGTERM)
+	p.proc.mustExit(30*time.Second, 0)
+}
+
+// call sends a request with the custody client certificate and, when token
+// is set, a bearer token. body is JSON-encoded unless nil.
+func (p *policydNode) call(ctx context.Context, method, path, token string, body any) (int, []byte, error) {
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return 0, nil, err
+		}
+		rd = bytes.NewReader(b)
+	}
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, method, p.url+path, rd)
+	if err != nil {
+		return 0, nil, err
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := p.httpc.Do(req)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
+	return resp.StatusCode, raw, err
+}
+
+// mustCall is call that fails the test unless the status is one of want;
+// the response is decoded into out when out is not nil.
+func (p *policydNode) mustCall(method, path, token string, body, out any, want ...int) int {
+	p.t.Helper()
+	code, raw, err := p.call(context.Background(), method, path, token, body)
+	if err != nil {
+		p.t.Fatalf("%s %s: %v", method, path, err)
+	}
+	ok := false
+	for _, w := range want {
+		ok = ok || code == w
+	}
+	if !ok {
+		p.t.Fatalf("%s %s: HTTP %d, want %v: %s", method, path, code, want, bytes.TrimSpace(raw))
+	}
+	if out != nil {
+		if err := json.Unmarshal(raw, out); err != nil {
+			p.t.Fatalf("%s %s: %v: %s", method, path, err, raw)
+		}
+	}
+	return code
+}
+
+// decisionView is the part of a sign response / GET /v1/decisions/{id}
+// the tests read.
+type decisionView struct {
+	ID      string   `json:"id"`
+	Outcome string   `json:"outcome"`
+	Reasons []string `json:"reasons"`
+	Record  struct {
+		State      string   `json:"state"`
+		TxID       string   `json:"txid"`
+		Signatures []string `json:"signatures"`
+	} `json:"record"`
+}
+
+// submit posts a PSBT to POST /v1/sign-requests (allow: 200, deny: 403).
+func (p *policydNode) submit(pk *psbt.Packet) (int, decisionView) {
+	p.t.Helper()
+	var v decisionView
+	code := p.mustCall("POST", "/v1/sign-requests", "", map[string]string{"psbt": b64(pk)}, &v, http.StatusOK, http.StatusForbidden)
+	return code, v
+}
+
+func (p *policydNode) decision(id string) decisionView {
+	p.t.Helper()
+	var v decisionView
+	p.mustCall("GET", "/v1/decisions/"+id, "", nil, &v, http.StatusOK)
+	return v
+}
+
+// l2Request is GET /v1/l2/requests/{id}: (found, kind, state).
+func (p *policydNode) l2Request(id string) (bool, string, string, error) {
+	code, raw, err := p.call(context.Background(), "GET", "/v1/l2/requests/"+id, readerToken, nil)
+	if err != nil {
+		return false, "", "", err
+	}
+	if code == http.StatusNotFound {
+		return false, "", "", nil
+	}
+	if code != http.StatusOK {
+		return false, "", "", fmt.Errorf("HTTP %d: %s", code, bytes.TrimSpace(raw))
+	}
+	var r struct {
+		Kind  string `json:"kind"`
+		State string `json:"state"`
+	}
+	if err := json.Unmarshal(raw, &r); err != nil {
+		return false, "", "", err
+	}
+	return true, r.Kind, r.State, nil
+}
+
+// waitL2State waits until policyd's ledger shows every id as an unbound
+// request in state.
+func (p *policydNode) waitL2State(ids []string, state string, d time.Duration) {
+	p.t.Helper()
+	eventually(p.t, d, 250*time.Millisecond, fmt.Sprintf("policyd's ledger shows reqIds %v %s", ids, state), func() (bool, error) {
+		if !p.proc.running() {
+			p.t.Fatalf("policyd exited:\n%s", tail(p.proc.stderr.String(), 4000))
+		}
+		for _, id := range ids {
+			found, kind, st, err := p.l2Request(id)
+			if err != nil || !found {
+				return false, err
+			}
+			if kind != "unbound" {
+				p.t.Fatalf("reqId %s has kind %q in policyd's ledger, want unbound", id, kind)
+			}
+			if st != state {
+				return false, fmt.Errorf("reqId %s is %s", id, st)
+			}
+		}
+		return true, nil
+	})
+}
+
+// auditExport downloads the whole log, verifies it offline against the
+// verifier key of the start-up banner and returns its records.
+func (p *policydNode) auditExport() []auditRecord {
+	t := p.t
+	t.Helper()
+	code, raw, err := p.call(context.Background(), "GET", "/v1/audit/export", auditorToken, nil)
+	if err != nil || code != http.StatusOK {
+		t.Fatalf("audit export: HTTP %d %v: %.300s", code, err, raw)
+	}
+	cp, err := audit.VerifyExport(bytes.NewReader(raw), p.verifierKey, nil)
+	if err != nil {
+		t.Fatalf("audit export does not verify against %s: %v", p.verifierKey, err)
+	}
+	var recs []auditRecord
+	for _, line := range bytes.Split(raw, []byte("\n")) {
+		var l struct {
+			Record *auditRecord `json:"record"`
+		}
+		if json.Unmarshal(line, &l) == nil && l.Record != nil && l.Record.Kind != "" {
+			recs = append(recs, *l.Record)
+		}
+	}
+	if uint64(len(recs)) != cp.Size {
+		t.Fatalf("audit export: %d records parsed, checkpoint size %d", len(recs), cp.Size)
+	}
+	return recs
+}
+
+// auditRecord is one record of the export (the body is kind-specific).
+type auditRecord struct {
+	Kind string          `json:"kind"`
+	Body json.RawMessage `json:"body"`
+}
+
+// signaturesOf counts the "signature" records of decision id by input.
+func signaturesOf(t testing.TB, recs []auditRecord, id string) map[int]int {
+	t.Helper()
+	byInput := map[int]int{}
+	for _, r := range recs {
+		if r.Kind != "signature" {
+			continue
+		}
+		var b struct {
+			DecisionID string `json:"decision_id"`
+			Input      int    `json:"input"`
+		}
+		if err := json.Unmarshal(r.Body, &b); err != nil {
+			t.Fatalf("signature record: %v: %s", err, r.Body)
+		}
+		if b.DecisionID == id {
+			byInput[b.Input]++
+		}
+	}
+	return byInput
+}
+
+func b64(p *psbt.Packet) string { return base64.StdEncoding.EncodeToString(psbtgen.Serialize(p)) }
+
+// custodySign runs `custody sign` on pk as a separate process (not waited
+// for). With broadcast it sends the transaction to btcd.
+func (p *policydNode) custodySign(name string, pk *psbt.Packet, c *chains, broadcast bool) (*proc, string) {
+	t := p.t
+	t.Helper()
+	dir := t.TempDir()
+	psbtFile := filepath.Join(dir, "tx.psbt")
+	mustWrite(t, psbtFile, []byte(b64(pk)+"\n"))
+	out := filepath.Join(dir, "tx.hex")
+	args := []string{"sign", "--psbt", psbtFile, "--share", p.custodyShare, "--passphrase-file", p.passFile,
+		"--server", p.url, "--ca", p.tls.CACert, "--cert", p.tls.ClientCert, "--key", p.tls.ClientKey,
+		"--out", out, "--timeout", "2m"}
+	var env []string
+	if broadcast {
+		args = append(args, "--broadcast", "--rpc-host", c.btc.RPCAddr(), "--rpc-user", c.btc.User(), "--rpc-cert", c.btc.CertPath())
+		env = append(env, "CUSTODY_RPC_PASS="+c.btc.Pass())
+	}
+	return startProc(t, name, bins.custody, env, args...), out
+}
+
+func hasReason(reasons []string, want ...string) bool {
+	for _, r := range reasons {
+		for _, w := range want {
+			if r == w {
+				return true
+			}
+		}
+	}
+	return false
+}

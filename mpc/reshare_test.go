@@ -222,7 +222,14 @@ func TestReshareConfirmationFailure(t *testing.T) {
 	if err := e.client.ConfirmReshare(ctx, ceremony, e.custody); err == nil || errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("confirmation with the old custody share: %v, want an error before the deadline", err)
 	}
+	// The custody side can see the failed confirmation before policyd has
+	// recorded it: wait (bounded) for the server to leave "confirming"; it
+	// must end "failed", never "done".
 	st := reshareStatus(t, e.env, mpc.ReshareSessionID(ceremony))
+	for deadline := time.Now().Add(2 * time.Minute); st.State == "confirming" && time.Now().Before(deadline); {
+		time.Sleep(100 * time.Millisecond)
+		st = reshareStatus(t, e.env, mpc.ReshareSessionID(ceremony))
+	}
 	if st.State != "failed" {
 		t.Fatalf("resharing state %+v", st)
 	}

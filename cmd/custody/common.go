@@ -6,11 +6,14 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/bitlayer-org/policyd/mpc"
+	"github.com/bnb-chain/tss-lib/v2/ecdsa/keygen"
 )
 
 // keyFlags select how secrets at rest are protected.
@@ -83,4 +86,18 @@ func (t *tlsFlags) client() (*http.Client, error) {
 func fail(stderr interface{ Write([]byte) (int, error) }, err error) int {
 	fmt.Fprintln(stderr, "custody:", err)
 	return 1
+}
+
+// loadPreParams reads age-encrypted pre-parameters from path, or, with no
+// path, generates them (safe primes: minutes).
+func loadPreParams(path string, prot *mpc.Protector, stderr io.Writer) (*keygen.LocalPreParams, error) {
+	if path != "" {
+		ct, err := os.ReadFile(path)
+		if err != nil {
+			return nil, err
+		}
+		return mpc.UnmarshalPreParams(ct, prot)
+	}
+	fmt.Fprintln(stderr, "generating pre-parameters (safe primes): this can take minutes")
+	return keygen.GeneratePreParams(30 * time.Minute)
 }

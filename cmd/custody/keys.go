@@ -86,20 +86,9 @@ func runKeygen(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(stderr, err)
 	}
-	var pre *keygen.LocalPreParams
-	if *preFile != "" {
-		ct, err := os.ReadFile(*preFile)
-		if err != nil {
-			return fail(stderr, err)
-		}
-		if pre, err = mpc.UnmarshalPreParams(ct, prot); err != nil {
-			return fail(stderr, err)
-		}
-	} else {
-		fmt.Fprintln(stderr, "generating pre-parameters (safe primes): this can take minutes")
-		if pre, err = keygen.GeneratePreParams(30 * time.Minute); err != nil {
-			return fail(stderr, err)
-		}
+	pre, err := loadPreParams(*preFile, prot, stderr)
+	if err != nil {
+		return fail(stderr, err)
 	}
 	client, err := mpc.NewClient(mpc.ClientConfig{BaseURL: tf.server + "/v1/mpc", HTTP: httpc})
 	if err != nil {

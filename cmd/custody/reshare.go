@@ -12,7 +12,6 @@ import (
 	"github.com/bitlayer-org/policyd/internal/btcnet"
 	"github.com/bitlayer-org/policyd/mpc"
 	"github.com/bitlayer-org/policyd/mpc/custody"
-	"github.com/bnb-chain/tss-lib/v2/ecdsa/keygen"
 )
 
 // runReshare rotates the custody share with policyd: same group key and
@@ -59,20 +58,9 @@ func runReshare(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(stderr, err)
 	}
-	var pre *keygen.LocalPreParams
-	if *preFile != "" {
-		ct, err := os.ReadFile(*preFile)
-		if err != nil {
-			return fail(stderr, err)
-		}
-		if pre, err = mpc.UnmarshalPreParams(ct, prot); err != nil {
-			return fail(stderr, err)
-		}
-	} else {
-		fmt.Fprintln(stderr, "generating pre-parameters (safe primes): this can take minutes")
-		if pre, err = keygen.GeneratePreParams(30 * time.Minute); err != nil {
-			return fail(stderr, err)
-		}
+	pre, err := loadPreParams(*preFile, prot, stderr)
+	if err != nil {
+		return fail(stderr, err)
 	}
 	node, err := custody.NewNode(tf.server, httpc, old)
 	if err != nil {

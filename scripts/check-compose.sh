@@ -41,7 +41,12 @@ install_compose() {
   echo "check-compose: installing Compose from Debian packages" >&2
   $sudo apt-get update -qq
   for pkg in docker-compose-plugin docker-compose-v2 docker-compose; do
-    if apt-cache policy "$pkg" 2>/dev/null | grep -q 'Candidate: [0-9]'; then
+    # Read the whole answer first: `apt-cache policy | grep -q` under
+    # pipefail reports 141 (grep closes the pipe early), so no package
+    # would ever be found.
+    local policy
+    policy=$(apt-cache policy "$pkg" 2>/dev/null || true)
+    if grep -q 'Candidate: [0-9]' <<<"$policy"; then
       DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$pkg" >/dev/null
       return
     fi

@@ -28,7 +28,12 @@ echo "== go test"
 go test -race -timeout 60m -count=1 ./...
 
 echo "== fuzz (bounded)"
-FUZZTIME="${FUZZTIME:-20s}"
+# Count-based budgets: Go 1.26's fuzz coordinator can race its own
+# -fuzztime deadline and fail with a bare "context deadline exceeded" and no
+# input (golang/go#75804). An execution count ends the run without that
+# race, so the stage fails only on a real finding. FUZZTIME=30s still works
+# for a local, time-bounded run.
+FUZZTIME="${FUZZTIME:-3000x}"
 for pkg in $(go list ./...); do
   dir=$(go list -f '{{.Dir}}' "$pkg")
   for target in $(grep -ho '^func Fuzz[A-Za-z0-9_]*' "$dir"/*_test.go 2>/dev/null | sed 's/^func //' | sort -u); do

@@ -24,6 +24,7 @@ func commands() []command {
 		{"l2", "show the L2 indexer's status and request records", runL2},
 		{"whitelist", "list, propose, approve and reject whitelist changes; freeze and unfreeze", runWhitelist},
 		{"audit", "export and verify the signed decision log, re-check decisions", runAudit},
+		{"contracts", "deploy the reference staking contracts (GovernorMultisig, StakingPool)", runContracts},
 		{"pki", "make the deployment's CA, certificates, custody pin, tokens and secret files", runPKI},
 	}
 }

@@ -356,3 +356,35 @@ func marshalRaw(v any) ([]byte, error) {
 	}
 	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
 }
+
+// ConsistencyProof returns the RFC 6962 consistency proof from the tree of
+// size old to the tree of size n (old ≤ n ≤ the log's size). Witnesses check
+// it before they cosign the checkpoint of size n (package witness).
+func (l *Log) ConsistencyProof(ctx context.Context, old, n uint64) ([]tlog.Hash, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	var proof tlog.TreeProof
+	err := l.db.View(func(tx *bolt.Tx) error {
+		size, err := treeSize(tx)
+		if err != nil {
+			return err
+		}
+		if old > n || n > uint64(size) {
+			return fmt.Errorf("%w: consistency proof from %d to %d, log size %d", ErrBadRange, old, n, size)
+		}
+		if old == 0 || old == n {
+			return nil
+		}
+		r, err := hashReader(tx)
+		if err != nil {
+			return err
+		}
+		proof, err = tlog.ProveTree(int64(n), int64(old), r)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return nonNil(proof), nil
+}

@@ -388,3 +388,29 @@ func (l *Log) ConsistencyProof(ctx context.Context, old, n uint64) ([]tlog.Hash,
 	}
 	return nonNil(proof), nil
 }
+
+// TreeHash returns the RFC 6962 root of the log's first n records (n ≤ the
+// log's size). A log compares it with a cosigned checkpoint of size n to
+// detect that it was restored from another copy (package witness).
+func (l *Log) TreeHash(ctx context.Context, n uint64) (tlog.Hash, error) {
+	if err := ctx.Err(); err != nil {
+		return tlog.Hash{}, err
+	}
+	var h tlog.Hash
+	err := l.db.View(func(tx *bolt.Tx) error {
+		size, err := treeSize(tx)
+		if err != nil {
+			return err
+		}
+		if n > uint64(size) {
+			return fmt.Errorf("%w: tree hash of size %d, log size %d", ErrBadRange, n, size)
+		}
+		r, err := hashReader(tx)
+		if err != nil {
+			return err
+		}
+		h, err = tlog.TreeHash(int64(n), r)
+		return err
+	})
+	return h, err
+}

@@ -120,7 +120,7 @@ func (l *testLog) restore(snap string) {
 
 func newWitness(t *testing.T, logVKey, state string) (*Witness, string) {
 	t.Helper()
-	skey, vkey, err := GenerateKey("custody.example/witness")
+	skey, vkey, err := GenerateKey("witness.example/" + strings.TrimSuffix(filepath.Base(state), ".json"))
 	if err != nil {
 		t.Fatal(err)
 	}

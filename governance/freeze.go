@@ -11,26 +11,18 @@ import (
 
 // Freeze stops all signing on one Bitlayer admin's signature.
 func (g *Governance) Freeze(ctx context.Context, f FreezeRequest) (FreezeState, error) {
-	if err := ctx.Err(); err != nil {
-		return FreezeState{}, err
-	}
 	if err := checkText("nonce", f.Nonce, 1, 128); err != nil {
 		return FreezeState{}, err
 	}
 	if err := checkText("reason", f.Reason, 0, 512); err != nil {
 		return FreezeState{}, err
 	}
-	now := g.now()
-	if err := g.checkExpiry(f.Expiry, now, g.cfg.MaxSignatureTTL); err != nil {
+	auth, err := g.authenticate(ctx, signed{td: FreezeTypedData(g.cfg.Domain, f.Reason, f.Epoch, f.Nonce, f.Expiry), signature: f.Signature,
+		expiry: f.Expiry, role: roleBitlayerAdmin})
+	if err != nil {
 		return FreezeState{}, err
 	}
-	signer, err := recoverSigner(FreezeTypedData(g.cfg.Domain, f.Reason, f.Epoch, f.Nonce, f.Expiry), f.Signature)
-	if err != nil {
-		return FreezeState{}, fail(errs.KindInvalid, "bad_signature", ErrBadSignature, "signature is malformed")
-	}
-	if !g.bitlayer[signer] {
-		return FreezeState{}, notAuthorized("Bitlayer admin")
-	}
+	signer, now := auth.signer, auth.now
 	var out FreezeState
 	err = g.cfg.DB.Update(func(tx *bolt.Tx) error {
 		_, _, gov, _, err := buckets(tx)

@@ -17,32 +17,16 @@ import (
 // Propose verifies the proposer's signature and stores the proposal. Its id
 // is the EIP-712 digest of the content (which includes the proposer's nonce).
 func (g *Governance) Propose(ctx context.Context, sp SignedProposal) (*Proposal, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	now := g.now()
 	p := sp.Proposal
 	if err := g.validateContent(p); err != nil {
 		return nil, err
 	}
-	if p.Expiry <= now.Unix() {
-		return nil, fail(errs.KindForbidden, "signature_expired", ErrExpired, "the proposal's expiry has passed")
-	}
-	if p.Expiry > now.Add(g.cfg.MaxProposalTTL).Unix() {
-		return nil, fail(errs.KindInvalid, "expiry_too_far", ErrExpiryTooFar, "expiry is more than %s ahead", g.cfg.MaxProposalTTL)
-	}
-	td := ProposalTypedData(g.cfg.Domain, p)
-	digest, err := Digest(td)
+	auth, err := g.authenticate(ctx, signed{td: ProposalTypedData(g.cfg.Domain, p), signature: sp.Signature,
+		expiry: p.Expiry, maxTTL: g.cfg.MaxProposalTTL, role: roleProposer})
 	if err != nil {
-		return nil, invalid("proposal does not encode")
+		return nil, err
 	}
-	signer, err := recoverSigner(td, sp.Signature)
-	if err != nil {
-		return nil, fail(errs.KindInvalid, "bad_signature", ErrBadSignature, "signature is malformed")
-	}
-	if !g.bitlayer[signer] && !g.project[signer] {
-		return nil, notAuthorized("proposer")
-	}
+	signer, digest, now := auth.signer, auth.digest, auth.now
 	id := "0x" + hex.EncodeToString(digest)
 	rec := &Proposal{ID: id, Content: p, Proposer: signer.Hex(), ProposerSignature: sp.Signature,
 		CreatedAt: now, Status: StatusPending, Approvals: []ApprovalRecord{}}
@@ -119,26 +103,58 @@ func (g *Governance) checkState(wl, gov *bolt.Bucket, p ProposalContent, now tim
 // Approve records a security admin's approval; the approval that completes
 // the quorum executes the proposal in the same transaction.
 func (g *Governance) Approve(ctx context.Context, id string, a Approval) (*Proposal, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
 	if !validID(id) {
 		return nil, invalid("proposal id must be 0x + 64 lowercase hex")
 	}
-	now := g.now()
-	if err := g.checkExpiry(a.Expiry, now, g.cfg.MaxSignatureTTL); err != nil {
+	auth, err := g.authenticate(ctx, signed{td: ApprovalTypedData(g.cfg.Domain, id, a.Expiry), signature: a.Signature,
+		expiry: a.Expiry, role: roleSecurityAdmin})
+	if err != nil {
 		return nil, err
 	}
-	signer, err := recoverSigner(ApprovalTypedData(g.cfg.Domain, id, a.Expiry), a.Signature)
-	if err != nil {
-		return nil, fail(errs.KindInvalid, "bad_signature", ErrBadSignature, "signature is malformed")
-	}
-	if !g.bitlayer[signer] {
-		return nil, notAuthorized("Bitlayer security admin")
-	}
+	signer, now := auth.signer, auth.now
+	return g.updatePending(id, now, func(tx *bolt.Tx, p *Proposal) error {
+		rec := ApprovalRecord{Signer: signer.Hex(), Expiry: a.Expiry, Signature: a.Signature, At: now}
+		event := map[string]any{"proposal_id": id, "approval": rec}
+		renewed := false
+		for i, ap := range p.Approvals {
+			if ap.Signer != rec.Signer {
+				continue
+			}
+			if ap.Expiry > now.Unix() {
+				return fail(errs.KindConflict, "duplicate_approval", ErrDuplicateApproval, "this admin already approved the proposal (the approval is still live)")
+			}
+			// A fresh signature renews an expired approval: it replaces
+			// it, so an admin still has one vote, and the audit event
+			// names the approval it renews.
+			p.Approvals[i], renewed = rec, true
+			event["renews"] = ap
+			break
+		}
+		if !renewed {
+			p.Approvals = append(p.Approvals, rec)
+		}
+		if _, err := g.cfg.Audit.Append(tx, EventApproval, now, event); err != nil {
+			return err
+		}
+		if valid := validApprovals(p, now); len(valid) >= g.cfg.Quorum {
+			wl, _, gov, allow, err := buckets(tx)
+			if err != nil {
+				return err
+			}
+			return g.execute(tx, wl, gov, allow, p, valid, now)
+		}
+		return nil
+	})
+}
+
+// updatePending runs change on the pending proposal id inside one writer
+// transaction and stores the result; change appends its own audit events.
+// Nothing is stored when the proposal is missing, not pending, expired, or
+// change fails.
+func (g *Governance) updatePending(id string, now time.Time, change func(tx *bolt.Tx, p *Proposal) error) (*Proposal, error) {
 	var out *Proposal
-	err = g.cfg.DB.Update(func(tx *bolt.Tx) error {
-		wl, props, gov, allow, err := buckets(tx)
+	err := g.cfg.DB.Update(func(tx *bolt.Tx) error {
+		_, props, _, _, err := buckets(tx)
 		if err != nil {
 			return err
 		}
@@ -149,20 +165,8 @@ func (g *Governance) Approve(ctx context.Context, id string, a Approval) (*Propo
 		if err := pendingCheck(p, now); err != nil {
 			return err
 		}
-		for _, ap := range p.Approvals {
-			if ap.Signer == signer.Hex() {
-				return fail(errs.KindConflict, "duplicate_approval", ErrDuplicateApproval, "this admin already approved the proposal")
-			}
-		}
-		rec := ApprovalRecord{Signer: signer.Hex(), Expiry: a.Expiry, Signature: a.Signature, At: now}
-		p.Approvals = append(p.Approvals, rec)
-		if _, err := g.cfg.Audit.Append(tx, EventApproval, now, map[string]any{"proposal_id": id, "approval": rec}); err != nil {
+		if err := change(tx, p); err != nil {
 			return err
-		}
-		if valid := validApprovals(p, now); len(valid) >= g.cfg.Quorum {
-			if err := g.execute(tx, wl, gov, allow, p, valid, now); err != nil {
-				return err
-			}
 		}
 		out = p
 		return putJSON(props, []byte(id), p)
@@ -256,51 +260,24 @@ func (g *Governance) execute(tx *bolt.Tx, wl, gov, allow *bolt.Bucket, p *Propos
 
 // Reject cancels a pending proposal; any Bitlayer admin may.
 func (g *Governance) Reject(ctx context.Context, id string, r Rejection) (*Proposal, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
 	if !validID(id) {
 		return nil, invalid("proposal id must be 0x + 64 lowercase hex")
 	}
 	if err := checkText("reason", r.Reason, 0, 512); err != nil {
 		return nil, err
 	}
-	now := g.now()
-	if err := g.checkExpiry(r.Expiry, now, g.cfg.MaxSignatureTTL); err != nil {
+	auth, err := g.authenticate(ctx, signed{td: RejectionTypedData(g.cfg.Domain, id, r.Reason, r.Expiry), signature: r.Signature,
+		expiry: r.Expiry, role: roleBitlayerAdmin})
+	if err != nil {
 		return nil, err
 	}
-	signer, err := recoverSigner(RejectionTypedData(g.cfg.Domain, id, r.Reason, r.Expiry), r.Signature)
-	if err != nil {
-		return nil, fail(errs.KindInvalid, "bad_signature", ErrBadSignature, "signature is malformed")
-	}
-	if !g.bitlayer[signer] {
-		return nil, notAuthorized("Bitlayer admin")
-	}
-	var out *Proposal
-	err = g.cfg.DB.Update(func(tx *bolt.Tx) error {
-		_, props, _, _, err := buckets(tx)
-		if err != nil {
-			return err
-		}
-		p, err := loadProposal(props, id)
-		if err != nil {
-			return err
-		}
-		if err := pendingCheck(p, now); err != nil {
-			return err
-		}
+	signer, now := auth.signer, auth.now
+	return g.updatePending(id, now, func(tx *bolt.Tx, p *Proposal) error {
 		p.Status = StatusRejected
 		p.Rejection = &RejectionRecord{Signer: signer.Hex(), Reason: r.Reason, Signature: r.Signature, At: now}
-		if _, err := g.cfg.Audit.Append(tx, EventRejection, now, map[string]any{"proposal_id": id, "rejection": p.Rejection}); err != nil {
-			return err
-		}
-		out = p
-		return putJSON(props, []byte(id), p)
+		_, err := g.cfg.Audit.Append(tx, EventRejection, now, map[string]any{"proposal_id": id, "rejection": p.Rejection})
+		return err
 	})
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
 }
 
 // Bootstrap seeds an empty whitelist with entries active at once (dev mode

@@ -46,6 +46,19 @@ type DB interface {
 // DefaultTimelock is the delay between quorum and activation of an addition.
 const DefaultTimelock = 24 * time.Hour
 
+// Default signature lifetimes, for clients (policyctl uses them when --ttl is
+// not given). A proposal must reach quorum before it expires and only live
+// approvals count; the timelock starts at quorum, so it does not have to fit
+// inside them. Three days give k admins in different time zones a full
+// working day each, with room for a weekend day, and stay well within
+// MaxProposalTTL / MaxSignatureTTL. Freeze, reject and revoke act at once, so
+// their signatures live minutes: a signed but unsent one is soon useless.
+const (
+	DefaultProposalTTL = 72 * time.Hour
+	DefaultApprovalTTL = 72 * time.Hour
+	DefaultActionTTL   = 15 * time.Minute
+)
+
 // Config configures New.
 type Config struct {
 	DB    DB

@@ -20,6 +20,7 @@ var (
 	keyChangeSeq  = []byte("change_seq")
 	prefixChange  = []byte("change/")
 	prefixNonce   = []byte("freeze_nonce/")
+	prefixRevoke  = []byte("revoke_nonce/")
 	prefixConsume = []byte("consumed/")
 )
 

@@ -15,6 +15,9 @@ const (
 	EventFreeze     = "freeze"
 	EventUnfreeze   = "unfreeze"
 	EventAllowance  = "allowance_open"
+	// EventRevokeRequest records an authenticated request to revoke a
+	// decision; package decision records the revocation itself.
+	EventRevokeRequest = "decision_revoke_request"
 )
 
 // Proposal actions.
@@ -73,6 +76,26 @@ type FreezeRequest struct {
 	Nonce     string `json:"nonce"`
 	Expiry    int64  `json:"expiry"`
 	Signature string `json:"signature"`
+}
+
+// RevokeRequest asks to revoke a live decision, signed by one Bitlayer admin
+// (RevokeTypedData). Governance authenticates it (AuthenticateRevoke); package
+// decision changes the decision.
+type RevokeRequest struct {
+	DecisionID string `json:"decision_id"`
+	Reason     string `json:"reason"`
+	Nonce      string `json:"nonce"`
+	Expiry     int64  `json:"expiry"`
+	Signature  string `json:"signature"`
+}
+
+// RevokeAuth is an authenticated revoke request: who asked, for which
+// decision, why, and when governance accepted the request.
+type RevokeAuth struct {
+	Admin      string    `json:"admin"` // checksummed address of the Bitlayer admin
+	DecisionID string    `json:"decision_id"`
+	Reason     string    `json:"reason"`
+	At         time.Time `json:"at"`
 }
 
 // ApprovalRecord is one stored approval.

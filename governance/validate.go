@@ -1,7 +1,9 @@
 package governance
 
 import (
+	"bytes"
 	"encoding/hex"
+	"fmt"
 	"strings"
 	"time"
 
@@ -61,6 +63,24 @@ func (g *Governance) NormalizeEntry(kind, addr string) (canon string, pkScript, 
 	default:
 		return "", nil, nil, invalid("unknown entry kind %q", clip(kind))
 	}
+}
+
+// checkStored validates an entry read back from the store: its kind is known
+// and its address normalizes, on the configured network, to exactly the
+// stored address, script (destinations) and key (key kinds). The policy
+// engine can then match on PkScript / PubKey without checking them itself.
+func (g *Governance) checkStored(e Entry) error {
+	canon, script, pub, err := g.NormalizeEntry(e.Kind, e.Address)
+	if err != nil {
+		return fmt.Errorf("governance: stored %s entry %q is invalid: %w", clip(e.Kind), clip(e.Address), err)
+	}
+	if canon != e.Address || !bytes.Equal(script, e.PkScript) || !bytes.Equal(pub, e.PubKey) {
+		return fmt.Errorf("governance: stored %s entry %q does not match its address", e.Kind, clip(e.Address))
+	}
+	if len(e.PkScript) == 0 && len(e.PubKey) == 0 {
+		return fmt.Errorf("governance: stored %s entry %q has neither script nor key", e.Kind, clip(e.Address))
+	}
+	return nil
 }
 
 func clip(s string) string {

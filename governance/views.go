@@ -17,6 +17,9 @@ import (
 // --- reads inside a caller's transaction ---
 
 // Whitelist is the active whitelist at now: entries whose timelock passed.
+// Every entry it returns was validated again (checkStored): a store holding
+// an entry that could never match, or whose script or key is not the one its
+// address names on the configured network, is an error (fail closed).
 // Its Version counts the changes in effect at now (monotonic in time and in
 // writes: removals count at quorum, additions when their timelock passes).
 func (g *Governance) Whitelist(tx *bolt.Tx, now time.Time) (policy.Whitelist, error) {
@@ -32,6 +35,9 @@ func (g *Governance) Whitelist(tx *bolt.Tx, now time.Time) (policy.Whitelist, er
 		}
 		if now.Before(e.ActiveFrom) {
 			return nil
+		}
+		if err := g.checkStored(e); err != nil {
+			return err
 		}
 		out.Entries = append(out.Entries, policy.WhitelistEntry{Kind: e.Kind, Address: e.Address, PkScript: e.PkScript, PubKey: e.PubKey, Label: e.Label})
 		return nil

@@ -2,7 +2,14 @@
 // freeze, and changes them only through EIP-712 signed governance actions:
 // proposals (whitelist add/remove, unfreeze, plan-redemption allowances),
 // approvals by a quorum k of m Bitlayer security admins, rejections, and a
-// single-admin freeze.
+// single-admin freeze. It also authenticates one admin's request to revoke a
+// decision (AuthenticateRevoke, AuthenticateRevokeTx); package decision
+// performs the revocation with what that returns.
+//
+// Every signed action passes one gate, authenticate (auth.go): the signed
+// expiry is ahead and within its bound, the signature is a low-S 65-byte
+// signature over the EIP-712 digest, and the recovered signer holds the
+// action's role. Nothing acts on a signer it did not return.
 //
 // Trust model: governance trusts its Config (the admin address sets, the
 // quorum, the EIP-712 domain, the Bitcoin network, the clock) and the bbolt
@@ -19,6 +26,14 @@
 // removals, unfreezes and allowances take effect at quorum. Reads for the
 // policy engine run inside the caller's transaction (Snapshot, Whitelist,
 // Frozen, OpenAllowances), and ConsumeAllowance marks an allowance used once.
+// Entries are validated here, for the configured network, when proposed and
+// again when read for the policy engine (a corrupt entry fails the read).
+//
+// Files: governance.go (Config, New), types.go, errors.go, auth.go
+// (authenticate), eip712.go (typed data, signing, recovery), validate.go
+// (entries and fields), store.go (keys, codecs), proposals.go (propose,
+// approve, reject, execute, bootstrap), freeze.go, revoke.go, allowances.go,
+// views.go (reads).
 package governance
 
 import (

@@ -38,6 +38,7 @@ func (g *Governance) Freeze(ctx context.Context, f FreezeRequest) (FreezeState, 
 			return fail(errs.KindConflict, "nonce_used", ErrNonceUsed, "this freeze nonce was already used")
 		}
 		if fs.Epoch != f.Epoch {
+			// policyctl reads the epoch from this message (freeze without a token).
 			return fail(errs.KindConflict, "freeze_epoch_mismatch", ErrEpoch, "freeze epoch is %d", fs.Epoch)
 		}
 		if fs.Frozen {

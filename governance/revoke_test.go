@@ -53,12 +53,15 @@ func TestAuthenticateRevokeRefusals(t *testing.T) {
 	if _, err := h.g.AuthenticateRevoke(t0(), used); err != nil {
 		t.Fatal(err)
 	}
-	otherChain := testDomain
-	otherChain.ChainID = ChainIDMainnet
-	otherName := testDomain
-	otherName.Name = "other-deployment"
-	otherWallet := testDomain
-	otherWallet.WalletID = "wallet-2"
+	otherChain, otherName, otherWallet := otherDomains()
+	// tampered signs a valid request, then changes it as mod does.
+	tampered := func(nonce string, mod func(*RevokeRequest)) func() RevokeRequest {
+		return func() RevokeRequest {
+			r := h.revokeReq(h.admins[1], testDomain, id, nonce, exp)
+			mod(&r)
+			return r
+		}
+	}
 	cases := []struct {
 		name string
 		req  func() RevokeRequest
@@ -77,26 +80,10 @@ func TestAuthenticateRevokeRefusals(t *testing.T) {
 		}, "expiry_too_far"},
 		{"replayed", func() RevokeRequest { return used }, "nonce_used"},
 		{"replayed nonce, new signature", func() RevokeRequest { return h.revokeReq(h.admins[1], testDomain, id, "used", exp) }, "nonce_used"},
-		{"tampered decision id", func() RevokeRequest {
-			r := h.revokeReq(h.admins[1], testDomain, id, "n8", exp)
-			r.DecisionID = "4f2a9c0d1e3b5a77-1d"
-			return r
-		}, "not_authorized"},
-		{"tampered reason", func() RevokeRequest {
-			r := h.revokeReq(h.admins[1], testDomain, id, "n9", exp)
-			r.Reason = "other"
-			return r
-		}, "not_authorized"},
-		{"tampered expiry", func() RevokeRequest {
-			r := h.revokeReq(h.admins[1], testDomain, id, "n10", exp)
-			r.Expiry++
-			return r
-		}, "not_authorized"},
-		{"malformed signature", func() RevokeRequest {
-			r := h.revokeReq(h.admins[1], testDomain, id, "n11", exp)
-			r.Signature = "0x1234"
-			return r
-		}, "bad_signature"},
+		{"tampered decision id", tampered("n8", func(r *RevokeRequest) { r.DecisionID = "4f2a9c0d1e3b5a77-1d" }), "not_authorized"},
+		{"tampered reason", tampered("n9", func(r *RevokeRequest) { r.Reason = "other" }), "not_authorized"},
+		{"tampered expiry", tampered("n10", func(r *RevokeRequest) { r.Expiry++ }), "not_authorized"},
+		{"malformed signature", tampered("n11", func(r *RevokeRequest) { r.Signature = "0x1234" }), "bad_signature"},
 		{"empty decision id", func() RevokeRequest { return h.revokeReq(h.admins[1], testDomain, "", "n12", exp) }, "invalid_request"},
 		{"decision id with a slash", func() RevokeRequest { return h.revokeReq(h.admins[1], testDomain, "a/b", "n13", exp) }, "invalid_request"},
 		{"empty nonce", func() RevokeRequest { return h.revokeReq(h.admins[1], testDomain, id, "", exp) }, "invalid_request"},

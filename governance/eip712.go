@@ -79,6 +79,12 @@ var (
 		{Name: "nonce", Type: "string"},
 		{Name: "expiry", Type: "uint64"},
 	}
+	revokeType = []apitypes.Type{
+		{Name: "decisionId", Type: "string"},
+		{Name: "reason", Type: "string"},
+		{Name: "nonce", Type: "string"},
+		{Name: "expiry", Type: "uint64"},
+	}
 )
 
 func typedData(d Domain, primary string, fields []apitypes.Type, msg apitypes.TypedDataMessage) apitypes.TypedData {
@@ -137,6 +143,19 @@ func FreezeTypedData(d Domain, reason string, epoch uint64, nonce string, expiry
 		"epoch":  u64(epoch),
 		"nonce":  nonce,
 		"expiry": u64(uint64(expiry)),
+	})
+}
+
+// RevokeTypedData is the typed data one Bitlayer admin signs to revoke the
+// live decision decisionID. The nonce is single-use and the expiry bounds the
+// signature's life, so a revoke signature cannot be replayed; the decision id
+// is in the signed data, so it revokes that decision only.
+func RevokeTypedData(d Domain, decisionID, reason, nonce string, expiry int64) apitypes.TypedData {
+	return typedData(d, "Revoke", revokeType, apitypes.TypedDataMessage{
+		"decisionId": decisionID,
+		"reason":     reason,
+		"nonce":      nonce,
+		"expiry":     u64(uint64(expiry)),
 	})
 }
 

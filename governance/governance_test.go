@@ -219,12 +219,7 @@ func TestApproveRefusals(t *testing.T) {
 	p := h.propose(h.content(ActionAdd, policy.KindBridgeHotWallet, testAddr(20, &chaincfg.RegressionNetParams)))
 	h.approve(0, p.ID)
 	exp := h.clock.Now().Add(time.Hour).Unix()
-	otherChain := testDomain
-	otherChain.ChainID = ChainIDMainnet
-	otherName := testDomain
-	otherName.Name = "other-deployment"
-	otherWallet := testDomain
-	otherWallet.WalletID = "wallet-2"
+	otherChain, otherName, otherWallet := otherDomains()
 	highS := func() Approval {
 		a := h.approval(h.admins[1], testDomain, p.ID, exp)
 		sig, _ := hexutil.Decode(a.Signature)

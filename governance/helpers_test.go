@@ -123,6 +123,16 @@ func mustKey(t testing.TB) *ecdsa.PrivateKey {
 
 var testDomain = Domain{Name: "policyd", Version: "1", ChainID: ChainIDTestnet, WalletID: "wallet-test-1"}
 
+// otherDomains are testDomain with one field changed: another chain id,
+// another deployment name, another wallet.
+func otherDomains() (chain, name, wallet Domain) {
+	chain, name, wallet = testDomain, testDomain, testDomain
+	chain.ChainID = ChainIDMainnet
+	name.Name = "other-deployment"
+	wallet.WalletID = "wallet-2"
+	return chain, name, wallet
+}
+
 func newHarness(t testing.TB, nAdmins, quorum int, mod func(*Config)) *harness {
 	t.Helper()
 	h := &harness{t: t, path: filepath.Join(t.TempDir(), "policyd.db"), clock: &clock{t: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}, audit: &bucketAppender{}}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"crypto/ecdsa"
 	"crypto/rand"
@@ -14,6 +15,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -34,19 +36,36 @@ reads (bearer token of a reader or auditor):
 signed writes (EIP-712, key from --keystore and --password-file):
   propose --action add|remove --kind K --address A [--label L]
   propose --action allowance --plan P --amount-sat N --address BRIDGE
-  approve --id ID            approve a proposal (Bitlayer security admin)
+  approve --id ID [--yes]    show the decoded proposal, ask, approve (Bitlayer
+                             security admin); renews your approval if it expired
   reject --id ID [--reason R]
-  freeze [--reason R]        freeze all signing (one Bitlayer admin)
+  freeze [--reason R] [--epoch N]  freeze all signing (one Bitlayer admin;
+                             no reader token needed)
   unfreeze                   propose an unfreeze (needs the quorum)
 
 common flags: --server URL --ca FILE [--cert FILE --key FILE] [--token T]
   [--chain-id N --wallet-id W: refuse to sign unless the server's domain matches]
+  [--ttl D: signature lifetime; default 72h for propose, unfreeze and approve
+   (an approval never outlives its proposal), 15m for reject and freeze]
 `
 
 type wlClient struct {
 	server string
 	token  string
 	http   *http.Client
+}
+
+// serverError is a refusal from the server: its status and stable code.
+type serverError struct {
+	status        int
+	code, message string
+}
+
+func (e *serverError) Error() string {
+	if e.code == "" {
+		return fmt.Sprintf("server answered %d", e.status)
+	}
+	return fmt.Sprintf("server refused (%d %s): %s", e.status, e.code, e.message)
 }
 
 type wlFlags struct {
@@ -60,6 +79,10 @@ type wlFlags struct {
 	action, kind, address     *string
 	label, plan               *string
 	amount                    *int64
+	yes                       *bool
+	epoch                     *int64
+	in                        io.Reader // answers to the confirmation prompt
+	prompt                    io.Writer // where the proposal and the prompt go
 }
 
 func newWLFlags(name string, stderr io.Writer) *wlFlags {
@@ -75,7 +98,7 @@ func newWLFlags(name string, stderr io.Writer) *wlFlags {
 		password: fs.String("password-file", "", "file holding the keystore password"),
 		chainID:  fs.Int64("chain-id", 0, "expected chain id (200901 mainnet, 200810 testnet); 0 = no check"),
 		walletID: fs.String("wallet-id", "", "expected dedicated wallet id; empty = no check"),
-		ttl:      fs.Duration("ttl", time.Hour, "signature lifetime (proposals: time to reach quorum)"),
+		ttl:      fs.Duration("ttl", 0, "signature lifetime; 0 = 72h for propose/unfreeze/approve, 15m for reject/freeze"),
 		id:       fs.String("id", "", "proposal id"),
 		status:   fs.String("status", "", "proposal status filter"),
 		reason:   fs.String("reason", "", "reason (reject, freeze)"),
@@ -85,6 +108,9 @@ func newWLFlags(name string, stderr io.Writer) *wlFlags {
 		label:    fs.String("label", "", "entry label"),
 		plan:     fs.String("plan", "", "plan id (allowance)"),
 		amount:   fs.Int64("amount-sat", 0, "amount in sat (allowance)"),
+		yes:      fs.Bool("yes", false, "approve without showing the proposal and asking"),
+		epoch:    fs.Int64("epoch", -1, "freeze epoch to sign for; -1 = read it (token) or learn it from the server"),
+		in:       os.Stdin, prompt: stderr,
 	}
 }
 
@@ -137,10 +163,11 @@ func (c *wlClient) do(method, path string, body any) ([]byte, error) {
 		var e struct {
 			Error struct{ Code, Message string } `json:"error"`
 		}
+		se := &serverError{status: resp.StatusCode}
 		if json.Unmarshal(b, &e) == nil && e.Error.Code != "" {
-			return nil, fmt.Errorf("server refused (%d %s): %s", resp.StatusCode, e.Error.Code, e.Error.Message)
+			se.code, se.message = e.Error.Code, e.Error.Message
 		}
-		return nil, fmt.Errorf("server answered %d", resp.StatusCode)
+		return nil, se
 	}
 	return b, nil
 }
@@ -164,26 +191,32 @@ func (f *wlFlags) signingKey() (*ecdsa.PrivateKey, error) {
 	return k.PrivateKey, nil
 }
 
+// domainInfo is the public GET /v1/governance/domain answer.
+type domainInfo struct {
+	Domain          governance.Domain `json:"domain"`
+	Quorum          int               `json:"quorum"`
+	Admins          int               `json:"admins"`
+	TimelockSeconds int64             `json:"timelock_seconds"`
+}
+
 // domain fetches the server's EIP-712 domain and checks it against the pins.
-func (f *wlFlags) domain(c *wlClient) (governance.Domain, error) {
+func (f *wlFlags) domain(c *wlClient) (domainInfo, error) {
 	b, err := c.do(http.MethodGet, "/v1/governance/domain", nil)
 	if err != nil {
-		return governance.Domain{}, err
+		return domainInfo{}, err
 	}
-	var info struct {
-		Domain governance.Domain `json:"domain"`
-	}
+	var info domainInfo
 	if err := json.Unmarshal(b, &info); err != nil {
-		return governance.Domain{}, err
+		return domainInfo{}, err
 	}
 	d := info.Domain
 	if *f.chainID != 0 && d.ChainID != *f.chainID {
-		return d, fmt.Errorf("server's chain id %d is not the expected %d: not signing", d.ChainID, *f.chainID)
+		return info, fmt.Errorf("server's chain id %d is not the expected %d: not signing", d.ChainID, *f.chainID)
 	}
 	if *f.walletID != "" && d.WalletID != *f.walletID {
-		return d, fmt.Errorf("server's wallet id %q is not the expected %q: not signing", d.WalletID, *f.walletID)
+		return info, fmt.Errorf("server's wallet id %q is not the expected %q: not signing", d.WalletID, *f.walletID)
 	}
-	return d, nil
+	return info, nil
 }
 
 func randomNonce() string {
@@ -254,11 +287,12 @@ func whitelistCmd(sub string, f *wlFlags, c *wlClient) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	d, err := f.domain(c)
+	info, err := f.domain(c)
 	if err != nil {
 		return nil, err
 	}
-	expiry := time.Now().Add(*f.ttl).Unix()
+	d := info.Domain
+	expiry := time.Now().Add(f.signatureTTL(sub)).Unix()
 	switch sub {
 	case "propose", "unfreeze":
 		p := governance.ProposalContent{Nonce: randomNonce(), Expiry: expiry}
@@ -294,6 +328,9 @@ func whitelistCmd(sub string, f *wlFlags, c *wlClient) ([]byte, error) {
 		if *f.id == "" {
 			return nil, fmt.Errorf("%w: --id is required", errUsage)
 		}
+		if expiry, err = f.reviewApproval(c, info, expiry); err != nil {
+			return nil, err
+		}
 		sig, err := governance.SignTypedData(governance.ApprovalTypedData(d, *f.id, expiry), key)
 		if err != nil {
 			return nil, err
@@ -309,6 +346,156 @@ func whitelistCmd(sub string, f *wlFlags, c *wlClient) ([]byte, error) {
 		}
 		return c.do(http.MethodPost, "/v1/whitelist/proposals/"+url.PathEscape(*f.id)+"/reject", governance.Rejection{Reason: *f.reason, Expiry: expiry, Signature: sig})
 	default: // freeze
+		return f.freeze(c, d, key, expiry)
+	}
+}
+
+// signatureTTL is --ttl, or the default lifetime for sub (see governance's
+// Default*TTL: proposals and approvals must outlast the time the admins need
+// to reach quorum; freeze and reject act at once).
+func (f *wlFlags) signatureTTL(sub string) time.Duration {
+	if *f.ttl > 0 {
+		return *f.ttl
+	}
+	switch sub {
+	case "propose", "unfreeze":
+		return governance.DefaultProposalTTL
+	case "approve":
+		return governance.DefaultApprovalTTL
+	default:
+		return governance.DefaultActionTTL
+	}
+}
+
+// reviewApproval fetches the proposal --id, checks that its content is what
+// the id commits to (the id is the content's EIP-712 digest under the
+// server's domain, so the server cannot show one thing and collect an
+// approval for another), shows it and asks before signing (unless --yes). It
+// returns the approval's expiry, capped at the proposal's: an approval
+// cannot count after its proposal expired.
+func (f *wlFlags) reviewApproval(c *wlClient, info domainInfo, expiry int64) (int64, error) {
+	b, err := c.do(http.MethodGet, "/v1/whitelist/proposals/"+url.PathEscape(*f.id), nil)
+	if err != nil {
+		return 0, fmt.Errorf("read the proposal to show it (a reader token is needed): %w", err)
+	}
+	var p governance.Proposal
+	if err := json.Unmarshal(b, &p); err != nil {
+		return 0, fmt.Errorf("decode the proposal: %w", err)
+	}
+	digest, err := governance.Digest(governance.ProposalTypedData(info.Domain, p.Content))
+	if err != nil || p.ID != *f.id || "0x"+hex.EncodeToString(digest) != *f.id {
+		return 0, errors.New("the server's proposal does not hash to --id under its domain: not signing")
+	}
+	now := time.Now()
+	if p.Content.Expiry > now.Unix() && expiry > p.Content.Expiry {
+		expiry = p.Content.Expiry
+	}
+	renderProposal(f.prompt, p, info, now)
+	fmt.Fprintf(f.prompt, "your approval expires   %s\n", time.Unix(expiry, 0).UTC().Format(time.RFC3339))
+	if *f.yes {
+		return expiry, nil
+	}
+	if !confirm(f.in, f.prompt, "Sign this approval?") {
+		return 0, errors.New("not confirmed: nothing signed (--yes signs without asking)")
+	}
+	return expiry, nil
+}
+
+// renderProposal writes what an admin approves, decoded: action and its
+// fields, when it takes effect, the approvals so far and the expiry.
+func renderProposal(w io.Writer, p governance.Proposal, info domainInfo, now time.Time) {
+	c := p.Content
+	ts := func(sec int64) string { return time.Unix(sec, 0).UTC().Format(time.RFC3339) }
+	fmt.Fprintf(w, "proposal                %s\n", safe(p.ID))
+	fmt.Fprintf(w, "status                  %s\n", safe(p.Status))
+	fmt.Fprintf(w, "action                  %s\n", safe(c.Action))
+	switch c.Action {
+	case governance.ActionAdd, governance.ActionRemove:
+		fmt.Fprintf(w, "kind                    %s\n", safe(c.EntryKind))
+		fmt.Fprintf(w, "address                 %s\n", safe(c.Address))
+		if c.Action == governance.ActionAdd {
+			fmt.Fprintf(w, "label                   %q\n", c.Label)
+		}
+	case governance.ActionAllowance:
+		fmt.Fprintf(w, "plan                    %q\n", c.PlanID)
+		fmt.Fprintf(w, "amount                  %d sat (%s BTC)\n", c.AmountSat, btcString(c.AmountSat))
+		fmt.Fprintf(w, "address                 %s\n", safe(c.Address))
+	case governance.ActionUnfreeze:
+		fmt.Fprintf(w, "freeze epoch            %d\n", c.FreezeEpoch)
+	}
+	effect := "at quorum"
+	if c.Action == governance.ActionAdd && info.TimelockSeconds > 0 {
+		effect = fmt.Sprintf("%s after quorum (timelock)", time.Duration(info.TimelockSeconds)*time.Second)
+	}
+	if p.EffectiveAt != nil {
+		effect = p.EffectiveAt.UTC().Format(time.RFC3339)
+	}
+	fmt.Fprintf(w, "takes effect            %s\n", effect)
+	fmt.Fprintf(w, "proposer                %s\n", safe(p.Proposer))
+	live := 0
+	for _, a := range p.Approvals {
+		if a.Expiry > now.Unix() {
+			live++
+		}
+	}
+	fmt.Fprintf(w, "approvals               %d live of %d needed (%d admins)\n", live, info.Quorum, info.Admins)
+	for _, a := range p.Approvals {
+		state := "live until"
+		if a.Expiry <= now.Unix() {
+			state = "EXPIRED at"
+		}
+		fmt.Fprintf(w, "  %s  %s %s\n", safe(a.Signer), state, ts(a.Expiry))
+	}
+	fmt.Fprintf(w, "proposal expires        %s\n", ts(c.Expiry))
+}
+
+// safe shows s as is when it is printable ASCII, quoted otherwise: what the
+// server sends cannot move the cursor or hide text on the admin's terminal.
+func safe(s string) string {
+	for _, r := range s {
+		if r < 0x20 || r > 0x7e {
+			return strconv.QuoteToASCII(s)
+		}
+	}
+	return s
+}
+
+func btcString(sat int64) string {
+	return fmt.Sprintf("%d.%08d", sat/100_000_000, sat%100_000_000)
+}
+
+// confirm asks question on w and reads one answer line from in: only y or yes
+// confirms; anything else, or no answer at all, declines.
+func confirm(in io.Reader, w io.Writer, question string) bool {
+	fmt.Fprintf(w, "%s [y/N] ", question)
+	line, _ := bufio.NewReader(in).ReadString('\n')
+	switch strings.ToLower(strings.TrimSpace(line)) {
+	case "y", "yes":
+		return true
+	}
+	fmt.Fprintln(w)
+	return false
+}
+
+// freeze signs and sends a freeze. The signature names the freeze epoch. With
+// --epoch, that one; with a reader token, the one GET /v1/freeze reports;
+// with neither, no token is needed: it signs for epoch 0 and, if the server
+// answers freeze_epoch_mismatch, once more for the epoch the server names. A
+// signature for a past epoch can never be accepted (epochs only grow), so the
+// refused first one is harmless.
+func (f *wlFlags) freeze(c *wlClient, d governance.Domain, key *ecdsa.PrivateKey, expiry int64) ([]byte, error) {
+	send := func(epoch uint64) ([]byte, error) {
+		nonce := randomNonce()
+		sig, err := governance.SignTypedData(governance.FreezeTypedData(d, *f.reason, epoch, nonce, expiry), key)
+		if err != nil {
+			return nil, err
+		}
+		return c.do(http.MethodPost, "/v1/freeze", governance.FreezeRequest{Reason: *f.reason, Epoch: epoch, Nonce: nonce, Expiry: expiry, Signature: sig})
+	}
+	switch {
+	case *f.epoch >= 0:
+		return send(uint64(*f.epoch))
+	case c.token != "":
 		b, err := c.do(http.MethodGet, "/v1/freeze", nil)
 		if err != nil {
 			return nil, fmt.Errorf("read freeze epoch: %w", err)
@@ -317,11 +504,16 @@ func whitelistCmd(sub string, f *wlFlags, c *wlClient) ([]byte, error) {
 		if err := json.Unmarshal(b, &fs); err != nil {
 			return nil, err
 		}
-		nonce := randomNonce()
-		sig, err := governance.SignTypedData(governance.FreezeTypedData(d, *f.reason, fs.Epoch, nonce, expiry), key)
-		if err != nil {
-			return nil, err
-		}
-		return c.do(http.MethodPost, "/v1/freeze", governance.FreezeRequest{Reason: *f.reason, Epoch: fs.Epoch, Nonce: nonce, Expiry: expiry, Signature: sig})
+		return send(fs.Epoch)
 	}
+	out, err := send(0)
+	var se *serverError
+	if err == nil || !errors.As(err, &se) || se.code != "freeze_epoch_mismatch" {
+		return out, err
+	}
+	var epoch uint64
+	if _, perr := fmt.Sscanf(se.message, "freeze epoch is %d", &epoch); perr != nil || epoch == 0 {
+		return nil, fmt.Errorf("%w (pass --epoch)", err)
+	}
+	return send(epoch)
 }

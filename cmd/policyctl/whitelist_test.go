@@ -134,8 +134,8 @@ func TestWhitelistCLIFlow(t *testing.T) {
 	if len(id) != 66 || p["status"] != "pending" {
 		t.Fatalf("propose: %v", p)
 	}
-	e.mustRun("admin1", "approve", "--id", id)
-	if got := e.mustRun("admin2", "approve", "--id", id); got["status"] != "executed" {
+	e.mustRun("admin1", "approve", "--id", id, "--yes")
+	if got := e.mustRun("admin2", "approve", "--id", id, "--yes"); got["status"] != "executed" {
 		t.Fatalf("second approval: %v", got)
 	}
 	code, out, _ := e.run("", "list")
@@ -145,8 +145,8 @@ func TestWhitelistCLIFlow(t *testing.T) {
 	// allowance to the bridge, then a rejected proposal
 	a := e.mustRun("project", "propose", "--action", "allowance", "--plan", "plan-9", "--amount-sat", "150000", "--address", bridge)
 	aid := a["id"].(string)
-	e.mustRun("admin1", "approve", "--id", aid)
-	e.mustRun("admin3", "approve", "--id", aid)
+	e.mustRun("admin1", "approve", "--id", aid, "--yes")
+	e.mustRun("admin3", "approve", "--id", aid, "--yes")
 	code, out, _ = e.run("", "allowances")
 	if code != 0 || !strings.Contains(out, "plan-9") {
 		t.Fatalf("allowances: %s", out)
@@ -164,8 +164,8 @@ func TestWhitelistCLIFlow(t *testing.T) {
 		t.Fatalf("freeze: %v", got)
 	}
 	u := e.mustRun("admin1", "unfreeze")
-	e.mustRun("admin1", "approve", "--id", u["id"].(string))
-	e.mustRun("admin2", "approve", "--id", u["id"].(string))
+	e.mustRun("admin1", "approve", "--id", u["id"].(string), "--yes")
+	e.mustRun("admin2", "approve", "--id", u["id"].(string), "--yes")
 	if got := e.mustRun("", "freeze-state"); got["frozen"] != false || got["epoch"].(float64) != 1 {
 		t.Fatalf("after unfreeze: %v", got)
 	}
@@ -184,8 +184,8 @@ func TestWhitelistCLIRefusals(t *testing.T) {
 		code   int
 		stderr string
 	}{
-		{"outsider approves", "outsider", []string{"approve", "--id", id}, 1, "not_authorized"},
-		{"project admin approves", "project", []string{"approve", "--id", id}, 1, "not_authorized"},
+		{"outsider approves", "outsider", []string{"approve", "--id", id, "--yes"}, 1, "not_authorized"},
+		{"project admin approves", "project", []string{"approve", "--id", id, "--yes"}, 1, "not_authorized"},
 		{"chain id pin mismatch", "admin1", []string{"approve", "--id", id, "--chain-id", "200901"}, 1, "not signing"},
 		{"wallet id pin mismatch", "admin1", []string{"approve", "--id", id, "--wallet-id", "other"}, 1, "not signing"},
 		{"wrong password", "admin1", []string{"approve", "--id", id, "--password-file", badPW}, 1, "decrypt keystore"},

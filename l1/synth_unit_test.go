@@ -1,0 +1,182 @@
+package l1
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"path/filepath"
+	"sort"
+	"testing"
+	"time"
+
+	"github.com/btcsuite/btcd/chaincfg"
+	"github.com/btcsuite/btcd/chaincfg/chainhash"
+	"github.com/btcsuite/btcd/wire"
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/bitlayer-org/policyd/storage"
+)
+
+func openDB(t testing.TB) *storage.DB {
+	t.Helper()
+	db, err := storage.Open(filepath.Join(t.TempDir(), "policyd.db"), storage.Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+func synthWatcher(t testing.TB, db *storage.DB, conf uint64, srcs ...Source) *Watcher {
+	t.Helper()
+	w, err := NewWithSources(Config{
+		Params: &chaincfg.RegressionNetParams, Scripts: [][]byte{synthWallet}, StartHeight: 1, Confirmations: conf,
+		BatchBlocks: 7, Freshness: Freshness{PollWithin: time.Minute, HeadWithin: time.Hour},
+	}, db, srcs...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return w
+}
+
+// dumpChainState renders every chain-state bucket (undo-logged ones and the
+// block hashes), so two views can be compared byte for byte.
+func dumpChainState(t testing.TB, db *storage.DB) string {
+	t.Helper()
+	var out bytes.Buffer
+	err := db.View(func(tx *bolt.Tx) error {
+		for _, name := range append([][]byte{BucketL1Blocks}, undoBuckets...) {
+			b := tx.Bucket(name)
+			var keys []string
+			_ = b.ForEach(func(k, v []byte) error {
+				if bytes.Equal(name, BucketL1Cursor) && !bytes.Equal(k, keyTotals) {
+					return nil // status and undo floor describe the sync, not the state
+				}
+				keys = append(keys, string(name)+"|"+string(k)+"="+string(v))
+				return nil
+			})
+			sort.Strings(keys)
+			for _, k := range keys {
+				out.WriteString(k)
+				out.WriteByte('\n')
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out.String()
+}
+
+// TestSynthReorgEqualsFreshSync: a view that followed a chain, then a reorg
+// that replaces its last blocks (spends moved, some dropped), ends byte for
+// byte equal to a view synced only on the winning chain: the undo log
+// restores exactly.
+func TestSynthReorgEqualsFreshSync(t *testing.T) {
+	ctx := context.Background()
+	chain, pool := buildWalletChain(40, 400, 60)
+	db := openDB(t)
+	w := synthWatcher(t, db, 3, chain)
+	if err := w.SyncOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// Fork at 30: ten blocks replaced by six others (a spend of two pool
+	// outputs and deposits).
+	chain.truncate(30)
+	chain.add(deposit(1_000_001, 5_000), spendTx([]wire.OutPoint{pool[len(pool)-1].op}, pool[len(pool)-1].value, 1))
+	for i := 0; i < 5; i++ {
+		chain.add(deposit(uint64(2_000_000+i), 7_000))
+	}
+	if err := w.SyncOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var st Status
+	_ = db.View(func(tx *bolt.Tx) (err error) { st, err = readStatus(tx); return })
+	if st.Reorgs != 1 || st.TipHeight != 36 {
+		t.Fatalf("status after reorg: reorgs %d tip %d (%s)", st.Reorgs, st.TipHeight, st.LastReorg)
+	}
+	fresh := openDB(t)
+	w2 := synthWatcher(t, fresh, 3, chain)
+	if err := w2.SyncOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if a, b := dumpChainState(t, db), dumpChainState(t, fresh); a != b {
+		t.Fatalf("reorged view differs from a fresh sync (%d vs %d bytes)", len(a), len(b))
+	}
+}
+
+// TestSynthShorterChainRollsBack: the endpoint's chain gets shorter than the
+// view (invalidateblock does this); the view rolls back to the new tip.
+func TestSynthShorterChainRollsBack(t *testing.T) {
+	ctx := context.Background()
+	chain, _ := buildWalletChain(20, 100, 20)
+	db := openDB(t)
+	w := synthWatcher(t, db, 2, chain)
+	if err := w.SyncOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	before := dumpChainState(t, db)
+	chain.add(deposit(99, 1234))
+	if err := w.SyncOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	chain.truncate(20)
+	if err := w.SyncOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if after := dumpChainState(t, db); after != before {
+		t.Fatal("rollback to a shorter chain did not restore the state")
+	}
+}
+
+// tamperSource returns altered blocks from an otherwise honest source.
+type tamperSource struct {
+	Source
+	tamper func(*wire.MsgBlock) *wire.MsgBlock
+}
+
+func (s tamperSource) Block(ctx context.Context, h chainhash.Hash) (*wire.MsgBlock, error) {
+	b, err := s.Source.Block(ctx, h)
+	if err != nil {
+		return nil, err
+	}
+	c := *b
+	return s.tamper(&c), nil
+}
+
+// TestSynthBlockVerification: a source that alters a block's transactions,
+// header or proof of work is refused and nothing is applied.
+func TestSynthBlockVerification(t *testing.T) {
+	chain, _ := buildWalletChain(5, 20, 4)
+	cases := map[string]func(*wire.MsgBlock) *wire.MsgBlock{
+		"extra transaction": func(b *wire.MsgBlock) *wire.MsgBlock {
+			b.Transactions = append(append([]*wire.MsgTx(nil), b.Transactions...), deposit(777, 1))
+			return b
+		},
+		"duplicated last transaction (CVE-2012-2459)": func(b *wire.MsgBlock) *wire.MsgBlock {
+			if len(b.Transactions)%2 == 1 && len(b.Transactions) > 1 {
+				b.Transactions = append(append([]*wire.MsgTx(nil), b.Transactions...), b.Transactions[len(b.Transactions)-1])
+			} else {
+				b.Transactions = append(append([]*wire.MsgTx(nil), b.Transactions...), b.Transactions[len(b.Transactions)-2:]...)
+			}
+			return b
+		},
+		"other header": func(b *wire.MsgBlock) *wire.MsgBlock { b.Header.Nonce++; return b },
+	}
+	for name, f := range cases {
+		t.Run(name, func(t *testing.T) {
+			db := openDB(t)
+			w := synthWatcher(t, db, 1, tamperSource{chain, f})
+			err := w.SyncOnce(context.Background())
+			if !errors.Is(err, ErrBadBlock) {
+				t.Fatalf("err = %v, want ErrBadBlock", err)
+			}
+			var st Status
+			_ = db.View(func(tx *bolt.Tx) (err error) { st, err = readStatus(tx); return })
+			if st.TipHeight != 0 || st.Fresh(time.Now(), DefaultFreshness) == nil {
+				t.Fatalf("tampered block applied or view fresh: tip %d", st.TipHeight)
+			}
+		})
+	}
+}

@@ -19,12 +19,15 @@ var (
 	BucketL1Undo    = []byte("l1_undo")     // height (8) | seq (8) -> undo entry
 	BucketL1Watch   = []byte("l1_watch")    // txid (32) -> raw signed tx (written by the decision side)
 	BucketL1Mempool = []byte("l1_mempool")  // txid (32) -> mempool sighting of a watched tx
+	// outpoint (36) -> txid (32) of a mempool transaction spending that
+	// wallet output (MempoolScan; replaced by every snapshot)
+	BucketL1MempoolSpends = []byte("l1_mempool_spends")
 )
 
 // AllBuckets is every bucket of the L1 view.
 var AllBuckets = [][]byte{
 	BucketL1Blocks, BucketL1UTXOs, BucketL1Spent, BucketL1Txs, BucketL1TxOrder,
-	BucketL1Cursor, BucketL1Undo, BucketL1Watch, BucketL1Mempool,
+	BucketL1Cursor, BucketL1Undo, BucketL1Watch, BucketL1Mempool, BucketL1MempoolSpends,
 }
 
 // CreateBuckets creates the L1 buckets (idempotent).

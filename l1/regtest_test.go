@@ -59,7 +59,8 @@ func (r *rig) watcher(db *storage.DB, extra ...Endpoint) *Watcher {
 		Endpoints: append([]Endpoint{nodeEndpoint(r.n)}, extra...),
 		Params:    regtest.Params, Scripts: [][]byte{r.wallet.PkScript},
 		StartHeight: r.start, Confirmations: testConf,
-		Freshness: Freshness{PollWithin: time.Minute, HeadWithin: time.Hour},
+		Freshness:   Freshness{PollWithin: time.Minute, HeadWithin: time.Hour},
+		MempoolScan: true,
 	}, db)
 	if err != nil {
 		r.t.Fatal(err)
@@ -182,6 +183,15 @@ func (r *rig) fresh() error {
 	return ferr
 }
 
+func (r *rig) mempoolSpends() []MempoolSpend {
+	r.t.Helper()
+	var ms []MempoolSpend
+	if err := r.db.View(func(tx *bolt.Tx) (err error) { ms, err = r.w.View().MempoolSpends(tx); return }); err != nil {
+		r.t.Fatal(err)
+	}
+	return ms
+}
+
 func wantStage(t *testing.T, got Stage, kind StageKind, depth uint64) {
 	t.Helper()
 	if got.Kind != kind || got.Depth != depth {
@@ -251,6 +261,9 @@ func TestRegtestSyncSpendsMempool(t *testing.T) {
 	if res := r.reserves(); res.InFlightSat != 400_000 || res.InFlightCount != 1 {
 		t.Fatalf("in flight: %+v", res)
 	}
+	if ms := r.mempoolSpends(); len(ms) != 1 || ms[0].Outpoint != ops[0] || ms[0].Txid != s1.TxHash() || !ms[0].Watched {
+		t.Fatalf("mempool spends of the watched spend: %+v", ms)
+	}
 	r.mine(1)
 	r.sync()
 	wantStage(t, r.stage(s1.TxHash()), StageConfirmed, 1)
@@ -274,6 +287,10 @@ func TestRegtestSyncSpendsMempool(t *testing.T) {
 	loser := r.spend(ops[1:2], vals[1:2], dest.PkScript, 100_000, 1_000, false)
 	r.watch(loser)
 	winner := r.spend(ops[1:2], vals[1:2], dest.PkScript, 900_000, 2_000, true)
+	r.sync()
+	if ms := r.mempoolSpends(); len(ms) != 1 || ms[0].Outpoint != ops[1] || ms[0].Txid != winner.TxHash() || ms[0].Watched {
+		t.Fatalf("unwatched spend in the mempool: %+v", ms)
+	}
 	r.mine(1)
 	r.sync()
 	st = r.stage(loser.TxHash())

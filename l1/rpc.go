@@ -32,6 +32,14 @@ type Source interface {
 	Mempool(ctx context.Context) ([]chainhash.Hash, error)
 }
 
+// TxSource is a Source that also serves mempool transactions by txid
+// (Config.MempoolScan needs it of the primary endpoint). RPC implements it.
+type TxSource interface {
+	Source
+	// Tx is the transaction txid (from the mempool at least).
+	Tx(ctx context.Context, txid chainhash.Hash) (*wire.MsgTx, error)
+}
+
 // Endpoint is one Bitcoin JSON-RPC server.
 type Endpoint struct {
 	// URL is http://host:port (Bitcoin Core) or https://host:port (btcd).

@@ -180,3 +180,62 @@ func TestSynthBlockVerification(t *testing.T) {
 		})
 	}
 }
+
+// TestSynthReservesReplacementFamily: two watched transactions spending the
+// same wallet output (an original and its RBF replacement) are one transfer
+// in flight, counted at the larger outflow; once the replacement is final
+// and the original buried, nothing is in flight.
+func TestSynthReservesReplacementFamily(t *testing.T) {
+	ctx := context.Background()
+	chain := newSynthChain()
+	d := deposit(1, 1_000_000)
+	chain.add(d)
+	chain.add()
+	chain.add()
+	db := openDB(t)
+	w := synthWatcher(t, db, 3, chain)
+	if err := w.SyncOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	a := wire.OutPoint{Hash: d.TxHash(), Index: 0}
+	orig := spendTx([]wire.OutPoint{a}, 1_000_000, 100_000)
+	repl := spendTx([]wire.OutPoint{a}, 1_000_000, 150_000)
+	reserves := func() Reserves {
+		var r Reserves
+		if err := db.View(func(tx *bolt.Tx) (err error) { r, err = w.View().Reserves(tx); return }); err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	if err := db.Update(func(tx *bolt.Tx) error {
+		if err := w.View().Watch(tx, orig); err != nil {
+			return err
+		}
+		return w.View().Watch(tx, repl)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if r := reserves(); r.InFlightSat != 150_000 || r.InFlightCount != 1 || r.ConfirmedSat != 1_000_000 {
+		t.Fatalf("family in flight: %+v", r)
+	}
+	chain.add(repl)
+	if err := w.SyncOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if r := reserves(); r.InFlightSat != 150_000 || r.UnconfirmedSat != 1_000_000-150_000-1000 {
+		t.Fatalf("replacement at depth 1: %+v", r)
+	}
+	chain.add()
+	chain.add()
+	if err := w.SyncOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if r := reserves(); r.InFlightSat != 0 || r.InFlightCount != 0 || r.ConfirmedSat != 849_000 {
+		t.Fatalf("after the replacement is final: %+v", r)
+	}
+	var st Stage
+	_ = db.View(func(tx *bolt.Tx) (err error) { st, err = w.View().Stage(tx, orig.TxHash()); return })
+	if st.Kind != StageConflicted || !st.Final || *st.ConflictTx != repl.TxHash() {
+		t.Fatalf("original: %+v", st)
+	}
+}

@@ -371,6 +371,59 @@ func (v *View) recordMempool(tx *bolt.Tx, present map[chainhash.Hash]struct{}, n
 	return nil
 }
 
+// recordMempoolSpends replaces the mempool spends snapshot.
+func recordMempoolSpends(tx *bolt.Tx, spends map[wire.OutPoint]chainhash.Hash) error {
+	if err := tx.DeleteBucket(BucketL1MempoolSpends); err != nil {
+		return err
+	}
+	b, err := tx.CreateBucket(BucketL1MempoolSpends)
+	if err != nil {
+		return err
+	}
+	for op, id := range spends {
+		if err := b.Put(opKey(op), id[:]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// MempoolSpend is a mempool transaction spending a wallet output
+// (Config.MempoolScan; the primary endpoint's mempool at the last poll).
+type MempoolSpend struct {
+	Outpoint wire.OutPoint  `json:"outpoint"`
+	Txid     chainhash.Hash `json:"txid"`
+	// Watched: the spender is on the watch list. An unwatched spender is
+	// a signature policyd did not complete: unexplained, freeze.
+	Watched bool `json:"watched"`
+}
+
+// MempoolSpends lists the wallet outputs spent by mempool transactions.
+func (v *View) MempoolSpends(tx *bolt.Tx) ([]MempoolSpend, error) {
+	b, err := bucket(tx, BucketL1MempoolSpends)
+	if err != nil {
+		return nil, err
+	}
+	watch, err := bucket(tx, BucketL1Watch)
+	if err != nil {
+		return nil, err
+	}
+	var out []MempoolSpend
+	err = b.ForEach(func(k, val []byte) error {
+		if len(k) != 36 || len(val) != 32 {
+			return fmt.Errorf("%w: mempool spend", ErrCorrupt)
+		}
+		var s MempoolSpend
+		copy(s.Outpoint.Hash[:], k)
+		s.Outpoint.Index = binary.BigEndian.Uint32(k[32:])
+		copy(s.Txid[:], val)
+		s.Watched = watch.Get(val) != nil
+		out = append(out, s)
+		return nil
+	})
+	return out, err
+}
+
 // ---- queries ----
 
 // depth is the number of blocks from height to the tip, inclusive (the

@@ -46,6 +46,12 @@ type Config struct {
 	RPCTimeout time.Duration
 	// Freshness is the bound Check applies (default DefaultFreshness).
 	Freshness Freshness
+	// MempoolScan fetches every new transaction of the primary endpoint's
+	// mempool (one getrawtransaction each, remembered while it stays there)
+	// to find spends of wallet outputs before they are mined: an
+	// unexplained spend is then seen in seconds, not at the next block.
+	// The primary must implement TxSource.
+	MempoolScan bool
 	// UndoRetain is how many blocks below the tip stay reversible
 	// (default 10 000); deeper reorgs fail with ErrReorgTooDeep.
 	UndoRetain uint64
@@ -120,6 +126,9 @@ type Watcher struct {
 	view    *View
 	sources []Source
 	closers []func()
+	// mpSeen are the primary's mempool txids already examined by the
+	// mempool scan, with the wallet outpoints each spends (nil: none).
+	mpSeen map[chainhash.Hash][]wire.OutPoint
 }
 
 // New connects to every cfg.Endpoints server and returns a Watcher writing
@@ -161,10 +170,14 @@ func NewWithSources(cfg Config, db *storage.DB, sources ...Source) (*Watcher, er
 	if len(sources) == 0 {
 		return nil, fmt.Errorf("%w: no source", ErrConfig)
 	}
+	if _, ok := sources[0].(TxSource); cfg.MempoolScan && !ok {
+		return nil, fmt.Errorf("%w: MempoolScan needs a primary source that serves transactions", ErrConfig)
+	}
 	if err := db.Update(CreateBuckets); err != nil {
 		return nil, err
 	}
-	return &Watcher{cfg: cfg, db: db, view: NewView(cfg.Scripts, cfg.Confirmations, cfg.Freshness), sources: sources}, nil
+	return &Watcher{cfg: cfg, db: db, view: NewView(cfg.Scripts, cfg.Confirmations, cfg.Freshness), sources: sources,
+		mpSeen: map[chainhash.Hash][]wire.OutPoint{}}, nil
 }
 
 // Close releases the endpoints' connections.
@@ -517,9 +530,11 @@ func (w *Watcher) applyRange(ctx context.Context, st *Status, from, to uint64) e
 }
 
 // refreshMempool records which watched transactions any endpoint holds in
-// its mempool now.
+// its mempool now and, with MempoolScan, which wallet outputs the primary's
+// mempool transactions spend.
 func (w *Watcher) refreshMempool(ctx context.Context, now time.Time) error {
 	present := map[chainhash.Hash]struct{}{}
+	var primary []chainhash.Hash
 	for i, s := range w.sources {
 		c, cancel := w.rpc(ctx)
 		ids, err := s.Mempool(c)
@@ -527,9 +542,95 @@ func (w *Watcher) refreshMempool(ctx context.Context, now time.Time) error {
 		if err != nil {
 			return fmt.Errorf("l1: mempool of endpoint[%d]: %w", i, err)
 		}
+		if i == 0 {
+			primary = ids
+		}
 		for _, id := range ids {
 			present[id] = struct{}{}
 		}
 	}
-	return w.db.Update(func(tx *bolt.Tx) error { return w.view.recordMempool(tx, present, now) })
+	var spends map[wire.OutPoint]chainhash.Hash
+	if w.cfg.MempoolScan {
+		var err error
+		if spends, err = w.scanMempool(ctx, primary); err != nil {
+			return err
+		}
+	}
+	return w.db.Update(func(tx *bolt.Tx) error {
+		if err := w.view.recordMempool(tx, present, now); err != nil {
+			return err
+		}
+		if spends == nil {
+			return nil
+		}
+		return recordMempoolSpends(tx, spends)
+	})
+}
+
+// scanMempool examines the primary's mempool transactions not seen before
+// and returns every wallet output spent by one of them. A transaction that
+// left the mempool between the listing and the fetch is skipped (mined:
+// the chain shows it; evicted: it spends nothing).
+func (w *Watcher) scanMempool(ctx context.Context, ids []chainhash.Hash) (map[wire.OutPoint]chainhash.Hash, error) {
+	src := w.sources[0].(TxSource)
+	now := make(map[chainhash.Hash]struct{}, len(ids))
+	for _, id := range ids {
+		now[id] = struct{}{}
+	}
+	for id := range w.mpSeen {
+		if _, ok := now[id]; !ok {
+			delete(w.mpSeen, id)
+		}
+	}
+	var fresh []*wire.MsgTx
+	for _, id := range ids {
+		if _, ok := w.mpSeen[id]; ok {
+			continue
+		}
+		c, cancel := w.rpc(ctx)
+		t, err := src.Tx(c, id)
+		cancel()
+		if err != nil {
+			var re *RPCError
+			if errors.As(err, &re) {
+				continue // gone from the mempool since the listing
+			}
+			return nil, fmt.Errorf("l1: mempool transaction %s: %w", id, err)
+		}
+		fresh = append(fresh, t)
+	}
+	// Which of their inputs are wallet outputs (chain UTXOs, or outputs of
+	// other mempool transactions paying the wallet).
+	if err := w.db.View(func(tx *bolt.Tx) error {
+		utxos := tx.Bucket(BucketL1UTXOs)
+		for _, t := range fresh {
+			var ins []wire.OutPoint
+			for _, in := range t.TxIn {
+				op := in.PreviousOutPoint
+				if utxos.Get(opKey(op)) != nil {
+					ins = append(ins, op)
+					continue
+				}
+				// Change of a watched transaction not yet mined.
+				parent, err := w.view.Watched(tx, op.Hash)
+				if err != nil {
+					return err
+				}
+				if parent != nil && int(op.Index) < len(parent.TxOut) && w.view.IsWallet(parent.TxOut[op.Index].PkScript) {
+					ins = append(ins, op)
+				}
+			}
+			w.mpSeen[t.TxHash()] = ins
+		}
+		return nil
+	}); err != nil {
+		return nil, err
+	}
+	out := map[wire.OutPoint]chainhash.Hash{}
+	for id, ins := range w.mpSeen {
+		for _, op := range ins {
+			out[op] = id
+		}
+	}
+	return out, nil
 }

@@ -60,3 +60,51 @@ func BenchmarkSyncWallet10kUTXO100kTx(b *testing.B) {
 		b.StartTimer()
 	}
 }
+
+// BenchmarkInputCheck is the decision side's cost on a 10 000-UTXO view
+// (after the 100 000-transaction synthetic sync): View.Input per input and
+// View.Check once per decision, inside an open read transaction as the
+// decision's own.
+func BenchmarkInputCheck(b *testing.B) {
+	chain, pool := buildWalletChain(1000, 100_000, 10_000)
+	db, err := storage.Open(filepath.Join(b.TempDir(), "policyd.db"), storage.Options{NoSync: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	w, err := NewWithSources(Config{Params: &chaincfg.RegressionNetParams, Scripts: [][]byte{synthWallet},
+		StartHeight: 1, Confirmations: 6}, db, chain)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := w.SyncOnce(context.Background()); err != nil {
+		b.Fatal(err)
+	}
+	v := w.View()
+	// Marginal cost inside the decision's own read transaction.
+	b.Run("input", func(b *testing.B) {
+		if err := db.View(func(tx *bolt.Tx) error {
+			for i := 0; i < b.N; i++ {
+				if _, err := v.Input(tx, pool[i%9000].op); err != nil { // the newest outputs are still shallow
+					return err
+				}
+			}
+			return nil
+		}); err != nil {
+			b.Fatal(err)
+		}
+	})
+	// Once per decision: the freshness rule on the stored status.
+	b.Run("check", func(b *testing.B) {
+		if err := db.View(func(tx *bolt.Tx) error {
+			for i := 0; i < b.N; i++ {
+				if err := v.Check(tx, time.Now()); err != nil {
+					return err
+				}
+			}
+			return nil
+		}); err != nil {
+			b.Fatal(err)
+		}
+	})
+}

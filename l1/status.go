@@ -92,7 +92,27 @@ func (s Status) Fresh(now time.Time, f Freshness) error {
 	return nil
 }
 
-var keyStatus = []byte("status")
+var (
+	keyStatus = []byte("status")
+	// keyTip holds Status.TipHeight as 8 big-endian bytes, so per-input
+	// queries do not decode the whole status.
+	keyTip = []byte("tip")
+)
+
+func readTip(tx *bolt.Tx) (uint64, error) {
+	b, err := bucket(tx, BucketL1Cursor)
+	if err != nil {
+		return 0, err
+	}
+	raw := b.Get(keyTip)
+	if raw == nil {
+		return 0, nil
+	}
+	if len(raw) != 8 {
+		return 0, fmt.Errorf("%w: tip", ErrCorrupt)
+	}
+	return beUint64(raw), nil
+}
 
 func readStatus(tx *bolt.Tx) (Status, error) {
 	var s Status
@@ -115,6 +135,9 @@ func putStatus(tx *bolt.Tx, s Status) error {
 	}
 	v, err := json.Marshal(s)
 	if err != nil {
+		return err
+	}
+	if err := b.Put(keyTip, heightKey(s.TipHeight)); err != nil {
 		return err
 	}
 	return b.Put(keyStatus, v)

@@ -478,7 +478,7 @@ type Input struct {
 // RBF rule. A coinbase output also needs 100 confirmations (consensus);
 // the caller sees Coinbase and Depth.
 func (v *View) Input(tx *bolt.Tx, op wire.OutPoint) (Input, error) {
-	st, err := readStatus(tx)
+	tip, err := readTip(tx)
 	if err != nil {
 		return Input{}, err
 	}
@@ -491,7 +491,7 @@ func (v *View) Input(tx *bolt.Tx, op wire.OutPoint) (Input, error) {
 		if err != nil {
 			return Input{}, err
 		}
-		in := Input{Outpoint: op, Kind: InputConfirmed, Value: u.value, Height: u.height, Depth: depth(st.TipHeight, u.height), Coinbase: u.coinbase}
+		in := Input{Outpoint: op, Kind: InputConfirmed, Value: u.value, Height: u.height, Depth: depth(tip, u.height), Coinbase: u.coinbase}
 		if in.Depth >= v.conf {
 			return in, nil
 		}
@@ -570,7 +570,7 @@ type Stage struct {
 // only for watched transactions (Watch); for others the answer is confirmed
 // (when it touches the wallet) or unseen.
 func (v *View) Stage(tx *bolt.Tx, txid chainhash.Hash) (Stage, error) {
-	st, err := readStatus(tx)
+	tip, err := readTip(tx)
 	if err != nil {
 		return Stage{}, err
 	}
@@ -588,7 +588,7 @@ func (v *View) Stage(tx *bolt.Tx, txid chainhash.Hash) (Stage, error) {
 		if err != nil {
 			return Stage{}, err
 		}
-		out.Kind, out.Height, out.Depth = StageConfirmed, r.height, depth(st.TipHeight, r.height)
+		out.Kind, out.Height, out.Depth = StageConfirmed, r.height, depth(tip, r.height)
 		out.Final = out.Depth >= v.conf
 		return out, nil
 	}
@@ -613,7 +613,7 @@ func (v *View) Stage(tx *bolt.Tx, txid chainhash.Hash) (Stage, error) {
 				continue
 			}
 			if out.Kind != StageConflicted || h < out.Height {
-				out.Kind, out.Height, out.Depth = StageConflicted, h, depth(st.TipHeight, h)
+				out.Kind, out.Height, out.Depth = StageConflicted, h, depth(tip, h)
 				out.Final = out.Depth >= v.conf
 				b := by
 				out.ConflictTx = &b

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
 	"github.com/btcsuite/btcd/wire"
@@ -35,6 +36,30 @@ func hexResult(result json.RawMessage, max int) ([]byte, error) {
 	return b, nil
 }
 
+// wireMsg is what wire.MsgBlock and wire.MsgTx have in common.
+type wireMsg interface {
+	Deserialize(io.Reader) error
+	Serialize(io.Writer) error
+}
+
+// decodeStrict decodes raw into m: completely (no trailing bytes) and
+// canonically (m serializes back to exactly raw).
+func decodeStrict(raw []byte, m wireMsg, what string) error {
+	r := bytes.NewReader(raw)
+	if err := m.Deserialize(r); err != nil {
+		return fmt.Errorf("%w: %s: %v", ErrBadResponse, what, err)
+	}
+	if r.Len() != 0 {
+		return fmt.Errorf("%w: %d trailing bytes after %s", ErrBadResponse, r.Len(), what)
+	}
+	var back bytes.Buffer
+	back.Grow(len(raw))
+	if err := m.Serialize(&back); err != nil || !bytes.Equal(back.Bytes(), raw) {
+		return fmt.Errorf("%w: %s encoding is not canonical", ErrBadResponse, what)
+	}
+	return nil
+}
+
 // ParseBlockResult parses a `getblock <hash> 0` result: a JSON string with
 // the block's hex serialization. The bytes must decode completely into a
 // block whose serialization is exactly those bytes and whose header hashes
@@ -45,17 +70,8 @@ func ParseBlockResult(result json.RawMessage, want chainhash.Hash) (*wire.MsgBlo
 		return nil, err
 	}
 	var blk wire.MsgBlock
-	r := bytes.NewReader(raw)
-	if err := blk.Deserialize(r); err != nil {
-		return nil, fmt.Errorf("%w: block: %v", ErrBadResponse, err)
-	}
-	if r.Len() != 0 {
-		return nil, fmt.Errorf("%w: %d trailing bytes after block", ErrBadResponse, r.Len())
-	}
-	var back bytes.Buffer
-	back.Grow(len(raw))
-	if err := blk.Serialize(&back); err != nil || !bytes.Equal(back.Bytes(), raw) {
-		return nil, fmt.Errorf("%w: block encoding is not canonical", ErrBadResponse)
+	if err := decodeStrict(raw, &blk, "block"); err != nil {
+		return nil, err
 	}
 	if got := blk.BlockHash(); got != want {
 		return nil, fmt.Errorf("%w: asked block %s, got %s", ErrBadResponse, want, got)
@@ -72,16 +88,8 @@ func ParseTxResult(result json.RawMessage, want chainhash.Hash) (*wire.MsgTx, er
 		return nil, err
 	}
 	var tx wire.MsgTx
-	r := bytes.NewReader(raw)
-	if err := tx.Deserialize(r); err != nil {
-		return nil, fmt.Errorf("%w: transaction: %v", ErrBadResponse, err)
-	}
-	if r.Len() != 0 {
-		return nil, fmt.Errorf("%w: %d trailing bytes after transaction", ErrBadResponse, r.Len())
-	}
-	var back bytes.Buffer
-	if err := tx.Serialize(&back); err != nil || !bytes.Equal(back.Bytes(), raw) {
-		return nil, fmt.Errorf("%w: transaction encoding is not canonical", ErrBadResponse)
+	if err := decodeStrict(raw, &tx, "transaction"); err != nil {
+		return nil, err
 	}
 	if got := tx.TxHash(); got != want {
 		return nil, fmt.Errorf("%w: asked transaction %s, got %s", ErrBadResponse, want, got)

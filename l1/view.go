@@ -665,6 +665,10 @@ func (v *View) Spends(tx *bolt.Tx, fromHeight uint64, limit int) ([]Spend, error
 	if err != nil {
 		return nil, err
 	}
+	spent, err := bucket(tx, BucketL1Spent)
+	if err != nil {
+		return nil, err
+	}
 	var out []Spend
 	c := order.Cursor()
 	for k, id := c.Seek(heightKey(fromHeight)); k != nil; k, id = c.Next() {
@@ -686,10 +690,6 @@ func (v *View) Spends(tx *bolt.Tx, fromHeight uint64, limit int) ([]Spend, error
 			InputSat: r.inSat, ChangeSat: r.outSat, Watched: watch.Get(id) != nil, Tx: t}
 		sp.Final = sp.Depth >= v.conf
 		// Which inputs were the wallet's: the spent index names this txid.
-		spent, err := bucket(tx, BucketL1Spent)
-		if err != nil {
-			return nil, err
-		}
 		for _, in := range t.TxIn {
 			if raw := spent.Get(opKey(in.PreviousOutPoint)); len(raw) == 40 && bytes.Equal(raw[:32], id) {
 				sp.Inputs = append(sp.Inputs, in.PreviousOutPoint)

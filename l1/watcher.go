@@ -212,7 +212,7 @@ func (w *Watcher) redact(s string) string {
 		if ep.URL != "" {
 			s = strings.ReplaceAll(s, ep.URL, fmt.Sprintf("endpoint[%d]", i))
 		}
-		if ep.Pass != "" {
+		if len(ep.Pass) >= 6 {
 			s = strings.ReplaceAll(s, ep.Pass, "***")
 		}
 	}
@@ -227,7 +227,8 @@ func (w *Watcher) rpc(ctx context.Context) (context.Context, context.CancelFunc)
 // every new block (each batch of blocks commits its state, block hashes,
 // undo entries and cursor in one bbolt transaction) and refreshes the
 // mempool sightings of watched transactions. Any failure is recorded in
-// the status, so the view is stale until a later poll succeeds.
+// the status, so the view is stale until a later poll succeeds. SyncOnce
+// must not run concurrently with itself (Run calls it from one goroutine).
 func (w *Watcher) SyncOnce(ctx context.Context) error {
 	syncErr := w.sync(ctx)
 	if syncErr != nil {

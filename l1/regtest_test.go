@@ -242,8 +242,14 @@ func TestRegtestSyncSpendsMempool(t *testing.T) {
 	r.watch(s1)
 	r.sync()
 	wantStage(t, r.stage(s1.TxHash()), StageUnseen, 0)
-	if _, err := r.n.Broadcast(s1); err != nil {
+	// Broadcast through our own client (sendrawtransaction, txid checked).
+	cl, err := NewRPC(nodeEndpoint(r.n), 0)
+	if err != nil {
 		t.Fatal(err)
+	}
+	defer cl.Close()
+	if id, err := cl.Broadcast(r.ctx, s1); err != nil || id != s1.TxHash() {
+		t.Fatalf("broadcast: %v %v", id, err)
 	}
 	r.sync()
 	st := r.stage(s1.TxHash())

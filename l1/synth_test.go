@@ -27,6 +27,8 @@ type synthChain struct {
 	byHash  map[chainhash.Hash]int
 	mempool []chainhash.Hash
 	nonce   uint32 // varies coinbases so forks differ
+	// coinbaseTo is the coinbase output script (default OP_TRUE).
+	coinbaseTo []byte
 }
 
 func newSynthChain() *synthChain {
@@ -45,7 +47,11 @@ func (s *synthChain) add(txs ...*wire.MsgTx) *wire.MsgBlock {
 	binary.BigEndian.PutUint32(tag[:4], uint32(height))
 	binary.BigEndian.PutUint32(tag[4:], s.nonce)
 	cb.AddTxIn(wire.NewTxIn(&wire.OutPoint{Index: wire.MaxPrevOutIndex}, tag[:], nil))
-	cb.AddTxOut(wire.NewTxOut(50e8, []byte{0x51}))
+	to := s.coinbaseTo
+	if to == nil {
+		to = []byte{0x51}
+	}
+	cb.AddTxOut(wire.NewTxOut(50e8, to))
 	prev := s.blocks[height-1]
 	blk := &wire.MsgBlock{Header: wire.BlockHeader{
 		Version: 4, PrevBlock: prev.BlockHash(),

@@ -239,3 +239,34 @@ func TestSynthReservesReplacementFamily(t *testing.T) {
 		t.Fatalf("original: %+v", st)
 	}
 }
+
+// TestSynthCoinbaseMaturity: a coinbase paying the wallet is spendable only
+// once 100 deep (the next block is then 100 blocks after it).
+func TestSynthCoinbaseMaturity(t *testing.T) {
+	chain := newSynthChain()
+	chain.coinbaseTo = synthWallet
+	cb := chain.add()
+	chain.coinbaseTo = nil
+	for i := 0; i < 98; i++ {
+		chain.add()
+	}
+	db := openDB(t)
+	w := synthWatcher(t, db, 6, chain)
+	op := wire.OutPoint{Hash: cb.Transactions[0].TxHash(), Index: 0}
+	input := func() (Input, error) {
+		if err := w.SyncOnce(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		var in Input
+		var qerr error
+		_ = db.View(func(tx *bolt.Tx) error { in, qerr = w.View().Input(tx, op); return nil })
+		return in, qerr
+	}
+	if _, err := input(); !errors.Is(err, ErrInputUnconfirmed) {
+		t.Fatalf("coinbase at depth 99: %v", err)
+	}
+	chain.add()
+	if in, err := input(); err != nil || !in.Coinbase || in.Depth != 100 {
+		t.Fatalf("coinbase at depth 100: %+v %v", in, err)
+	}
+}

@@ -447,6 +447,10 @@ const (
 	InputOwnChange InputKind = "own_change"
 )
 
+// CoinbaseMaturity is the consensus depth (blocks after the coinbase's own)
+// before a coinbase output may be spent, on every Bitcoin network.
+const CoinbaseMaturity = 100
+
 // Input errors: each is a reason to deny a PSBT input.
 var (
 	// ErrInputUnknown: the outpoint is not a wallet output in the L1 view
@@ -455,7 +459,7 @@ var (
 	// ErrInputSpent: a chain transaction already spent it.
 	ErrInputSpent = errors.New("l1: input already spent on chain")
 	// ErrInputUnconfirmed: a wallet output (not own change) with fewer than
-	// Confirmations blocks.
+	// Confirmations blocks, or a coinbase output not yet mature.
 	ErrInputUnconfirmed = errors.New("l1: input has too few confirmations")
 )
 
@@ -475,8 +479,7 @@ type Input struct {
 // transaction (mined at any depth, or in a mempool now). Otherwise the error
 // wraps ErrInputUnknown, ErrInputSpent or ErrInputUnconfirmed. Spends in
 // mempools are not considered here: replacing them is the decision side's
-// RBF rule. A coinbase output also needs 100 confirmations (consensus);
-// the caller sees Coinbase and Depth.
+// RBF rule. A coinbase output must also be mature (CoinbaseMaturity).
 func (v *View) Input(tx *bolt.Tx, op wire.OutPoint) (Input, error) {
 	tip, err := readTip(tx)
 	if err != nil {
@@ -492,6 +495,11 @@ func (v *View) Input(tx *bolt.Tx, op wire.OutPoint) (Input, error) {
 			return Input{}, err
 		}
 		in := Input{Outpoint: op, Kind: InputConfirmed, Value: u.value, Height: u.height, Depth: depth(tip, u.height), Coinbase: u.coinbase}
+		if u.coinbase && in.Depth < CoinbaseMaturity {
+			// A spend may enter the block at height coinbase+100: the
+			// next block, when the coinbase is 100 deep now.
+			return Input{}, fmt.Errorf("%w: coinbase %s at depth %d is immature", ErrInputUnconfirmed, op, in.Depth)
+		}
 		if in.Depth >= v.conf {
 			return in, nil
 		}

@@ -112,10 +112,15 @@ func TestWhitelistCLIRenewsExpiredApproval(t *testing.T) {
 	e := newWLEnv(t)
 	p := e.mustRun("project", "propose", "--action", "add", "--kind", policy.KindBridgeHotWallet, "--address", cliAddr(33))
 	id := p["id"].(string)
-	e.mustRun("admin1", "approve", "--id", id, "--yes", "--ttl", "1s")
-	if code, _, stderr := e.run("admin1", "approve", "--id", id, "--yes"); code != 1 || !strings.Contains(stderr, "duplicate_approval") {
+	// A second approval while the first is live is refused. (On its own
+	// proposal with the default lifetime, so a slow machine cannot let the
+	// first approval expire before the second arrives.)
+	live := e.mustRun("project", "propose", "--action", "add", "--kind", policy.KindBridgeHotWallet, "--address", cliAddr(34))["id"].(string)
+	e.mustRun("admin1", "approve", "--id", live, "--yes")
+	if code, _, stderr := e.run("admin1", "approve", "--id", live, "--yes"); code != 1 || !strings.Contains(stderr, "duplicate_approval") {
 		t.Fatalf("second live approval: %d %s", code, stderr)
 	}
+	e.mustRun("admin1", "approve", "--id", id, "--yes", "--ttl", "1s")
 	first, _ := e.gov.Proposal(t0ctx(), id)
 	for time.Now().Unix() <= first.Approvals[0].Expiry {
 		time.Sleep(100 * time.Millisecond)

@@ -301,12 +301,15 @@ func TestConsoleInBrowser(t *testing.T) {
 	b.screenshot(t, "whitelist-bootstrap")
 
 	// Propose: the project admin adds a staking destination.
+	// The label has HTML metacharacters: shown as text, never markup, and the
+	// in-browser inclusion proof must recover its record's exact bytes.
+	const label = "Babylon <b>vault</b> & co"
 	const dest = "bcrt1qscwjzznqkey9qgufnwugzwxm4wz3w3n44axnrla7fey9w20p9yxsge3dxc"
 	b.page(t, "propose")
 	b.selectValue(t, "#p-action", "whitelist_add")
 	b.selectValue(t, "#p-kind", "staking_destination")
 	b.typeInto(t, "#p-address", dest)
-	b.typeInto(t, "#p-label", "Babylon vault 1")
+	b.typeInto(t, "#p-label", label)
 	b.click(t, "#p-review")
 	b.waitFor(t, "review", "document.querySelector('#review')")
 	if got := b.text(t, `#message-fields tr[data-field="address"] code.val`); got != dest {
@@ -349,7 +352,7 @@ func TestConsoleInBrowser(t *testing.T) {
 	if !strings.Contains(b.text(t, card+" .id-check"), "EIP-712 hash") {
 		t.Errorf("proposal id check: %q", b.text(t, card+" .id-check"))
 	}
-	if txt := b.text(t, card); !strings.Contains(txt, "regtest") || !strings.Contains(txt, "0 of 2 approvals") || !strings.Contains(txt, "Babylon vault 1") {
+	if txt := b.text(t, card); !strings.Contains(txt, "regtest") || !strings.Contains(txt, "0 of 2 approvals") || !strings.Contains(txt, label) {
 		t.Errorf("pending proposal card: %q", txt)
 	}
 	b.screenshot(t, "proposals-pending")
@@ -509,11 +512,16 @@ func TestConsoleInBrowser(t *testing.T) {
 	if b.text(t, "#export-ok") == "" {
 		t.Fatalf("export: %q", b.text(t, "#export-out"))
 	}
-	b.typeInto(t, "#proof-index", "3")
+	b.typeInto(t, "#proof-index", "2") // the proposal record, with the label
 	b.click(t, "#verify-proof")
 	b.waitFor(t, "proof verified", "document.querySelector('#proof-ok, #proof-bad, #page-error')")
-	if b.text(t, "#proof-ok") == "" {
+	if b.text(t, "#proof-ok") == "" || !strings.Contains(b.text(t, "#proof-out"), label) {
 		t.Fatalf("proof: %q", b.text(t, "#proof-out"))
+	}
+	var injectedNodes int
+	b.exec(t, "return document.querySelectorAll('#main b').length;", &injectedNodes)
+	if injectedNodes != 0 {
+		t.Errorf("a label became markup: %d <b> elements", injectedNodes)
 	}
 	b.screenshot(t, "audit")
 
@@ -550,5 +558,78 @@ func checkNoCSPViolations(t *testing.T, b *browser) {
 		if strings.Contains(en.Message, "Content Security Policy") || strings.Contains(en.Message, "Trusted Type") || strings.Contains(en.Message, "Refused to") {
 			t.Errorf("browser: %s %s", en.Level, en.Message)
 		}
+	}
+}
+
+// TestAuditVerificationInBrowser runs the page's audit verifier (WebCrypto
+// SHA-256 and Ed25519) on a real export, checkpoint and inclusion proofs, and
+// on altered copies: a changed record, a dropped record, a truncated export
+// and another key are all refused.
+func TestAuditVerificationInBrowser(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	exp := time.Now().Add(time.Hour).Unix()
+	for i, a := range []string{"bcrt1qscwjzznqkey9qgufnwugzwxm4wz3w3n44axnrla7fey9w20p9yxsge3dxc", "bcrt1pscwjzznqkey9qgufnwugzwxm4wz3w3n44axnrla7fey9w20p9yxszw3y7y"} {
+		c := governance.ProposalContent{Action: governance.ActionAdd, EntryKind: "staking_destination", Address: a,
+			Label: []string{"<script>alert(1)</script> & \u2028", "ü ✓ \u202e"}[i], Nonce: "n", Expiry: exp}
+		sig, err := governance.SignTypedData(governance.ProposalTypedData(e.domain, c), key(t, "project"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.gov.Propose(ctx, governance.SignedProposal{Proposal: c, Signature: sig}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var export bytes.Buffer
+	if err := e.log.ExportRange(ctx, &export, audit.ExportRequest{}); err != nil {
+		t.Fatal(err)
+	}
+	_, otherKey, _ := auditKeyPair(t)
+	lines := strings.SplitAfter(export.String(), "\n")
+	changed := strings.Replace(export.String(), "alert(1)", "alert(2)", 1)
+	dropped := strings.Join(append(append([]string{}, lines[:2]...), lines[3:]...), "")
+	truncated := strings.Join(lines[:len(lines)-2], "")
+
+	b := startBrowser(t, e.srv.Certificate())
+	b.navigate(t, e.srv.URL+"/console/#/session")
+	b.waitFor(t, "console loaded", "document.querySelector('#page-session[data-ready]')")
+	var out map[string]string
+	b.execAsync(t, `const [vkey, other, token, cases, done] = arguments;
+	  (async () => {
+	    const m = await import('/console/js/audit.js');
+	    const bytes = (s) => new TextEncoder().encode(s);
+	    const res = {};
+	    const run = async (name, f) => { try { await f(); res[name] = 'ok'; } catch (e) { res[name] = 'refused: ' + e.message; } };
+	    for (const [name, text] of Object.entries(cases)) await run(name, () => m.verifyExport(bytes(text), vkey));
+	    await run('other-key', () => m.verifyExport(bytes(cases.good), other));
+	    const size = cases.good.split('\n').length - 3;
+	    for (let i = 0; i < size; i++) {
+	      const r = await fetch('/v1/audit/proof/' + i, { headers: { Authorization: 'Bearer ' + token } });
+	      const raw = new Uint8Array(await r.arrayBuffer());
+	      await run('proof-' + i, () => m.verifyInclusion(raw, vkey));
+	    }
+	    return res;
+	  })().then(done, (e) => done({ error: String(e) }));`, &out, e.vkey, otherKey, e.auditor,
+		map[string]string{"good": export.String(), "changed": changed, "dropped": dropped, "truncated": truncated})
+	if out["error"] != "" {
+		t.Fatal(out["error"])
+	}
+	want := map[string]string{"good": "ok", "changed": "changed", "dropped": "dropped", "truncated": "truncated", "other-key": "not signed by the verifier key"}
+	for name, w := range want {
+		if got := out[name]; !strings.Contains(got, w) || (w != "ok" && !strings.HasPrefix(got, "refused")) {
+			t.Errorf("%s: %q, want %q", name, got, w)
+		}
+	}
+	proofs := 0
+	for name, got := range out {
+		if strings.HasPrefix(name, "proof-") {
+			proofs++
+			if got != "ok" {
+				t.Errorf("%s: %s", name, got)
+			}
+		}
+	}
+	if proofs < 4 {
+		t.Errorf("only %d inclusion proofs checked: %v", proofs, out)
 	}
 }

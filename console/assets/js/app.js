@@ -1,6 +1,6 @@
 // policyd console: routing and pages. Plain ES modules, no build step.
 
-import { h, clear, kv, table, visible, fmtTime, duration, bitcoinNetwork } from './dom.js';
+import { h, add, clear, kv, table, visible, fmtTime, duration, bitcoinNetwork } from './dom.js';
 import { get, post, enc, session, explain, ApiError } from './api.js';
 import * as eip from './eip712.js';
 import { signFlow, randomNonce, account } from './sign.js';
@@ -71,7 +71,7 @@ async function loadDomain() {
   state.domain = eip.domainFrom(info); // refuses a salt that is not the wallet id's hash
   state.domainInfo = info;
   const badge = document.getElementById('domain-badge');
-  clear(badge).append(
+  add(clear(badge), 
     h('span', { class: 'badge' }, `${info.domain.name} v${info.domain.version}`),
     h('span', { class: 'badge' }, `chain ${info.domain.chain_id}${chainName(info.domain.chain_id)}`),
     h('span', { class: 'badge' }, 'wallet ', visible(info.domain.wallet_id)),
@@ -153,7 +153,7 @@ async function pageSession(el) {
     }
     out.appendChild(statusLine('ok', `Token accepted: role ${role}. It is kept in this tab's sessionStorage only.`, 'token-ok'));
   };
-  el.append(
+  add(el, 
     h('h2', {}, 'Session'),
     h('section', { class: 'panel' },
       h('h3', {}, 'Bearer token (reads)'),
@@ -202,7 +202,7 @@ async function pageWhitelist(el) {
   const reload = () => { if (location.hash.startsWith('#/whitelist') || location.hash === '') render(); };
   const [wl, props, fz] = await Promise.all([get('/v1/whitelist'), get('/v1/whitelist/proposals'), get('/v1/freeze')]);
   noteSkew(wl.at);
-  el.append(
+  add(el, 
     h('h2', {}, 'Whitelist in effect'),
     fz.frozen ? statusLine('error', `SIGNING IS FROZEN (epoch ${fz.epoch}) by ${fz.by}: ${fz.reason}`, 'frozen-banner') : null,
     h('p', { class: 'muted' }, `Version ${wl.version} at server time ${fmtTime(wl.at)}. Additions become active after the quorum plus the timelock; removals at the quorum.`),
@@ -258,7 +258,7 @@ async function pageProposals(el) {
   const [props, wl] = await Promise.all([get('/v1/whitelist/proposals?status=pending'), get('/v1/whitelist')]);
   noteSkew(wl.at);
   const action = h('div', { id: 'action-host' });
-  el.append(h('h2', {}, 'Pending proposals'), action);
+  add(el, h('h2', {}, 'Pending proposals'), action);
   if (!props.length) el.appendChild(h('p', { class: 'muted', id: 'no-pending' }, 'No pending proposal.'));
   for (const p of props) {
     // The approval signs only the proposal id: the page recomputes it from
@@ -383,7 +383,7 @@ async function pagePropose(el) {
     }
     await proposeFlow(host, content);
   });
-  el.append(h('h2', {}, 'Propose a whitelist change'),
+  add(el, h('h2', {}, 'Propose a whitelist change'),
     h('section', { class: 'panel' },
       h('p', { class: 'muted' }, 'A project admin or a Bitlayer admin proposes; the quorum of Bitlayer security admins approves. Your wallet signs the proposal itself; its EIP-712 hash becomes the proposal id.'),
       kv([
@@ -422,7 +422,7 @@ async function pageFreeze(el) {
   const host = h('div', { id: 'action-host' });
   const reason = h('input', { id: 'f-reason', type: 'text', size: 40, placeholder: 'why signing must stop' });
   const ttl = ttlSelect('action');
-  el.append(h('h2', {}, 'Emergency freeze'),
+  add(el, h('h2', {}, 'Emergency freeze'),
     h('section', { class: 'panel' },
       kv([
         ['state', fz.frozen ? h('span', { class: 'badge warn', id: 'freeze-state' }, 'FROZEN') : h('span', { class: 'badge ok', id: 'freeze-state' }, 'not frozen')],
@@ -496,7 +496,7 @@ async function pageDecisions(el) {
     }
   };
   const list = h('div', { id: 'decision-list' });
-  el.append(h('h2', {}, 'Decisions'),
+  add(el, h('h2', {}, 'Decisions'),
     h('section', { class: 'panel' }, h('div', { class: 'row' }, id, h('button', { class: 'primary', id: 'd-show', onclick: () => show(id.value.trim()) }, 'Show'))),
     out, h('h3', {}, 'Decisions in the audit log (auditor)'), list);
   try {
@@ -532,7 +532,7 @@ function flat(obj, prefix = '') {
 async function pageL2(el) {
   const id = h('input', { id: 'l2-req', type: 'text', size: 30, placeholder: 'reqId (decimal)' });
   const out = h('div', { id: 'l2-req-out' });
-  el.append(h('h2', {}, 'L2 view'));
+  add(el, h('h2', {}, 'L2 view'));
   try {
     const st = await get('/v1/l2/status');
     el.appendChild(h('section', { class: 'panel', id: 'l2-status' },
@@ -541,7 +541,7 @@ async function pageL2(el) {
   } catch (e) {
     el.appendChild(errorBox(e));
   }
-  el.append(h('h3', {}, 'One request in the ledger'),
+  add(el, h('h3', {}, 'One request in the ledger'),
     h('section', { class: 'panel' }, h('div', { class: 'row' }, id, h('button', { class: 'primary', onclick: async () => {
       clear(out);
       try {
@@ -556,7 +556,7 @@ async function pageL2(el) {
 
 async function pageAudit(el) {
   const vkey = session.verifierKey;
-  el.append(h('h2', {}, 'Audit log'));
+  add(el, h('h2', {}, 'Audit log'));
   if (!vkey) el.appendChild(statusLine('warn', 'No verifier key: set it under Session to verify anything. Unverified data is shown as unverified.'));
   const note = await get('/v1/audit/checkpoint', { as: 'text' });
   const cpBox = h('section', { class: 'panel', id: 'checkpoint' }, h('h3', {}, 'Latest checkpoint'), h('pre', { class: 'note-text' }, note));
@@ -575,14 +575,14 @@ async function pageAudit(el) {
   const exOut = h('div', { id: 'export-out' });
   const idx = h('input', { id: 'proof-index', type: 'number', min: 0, step: 1, value: 0 });
   const prOut = h('div', { id: 'proof-out' });
-  el.append(
+  add(el, 
     h('section', { class: 'panel' }, h('h3', {}, 'Verify the whole log in this browser'),
       h('p', { class: 'muted' }, 'Downloads GET /v1/audit/export, recomputes every leaf hash (SHA-256 of 0x00 || record) and the RFC 6962 root, and checks the root against the checkpoint signed by the verifier key.'),
       h('button', { class: 'primary', id: 'verify-export', disabled: !vkey, onclick: async () => {
         clear(exOut).appendChild(statusLine('busy', 'Downloading and verifying…'));
         try {
           const v = await verifyExport(await get('/v1/audit/export', { as: 'bytes' }), vkey);
-          clear(exOut).append(
+          add(clear(exOut), 
             statusLine('ok', `Verified: ${v.records.length} records hash to the root ${v.rootB64} signed at size ${v.checkpoint.size}.`, 'export-ok'),
             table(['kind', 'records'], Object.entries(v.kinds).map(([k, n]) => h('tr', {}, h('td', {}, k), h('td', {}, String(n))))),
             h('h4', {}, 'Latest records'),
@@ -597,7 +597,7 @@ async function pageAudit(el) {
         clear(prOut);
         try {
           const v = await verifyInclusion(await get('/v1/audit/proof/' + enc(idx.value), { as: 'bytes' }), vkey);
-          prOut.append(statusLine('ok', `Record ${v.record.index} is included in the tree of size ${v.checkpoint.size} signed by the verifier key (proof of ${v.proofLength} hashes).`, 'proof-ok'),
+          add(prOut, statusLine('ok', `Record ${v.record.index} is included in the tree of size ${v.checkpoint.size} signed by the verifier key (proof of ${v.proofLength} hashes).`, 'proof-ok'),
             kv([['kind', v.record.kind], ['time', fmtTime(v.record.time)], ['leaf hash', h('code', {}, v.leafHashB64)]]),
             h('pre', { class: 'record' }, JSON.stringify(v.record.body, null, 2)));
         } catch (e) {

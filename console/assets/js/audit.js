@@ -84,8 +84,10 @@ async function runRecordProof(p, lo, hi, n, leaf) {
 
 /** parseVerifierKey parses a sumdb verifier key "name+hash+base64(0x01||pub)". */
 export async function parseVerifierKey(vkey) {
-  const parts = String(vkey).trim().split('+');
-  if (parts.length !== 3 || parts[0] === '' || !/^[0-9a-f]{8}$/.test(parts[1])) fail('the verifier key is not name+hash+key');
+  // name+hash+key; the base64 key may itself contain '+'.
+  const m = /^([^+\s]+)\+([0-9a-f]{8})\+([A-Za-z0-9+/]+=*)$/.exec(String(vkey).trim());
+  if (!m) fail('the verifier key is not name+hash+key');
+  const parts = m.slice(1);
   const raw = b64decode(parts[2]);
   if (raw.length !== 33 || raw[0] !== 1) fail('the verifier key is not an Ed25519 key');
   const kh = (await sha256(enc.encode(parts[0] + '\n'), raw)).slice(0, 4);
@@ -164,6 +166,13 @@ export async function verifyExport(bytes, vkey) {
   if (hdr.type !== 'header' || hdr.format !== 'policyd-audit-export') fail('the first line is not a policyd-audit-export header');
   if (hdr.v !== 1) fail(`export version ${hdr.v}; this page knows 1`);
   if (hdr.from !== 0 || hdr.to !== hdr.size) fail('this page verifies full exports only (from 0 to the checkpoint); use policyctl audit verify for ranges');
+  let tr;
+  try {
+    tr = JSON.parse(dec.decode(lines[lines.length - 1]));
+  } catch {
+    tr = null;
+  }
+  if (!tr || tr.type !== 'checkpoint' || typeof tr.note !== 'string') fail('the export does not end with its checkpoint: it is truncated');
   if (lines.length !== hdr.size + 2) fail(`the header promises ${hdr.size} records, the export has ${lines.length - 2}: records were dropped or added`);
   const leaves = [];
   const records = [];
@@ -189,13 +198,6 @@ export async function verifyExport(bytes, vkey) {
     records.push({ index: i, kind: rec.kind, time: rec.time, body: rec.body });
     kinds[rec.kind] = (kinds[rec.kind] || 0) + 1;
   }
-  let tr;
-  try {
-    tr = JSON.parse(dec.decode(lines[lines.length - 1]));
-  } catch {
-    fail('the last line is not JSON');
-  }
-  if (tr.type !== 'checkpoint' || typeof tr.note !== 'string') fail('the export does not end with its checkpoint (truncated?)');
   const cp = await openCheckpoint(tr.note, vk);
   if (cp.size !== hdr.size) fail(`the signed checkpoint is of size ${cp.size}, the header says ${hdr.size}`);
   const root = await treeHash(leaves);

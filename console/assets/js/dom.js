@@ -26,6 +26,12 @@ function append(el, children) {
   }
 }
 
+/** add appends children to el, skipping null, undefined and false. */
+export function add(el, ...children) {
+  append(el, children);
+  return el;
+}
+
 export function clear(el) {
   while (el.firstChild) el.removeChild(el.firstChild);
   return el;

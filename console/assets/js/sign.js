@@ -93,6 +93,11 @@ export function signFlow(host, { title, td, notes, submit, describeOk, expiry })
       try {
         say('busy', 'Waiting for your wallet…');
         acct = await account();
+        const badge = document.getElementById('wallet-account');
+        if (badge) {
+          badge.textContent = acct;
+          badge.className = 'badge ok';
+        }
         const sig = await wallet().request({ method: 'eth_signTypedData_v4', params: [acct, json] });
         if (typeof sig !== 'string' || !/^0x[0-9a-fA-F]{130}$/.test(sig)) throw new Error('The wallet did not return a 65-byte signature.');
         let signer;

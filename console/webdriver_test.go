@@ -37,6 +37,7 @@ type browser struct {
 	session string
 	http    *http.Client
 	shots   string
+	prefix  string // the test's name: several tests may share CONSOLE_SCREENSHOTS
 	mu      sync.Mutex
 	n       int
 }
@@ -118,6 +119,7 @@ func startBrowser(t *testing.T, serverCert *x509.Certificate) *browser {
 	if err := os.MkdirAll(b.shots, 0o755); err != nil {
 		t.Fatal(err)
 	}
+	b.prefix = sanitize(t.Name())
 	t.Logf("screenshots: %s", b.shots)
 	return b
 }
@@ -311,7 +313,7 @@ func sanitize(s string) string {
 	}, strings.ToLower(s))
 }
 
-// screenshot writes NN-name.png into the screenshots directory.
+// screenshot writes <test>-NN-name.png into the screenshots directory.
 func (b *browser) screenshot(t *testing.T, name string) {
 	t.Helper()
 	// Fit the window to the page so the screenshot shows all of it.
@@ -337,7 +339,7 @@ func (b *browser) screenshot(t *testing.T, name string) {
 	b.n++
 	n := b.n
 	b.mu.Unlock()
-	if err := os.WriteFile(filepath.Join(b.shots, fmt.Sprintf("%02d-%s.png", n, name)), png, 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(b.shots, fmt.Sprintf("%s-%02d-%s.png", b.prefix, n, name)), png, 0o644); err != nil {
 		t.Error(err)
 	}
 }

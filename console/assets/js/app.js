@@ -458,7 +458,7 @@ const STAGES = {
   signed: 'signed', cancelled: 'cancelled by custody before signing', revoked: 'revoked by an admin', expired: 'allowed but not signed in time',
 };
 
-function decisionView(d) {
+function decisionView(d, revokeOK) {
   const r = d.record || {};
   const dec = r.decision || {};
   const reasons = r.reasons || dec.reasons || (d.reasons || []).map((c) => ({ code: c }));
@@ -477,11 +477,42 @@ function decisionView(d) {
     ]),
     h('h4', {}, 'Reasons'),
     table(['code', 'detail'], reasons.map((x) => h('tr', {}, h('td', {}, h('code', {}, x.code)), h('td', {}, visible(x.detail || ''))))),
-    h('div', { class: 'actions' },
-      h('button', { class: 'danger', id: 'revoke', disabled: true, title: 'not available yet' }, 'Revoke decision…'),
-      h('span', { class: 'note', id: 'revoke-note' },
-        'Revoking needs policyd\'s revoke route (POST /v1/decisions/{id}/revoke, admin-signed EIP-712 "Revoke": decisionId, reason, nonce, expiry). ' +
-        'The typed-data builder is in this console; the button stays disabled until the server serves the route.')));
+    revokeControls(d.id, revokeOK));
+}
+
+// The revoke route is detected in the served OpenAPI document, so the button
+// enables itself once policyd serves it.
+const REVOKE_PATH = '/v1/decisions/{id}/revoke';
+
+async function revokeAvailable() {
+  try {
+    const doc = await get('/v1/openapi.json', { auth: false });
+    return !!(doc.paths && doc.paths[REVOKE_PATH] && doc.paths[REVOKE_PATH].post);
+  } catch {
+    return false;
+  }
+}
+
+function revokeControls(id, available) {
+  const host = h('div', { id: 'revoke-host' });
+  const reason = h('input', { id: 'revoke-reason', type: 'text', size: 40, placeholder: 'why this decision must not be signed', disabled: !available });
+  const ttl = ttlSelect('action');
+  const btn = h('button', { class: 'danger', id: 'revoke', disabled: !available, onclick: async () => {
+    const nonce = randomNonce();
+    const expiry = expiryFrom(ttl);
+    await signFlow(host, {
+      title: 'Revoke decision ' + id, td: eip.revokeTypedData(state.domain, id, reason.value, nonce, expiry), expiry,
+      notes: { decisionId: 'this decision only', nonce: 'random, single use', salt: saltNote() },
+      submit: (sig) => post(REVOKE_PATH.replace('{id}', enc(id)), { decision_id: id, reason: reason.value, nonce, expiry, signature: sig }),
+      describeOk: () => 'Revoked: policyd will not sign this decision.',
+    });
+  } }, 'Revoke decision…');
+  return h('div', {},
+    h('div', { class: 'actions' }, reason, h('label', {}, ' lifetime ', ttl), btn),
+    available ? null : h('p', { class: 'note', id: 'revoke-note' },
+      `Revoking is disabled: this policyd does not serve ${REVOKE_PATH} yet (it is not in its OpenAPI document). ` +
+      'The console already builds the admin-signed EIP-712 "Revoke" (decisionId, reason, nonce, expiry) of the governance branch; the button enables itself when the route is served.'),
+    host);
 }
 
 async function pageDecisions(el) {
@@ -490,7 +521,8 @@ async function pageDecisions(el) {
   const show = async (did) => {
     clear(out);
     try {
-      out.appendChild(decisionView(await get('/v1/decisions/' + enc(did))));
+      const [d, ok] = await Promise.all([get('/v1/decisions/' + enc(did)), revokeAvailable()]);
+      out.appendChild(decisionView(d, ok));
     } catch (e) {
       out.appendChild(errorBox(e));
     }

@@ -23,6 +23,7 @@ import (
 	"github.com/ethereum/go-ethereum/signer/core/apitypes"
 	bolt "go.etcd.io/bbolt"
 
+	"github.com/bitlayer-org/policyd/api"
 	"github.com/bitlayer-org/policyd/audit"
 	"github.com/bitlayer-org/policyd/console"
 	"github.com/bitlayer-org/policyd/governance"
@@ -634,4 +635,88 @@ func TestAuditVerificationInBrowser(t *testing.T) {
 	if proofs < 4 {
 		t.Errorf("only %d inclusion proofs checked: %v", proofs, out)
 	}
+}
+
+// TestRevokeFlowAgainstGovStruct drives the Revoke button against a stand-in
+// for the route the arch and gov engineers are adding: the served OpenAPI
+// document lists POST /v1/decisions/{id}/revoke, and the stand-in verifies
+// the body's signature over the gov branch's Revoke struct for a Bitlayer
+// admin, as governance.AuthenticateRevoke will.
+func TestRevokeFlowAgainstGovStruct(t *testing.T) {
+	type revokeReq struct {
+		DecisionID string `json:"decision_id"`
+		Reason     string `json:"reason"`
+		Nonce      string `json:"nonce"`
+		Expiry     int64  `json:"expiry"`
+		Signature  string `json:"signature"`
+	}
+	got := make(chan revokeReq, 1)
+	e := newEnv(t, func(e *env, mux *http.ServeMux) {
+		mux.HandleFunc("GET /v1/openapi.json", func(w http.ResponseWriter, r *http.Request) {
+			var doc map[string]any
+			if err := json.Unmarshal(api.OpenAPI(), &doc); err != nil {
+				t.Error(err)
+			}
+			doc["paths"].(map[string]any)["/v1/decisions/{id}/revoke"] = map[string]any{"post": map[string]any{"x-roles": []string{"admin"}}}
+			json.NewEncoder(w).Encode(doc)
+		})
+		mux.HandleFunc("POST /v1/decisions/{id}/revoke", func(w http.ResponseWriter, r *http.Request) {
+			var req revokeReq
+			dec := json.NewDecoder(r.Body)
+			dec.DisallowUnknownFields()
+			if err := dec.Decode(&req); err != nil || req.DecisionID != r.PathValue("id") {
+				http.Error(w, `{"error":{"code":"bad_json","message":"bad body"}}`, http.StatusBadRequest)
+				return
+			}
+			h, _, err := apitypes.TypedDataAndHash(revokeTypedData(e.domain, req.DecisionID, req.Reason, req.Nonce, req.Expiry))
+			sig, _ := hexutil.Decode(req.Signature)
+			if err != nil || len(sig) != 65 {
+				http.Error(w, `{"error":{"code":"bad_signature","message":"malformed"}}`, http.StatusBadRequest)
+				return
+			}
+			sig[64] -= 27
+			pub, err := crypto.SigToPub(h, sig)
+			if err != nil || crypto.PubkeyToAddress(*pub) != addr(t, "bitlayer2") {
+				w.Header().Set("Content-Type", "application/json")
+				w.WriteHeader(http.StatusForbidden)
+				w.Write([]byte(`{"error":{"code":"not_authorized","message":"signer is not a Bitlayer admin"}}`))
+				return
+			}
+			got <- req
+			w.Header().Set("Content-Type", "application/json")
+			json.NewEncoder(w).Encode(map[string]any{"id": req.DecisionID, "outcome": "deny"})
+		})
+	})
+	b := startBrowser(t, e.srv.Certificate())
+	b.navigate(t, e.srv.URL+"/console/")
+	b.waitFor(t, "console loaded", "document.querySelector('#page-session[data-ready]')")
+	b.exec(t, providerJS, nil)
+	b.typeInto(t, "#token", e.auditor)
+	b.click(t, "#token-save")
+	b.waitFor(t, "token accepted", "document.querySelector('#token-ok')")
+	e.wallet.use("bitlayer2", false)
+	b.page(t, "decisions")
+	b.typeInto(t, "#d-id", decisionID)
+	b.click(t, "#d-show")
+	b.waitFor(t, "decision shown", "document.querySelector('section.decision')")
+	if b.text(t, "#revoke-note") != "" {
+		t.Errorf("revoke note shown although the route is served: %q", b.text(t, "#revoke-note"))
+	}
+	b.typeInto(t, "#revoke-reason", "custody reports a compromised input")
+	b.click(t, "#revoke")
+	b.waitFor(t, "revoke review", "document.querySelector('#review')")
+	if b.text(t, "#primary-type") != "Revoke" || b.text(t, `#message-fields tr[data-field="decisionId"] code.val`) != decisionID {
+		t.Errorf("revoke review: %q", b.text(t, "#review"))
+	}
+	b.screenshot(t, "revoke-review")
+	b.click(t, "#sign-submit")
+	b.waitFor(t, "revoked", "document.querySelector('#sign-status.ok, #sign-status.error')")
+	if msg := b.text(t, "#sign-status"); !strings.Contains(msg, "Revoked") {
+		t.Fatalf("revoke: %q", msg)
+	}
+	req := <-got
+	if req.Reason != "custody reports a compromised input" || req.Expiry <= time.Now().Unix() || req.Nonce == "" {
+		t.Errorf("revoke request %+v", req)
+	}
+	b.screenshot(t, "revoked")
 }

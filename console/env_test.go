@@ -74,7 +74,7 @@ func addr(t *testing.T, name string) common.Address {
 	return crypto.PubkeyToAddress(key(t, name).PublicKey)
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t *testing.T, routes ...func(*env, *http.ServeMux)) *env {
 	t.Helper()
 	e := &env{t: t, auditor: "auditor-token-for-tests", reader: "reader-token-for-tests", timelock: testTimelock,
 		domain: governance.Domain{Name: "policyd", Version: "1", ChainID: governance.ChainIDTestnet, WalletID: "console-test-wallet"}}
@@ -126,6 +126,9 @@ func newEnv(t *testing.T) *env {
 	mux.Handle(console.Prefix, console.Handler(console.Config{}))
 	mux.Handle("/__test/wallet", e.wallet)
 	mux.Handle("/", h)
+	for _, r := range routes {
+		r(e, mux)
+	}
 	e.srv = httptest.NewTLSServer(mux)
 	t.Cleanup(e.srv.Close)
 	return e

@@ -94,7 +94,9 @@ func TestAssetsFetchNothingFromOutside(t *testing.T) {
 		if err != nil {
 			return err
 		}
-		for i, line := range strings.Split(string(b), "\n") {
+		// The SVG namespace is a name, not a fetch.
+		text := strings.ReplaceAll(string(b), `xmlns="http://www.w3.org/2000/svg"`, "")
+		for i, line := range strings.Split(text, "\n") {
 			if m := bad.FindString(line); m != "" {
 				t.Errorf("%s:%d: %q", p, i+1, m)
 			}

@@ -49,7 +49,7 @@ type env struct {
 }
 
 const (
-	testTimelock = 4 * time.Second
+	testTimelock = 10 * time.Second // long enough to observe "timelocked" on a loaded machine
 	decisionID   = "7f3a9c0d2e11-0000000000000001"
 )
 

@@ -54,8 +54,11 @@ export function visible(s) {
       out += '\\u{' + c.toString(16) + '}';
     }
   }
-  if (!odd) return h('span', {}, out);
-  return h('span', { class: 'odd', title: 'contains characters outside printable ASCII, shown escaped' }, out, h('span', { class: 'badge warn' }, 'non-ASCII'));
+  const marks = [];
+  if (odd) marks.push(h('span', { class: 'badge warn' }, 'non-ASCII'));
+  if (s !== s.trim() || s.includes('  ')) marks.push(h('span', { class: 'badge warn' }, 'leading, trailing or double spaces'));
+  if (!marks.length) return h('span', {}, out);
+  return h('span', { class: 'odd', title: 'characters outside printable ASCII are shown escaped; spaces are significant' }, out, ' ', marks);
 }
 
 /** kv renders [label, value] pairs as a two-column table. */

@@ -4,9 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"io/fs"
-	"math/big"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -18,7 +18,6 @@ import (
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/common/hexutil"
-	"github.com/ethereum/go-ethereum/common/math"
 	"github.com/ethereum/go-ethereum/crypto"
 	"github.com/ethereum/go-ethereum/signer/core/apitypes"
 	bolt "go.etcd.io/bbolt"
@@ -26,6 +25,7 @@ import (
 	"github.com/bitlayer-org/policyd/api"
 	"github.com/bitlayer-org/policyd/audit"
 	"github.com/bitlayer-org/policyd/console"
+	"github.com/bitlayer-org/policyd/errs"
 	"github.com/bitlayer-org/policyd/governance"
 )
 
@@ -139,27 +139,12 @@ func signTD(t *testing.T, td apitypes.TypedData, name string) (common.Hash, stri
 	return common.BytesToHash(h), hexutil.Encode(sig)
 }
 
-// revokeTypedData is the gov branch's governance.RevokeTypedData (not on
-// main yet): Revoke(string decisionId,string reason,string nonce,uint64 expiry).
-// Replace with the governance function once it is merged.
-func revokeTypedData(d governance.Domain, decisionID, reason, nonce string, expiry int64) apitypes.TypedData {
-	return apitypes.TypedData{
-		Types: apitypes.Types{
-			"EIP712Domain": {{Name: "name", Type: "string"}, {Name: "version", Type: "string"}, {Name: "chainId", Type: "uint256"}, {Name: "salt", Type: "bytes32"}},
-			"Revoke":       {{Name: "decisionId", Type: "string"}, {Name: "reason", Type: "string"}, {Name: "nonce", Type: "string"}, {Name: "expiry", Type: "uint64"}},
-		},
-		PrimaryType: "Revoke",
-		Domain:      apitypes.TypedDataDomain{Name: d.Name, Version: d.Version, ChainId: math.NewHexOrDecimal256(d.ChainID), Salt: d.Salt().Hex()},
-		Message:     apitypes.TypedDataMessage{"decisionId": decisionID, "reason": reason, "nonce": nonce, "expiry": new(big.Int).SetInt64(expiry)},
-	}
-}
-
 // TestTypedDataMatchesGovernance runs the page's own EIP-712 builders in
 // Chromium and checks, for every action, that (1) the JSON the page hands the
 // wallet parses as EIP-712 typed data whose go-ethereum digest equals the
 // digest the page computed and shows, (2) it equals package governance's
 // typed data for the same fields, and (3) governance accepts a signature over
-// it.
+// it (propose, allowance, approve, reject, revoke, freeze).
 func TestTypedDataMatchesGovernance(t *testing.T) {
 	e := newEnv(t)
 	b := startBrowser(t, e.srv.Certificate())
@@ -198,7 +183,7 @@ func TestTypedDataMatchesGovernance(t *testing.T) {
 		"allowance": governance.ProposalTypedData(d, allowance),
 		"unfreeze":  governance.ProposalTypedData(d, governance.ProposalContent{Action: governance.ActionUnfreeze, FreezeEpoch: 3, Nonce: "nonce-unfreeze", Expiry: exp}),
 		"freeze":    governance.FreezeTypedData(d, "incident 42", 0, "nonce-freeze", exp),
-		"revoke":    revokeTypedData(d, "7f3a9c0d2e11-0000000000000001", "suspicious", "nonce-revoke", exp),
+		"revoke":    governance.RevokeTypedData(d, "7f3a9c0d2e11-0000000000000001", "suspicious", "nonce-revoke", exp),
 	}
 	digests := map[string]common.Hash{}
 	for name, js := range out {
@@ -256,6 +241,11 @@ func TestTypedDataMatchesGovernance(t *testing.T) {
 	_, sig = signTD(t, parseTD(t, out["rejection"].JSON), "bitlayer2")
 	if p, err = e.gov.Reject(ctx, id, governance.Rejection{Reason: "wrong address — ü", Expiry: exp, Signature: sig}); err != nil || p.Status != governance.StatusRejected {
 		t.Fatalf("rejection over the page's typed data: %v", err)
+	}
+	_, sig = signTD(t, parseTD(t, out["revoke"].JSON), "bitlayer1")
+	if a, err := e.gov.AuthenticateRevoke(ctx, governance.RevokeRequest{DecisionID: "7f3a9c0d2e11-0000000000000001", Reason: "suspicious",
+		Nonce: "nonce-revoke", Expiry: exp, Signature: sig}); err != nil || a.Admin != addr(t, "bitlayer1").Hex() {
+		t.Fatalf("revoke over the page's typed data: %+v %v", a, err)
 	}
 	_, sig = signTD(t, parseTD(t, out["freeze"].JSON), "bitlayer3")
 	if fs, err := e.gov.Freeze(ctx, governance.FreezeRequest{Reason: "incident 42", Epoch: 0, Nonce: "nonce-freeze", Expiry: exp, Signature: sig}); err != nil || !fs.Frozen {
@@ -640,19 +630,12 @@ func TestAuditVerificationInBrowser(t *testing.T) {
 }
 
 // TestRevokeFlowAgainstGovStruct drives the Revoke button against a stand-in
-// for the route the arch and gov engineers are adding: the served OpenAPI
-// document lists POST /v1/decisions/{id}/revoke, and the stand-in verifies
-// the body's signature over the gov branch's Revoke struct for a Bitlayer
-// admin, as governance.AuthenticateRevoke will.
+// for the API route the arch engineer is adding: the served OpenAPI document
+// lists POST /v1/decisions/{id}/revoke, and the stand-in hands the body to
+// governance.AuthenticateRevoke (the real one), which verifies the signature
+// over governance.RevokeTypedData for a Bitlayer admin and records it.
 func TestRevokeFlowAgainstGovStruct(t *testing.T) {
-	type revokeReq struct {
-		DecisionID string `json:"decision_id"`
-		Reason     string `json:"reason"`
-		Nonce      string `json:"nonce"`
-		Expiry     int64  `json:"expiry"`
-		Signature  string `json:"signature"`
-	}
-	got := make(chan revokeReq, 1)
+	got := make(chan governance.RevokeAuth, 1)
 	e := newEnv(t, func(e *env, mux *http.ServeMux) {
 		mux.HandleFunc("GET /v1/openapi.json", func(w http.ResponseWriter, r *http.Request) {
 			var doc map[string]any
@@ -663,29 +646,28 @@ func TestRevokeFlowAgainstGovStruct(t *testing.T) {
 			json.NewEncoder(w).Encode(doc)
 		})
 		mux.HandleFunc("POST /v1/decisions/{id}/revoke", func(w http.ResponseWriter, r *http.Request) {
-			var req revokeReq
+			w.Header().Set("Content-Type", "application/json")
+			var req governance.RevokeRequest
 			dec := json.NewDecoder(r.Body)
 			dec.DisallowUnknownFields()
 			if err := dec.Decode(&req); err != nil || req.DecisionID != r.PathValue("id") {
-				http.Error(w, `{"error":{"code":"bad_json","message":"bad body"}}`, http.StatusBadRequest)
+				w.WriteHeader(http.StatusBadRequest)
+				w.Write([]byte(`{"error":{"code":"bad_json","message":"bad body"}}`))
 				return
 			}
-			h, _, err := apitypes.TypedDataAndHash(revokeTypedData(e.domain, req.DecisionID, req.Reason, req.Nonce, req.Expiry))
-			sig, _ := hexutil.Decode(req.Signature)
-			if err != nil || len(sig) != 65 {
-				http.Error(w, `{"error":{"code":"bad_signature","message":"malformed"}}`, http.StatusBadRequest)
+			a, err := e.gov.AuthenticateRevoke(r.Context(), req)
+			if err != nil {
+				var ee *errs.Error
+				if !errors.As(err, &ee) {
+					t.Errorf("revoke: %v", err)
+					w.WriteHeader(http.StatusInternalServerError)
+					return
+				}
+				w.WriteHeader(api.StatusOf(ee.Kind))
+				json.NewEncoder(w).Encode(map[string]any{"error": map[string]string{"code": ee.Code, "message": ee.Msg}})
 				return
 			}
-			sig[64] -= 27
-			pub, err := crypto.SigToPub(h, sig)
-			if err != nil || crypto.PubkeyToAddress(*pub) != addr(t, "bitlayer2") {
-				w.Header().Set("Content-Type", "application/json")
-				w.WriteHeader(http.StatusForbidden)
-				w.Write([]byte(`{"error":{"code":"not_authorized","message":"signer is not a Bitlayer admin"}}`))
-				return
-			}
-			got <- req
-			w.Header().Set("Content-Type", "application/json")
+			got <- a
 			json.NewEncoder(w).Encode(map[string]any{"id": req.DecisionID, "outcome": "deny"})
 		})
 	})
@@ -716,9 +698,9 @@ func TestRevokeFlowAgainstGovStruct(t *testing.T) {
 	if msg := b.text(t, "#sign-status"); !strings.Contains(msg, "Revoked") {
 		t.Fatalf("revoke: %q", msg)
 	}
-	req := <-got
-	if req.Reason != "custody reports a compromised input" || req.Expiry <= time.Now().Unix() || req.Nonce == "" {
-		t.Errorf("revoke request %+v", req)
+	a := <-got
+	if a.Reason != "custody reports a compromised input" || a.DecisionID != decisionID || a.Admin != addr(t, "bitlayer2").Hex() {
+		t.Errorf("governance authenticated %+v", a)
 	}
 	b.screenshot(t, "revoked")
 }

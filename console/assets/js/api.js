@@ -87,6 +87,9 @@ export function explain(err, ctx = {}) {
     already_frozen: 'Signing is already frozen.',
     freeze_epoch_mismatch: 'The freeze epoch changed meanwhile (someone froze or unfroze). Reload and sign again.',
     nonce_used: 'This nonce was already used: sign a new request.',
+    allowance_not_found: 'No such allowance.',
+    allowance_used: 'The allowance was already used by a decision.',
+    whitelist_not_empty: 'The whitelist is not empty: bootstrap is refused.',
     invalid_request: 'Refused by policyd: ' + err.message,
     network: err.message,
   }[err.code];

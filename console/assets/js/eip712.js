@@ -39,8 +39,7 @@ export const TYPES = {
     { name: 'nonce', type: 'string' },
     { name: 'expiry', type: 'uint64' },
   ],
-  // Revoke (decision revocation) as the gov branch defines it
-  // (governance.RevokeTypedData); see docs/console.md for its status.
+  // Revoke: one Bitlayer admin revokes a live decision (governance.RevokeTypedData).
   Revoke: [
     { name: 'decisionId', type: 'string' },
     { name: 'reason', type: 'string' },

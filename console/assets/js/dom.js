@@ -7,7 +7,10 @@ export function h(tag, attrs, ...children) {
   const el = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs || {})) {
     if (v === undefined || v === null || v === false) continue;
-    if (k.startsWith('on') && typeof v === 'function') el.addEventListener(k.slice(2), v);
+    if (k.startsWith('on')) {
+      if (typeof v !== 'function') throw new Error('event handler ' + k + ' must be a function'); // never inline code
+      el.addEventListener(k.slice(2), v);
+    } else if (k === 'href' && !String(v).startsWith('#')) throw new Error('links stay inside the console');
     else if (k === 'class') el.className = v;
     else if (k === 'dataset') Object.assign(el.dataset, v);
     else if (v === true) el.setAttribute(k, '');

@@ -357,6 +357,19 @@ func TestConsoleInBrowser(t *testing.T) {
 	}
 	b.screenshot(t, "refused-non-admin")
 
+	// A wallet on another chain is told to switch before anything is signed.
+	e.wallet.setChain(governance.ChainIDMainnet)
+	signedBefore := e.wallet.count()
+	approveAs("bitlayer1", "")
+	if msg := b.text(t, "#sign-status"); !strings.Contains(msg, "Switch your wallet") || !strings.Contains(msg, "200810") {
+		t.Errorf("wrong-chain message: %q", msg)
+	}
+	if e.wallet.count() != signedBefore {
+		t.Error("the page asked for a signature from a wallet on another chain")
+	}
+	b.screenshot(t, "refused-wrong-chain")
+	e.wallet.setChain(e.domain.ChainID)
+
 	// First Bitlayer admin approves.
 	approveAs("bitlayer1", "")
 	if msg := b.text(t, "#sign-status"); !strings.Contains(msg, "1 approval(s) recorded") {

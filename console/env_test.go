@@ -119,7 +119,7 @@ func newEnv(t *testing.T, routes ...func(*env, *http.ServeMux)) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.wallet = &testWallet{t: t, current: "project"}
+	e.wallet = &testWallet{t: t, current: "project", chainID: e.domain.ChainID}
 	// The tiny mux the lead's route table replaces: console assets (public)
 	// next to the API, on one TLS listener.
 	mux := http.NewServeMux()
@@ -202,6 +202,7 @@ type testWallet struct {
 	mu      sync.Mutex
 	current string
 	tamper  bool
+	chainID int64
 	signed  []signedTD
 }
 
@@ -216,6 +217,18 @@ func (w *testWallet) use(name string, tamper bool) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.current, w.tamper = name, tamper
+}
+
+func (w *testWallet) setChain(id int64) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.chainID = id
+}
+
+func (w *testWallet) count() int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return len(w.signed)
 }
 
 func (w *testWallet) last() signedTD {
@@ -251,6 +264,8 @@ func (w *testWallet) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 	switch req.Method {
 	case "eth_requestAccounts", "eth_accounts":
 		reply([]string{me.Hex()}, nil)
+	case "eth_chainId":
+		reply(hexutil.EncodeUint64(uint64(w.chainID)), nil)
 	case "eth_signTypedData_v4":
 		var who, raw string
 		if len(req.Params) != 2 || json.Unmarshal(req.Params[0], &who) != nil || json.Unmarshal(req.Params[1], &raw) != nil {

@@ -318,9 +318,9 @@ func (b *browser) screenshot(t *testing.T, name string) {
 	t.Helper()
 	// Fit the window to the page so the screenshot shows all of it.
 	for range 2 { // the second pass settles a layout the first resize changed
-		var height int
-		b.exec(t, "window.scrollTo(0, 0); return Math.ceil(document.documentElement.scrollHeight);", &height)
-		height = min(max(height+40, 900), 6000)
+		var hs []int // content height, window chrome height
+		b.exec(t, "window.scrollTo(0, 0); return [Math.ceil(document.documentElement.scrollHeight), window.outerHeight - window.innerHeight];", &hs)
+		height := min(max(hs[0]+hs[1]+8, 900), 6000)
 		if err := b.call("POST", b.s("/window/rect"), map[string]int{"width": 1400, "height": height}, nil); err != nil {
 			t.Logf("resize for screenshot: %v", err)
 		}

@@ -93,17 +93,17 @@ export function signFlow(host, { title, td, notes, submit, describeOk, expiry })
       try {
         say('busy', 'Waiting for your wallet…');
         acct = await account();
+        const badge = document.getElementById('wallet-account');
+        if (badge) {
+          badge.textContent = acct;
+          badge.className = 'badge ok';
+        }
         // Wallets refuse (or worse, some do not) typed data for a chain other
         // than their active one: say which chain to switch to.
         const cid = await wallet().request({ method: 'eth_chainId' });
         if (Number.parseInt(String(cid), 16) !== shown.domain.chainId) {
           throw new Error(`Your wallet is on chain ${Number.parseInt(String(cid), 16)}; this policyd signs for chain ${shown.domain.chainId}. ` +
             'Switch your wallet to that chain and sign again. Nothing was signed.');
-        }
-        const badge = document.getElementById('wallet-account');
-        if (badge) {
-          badge.textContent = acct;
-          badge.className = 'badge ok';
         }
         const sig = await wallet().request({ method: 'eth_signTypedData_v4', params: [acct, json] });
         if (typeof sig !== 'string' || !/^0x[0-9a-fA-F]{130}$/.test(sig)) throw new Error('The wallet did not return a 65-byte signature.');

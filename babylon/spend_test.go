@@ -342,3 +342,36 @@ func TestWithdrawalRefusals(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestPolicyChecks: the three entry points the policy calls accept the
+// rebuilt transactions and return the leaf whose sighash is co-signed.
+func TestPolicyChecks(t *testing.T) {
+	c := newSpendCase(t)
+	g := c.f.params
+	out, d, err := StakingOutput(g, c.f.staker, []*btcec.PublicKey{c.f.fp.PubKey()}, 20, c.value)
+	if err != nil || !bytes.Equal(out.PkScript, c.stakingOut.PkScript) {
+		t.Fatalf("staking output: %v", err)
+	}
+	if _, _, err := StakingOutput(g, c.f.staker, []*btcec.PublicKey{c.f.fp.PubKey(), devKey("fp2").PubKey()}, 20, c.value); !errors.Is(err, ErrFinalityProvider) {
+		t.Fatalf("two finality providers: %v", err)
+	}
+	s, _ := BuildScripts(d)
+	utx, _ := StakingUnbondingTx(g, d, c.staking, c.value)
+	leaf, prev, err := CheckUnbondingTx(g, d, c.staking, c.value, utx)
+	if err != nil || !bytes.Equal(leaf, s.Unbonding) || !bytes.Equal(prev.PkScript, c.stakingOut.PkScript) {
+		t.Fatalf("unbonding: %v", err)
+	}
+	stx, _ := SlashingTx(g, c.f.staker, c.staking, c.value)
+	if leaf, _, err = CheckSlashingTx(g, d, c.staking, c.value, false, stx); err != nil || !bytes.Equal(leaf, s.Slashing) {
+		t.Fatalf("slashing: %v", err)
+	}
+	uo := wire.OutPoint{Hash: utx.TxHash(), Index: 0}
+	ustx, _ := SlashingTx(g, c.f.staker, uo, utx.TxOut[0].Value)
+	_, prev, err = CheckSlashingTx(g, d, uo, utx.TxOut[0].Value, true, ustx)
+	if err != nil || !bytes.Equal(prev.PkScript, utx.TxOut[0].PkScript) {
+		t.Fatalf("unbonding slashing: %v", err)
+	}
+	if _, _, err := CheckSlashingTx(g, d, c.staking, c.value, false, ustx); !errors.Is(err, ErrNotCanonical) {
+		t.Fatalf("slashing of the wrong output: %v", err)
+	}
+}

@@ -238,3 +238,75 @@ func CovenantWitness(covenants []*btcec.PublicKey, sigs []CovenantSig, fpSig []b
 func TimelockWitness(stakerSig *schnorr.Signature, leaf, controlBlock []byte) wire.TxWitness {
 	return wire.TxWitness{stakerSig.Serialize(), leaf, controlBlock}
 }
+
+// CheckUnbondingTx is the policy's check before co-signing an unbonding:
+// tx must be, byte for byte and without witness, the unbonding transaction
+// rebuilt under g for delegation d whose staking output is at staking,
+// worth value. It returns the leaf to sign (the staking output's unbonding
+// leaf) and the previous output for ScriptPathSigHash.
+func CheckUnbondingTx(g GlobalParams, d Params, staking wire.OutPoint, value int64, tx *wire.MsgTx) (leaf []byte, prevOut *wire.TxOut, err error) {
+	want, err := StakingUnbondingTx(g, d, staking, value)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := SameTx(tx, want); err != nil {
+		return nil, nil, err
+	}
+	s, err := BuildScripts(d)
+	if err != nil {
+		return nil, nil, err
+	}
+	pk, err := TaprootPkScript(s.Timelock, s.Unbonding, s.Slashing)
+	if err != nil {
+		return nil, nil, err
+	}
+	return s.Unbonding, wire.NewTxOut(value, pk), nil
+}
+
+// CheckSlashingTx is the policy's check before co-signing a slashing
+// transaction: tx must be the slashing transaction rebuilt under g for the
+// funding output at funding worth value. fromUnbonding says whether the
+// funding output is the unbonding output (otherwise the staking output);
+// it returns the slashing leaf of that output and the previous output.
+func CheckSlashingTx(g GlobalParams, d Params, funding wire.OutPoint, value int64, fromUnbonding bool, tx *wire.MsgTx) (leaf []byte, prevOut *wire.TxOut, err error) {
+	want, err := SlashingTx(g, d.StakerKey, funding, value)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := SameTx(tx, want); err != nil {
+		return nil, nil, err
+	}
+	if fromUnbonding {
+		out, s, err := UnbondingOutput(d, g.UnbondingTime, value)
+		if err != nil {
+			return nil, nil, err
+		}
+		return s.Slashing, out, nil
+	}
+	s, err := BuildScripts(d)
+	if err != nil {
+		return nil, nil, err
+	}
+	pk, err := TaprootPkScript(s.Timelock, s.Unbonding, s.Slashing)
+	if err != nil {
+		return nil, nil, err
+	}
+	return s.Slashing, wire.NewTxOut(value, pk), nil
+}
+
+// StakingOutput is the policy's check of a staking output: the delegation
+// (staker, finality providers, staking time, value) within the bounds of
+// version g, the committee from g, and the output rebuilt from it. The
+// caller compares it byte for byte with the PSBT's output and checks the
+// staker is the co-managed MuSig2 key.
+func StakingOutput(g GlobalParams, staker *btcec.PublicKey, fps []*btcec.PublicKey, stakingTime uint16, value int64) (*wire.TxOut, Params, error) {
+	if err := g.CheckDelegation(value, stakingTime, len(fps)); err != nil {
+		return nil, Params{}, err
+	}
+	d := g.Delegation(staker, fps, stakingTime)
+	pk, err := StakingPkScript(d)
+	if err != nil {
+		return nil, Params{}, err
+	}
+	return wire.NewTxOut(value, pk), d, nil
+}

@@ -239,6 +239,19 @@ func TimelockWitness(stakerSig *schnorr.Signature, leaf, controlBlock []byte) wi
 	return wire.TxWitness{stakerSig.Serialize(), leaf, controlBlock}
 }
 
+// stakingPrevOut is d's staking output worth value, with its leaves.
+func stakingPrevOut(d Params, value int64) (Scripts, *wire.TxOut, error) {
+	s, err := BuildScripts(d)
+	if err != nil {
+		return Scripts{}, nil, err
+	}
+	pk, err := TaprootPkScript(s.Timelock, s.Unbonding, s.Slashing)
+	if err != nil {
+		return Scripts{}, nil, err
+	}
+	return s, wire.NewTxOut(value, pk), nil
+}
+
 // CheckUnbondingTx is the policy's check before co-signing an unbonding:
 // tx must be, byte for byte and without witness, the unbonding transaction
 // rebuilt under g for delegation d whose staking output is at staking,
@@ -252,15 +265,11 @@ func CheckUnbondingTx(g GlobalParams, d Params, staking wire.OutPoint, value int
 	if err := SameTx(tx, want); err != nil {
 		return nil, nil, err
 	}
-	s, err := BuildScripts(d)
+	s, prev, err := stakingPrevOut(d, value)
 	if err != nil {
 		return nil, nil, err
 	}
-	pk, err := TaprootPkScript(s.Timelock, s.Unbonding, s.Slashing)
-	if err != nil {
-		return nil, nil, err
-	}
-	return s.Unbonding, wire.NewTxOut(value, pk), nil
+	return s.Unbonding, prev, nil
 }
 
 // CheckSlashingTx is the policy's check before co-signing a slashing
@@ -283,15 +292,11 @@ func CheckSlashingTx(g GlobalParams, d Params, funding wire.OutPoint, value int6
 		}
 		return s.Slashing, out, nil
 	}
-	s, err := BuildScripts(d)
+	s, prev, err := stakingPrevOut(d, value)
 	if err != nil {
 		return nil, nil, err
 	}
-	pk, err := TaprootPkScript(s.Timelock, s.Unbonding, s.Slashing)
-	if err != nil {
-		return nil, nil, err
-	}
-	return s.Slashing, wire.NewTxOut(value, pk), nil
+	return s.Slashing, prev, nil
 }
 
 // StakingOutput is the policy's check of a staking output: the delegation

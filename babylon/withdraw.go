@@ -57,16 +57,11 @@ var (
 
 // StakingLocked is the staking output of delegation d.
 func StakingLocked(d Params, at wire.OutPoint, value int64) (LockedOutput, error) {
-	s, err := BuildScripts(d)
+	s, out, err := stakingPrevOut(d, value)
 	if err != nil {
 		return LockedOutput{}, err
 	}
-	leaves := [][]byte{s.Timelock, s.Unbonding, s.Slashing}
-	pk, err := TaprootPkScript(leaves...)
-	if err != nil {
-		return LockedOutput{}, err
-	}
-	return LockedOutput{KindStaking, at, value, pk, d.StakingTime, s.Timelock, leaves}, nil
+	return LockedOutput{KindStaking, at, value, out.PkScript, d.StakingTime, s.Timelock, [][]byte{s.Timelock, s.Unbonding, s.Slashing}}, nil
 }
 
 // UnbondingLocked is output 0 of delegation d's unbonding tx.

@@ -146,3 +146,26 @@ func TestVectorsThroughParams(t *testing.T) {
 		}
 	}
 }
+
+// FuzzParseSchedule: the parameters parser never panics, and whatever it
+// accepts is a valid schedule whose rate round-trips.
+func FuzzParseSchedule(f *testing.F) {
+	fx := newFixture(f, []byte{0x51})
+	f.Add(scheduleJSON(versionJSON(fx, 0, 100, "")))
+	f.Add(scheduleJSON(versionJSON(fx, 0, 100, ""), versionJSON(fx, 1, 200, "")))
+	f.Add([]byte(`[{"slashing_rate":"0.1"}]`))
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		s, err := ParseSchedule(raw)
+		if err != nil {
+			if !errors.Is(err, ErrBadParams) {
+				t.Fatalf("error not ErrBadParams: %v", err)
+			}
+			return
+		}
+		for _, g := range s.versions {
+			if err := g.Validate(); err != nil {
+				t.Fatalf("accepted an invalid version: %v", err)
+			}
+		}
+	})
+}

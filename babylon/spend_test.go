@@ -375,3 +375,24 @@ func TestPolicyChecks(t *testing.T) {
 		t.Fatalf("slashing of the wrong output: %v", err)
 	}
 }
+
+// TestPoP: the MuSig2 staker key proves possession for one Babylon address
+// and the proof does not verify for another.
+func TestPoP(t *testing.T) {
+	f := newFixture(t, []byte{0x51})
+	addr := bytes.Repeat([]byte{0xb1}, 20)
+	m, err := PoPMessage(addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sig := f.cosign(t, m)
+	if !VerifyPoP(addr, f.staker, sig) {
+		t.Fatal("PoP does not verify")
+	}
+	if VerifyPoP(bytes.Repeat([]byte{0xb2}, 20), f.staker, sig) {
+		t.Fatal("PoP verifies for another address")
+	}
+	if _, err := PoPMessage([]byte{1, 2, 3}); err == nil {
+		t.Fatal("short address accepted")
+	}
+}

@@ -1,6 +1,10 @@
-// Package babylon rebuilds Babylon BTC staking outputs from their parameters,
-// so that the policy can compare an output a PSBT pays to with what the
-// parameters it was approved for produce, byte for byte.
+// Package babylon rebuilds, from Babylon's versioned parameters
+// (GlobalParams, Schedule), everything the staker key co-signs or the policy
+// accepts: the staking output, the unbonding transaction, the slashing
+// transactions of the staking and unbonding outputs (txs.go), and
+// withdrawals that spend only through a timelock leaf back to the dedicated
+// wallet (withdraw.go), so that the policy compares what it is asked to sign
+// with what it built, byte for byte. docs/babylon.md is the lifecycle.
 //
 // Trust model: nothing here trusts a script or an address it is handed. The
 // caller gives keys, a quorum and a staking time; the package builds the three

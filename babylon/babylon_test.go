@@ -51,9 +51,18 @@ func mustKeys(t testing.TB, hexes ...string) []*btcec.PublicKey {
 	return out
 }
 
+// vectorFiles are the shared subset (vectors 1-3) and Babylon's full file
+// (vectors 1-5), both in testvectors/babylon (see README there).
+var vectorFiles = []string{"babylon_staking_vectors.json", "btcstaking_vectors.json"}
+
 func loadVectors(t testing.TB) vectorFile {
 	t.Helper()
-	raw, err := os.ReadFile(filepath.Join("..", "testvectors", "babylon", "babylon_staking_vectors.json"))
+	return loadVectorFile(t, vectorFiles[0])
+}
+
+func loadVectorFile(t testing.TB, name string) vectorFile {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join("..", "testvectors", "babylon", name))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,7 +77,12 @@ func loadVectors(t testing.TB) vectorFile {
 }
 
 func TestVectors(t *testing.T) {
-	vf := loadVectors(t)
+	for _, file := range vectorFiles {
+		t.Run(file, func(t *testing.T) { testVectorFile(t, loadVectorFile(t, file)) })
+	}
+}
+
+func testVectorFile(t *testing.T, vf vectorFile) {
 	for _, v := range vf.Vectors {
 		t.Run(v.Name, func(t *testing.T) {
 			pp := v.Parameters

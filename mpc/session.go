@@ -107,6 +107,10 @@ type session struct {
 	rs    *reshareTopo
 	inbox chan *Envelope
 	act   *activity
+	// check, when set, vets each envelope's tss-lib content before the
+	// party sees it (see peerguard.go); an error aborts the session
+	// naming the sender.
+	check func(e *Envelope, from *tss.PartyID) error
 
 	mu    sync.Mutex
 	seen  map[uint16]bool // (sender, message type) received
@@ -257,6 +261,12 @@ func runParty[T any](ctx context.Context, s *session, party tss.Party, outCh cha
 		select {
 		case e := <-s.inbox:
 			from := s.ids[e.From]
+			if s.check != nil {
+				if err := s.check(e, from); err != nil {
+					return res, &SessionError{Session: sid, Round: roundOf(party), Culprits: []string{from.Id},
+						Err: fmt.Errorf("%w: %w: %w", ErrAborted, ErrPeerRefused, err)}
+				}
+			}
 			if se := guard(sid, from, func() *tss.Error {
 				_, terr := party.UpdateFromBytes(e.Payload, from, e.Broadcast())
 				return terr

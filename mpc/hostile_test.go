@@ -30,12 +30,14 @@ import (
 	"github.com/bitlayer-org/policyd/mpc"
 	"github.com/bitlayer-org/policyd/mpc/mpctest"
 	"github.com/bitlayer-org/policyd/mpc/peercheck"
+	"github.com/bitlayer-org/policyd/storage"
 	"github.com/bnb-chain/tss-lib/v2/common"
 	"github.com/bnb-chain/tss-lib/v2/crypto"
 	"github.com/bnb-chain/tss-lib/v2/crypto/mta"
 	"github.com/bnb-chain/tss-lib/v2/ecdsa/keygen"
 	"github.com/bnb-chain/tss-lib/v2/ecdsa/signing"
 	"github.com/bnb-chain/tss-lib/v2/tss"
+	bolt "go.etcd.io/bbolt"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/anypb"
 )
@@ -473,5 +475,95 @@ func TestShareFileWithHostilePeerKey(t *testing.T) {
 			}
 			t.Logf("refused: %v", err)
 		})
+	}
+}
+
+// checkKeygenConfirmation: the stored keygen record carries the
+// confirmation, a valid signature of the group key over the ceremony's
+// domain-separated digest.
+func checkKeygenConfirmation(t *testing.T, db *storage.DB, share *mpc.Share) {
+	t.Helper()
+	var recs []mpc.KeygenRecord
+	err := db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(storage.BucketMPCSessions).ForEach(func(k, v []byte) error {
+			if bytes.HasPrefix(k, []byte("keygen/")) {
+				var r mpc.KeygenRecord
+				if err := json.Unmarshal(v, &r); err != nil {
+					return err
+				}
+				recs = append(recs, r)
+			}
+			return nil
+		})
+	})
+	if err != nil || len(recs) != 1 {
+		t.Fatalf("keygen records: %v %d", err, len(recs))
+	}
+	d, err1 := hex.DecodeString(recs[0].ConfirmDigest)
+	sig, err2 := hex.DecodeString(recs[0].ConfirmSignature)
+	if err1 != nil || err2 != nil || len(d) != 32 {
+		t.Fatalf("record %+v", recs[0])
+	}
+	if err := mpc.VerifySignature(share.PubKey(), [32]byte(d), sig); err != nil {
+		t.Fatalf("confirmation signature: %v", err)
+	}
+}
+
+// TestKeygenConfirmationRequired: a custody node that completes key
+// generation but never signs the confirmation leaves policyd without a
+// share: nothing persisted, nothing loaded, the ceremony failed.
+func TestKeygenConfirmationRequired(t *testing.T) {
+	if testing.Short() {
+		t.Skip("key generation takes seconds")
+	}
+	var saved atomic.Int32
+	e := newEnv(t, func(cfg *mpc.ServerConfig) {
+		cfg.Share = nil
+		cfg.AllowKeygen = true
+		cfg.PreParams = &mpctest.StaticPreParams{Sets: []*keygen.LocalPreParams{mpctest.PreParams(t, 0)}}
+		cfg.ShareSink = func(ctx context.Context, s *mpc.Share) error { saved.Add(1); return nil }
+	})
+	defer e.close()
+	h := &hostile{t: t, httpc: e.httpc, base: e.base}
+	var ceremony [32]byte
+	copy(ceremony[:], "no confirmation")
+	resp, err := h.post("/keygen", []byte(`{"ceremony":"`+hex.EncodeToString(ceremony[:])+`"}`), "application/json")
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("POST /keygen: %v %v", err, resp)
+	}
+	resp.Body.Close()
+	ids := sortedIDs(mpc.DefaultCommittee())
+	out := make(chan tss.Message, 64)
+	end := make(chan *keygen.LocalPartySaveData, 1)
+	params := tss.NewParameters(tss.S256(), tss.NewPeerContext(ids), ids[1], 2, 1)
+	party := keygen.NewLocalParty(params, out, end, *mpctest.PreParams(t, 1))
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	sid := mpc.KeygenSessionID(ceremony)
+	if state, errText := h.drive(ctx, mpc.ProtoKeygen, sid, party, out, ids, 1, nil); state != "done" {
+		t.Fatalf("keygen session: %s %s", state, errText)
+	}
+	var st struct{ State, Error string }
+	get := func() {
+		resp, err := h.httpc.Get(e.base + "/keygen/" + sid.String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		json.NewDecoder(resp.Body).Decode(&st)
+	}
+	if get(); st.State != "confirming" {
+		t.Fatalf("after the key generation rounds: %q, want confirming", st.State)
+	}
+	req, _ := http.NewRequest(http.MethodDelete, e.base+"/sessions/"+mpc.KeygenConfirmSessionID(ceremony).String(), nil)
+	if resp, err := h.httpc.Do(req); err != nil || resp.StatusCode != http.StatusNoContent {
+		t.Fatalf("DELETE: %v %v", err, resp)
+	}
+	for deadline := time.Now().Add(30 * time.Second); st.State == "confirming" && time.Now().Before(deadline); {
+		time.Sleep(50 * time.Millisecond)
+		get()
+	}
+	if st.State != "failed" || saved.Load() != 0 || e.srv.Share() != nil {
+		t.Fatalf("state %q, saved %d, loaded %v: want failed, nothing saved", st.State, saved.Load(), e.srv.Share() != nil)
 	}
 }

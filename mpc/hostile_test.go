@@ -295,39 +295,62 @@ func TestHostileKeygen(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			logs := &syncBuffer{}
-			var saved atomic.Int32
-			e := newEnv(t, func(cfg *mpc.ServerConfig) {
-				cfg.Share = nil
-				cfg.AllowKeygen = true
-				cfg.PreParams = &mpctest.StaticPreParams{Sets: []*keygen.LocalPreParams{mpctest.PreParams(t, 0)}}
-				cfg.ShareSink = func(ctx context.Context, s *mpc.Share) error { saved.Add(1); return nil }
-				cfg.Logger = slog.New(slog.NewTextHandler(logs, nil))
-			})
-			defer e.close()
-			h := &hostile{t: t, httpc: e.httpc, base: e.base}
-			var ceremony [32]byte
-			copy(ceremony[:], c.name)
-			resp, err := h.post("/keygen", []byte(`{"ceremony":"`+hex.EncodeToString(ceremony[:])+`"}`), "application/json")
-			if err != nil || resp.StatusCode != http.StatusOK {
-				t.Fatalf("POST /keygen: %v %v", err, resp)
-			}
-			resp.Body.Close()
-			c0 := mpc.DefaultCommittee()
-			ids := sortedIDs(c0)
-			out := make(chan tss.Message, 64)
-			end := make(chan *keygen.LocalPartySaveData, 1)
-			params := tss.NewParameters(tss.S256(), tss.NewPeerContext(ids), ids[1], 2, c0.Threshold)
-			party := keygen.NewLocalParty(params, out, end, *mpctest.PreParams(t, 1))
-			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-			defer cancel()
-			state, errText := h.drive(ctx, mpc.ProtoKeygen, mpc.KeygenSessionID(ceremony), party, out, ids, 1, c.tamper())
-			wantRefusal(t, state, errText, logs, c.check)
-			if saved.Load() != 0 || e.srv.Share() != nil {
+			k := startKeygen(t, c.name)
+			defer k.e.close()
+			state, errText := k.drive(c.tamper())
+			wantRefusal(t, state, errText, k.logs, c.check)
+			if k.saved.Load() != 0 || k.e.srv.Share() != nil {
 				t.Fatal("policyd saved or loaded a share")
 			}
 		})
 	}
+}
+
+// hostileKeygen is a key generation ceremony policyd runs with a custody
+// node played by the test.
+type hostileKeygen struct {
+	t        *testing.T
+	e        *env
+	h        *hostile
+	logs     *syncBuffer
+	saved    atomic.Int32 // ShareSink calls
+	ceremony [32]byte
+}
+
+// startKeygen starts a server that may run a key generation (its shares
+// are counted, not stored) and opens the ceremony named name.
+func startKeygen(t *testing.T, name string) *hostileKeygen {
+	k := &hostileKeygen{t: t, logs: &syncBuffer{}}
+	copy(k.ceremony[:], name)
+	k.e = newEnv(t, func(cfg *mpc.ServerConfig) {
+		cfg.Share = nil
+		cfg.AllowKeygen = true
+		cfg.PreParams = &mpctest.StaticPreParams{Sets: []*keygen.LocalPreParams{mpctest.PreParams(t, 0)}}
+		cfg.ShareSink = func(ctx context.Context, s *mpc.Share) error { k.saved.Add(1); return nil }
+		cfg.Logger = slog.New(slog.NewTextHandler(k.logs, nil))
+	})
+	k.h = &hostile{t: t, httpc: k.e.httpc, base: k.e.base}
+	resp, err := k.h.post("/keygen", []byte(`{"ceremony":"`+hex.EncodeToString(k.ceremony[:])+`"}`), "application/json")
+	if err != nil || resp.StatusCode != http.StatusOK {
+		k.e.close()
+		t.Fatalf("POST /keygen: %v %v", err, resp)
+	}
+	resp.Body.Close()
+	return k
+}
+
+// drive runs the custody node's key generation party (fixture
+// pre-parameter set 1) through tamper until policyd ends the session.
+func (k *hostileKeygen) drive(tamper func(outMsg) []outMsg) (state, errText string) {
+	c := mpc.DefaultCommittee()
+	ids := sortedIDs(c)
+	out := make(chan tss.Message, 64)
+	end := make(chan *keygen.LocalPartySaveData, 1)
+	params := tss.NewParameters(tss.S256(), tss.NewPeerContext(ids), ids[1], 2, c.Threshold)
+	party := keygen.NewLocalParty(params, out, end, *mpctest.PreParams(k.t, 1))
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	return k.h.drive(ctx, mpc.ProtoKeygen, mpc.KeygenSessionID(k.ceremony), party, out, ids, 1, tamper)
 }
 
 // extraVSSCommitment makes the custody node deal a polynomial with one
@@ -516,31 +539,11 @@ func TestKeygenConfirmationRequired(t *testing.T) {
 	if testing.Short() {
 		t.Skip("key generation takes seconds")
 	}
-	var saved atomic.Int32
-	e := newEnv(t, func(cfg *mpc.ServerConfig) {
-		cfg.Share = nil
-		cfg.AllowKeygen = true
-		cfg.PreParams = &mpctest.StaticPreParams{Sets: []*keygen.LocalPreParams{mpctest.PreParams(t, 0)}}
-		cfg.ShareSink = func(ctx context.Context, s *mpc.Share) error { saved.Add(1); return nil }
-	})
-	defer e.close()
-	h := &hostile{t: t, httpc: e.httpc, base: e.base}
-	var ceremony [32]byte
-	copy(ceremony[:], "no confirmation")
-	resp, err := h.post("/keygen", []byte(`{"ceremony":"`+hex.EncodeToString(ceremony[:])+`"}`), "application/json")
-	if err != nil || resp.StatusCode != http.StatusOK {
-		t.Fatalf("POST /keygen: %v %v", err, resp)
-	}
-	resp.Body.Close()
-	ids := sortedIDs(mpc.DefaultCommittee())
-	out := make(chan tss.Message, 64)
-	end := make(chan *keygen.LocalPartySaveData, 1)
-	params := tss.NewParameters(tss.S256(), tss.NewPeerContext(ids), ids[1], 2, 1)
-	party := keygen.NewLocalParty(params, out, end, *mpctest.PreParams(t, 1))
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
+	k := startKeygen(t, "no confirmation")
+	defer k.e.close()
+	e, h, ceremony, saved := k.e, k.h, k.ceremony, &k.saved
 	sid := mpc.KeygenSessionID(ceremony)
-	if state, errText := h.drive(ctx, mpc.ProtoKeygen, sid, party, out, ids, 1, nil); state != "done" {
+	if state, errText := k.drive(nil); state != "done" {
 		t.Fatalf("keygen session: %s %s", state, errText)
 	}
 	var st struct{ State, Error string }
@@ -552,7 +555,12 @@ func TestKeygenConfirmationRequired(t *testing.T) {
 		defer resp.Body.Close()
 		json.NewDecoder(resp.Body).Decode(&st)
 	}
-	if get(); st.State != "confirming" {
+	get()
+	for deadline := time.Now().Add(30 * time.Second); st.State == "running" && time.Now().Before(deadline); {
+		time.Sleep(20 * time.Millisecond) // the record is being built
+		get()
+	}
+	if st.State != "confirming" {
 		t.Fatalf("after the key generation rounds: %q, want confirming", st.State)
 	}
 	req, _ := http.NewRequest(http.MethodDelete, e.base+"/sessions/"+mpc.KeygenConfirmSessionID(ceremony).String(), nil)

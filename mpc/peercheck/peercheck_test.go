@@ -280,3 +280,65 @@ func TestSmallFactor(t *testing.T) {
 		}
 	}
 }
+
+// TestProofShapes: honest mod and fac proofs with one field made
+// degenerate are refused, naming the field.
+func TestProofShapes(t *testing.T) {
+	a, b := fixturePre(t)
+	n := b.PaillierSK.N
+	ctx := []byte("shapes")
+	mp, err := modproof.NewProof(ctx, n, b.PaillierSK.P, b.PaillierSK.Q, rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fp, err := facproof.NewProof(ctx, tss.S256(), n, a.NTildei, a.H1i, a.H2i, b.PaillierSK.P, b.PaillierSK.Q, rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, mut := range map[string]func(p *modproof.ProofMod){
+		"W=0":      func(p *modproof.ProofMod) { p.W = big.NewInt(0) },
+		"W=P":      func(p *modproof.ProofMod) { p.W = new(big.Int).Set(b.PaillierSK.P) },
+		"W square": func(p *modproof.ProofMod) { p.W = big.NewInt(4) },
+		"A short":  func(p *modproof.ProofMod) { p.A = big.NewInt(1) },
+		"X[3]=1":   func(p *modproof.ProofMod) { p.X[3] = big.NewInt(1) },
+		"Z[79]=N":  func(p *modproof.ProofMod) { p.Z[79] = new(big.Int).Set(n) },
+		"X[0] nil": func(p *modproof.ProofMod) { p.X[0] = nil },
+		"Z[5]=Q·2": func(p *modproof.ProofMod) { p.Z[5] = new(big.Int).Lsh(b.PaillierSK.Q, 1) },
+	} {
+		t.Run("mod/"+name, func(t *testing.T) {
+			bad := *mp
+			mut(&bad)
+			wantRefused(t, peercheck.ModProof(&bad, n), peercheck.CheckModProof)
+		})
+	}
+	for name, mut := range map[string]func(p *facproof.ProofFac){
+		"P=1":       func(p *facproof.ProofFac) { p.P = big.NewInt(1) },
+		"T=NTilde":  func(p *facproof.ProofFac) { p.T = new(big.Int).Set(a.NTildei) },
+		"Z1 huge":   func(p *facproof.ProofFac) { p.Z1 = new(big.Int).Lsh(n, 1024) },
+		"Sigma=0":   func(p *facproof.ProofFac) { p.Sigma = big.NewInt(0) },
+		"W2 huge":   func(p *facproof.ProofFac) { p.W2 = new(big.Int).Lsh(a.NTildei, 2048) },
+		"V missing": func(p *facproof.ProofFac) { p.V = nil },
+	} {
+		t.Run("fac/"+name, func(t *testing.T) {
+			bad := *fp
+			mut(&bad)
+			wantRefused(t, peercheck.FacProof(&bad, n, a.NTildei), peercheck.CheckFacProof)
+		})
+	}
+}
+
+// BenchmarkKeyChecks: the cost of the checks of one peer key set (what a
+// key generation or resharing adds per peer, and LoadShare per share).
+func BenchmarkKeyChecks(b *testing.B) {
+	p := mpctest.PreParams(b, 1)
+	peercheck.SmallFactor(big.NewInt(3)) // build the prime product outside the timing
+	b.ResetTimer()
+	for range b.N {
+		if err := peercheck.PaillierModulus(p.PaillierSK.N); err != nil {
+			b.Fatal(err)
+		}
+		if err := peercheck.RingPedersen(p.NTildei, p.H1i, p.H2i); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

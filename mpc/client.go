@@ -369,6 +369,11 @@ func (c *Client) Keygen(ctx context.Context, self string, pre *keygen.LocalPrePa
 	if err != nil {
 		return nil, err
 	}
+	// Both new shares sign the ceremony's confirmation digest before
+	// policyd persists and uses its share.
+	if err := c.confirm(ctx, KeygenConfirmSessionID(ceremony), share, KeygenConfirmDigest(ceremony)); err != nil {
+		return nil, err
+	}
 	// Wait for the server to persist its share.
 	for {
 		var st statusResponse
@@ -381,7 +386,7 @@ func (c *Client) Keygen(ctx context.Context, self string, pre *keygen.LocalPrePa
 				return nil, fmt.Errorf("mpc: server reports group key %s, ours is %x", st.PubKey, share.PubKeyBytes())
 			}
 			return share, nil
-		case "running":
+		case "running", "confirming":
 			select {
 			case <-ctx.Done():
 				return nil, ctx.Err()

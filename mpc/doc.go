@@ -13,7 +13,12 @@
 //     the sighashes policyd signs come only from Authorizer.BeginSigning, never
 //     from the peer; the peer's own sighashes are compared and a mismatch is an
 //     error;
-//   - tss-lib for the cryptography of each round.
+//   - tss-lib for the equations of each round's proofs, but not for the
+//     shape of the peer's keys and proofs: every message of the peer is
+//     first checked by package peercheck (Paillier modulus size and small
+//     factors, N-tilde/h1/h2, mod proof with gcd(W, N) = 1, fac proof,
+//     VSS commitment count, degenerate MtA range-proof values); a refusal
+//     aborts the session naming the peer (ErrPeerRefused).
 //
 // What it guarantees:
 //   - every message is bound to an application session id (tss-lib's own
@@ -36,6 +41,11 @@
 //     both parties produced a verified signature of a domain-separated
 //     confirmation digest and the audit record was written; until then and
 //     on any failure the old share stays in use, and old files are kept;
+//   - a key generation's share is persisted and used only after the new
+//     shares of both parties signed KeygenConfirmDigest and the signature
+//     verified against the new group key;
+//   - share files are checked on load, including the other parties'
+//     public keys (the same checks as during key generation);
 //   - no goroutine outlives its session: tss-lib's out channels are buffered
 //     and drained, and every session ends on completion, error or timeout.
 //

@@ -39,6 +39,9 @@ var (
 	ErrBusy = errors.New("mpc: too many concurrent sessions")
 	// ErrResharing: refused because a resharing is in progress.
 	ErrResharing = errors.New("mpc: a key share resharing is in progress")
+	// ErrPeerRefused: a message of the peer failed policyd's own checks
+	// (package peercheck) before tss-lib saw it; the session is aborted.
+	ErrPeerRefused = errors.New("mpc: peer message refused by policyd's checks")
 	// ErrReshareRefused: the server does not start this resharing.
 	ErrReshareRefused = errors.New("mpc: resharing refused")
 )

@@ -6,6 +6,7 @@ import (
 	"math/big"
 	"time"
 
+	"github.com/bitlayer-org/policyd/mpc/peercheck"
 	"github.com/bnb-chain/tss-lib/v2/common"
 	"github.com/bnb-chain/tss-lib/v2/ecdsa/keygen"
 	"github.com/bnb-chain/tss-lib/v2/ecdsa/signing"
@@ -46,6 +47,11 @@ func newSignSession(share *Share, peer string, sid SessionID) (*session, error) 
 // runSign runs one tss-lib signing of digest in s and returns the checked
 // signature: low S, DER, SIGHASH_ALL appended, verified against the group key.
 func runSign(ctx context.Context, share *Share, s *session, digest [32]byte, send func(*Envelope) error, timeout time.Duration) ([]byte, error) {
+	check, err := signCheck(share, s)
+	if err != nil {
+		return nil, err
+	}
+	s.check = check
 	params := tss.NewParameters(tss.S256(), tss.NewPeerContext(s.ids), s.ids[s.self], len(s.ids), share.Committee.Threshold)
 	outCh := make(chan tss.Message, outCap)
 	endCh := make(chan *common.SignatureData, 1)
@@ -112,6 +118,7 @@ func runKeygen(ctx context.Context, c Committee, s *session, pre *keygen.LocalPr
 	if pre == nil || !pre.ValidateWithProof() {
 		return nil, fmt.Errorf("mpc: invalid pre-parameters")
 	}
+	s.check = contentCheck(peercheck.NewKeygen(ownKeys(pre), c.Threshold), nil)
 	params := tss.NewParameters(tss.S256(), tss.NewPeerContext(s.ids), s.ids[s.self], len(s.ids), c.Threshold)
 	outCh := make(chan tss.Message, outCap)
 	endCh := make(chan *keygen.LocalPartySaveData, 1)

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/bitlayer-org/policyd/mpc/peercheck"
 	"github.com/bnb-chain/tss-lib/v2/ecdsa/keygen"
 	"github.com/bnb-chain/tss-lib/v2/ecdsa/resharing"
 	"github.com/bnb-chain/tss-lib/v2/tss"
@@ -260,6 +261,10 @@ func (h *reshareHost) run(ctx context.Context, share *Share, pre *keygen.LocalPr
 	params := func(k int, me *tss.PartyID) *tss.ReSharingParameters {
 		return tss.NewReSharingParameters(tss.S256(), tss.NewPeerContext(h.oldIDs[k]), tss.NewPeerContext(h.newIDs[k]), me, n, t, n, t)
 	}
+	// The peer host's messages to our new party are checked before
+	// tss-lib sees them; our old party's (the sibling) are our own.
+	sib := h.old.self
+	h.new.check = contentCheck(peercheck.NewReshare(ownKeys(pre), h.newC.Threshold), func(from byte) bool { return from == sib })
 	oldOut, newOut := make(chan tss.Message, outCap), make(chan tss.Message, outCap)
 	oldEnd, newEnd := make(chan *keygen.LocalPartySaveData, 1), make(chan *keygen.LocalPartySaveData, 1)
 	oldParty := resharing.NewLocalParty(params(0, h.old.ids[h.old.self]), key, oldOut, oldEnd)

@@ -94,22 +94,8 @@ func (c *Client) RunReshare(ctx context.Context, old *Share, pre *keygen.LocalPr
 // with share (the new share from RunReshare) and waits until the server
 // reports the resharing done with the same group key and epoch.
 func (c *Client) ConfirmReshare(ctx context.Context, ceremony [32]byte, share *Share) error {
-	csid := ReshareConfirmSessionID(ceremony)
-	sess, err := newSignSession(share, c.cfg.Peer, csid)
-	if err != nil {
-		c.abortSession(csid)
+	if err := c.confirm(ctx, ReshareConfirmSessionID(ceremony), share, ReshareConfirmDigest(ceremony)); err != nil {
 		return err
-	}
-	digest := ReshareConfirmDigest(ceremony)
-	err = c.runRemote(ctx, csid, sess, func(ctx context.Context, send func(*Envelope) error) error {
-		sig, err := runSign(ctx, share, sess, digest, send, c.cfg.SessionTimeout)
-		if err == nil {
-			err = VerifySignature(share.PubKey(), digest, sig)
-		}
-		return err
-	})
-	if err != nil {
-		return fmt.Errorf("mpc: confirmation signature: %w", err)
 	}
 	sid := ReshareSessionID(ceremony)
 	for {

@@ -136,15 +136,10 @@ func (s *Server) StartReshare(ctx context.Context, ceremony [32]byte) (*reshareR
 	if err != nil {
 		return fail(err)
 	}
-	ids, err := signers(host.newC, s.cfg.Self, s.cfg.Peer)
+	csess, err := newConfirmSession(host.newC, s.cfg.Self, s.cfg.Peer, csid, host.act)
 	if err != nil {
 		return fail(err)
 	}
-	csess, err := newSession(csid, ProtoSigning, ids, s.cfg.Self, s.cfg.Peer)
-	if err != nil {
-		return fail(err)
-	}
-	csess.act = host.act // one idleness clock for the whole ceremony
 	pre, err := s.cfg.PreParams.Take(ctx)
 	if err != nil {
 		return fail(err)
@@ -199,15 +194,8 @@ func (s *Server) runReshareJob(ctx context.Context, cancel context.CancelCauseFu
 	}
 	if err == nil {
 		j.setState("confirming")
-		digest := ReshareConfirmDigest(ceremony)
 		var sig []byte
-		sig, err = runSign(ctx, newShare, cs.s, digest, sendTo(cs.out), s.cfg.SessionTimeout)
-		if err == nil {
-			err = VerifySignature(share.PubKey(), digest, sig)
-		}
-		if err != nil {
-			err = fmt.Errorf("mpc: confirmation signature: %w", err)
-		}
+		sig, err = confirmShare(ctx, newShare, share.PubKey(), cs.s, ReshareConfirmDigest(ceremony), sendTo(cs.out), s.cfg.SessionTimeout)
 		rec.ConfirmSignature = hex.EncodeToString(sig)
 	}
 	cs.s.end()

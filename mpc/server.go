@@ -604,9 +604,15 @@ func (s *Server) StartKeygen(ctx context.Context, ceremony [32]byte) (SessionID,
 		j.finish(err, s.cfg.Now())
 		return sid, err
 	}
+	csess, err := newConfirmSession(s.cfg.Committee, s.cfg.Self, s.cfg.Peer, KeygenConfirmSessionID(ceremony), sess.act)
+	if err != nil {
+		j.finish(err, s.cfg.Now())
+		return sid, err
+	}
 	sctx, scancel := context.WithCancelCause(s.ctx)
 	ss := &srvSession{id: sid, s: sess, out: newOutbox(), ctx: sctx, cancel: scancel, job: j}
-	j.sessions = []*srvSession{ss}
+	cs := &srvSession{id: csess.id, s: csess, out: newOutbox(), ctx: sctx, cancel: scancel, job: j}
+	j.sessions = []*srvSession{ss, cs}
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
@@ -614,10 +620,10 @@ func (s *Server) StartKeygen(ctx context.Context, ceremony [32]byte) (SessionID,
 		j.finish(ErrAborted, s.cfg.Now())
 		return sid, ErrAborted
 	}
-	s.sessions[sid] = ss
+	s.sessions[sid], s.sessions[cs.id] = ss, cs
 	s.wg.Add(1)
 	s.mu.Unlock()
-	go s.runKeygenJob(ss, pre)
+	go s.runKeygenJob(ss, cs, ceremony, pre)
 	return sid, nil
 }
 
@@ -630,24 +636,32 @@ type KeygenRecord struct {
 	Parties   []string `json:"parties"`
 	Threshold int      `json:"threshold"`
 	Self      string   `json:"self"`
+	// The confirmation: both new shares signed ConfirmDigest
+	// (KeygenConfirmDigest of the ceremony) before policyd activated its
+	// share; hex.
+	ConfirmDigest    string `json:"confirm_digest"`
+	ConfirmSignature string `json:"confirm_signature"`
 }
 
-func (s *Server) runKeygenJob(ss *srvSession, pre *keygen.LocalPreParams) {
+func (s *Server) runKeygenJob(ss, cs *srvSession, ceremony [32]byte, pre *keygen.LocalPreParams) {
 	defer s.wg.Done()
 	defer ss.cancel(nil)
 	j := ss.job
-	send := func(e *Envelope) error {
-		b, err := e.MarshalBinary()
-		if err != nil {
-			return err
-		}
-		return ss.out.put(b, false)
-	}
-	share, err := runKeygen(ss.ctx, s.cfg.Committee, ss.s, pre, send, s.cfg.SessionTimeout)
+	share, err := runKeygen(ss.ctx, s.cfg.Committee, ss.s, pre, outboxSender(ss.out), s.cfg.SessionTimeout)
+	ss.out.close(err)
 	var rec KeygenRecord
 	if err == nil {
 		rec, err = s.keygenRecord(ss.s.id, share)
 	}
+	if err == nil { // the new shares sign before policyd's is persisted and used
+		j.setState("confirming")
+		digest := KeygenConfirmDigest(ceremony)
+		var sig []byte
+		sig, err = confirmShare(ss.ctx, share, share.PubKey(), cs.s, digest, outboxSender(cs.out), s.cfg.SessionTimeout)
+		rec.ConfirmDigest, rec.ConfirmSignature = hex.EncodeToString(digest[:]), hex.EncodeToString(sig)
+	}
+	cs.s.end()
+	cs.out.close(err)
 	if err == nil {
 		err = s.cfg.ShareSink(ss.ctx, share)
 	}
@@ -665,7 +679,6 @@ func (s *Server) runKeygenJob(ss *srvSession, pre *keygen.LocalPreParams) {
 		}
 		s.mu.Unlock()
 	}
-	ss.out.close(err)
 	if err == nil {
 		j.mu.Lock()
 		j.pubkey, j.address = rec.PubKey, rec.Address

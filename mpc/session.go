@@ -18,10 +18,14 @@ const (
 	tagKeygen         = "policyd/mpc/keygen/v1"
 	tagReshare        = "policyd/mpc/reshare/v1"
 	tagReshareConfirm = "policyd/mpc/reshare-confirm/v1"
+	tagKeygenConfirm  = "policyd/mpc/keygen-confirm/v1"
 	// tagConfirmDigest prefixes the message the new shares sign to confirm
 	// a resharing. It is a single SHA-256 of a fixed-length text, never a
 	// BIP143 sighash (a double SHA-256 of a transaction preimage).
 	tagConfirmDigest = "policyd/reshare-confirm"
+	// tagKeygenConfirmDigest prefixes what the new shares of a key
+	// generation sign before policyd activates its share (same form).
+	tagKeygenConfirmDigest = "policyd/keygen-confirm"
 )
 
 // SignSessionID binds a signing session to a decision and an input index:
@@ -56,7 +60,26 @@ func ReshareConfirmSessionID(ceremony [32]byte) SessionID {
 // ReshareConfirmDigest is what the new shares sign to confirm resharing
 // ceremony: SHA-256("policyd/reshare-confirm" || ceremony).
 func ReshareConfirmDigest(ceremony [32]byte) [32]byte {
-	return sha256.Sum256(append([]byte(tagConfirmDigest), ceremony[:]...))
+	return confirmDigest(tagConfirmDigest, ceremony)
+}
+
+// KeygenConfirmSessionID is the signing session in which the new shares
+// of key generation ceremony confirm they work.
+func KeygenConfirmSessionID(ceremony [32]byte) SessionID {
+	return ceremonySessionID(tagKeygenConfirm, ceremony)
+}
+
+// KeygenConfirmDigest is what the new shares sign to confirm key
+// generation ceremony: SHA-256("policyd/keygen-confirm" || ceremony).
+func KeygenConfirmDigest(ceremony [32]byte) [32]byte {
+	return confirmDigest(tagKeygenConfirmDigest, ceremony)
+}
+
+// confirmDigest is a single SHA-256 of a fixed-length text (tag ||
+// 32-byte ceremony): never a BIP143 sighash, a double SHA-256 of a
+// transaction preimage.
+func confirmDigest(tag string, ceremony [32]byte) [32]byte {
+	return sha256.Sum256(append([]byte(tag), ceremony[:]...))
 }
 
 func ceremonySessionID(tag string, ceremony [32]byte) SessionID {
@@ -107,6 +130,10 @@ type session struct {
 	rs    *reshareTopo
 	inbox chan *Envelope
 	act   *activity
+	// check, when set, vets each envelope's tss-lib content before the
+	// party sees it (see peerguard.go); an error aborts the session
+	// naming the sender.
+	check func(e *Envelope, from *tss.PartyID) error
 
 	mu    sync.Mutex
 	seen  map[uint16]bool // (sender, message type) received
@@ -257,6 +284,12 @@ func runParty[T any](ctx context.Context, s *session, party tss.Party, outCh cha
 		select {
 		case e := <-s.inbox:
 			from := s.ids[e.From]
+			if s.check != nil {
+				if err := s.check(e, from); err != nil {
+					return res, &SessionError{Session: sid, Round: roundOf(party), Culprits: []string{from.Id},
+						Err: fmt.Errorf("%w: %w: %w", ErrAborted, ErrPeerRefused, err)}
+				}
+			}
 			if se := guard(sid, from, func() *tss.Error {
 				_, terr := party.UpdateFromBytes(e.Payload, from, e.Broadcast())
 				return terr

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"github.com/bitlayer-org/policyd/mpc/peercheck"
 	"io"
 	"math/big"
 	"os"
@@ -190,6 +191,11 @@ func NewShare(self string, c Committee, data keygen.LocalPartySaveData) (*Share,
 		if data.Ks[j] == nil || data.Ks[j].Cmp(ids[j].KeyInt()) != 0 || data.BigXj[j] == nil || data.PaillierPKs[j] == nil {
 			return nil, fmt.Errorf("%w: party %d does not match the committee", ErrBadShare, j)
 		}
+	}
+	// The other parties' public keys are checked as during key generation
+	// (a share file may have been written by an older policyd, or edited).
+	if err := peercheck.SaveData(&data, i); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrBadShare, err)
 	}
 	// Our public share must be Xi*G.
 	xi := crypto.ScalarBaseMult(tss.S256(), data.Xi)

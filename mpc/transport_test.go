@@ -366,6 +366,7 @@ func TestKeygenOverTransportThenSign(t *testing.T) {
 	if len(audit.kinds) != 1 || audit.kinds[0] != "keygen" {
 		t.Fatalf("audit: %v", audit.kinds)
 	}
+	checkKeygenConfirmation(t, db, pol)
 	// A second ceremony is refused while a share is loaded.
 	if _, err := e.client.Keygen(context.Background(), mpc.PartyCustody, mpctest.PreParams(t, 1)); err == nil {
 		t.Fatal("second keygen accepted")

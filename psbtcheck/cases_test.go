@@ -44,7 +44,7 @@ func TestGeneratedCases(t *testing.T) {
 				t.Fatalf("committed case differs from the generator: run scripts/gen-psbt.sh")
 			}
 			w := psbtgen.NewWallet(c.Seed)
-			lim := psbtcheck.Limits{MaxBytes: c.MaxBytes, MaxInputs: c.MaxInputs, MaxOutputs: c.MaxOutputs}
+			lim := psbtcheck.Limits{MaxBytes: c.MaxBytes, MaxInputs: c.MaxInputs, MaxOutputs: c.MaxOutputs, MaxDataCarrierSize: c.MaxDataCarrierSize}
 			f, err := psbtcheck.Check(data, psbtcheck.Wallet{PubKey: w.PubKey(), Net: &chaincfg.RegressionNetParams}, lim)
 			if c.Want == "" {
 				if err != nil {

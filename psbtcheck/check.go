@@ -47,6 +47,9 @@ func (l Limits) withDefaults() Limits {
 	if l.MaxOutputs <= 0 {
 		l.MaxOutputs = DefaultLimits.MaxOutputs
 	}
+	if l.MaxDataCarrierSize <= 0 {
+		l.MaxDataCarrierSize = DefaultDataCarrierSize
+	}
 	return l
 }
 
@@ -136,6 +139,9 @@ func NewChecker(w Wallet, lim Limits) (*Checker, error) {
 	script, err := w.Script()
 	if err != nil {
 		return nil, err
+	}
+	if lim.MaxDataCarrierSize > DefaultDataCarrierSize {
+		return nil, fmt.Errorf("%w: MaxDataCarrierSize %d above %d (no standard transaction carries more)", ErrBadLimits, lim.MaxDataCarrierSize, DefaultDataCarrierSize)
 	}
 	return &Checker{w: w, script: script, lim: lim.withDefaults()}, nil
 }
@@ -231,7 +237,7 @@ func (c *Checker) Check(raw []byte) (*Facts, error) {
 	if err := checkInputs(f, tx, ins, walletScript); err != nil {
 		return nil, err
 	}
-	if err := checkOutputs(f, tx, walletScript, w); err != nil {
+	if err := checkOutputs(f, tx, walletScript, w, lim.MaxDataCarrierSize); err != nil {
 		return nil, err
 	}
 	f.Fee = f.InputTotal - f.OutputTotal
@@ -239,6 +245,9 @@ func (c *Checker) Check(raw []byte) (*Facts, error) {
 		return nil, refuse(CodeNegativeFee, "outputs %d sat exceed verified inputs %d sat", f.OutputTotal, f.InputTotal)
 	}
 	weight := int64(tx.SerializeSizeStripped())*4 + 2 + int64(len(tx.TxIn))*P2WPKHWitnessSize
+	if weight > MaxStandardTxWeight {
+		return nil, refuse(CodeTxWeight, "signed transaction would weigh up to %d WU, standard limit %d", weight, MaxStandardTxWeight)
+	}
 	f.VSize = (weight + 3) / 4
 	f.FeeRate = f.Fee / f.VSize
 
@@ -553,7 +562,7 @@ func checkInputs(f *Facts, tx *wire.MsgTx, ins []pInput, walletScript []byte) er
 	return nil
 }
 
-func checkOutputs(f *Facts, tx *wire.MsgTx, walletScript []byte, w Wallet) error {
+func checkOutputs(f *Facts, tx *wire.MsgTx, walletScript []byte, w Wallet, maxDataCarrier int) error {
 	for i, out := range tx.TxOut {
 		if out.Value < 0 || out.Value > MaxSatoshi {
 			return refuse(CodeValueRange, "output %d: value %d out of range", i, out.Value)
@@ -574,7 +583,7 @@ func checkOutputs(f *Facts, tx *wire.MsgTx, walletScript []byte, w Wallet) error
 			if out.Value != 0 {
 				return refuse(CodeOpReturnValue, "OP_RETURN output %d carries %d sat", i, out.Value)
 			}
-			payload, err := opReturnPayload(out.PkScript)
+			payload, err := opReturnPayload(out.PkScript, maxDataCarrier)
 			if err != nil {
 				return err
 			}
@@ -597,8 +606,12 @@ func checkOutputs(f *Facts, tx *wire.MsgTx, walletScript []byte, w Wallet) error
 	return nil
 }
 
-// opReturnPayload returns the data of OP_RETURN <one minimal push>.
-func opReturnPayload(s []byte) ([]byte, error) {
+// opReturnPayload returns the data of OP_RETURN <one minimal push>, the
+// whole script at most maxScript bytes.
+func opReturnPayload(s []byte, maxScript int) ([]byte, error) {
+	if len(s) > maxScript {
+		return nil, refuse(CodeOpReturnTooLarge, "OP_RETURN script is %d bytes, limit %d", len(s), maxScript)
+	}
 	if len(s) < 2 {
 		return nil, refuse(CodeBadOpReturn, "OP_RETURN without data")
 	}
@@ -617,14 +630,20 @@ func opReturnPayload(s []byte) ([]byte, error) {
 		if n <= 255 {
 			return nil, refuse(CodeBadOpReturn, "OP_RETURN push of %d bytes is not minimal", n)
 		}
+	case op == txscript.OP_PUSHDATA4 && len(rest) >= 4:
+		n64 := uint64(binary.LittleEndian.Uint32(rest))
+		if n64 <= 65535 {
+			return nil, refuse(CodeBadOpReturn, "OP_RETURN push of %d bytes is not minimal", n64)
+		}
+		if n64 > uint64(len(rest)-4) {
+			return nil, refuse(CodeBadOpReturn, "OP_RETURN push states %d bytes, script holds %d", n64, len(rest)-4)
+		}
+		n, rest = int(n64), rest[4:]
 	default:
 		return nil, refuse(CodeBadOpReturn, "OP_RETURN is not followed by a data push")
 	}
 	if len(rest) != n {
 		return nil, refuse(CodeBadOpReturn, "OP_RETURN push states %d bytes, script holds %d", n, len(rest))
-	}
-	if n > MaxOpReturnPayload {
-		return nil, refuse(CodeOpReturnTooLarge, "OP_RETURN payload is %d bytes, limit %d", n, MaxOpReturnPayload)
 	}
 	return rest, nil
 }

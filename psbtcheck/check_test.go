@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"math/big"
 	"strings"
 	"testing"
@@ -201,10 +202,17 @@ func TestParseStReqIDs(t *testing.T) {
 		{`{"StReqIds":"100,101"}`, []string{"100", "101"}, ""},
 		{`{"StReqIds":"0"}`, []string{"0"}, ""},
 		{`{"StReqIds":"7"}`, []string{"7"}, ""},
-		// 80 bytes leave room for 65 digits, always below 2^256.
+		// Full-width uint256 ids (hash-seeded counters: 77 digits) and the
+		// maximum 2^256-1 (78 digits) are accepted; 2^256 is not.
 		{`{"StReqIds":"` + max[:65] + `"}`, []string{max[:65]}, ""},
-		{`{"StReqIds":"` + max + `"}`, nil, psbtcheck.CodeOpReturnTooLarge},
-		{`{"StReqIds":"` + over + `"}`, nil, psbtcheck.CodeOpReturnTooLarge},
+		{`{"StReqIds":"` + max[:77] + `"}`, []string{max[:77]}, ""},
+		{`{"StReqIds":"` + max + `"}`, []string{max}, ""},
+		{`{"StReqIds":"` + max[:77] + "," + max + `"}`, []string{max[:77], max}, ""},
+		{`{"StReqIds":"` + over + `"}`, nil, psbtcheck.CodeBadStReqIDs},
+		{`{"StReqIds":"` + strings.Repeat("9", 78) + `"}`, nil, psbtcheck.CodeBadStReqIDs},
+		{`{"StReqIds":"` + strings.Repeat("1", 79) + `"}`, nil, psbtcheck.CodeBadStReqIDs},
+		{`{"StReqIds":"1` + strings.Repeat("0", 1000) + `"}`, nil, psbtcheck.CodeBadStReqIDs},
+		{string(psbtgen.StReqIDsPayloadOfSize(psbtcheck.MaxStReqIDsPayload + 1)), nil, psbtcheck.CodeOpReturnTooLarge},
 		{`{"StReqIds":""}`, nil, psbtcheck.CodeBadStReqIDs},
 		{`{"StReqIds":"1,"}`, nil, psbtcheck.CodeBadStReqIDs},
 		{`{"StReqIds":",1"}`, nil, psbtcheck.CodeBadStReqIDs},
@@ -227,11 +235,15 @@ func TestParseStReqIDs(t *testing.T) {
 		{`{"StReqIds":"1"} `, nil, psbtcheck.CodeBadStReqIDs},
 		{`{"StReqIds":"1"}{}`, nil, psbtcheck.CodeBadStReqIDs},
 		{`{"StReqIds":"1"}` + "\x00", nil, psbtcheck.CodeBadStReqIDs},
-		{`{"StReqIds":"` + strings.Repeat("1", 66) + `"}`, nil, psbtcheck.CodeOpReturnTooLarge},
+		{`{"StReqIds":"` + strings.Repeat("1", 66) + `"}`, []string{strings.Repeat("1", 66)}, ""},
 		{``, nil, psbtcheck.CodeBadStReqIDs},
 		{`{"StReqIds":"}`, nil, psbtcheck.CodeBadStReqIDs},
 	} {
-		t.Run(tc.in, func(t *testing.T) {
+		name := tc.in
+		if len(name) > 120 {
+			name = fmt.Sprintf("%s...(%d bytes)", name[:100], len(name))
+		}
+		t.Run(name, func(t *testing.T) {
 			ids, err := psbtcheck.ParseStReqIDs([]byte(tc.in))
 			if tc.want == nil {
 				if psbtcheck.CodeOf(err) != tc.code || !errors.Is(err, psbtcheck.ErrRefused) {

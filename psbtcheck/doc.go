@@ -36,9 +36,12 @@
 //     standard single-key/script type; no non-OP_RETURN output is below
 //     Bitcoin Core's dust threshold (see DustThreshold);
 //   - at most one OP_RETURN, with value 0, whose script is OP_RETURN and
-//     exactly one minimal push of at most 80 bytes that ParseStReqIDs
-//     accepts (see its grammar); Facts.ReqIDs are those ids in order;
-//   - Fee = InputTotal - OutputTotal >= 0; VSize is the virtual size of
+//     exactly one minimal push, the script at most Limits.MaxDataCarrierSize
+//     bytes (default 100,000, Bitcoin Core 30's -datacarriersize), whose
+//     data ParseStReqIDs accepts (see its grammar); Facts.ReqIDs are those
+//     ids in order;
+//   - Fee = InputTotal - OutputTotal >= 0; the signed weight is at most
+//     MaxStandardTxWeight (400,000 WU); VSize is the virtual size of
 //     the transaction once every input carries a P2WPKH witness with a
 //     72-byte signature (the maximum, so the real fee rate is never below
 //     FeeRate); FeeRate = Fee / VSize rounded down;
@@ -47,7 +50,8 @@
 //
 // Otherwise err is a *RefusalError (errors.Is(err, ErrRefused)) carrying a
 // stable Code for the first problem met while reading front to back, or
-// ErrBadWallet if the Wallet is unusable. The codes:
+// ErrBadWallet if the Wallet is unusable (ErrBadLimits for limits no
+// standard transaction could meet). The codes:
 //
 //	encoding   bad_base64 bad_magic decode noncanonical_size trailing_bytes
 //	keys       duplicate_key bad_key_data bad_value unknown_key proprietary_key
@@ -60,6 +64,7 @@
 //	           partial_signature
 //	outputs    dust_output multiple_op_return op_return_value op_return_too_large
 //	           bad_op_return bad_stReqIds
+//	weight     tx_weight
 //
 // Input encoding: bytes starting with "psbt\xff" are binary; anything else
 // must be standard padded base64 with no other byte at all (no whitespace,

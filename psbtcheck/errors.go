@@ -12,6 +12,10 @@ var ErrRefused = errors.New("psbtcheck: refused")
 // configuration error, not a property of the PSBT).
 var ErrBadWallet = errors.New("psbtcheck: bad wallet descriptor")
 
+// ErrBadLimits is returned by NewChecker for limits no standard transaction
+// could meet (MaxDataCarrierSize above DefaultDataCarrierSize).
+var ErrBadLimits = errors.New("psbtcheck: bad limits")
+
 // Code is the stable, machine-readable name of a refusal. Codes never
 // change meaning; new ones may be added.
 type Code string
@@ -61,6 +65,8 @@ const (
 	CodeOpReturnTooLarge Code = "op_return_too_large"
 	CodeBadOpReturn      Code = "bad_op_return" // OP_RETURN not followed by exactly one minimal push
 	CodeBadStReqIDs      Code = "bad_stReqIds"
+	// Whole transaction.
+	CodeTxWeight Code = "tx_weight" // signed weight above MaxStandardTxWeight
 )
 
 // AllCodes lists every refusal code, in documentation order.
@@ -73,7 +79,7 @@ var AllCodes = []Code{
 	CodeMissingNonWitnessUTXO, CodeNonWitnessUTXOMismatch, CodeWitnessUTXOMismatch,
 	CodeForeignInput, CodeSighashType, CodeAlreadyFinalized, CodePartialSignature,
 	CodeDustOutput, CodeMultipleOpReturn, CodeOpReturnValue, CodeOpReturnTooLarge,
-	CodeBadOpReturn, CodeBadStReqIDs,
+	CodeBadOpReturn, CodeBadStReqIDs, CodeTxWeight,
 }
 
 // RefusalError is the one error type for a refused PSBT or OP_RETURN

@@ -26,6 +26,11 @@ type Limits struct {
 	MaxBytes   int // size of the decoded (binary) packet
 	MaxInputs  int
 	MaxOutputs int
+	// MaxDataCarrierSize bounds the one OP_RETURN output script, in script
+	// bytes like Bitcoin Core's -datacarriersize (83 = Core before 30: 80
+	// bytes of data). 0 means DefaultDataCarrierSize; more than
+	// DefaultDataCarrierSize is refused by NewChecker (ErrBadLimits).
+	MaxDataCarrierSize int
 }
 
 // OutputClass is what an output is to the wallet.

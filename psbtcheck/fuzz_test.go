@@ -26,7 +26,8 @@ func FuzzCheck(f *testing.F) {
 	w := caseWallet()
 	script, _ := w.Script()
 	f.Fuzz(func(t *testing.T, raw []byte) {
-		facts, err := psbtcheck.Check(raw, w, psbtcheck.Limits{MaxBytes: 64 << 10})
+		// 128 KiB: room for the generated 100,000-byte OP_RETURN case.
+		facts, err := psbtcheck.Check(raw, w, psbtcheck.Limits{MaxBytes: 128 << 10})
 		if err != nil {
 			if psbtcheck.CodeOf(err) == "" {
 				t.Fatalf("error is not a refusal: %v", err)
@@ -41,9 +42,14 @@ func FuzzCheck(f *testing.F) {
 // itself, and encoding/json reads the same single member from it.
 func FuzzParseStReqIDs(f *testing.F) {
 	for _, s := range []string{`{"StReqIds":"100,101"}`, `{"StReqIds":"0"}`, `{"StReqIds":"01"}`,
-		`{"StReqIds":"1","StReqIds":"2"}`, `{"StReqIds":"1,,2"}`, `{ "StReqIds":"1"}`, ``} {
+		`{"StReqIds":"1","StReqIds":"2"}`, `{"StReqIds":"1,,2"}`, `{ "StReqIds":"1"}`, ``,
+		// Full-width ids: 77 digits, 2^256-1, 2^256.
+		`{"StReqIds":"49789615487123560892156894751226315458745469802349768162354985612743566889911,49789615487123560892156894751226315458745469802349768162354985612743566889912"}`,
+		`{"StReqIds":"115792089237316195423570985008687907853269984665640564039457584007913129639935"}`,
+		`{"StReqIds":"115792089237316195423570985008687907853269984665640564039457584007913129639936"}`} {
 		f.Add([]byte(s))
 	}
+	f.Add(psbtgen.StReqIDsPayloadOfSize(4096))
 	f.Fuzz(func(t *testing.T, payload []byte) {
 		ids, err := psbtcheck.ParseStReqIDs(payload)
 		if err != nil {
@@ -64,6 +70,11 @@ func FuzzParseStReqIDs(f *testing.F) {
 		}
 		if _, ok := m["StReqIds"].(string); !ok {
 			t.Fatalf("encoding/json reads no StReqIds string from %q", payload)
+		}
+		for _, id := range ids {
+			if id.Sign() < 0 || id.BitLen() > 256 {
+				t.Fatalf("accepted id %s outside uint256", id)
+			}
 		}
 	})
 }

@@ -5,9 +5,23 @@ import (
 	"math/big"
 )
 
-// MaxOpReturnPayload is the largest OP_RETURN payload accepted (Bitcoin
-// Core's default -datacarriersize of 83 script bytes leaves 80 for data).
-const MaxOpReturnPayload = 80
+// DefaultDataCarrierSize is the default Limits.MaxDataCarrierSize: the
+// largest OP_RETURN output script accepted, in script bytes (OP_RETURN, the
+// push opcode and its length bytes, the data), the unit and the default
+// (100,000) of Bitcoin Core 30's -datacarriersize. Core before 30 relayed
+// at most 83 script bytes (80 bytes of data); see docs/psbtcheck.md for the
+// relay caveat and P002's FIFO fallback.
+const DefaultDataCarrierSize = 100_000
+
+// MaxStReqIDsPayload bounds what ParseStReqIDs reads at all: no standard
+// transaction can carry more (an output script of 100,000 bytes already
+// weighs the whole MaxStandardTxWeight).
+const MaxStReqIDsPayload = DefaultDataCarrierSize
+
+// MaxStandardTxWeight is Bitcoin Core's MAX_STANDARD_TX_WEIGHT: a larger
+// transaction is not relayed, so a checked transaction must stay within it
+// once signed.
+const MaxStandardTxWeight = 400_000
 
 const (
 	stReqPrefix = `{"StReqIds":"`
@@ -19,7 +33,7 @@ var maxUint256 = new(big.Int).Sub(new(big.Int).Lsh(big.NewInt(1), 256), big.NewI
 // ParseStReqIDs parses the OP_RETURN payload that names the L2 requests a
 // transaction pays. The grammar is canonical JSON with no freedom at all:
 //
-//	payload = `{"StReqIds":"` id *( "," id ) `"}`      ; at most 80 bytes
+//	payload = `{"StReqIds":"` id *( "," id ) `"}`      ; at most MaxStReqIDsPayload bytes
 //	id      = "0" / ( %x31-39 *DIGIT )                  ; decimal, <= 2^256-1
 //
 // So: exactly one member named StReqIds, no whitespace anywhere, no escapes,
@@ -29,10 +43,13 @@ var maxUint256 = new(big.Int).Sub(new(big.Int).Lsh(big.NewInt(1), 256), big.NewI
 // names, extra members, whitespace) is therefore refused, and every
 // accepted payload is byte-equal to the re-encoding of its ids. The ids are
 // returned in the order written. Every failure is a *RefusalError with code
-// bad_stReqIds (op_return_too_large above 80 bytes).
+// bad_stReqIds (op_return_too_large above MaxStReqIDsPayload bytes; the
+// Checker applies its configured, usually smaller, script limit first).
+// Full-width uint256 ids (77 or 78 digits) are accepted; an id above
+// 2^256-1 is refused.
 func ParseStReqIDs(payload []byte) ([]*big.Int, error) {
-	if len(payload) > MaxOpReturnPayload {
-		return nil, refuse(CodeOpReturnTooLarge, "payload is %d bytes, limit %d", len(payload), MaxOpReturnPayload)
+	if len(payload) > MaxStReqIDsPayload {
+		return nil, refuse(CodeOpReturnTooLarge, "payload is %d bytes, limit %d", len(payload), MaxStReqIDsPayload)
 	}
 	if !bytes.HasPrefix(payload, []byte(stReqPrefix)) {
 		return nil, refuse(CodeBadStReqIDs, `payload does not start with {"StReqIds":"`)
@@ -63,7 +80,7 @@ func ParseStReqIDs(payload []byte) ([]*big.Int, error) {
 		}
 		seen[string(item)] = struct{}{}
 		v, ok := new(big.Int).SetString(string(item), 10)
-		if !ok || v.Cmp(maxUint256) > 0 {
+		if len(item) > 78 || !ok || v.Cmp(maxUint256) > 0 {
 			return nil, refuse(CodeBadStReqIDs, "id %s: not a uint256", item)
 		}
 		ids = append(ids, v)

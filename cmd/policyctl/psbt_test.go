@@ -83,7 +83,7 @@ func TestPSBTInspectRefusals(t *testing.T) {
 	net := &chaincfg.RegressionNetParams
 	addr := psbtgen.CaseWallet().Address(net)
 	for _, c := range psbtgen.Cases() {
-		if c.Want == "" || c.MaxBytes != 0 || c.MaxInputs != 0 || c.MaxOutputs != 0 {
+		if c.Want == "" || c.MaxBytes != 0 || c.MaxInputs != 0 || c.MaxOutputs != 0 || c.MaxDataCarrierSize != 0 {
 			continue
 		}
 		t.Run(c.Name, func(t *testing.T) {

@@ -11,6 +11,7 @@ import (
 	"github.com/bitlayer-org/policyd/api"
 	"github.com/bitlayer-org/policyd/governance"
 	"github.com/bitlayer-org/policyd/policy"
+	"github.com/bitlayer-org/policyd/psbtcheck"
 )
 
 // Config is policyd's configuration file (JSON; unknown keys are refused so
@@ -32,6 +33,17 @@ type Config struct {
 	Policy     policy.Params    `json:"policy"`
 	MPC        MPCConfig        `json:"mpc"`
 	Audit      AuditConfig      `json:"audit"`
+	PSBT       PSBTConfig       `json:"psbt"`
+}
+
+// PSBTConfig tunes the strict PSBT checker (docs/psbtcheck.md).
+type PSBTConfig struct {
+	// MaxDataCarrierSize bounds the one StReqIds OP_RETURN output script in
+	// bytes, like Bitcoin Core's -datacarriersize: 100000 (Core 30's
+	// default; the signed transaction must still weigh <= 400,000 WU), or 83
+	// when the transaction must relay through Core before 30 (80 bytes of
+	// data: use P002's FIFO rule, no OP_RETURN, for ids that do not fit).
+	MaxDataCarrierSize int `json:"max_datacarrier_size"`
 }
 
 // TLSConfig is the server's certificate and the CA its clients' certificates
@@ -161,7 +173,8 @@ func DefaultConfig() Config {
 			VelocityCapSat: 100 * 100_000_000,
 			BTCToken:       "0x0000000000000000000000000000000000000000",
 		},
-		MPC: MPCConfig{SessionTimeout: Duration(60 * time.Second), Parallel: 2},
+		MPC:  MPCConfig{SessionTimeout: Duration(60 * time.Second), Parallel: 2},
+		PSBT: PSBTConfig{MaxDataCarrierSize: psbtcheck.DefaultDataCarrierSize},
 	}
 }
 
@@ -187,6 +200,9 @@ func LoadConfig(path string) (Config, error) {
 func (c *Config) resolve() error {
 	if c.DataDir == "" {
 		return fmt.Errorf("config: data_dir is required")
+	}
+	if n := c.PSBT.MaxDataCarrierSize; n < 0 || n > psbtcheck.DefaultDataCarrierSize {
+		return fmt.Errorf("config: psbt.max_datacarrier_size %d: want 1..%d (0: %d)", n, psbtcheck.DefaultDataCarrierSize, psbtcheck.DefaultDataCarrierSize)
 	}
 	if c.Audit.KeyFile == "" {
 		c.Audit.KeyFile = filepath.Join(c.DataDir, "audit.key")

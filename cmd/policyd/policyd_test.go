@@ -39,6 +39,8 @@ func TestConfigRefusesTyposAndBadValues(t *testing.T) {
 		"number as dur": `{"data_dir":"/x","l2":{"stale_after":30}}`,
 		"no data dir":   `{"data_dir":""}`,
 		"trailing":      `{"data_dir":"/x"} {}`,
+		"datacarrier":   `{"data_dir":"/x","psbt":{"max_datacarrier_size":100001}}`,
+		"datacarrier<0": `{"data_dir":"/x","psbt":{"max_datacarrier_size":-1}}`,
 	} {
 		t.Run(name, func(t *testing.T) {
 			p := filepath.Join(dir, strings.ReplaceAll(name, " ", "_")+".json")
@@ -61,6 +63,13 @@ func TestConfigRefusesTyposAndBadValues(t *testing.T) {
 	}
 	if cfg.Governance.Timelock.D().Hours() != 24 {
 		t.Fatalf("production timelock default is %s, want 24h", cfg.Governance.Timelock.D())
+	}
+	if cfg.PSBT.MaxDataCarrierSize != 100_000 {
+		t.Fatalf("datacarrier default %d, want Core 30's 100000", cfg.PSBT.MaxDataCarrierSize)
+	}
+	os.WriteFile(p, []byte(`{"data_dir":"/srv/p","psbt":{"max_datacarrier_size":83}}`), 0o600)
+	if cfg, err = LoadConfig(p); err != nil || cfg.PSBT.MaxDataCarrierSize != 83 {
+		t.Fatalf("pre-30 datacarrier: %v %+v", err, cfg.PSBT)
 	}
 }
 

@@ -146,6 +146,7 @@ func newServer(ctx context.Context, cfg Config, logger *slog.Logger) (s *server,
 		if s.decide, err = decision.New(decision.Config{
 			DB:         s.db,
 			Wallet:     psbtcheck.Wallet{PubKey: s.walletPK, Net: s.net},
+			Limits:     psbtcheck.Limits{MaxDataCarrierSize: cfg.PSBT.MaxDataCarrierSize},
 			Params:     cfg.Policy,
 			Ledger:     decision.NewL2Ledger(s.indexer),
 			Governance: decision.NewGovernance(s.gov),

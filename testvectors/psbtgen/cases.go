@@ -28,10 +28,12 @@ type Case struct {
 	// "policyctl psbt inspect --wallet").
 	Address string `json:"wallet_address"`
 	// Limits for this case; 0 means psbtcheck's default.
-	MaxBytes   int    `json:"max_bytes,omitempty"`
-	MaxInputs  int    `json:"max_inputs,omitempty"`
-	MaxOutputs int    `json:"max_outputs,omitempty"`
-	Data       []byte `json:"-"`
+	MaxBytes   int `json:"max_bytes,omitempty"`
+	MaxInputs  int `json:"max_inputs,omitempty"`
+	MaxOutputs int `json:"max_outputs,omitempty"`
+	// MaxDataCarrierSize is psbtcheck.Limits.MaxDataCarrierSize.
+	MaxDataCarrierSize int    `json:"max_datacarrier_size,omitempty"`
+	Data               []byte `json:"-"`
 }
 
 // CaseWallet is the wallet of the generated cases.
@@ -257,7 +259,13 @@ func Cases() []Case {
 	add("dust_output_change", "dust_output", "change of 100 sat", outputsCase(P2WPKHOutput("bridge", 100_000), change(100)))
 	add("multiple_op_return", "multiple_op_return", "two OP_RETURN outputs", outputsCase(bridge, opRet(`{"StReqIds":"1"}`), opRet(`{"StReqIds":"2"}`)))
 	add("op_return_value", "op_return_value", "OP_RETURN carrying 1000 sat", outputsCase(bridge, wire.NewTxOut(1000, OpReturnScript(StReqIDsPayload("1")))))
-	add("op_return_too_large", "op_return_too_large", "81-byte payload", outputsCase(bridge, opRet(`{"StReqIds":"`+string(bytes.Repeat([]byte("1"), 64))+`,2"}`)))
+	cs = append(cs, Case{Name: "op_return_too_large", Want: "op_return_too_large", Note: "84-byte script (81-byte payload), limit 83 (Core before 30)", MaxDataCarrierSize: 83,
+		Data: outputsCase(bridge, opRet(`{"StReqIds":"`+string(bytes.Repeat([]byte("1"), 64))+`,2"}`))})
+	add("valid_uint256_ids", "", "two 77-digit ids and 2^256-1 (256-byte payload)", outputsCase(bridge, opRet(`{"StReqIds":"`+
+		"49789615487123560892156894751226315458745469802349768162354985612743566889911,"+
+		"49789615487123560892156894751226315458745469802349768162354985612743566889912,"+
+		"115792089237316195423570985008687907853269984665640564039457584007913129639935"+`"}`)))
+	add("tx_weight", "tx_weight", "100,000-byte OP_RETURN script (Core 30's default limit) weighs more than 400,000 WU with its inputs", outputsCase(bridge, opRet(string(StReqIDsPayloadOfSize(100_000-6)))))
 	add("bad_op_return_two_pushes", "bad_op_return", "OP_RETURN with two pushes", outputsCase(bridge, wire.NewTxOut(0, append(OpReturnScript([]byte("ab")), 0x01, 'c'))))
 	add("bad_stReqIds_leading_zero", "bad_stReqIds", "id 0100", outputsCase(bridge, opRet(`{"StReqIds":"0100"}`)))
 	add("bad_stReqIds_duplicate_key", "bad_stReqIds", "two StReqIds members", outputsCase(bridge, opRet(`{"StReqIds":"1","StReqIds":"2"}`)))

@@ -189,12 +189,38 @@ func OpReturnScript(payload []byte) []byte {
 		s = append(s, byte(n))
 	case n <= 255:
 		s = append(s, txscript.OP_PUSHDATA1, byte(n))
-	default:
+	case n <= 65535:
 		var l [2]byte
 		binary.LittleEndian.PutUint16(l[:], uint16(n))
 		s = append(s, txscript.OP_PUSHDATA2, l[0], l[1])
+	default:
+		var l [4]byte
+		binary.LittleEndian.PutUint32(l[:], uint32(n))
+		s = append(s, txscript.OP_PUSHDATA4)
+		s = append(s, l[:]...)
 	}
 	return append(s, payload...)
+}
+
+// StReqIDsPayloadOfSize returns a canonical StReqIds payload of exactly n
+// bytes (n >= 16): distinct 77-digit ids, the last one shorter to fit.
+func StReqIDsPayloadOfSize(n int) []byte {
+	left := n - len(`{"StReqIds":""}`)
+	var ids []string
+	for k := 0; left > 0; k++ {
+		switch {
+		case left <= 77: // the last id; it starts with 9, every other with 1
+			ids = append(ids, "9"+strings.Repeat("8", left-1))
+			left = 0
+		case left == 78: // 76 digits and a comma, then the one-digit last id
+			ids = append(ids, fmt.Sprintf("1%075d", k))
+			left -= 77
+		default:
+			ids = append(ids, fmt.Sprintf("1%076d", k))
+			left -= 78
+		}
+	}
+	return []byte(`{"StReqIds":"` + strings.Join(ids, ",") + `"}`)
 }
 
 // StReqIDsPayload returns {"StReqIds":"<ids joined by commas>"}.

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/big"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -30,6 +31,7 @@ import (
 
 	"github.com/bitlayer-org/policyd/errs"
 	"github.com/bitlayer-org/policyd/governance"
+	"github.com/bitlayer-org/policyd/l2"
 	"github.com/bitlayer-org/policyd/policy"
 	"github.com/bitlayer-org/policyd/storage"
 	"github.com/bitlayer-org/policyd/tlsutil"
@@ -86,6 +88,10 @@ func (l *stubL2) Status(ctx context.Context) (any, error) {
 
 func (l *stubL2) Request(ctx context.Context, id string) (any, error) {
 	l.calls.Add(1)
+	if id == reqID77 { // the ledger's own record type, as cmd/policyd serves it
+		v, _ := new(big.Int).SetString(id, 10)
+		return &l2.Request{ReqID: v, Kind: l2.KindUnbound, State: l2.StateFinalized}, nil
+	}
 	if id != "7" {
 		return nil, errs.New(errs.KindNotFound, "request_not_found", "no such request", nil)
 	}
@@ -973,4 +979,11 @@ func TestL2Routes(t *testing.T) {
 	if st, b := e.do("custody", "GET", "/v1/l2/requests/8", nil); st != http.StatusNotFound || errCode(b) != "request_not_found" {
 		t.Fatalf("missing request: %d %s", st, b)
 	}
+	// A 77-digit reqId is a JSON string, exact for a float-reading client.
+	var loose map[string]any
+	if st, b := e.do("reader", "GET", "/v1/l2/requests/"+reqID77, nil); st != http.StatusOK || json.Unmarshal(b, &loose) != nil || loose["req_id"] != reqID77 {
+		t.Fatalf("77-digit request: %d %s", st, b)
+	}
 }
+
+const reqID77 = "49789615487123560892156894751226315458745469802349768162354985612743566889911"

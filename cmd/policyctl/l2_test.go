@@ -18,6 +18,11 @@ import (
 	"github.com/bitlayer-org/policyd/storage"
 )
 
+// reqID77 is a full-width reqId (keccak-seeded counter: 77 digits).
+const reqID77 = "49789615487123560892156894751226315458745469802349768162354985612743566889911"
+
+func id77() *big.Int { v, _ := new(big.Int).SetString(reqID77, 10); return v }
+
 func l2TestDB(t *testing.T) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "policyd.db")
@@ -33,6 +38,7 @@ func l2TestDB(t *testing.T) string {
 		{Type: l2.EventUnboundRequired, ReqID: big.NewInt(101), Amount: sat(200_000_000), BlockNumber: 5, LogIndex: 1},
 		{Type: l2.EventUnboundRequired, ReqID: big.NewInt(102), Amount: sat(100_000_000), BlockNumber: 6, LogIndex: 0},
 		{Type: l2.EventTokenStaked, ReqID: big.NewInt(103), Amount: big.NewInt(7), PlanID: big.NewInt(1), Duration: big.NewInt(0), BlockNumber: 6, LogIndex: 1},
+		{Type: l2.EventTokenStaked, ReqID: id77(), Amount: sat(1), PlanID: id77(), Duration: big.NewInt(0), BlockNumber: 7, LogIndex: 0},
 	}
 	if err := db.Update(func(tx *bolt.Tx) error {
 		for _, e := range evs {
@@ -56,6 +62,9 @@ func TestL2Command(t *testing.T) {
 		out  string // substring of stdout (or stderr when code != 0 and out starts with "!")
 	}{
 		{"request", []string{"request", "--db", path, "101"}, 0, `"amount_sat": 200000000`},
+		{"request id is a string", []string{"request", "--db", path, "101"}, 0, `"req_id": "101"`},
+		{"77-digit request", []string{"request", "--db", path, reqID77}, 0, `"req_id": "` + reqID77 + `"`},
+		{"77-digit plan", []string{"request", "--db", path, reqID77}, 0, `"plan_id": "` + reqID77 + `"`},
 		{"conflicting request", []string{"request", "--db", path, "103"}, 0, "amount_not_whole_sat"},
 		{"unknown request", []string{"request", "--db", path, "999"}, 1, "!not in the ledger"},
 		{"bad reqId", []string{"request", "--db", path, "0x10"}, 2, "!decimal"},
@@ -96,7 +105,7 @@ func TestL2CommandServer(t *testing.T) {
 		case "/v1/l2/status":
 			w.Write([]byte(`{"fresh":true}`))
 		case "/v1/l2/requests/101":
-			w.Write([]byte(`{"req_id":101}`))
+			w.Write([]byte(`{"req_id":"101"}`))
 		default:
 			http.Error(w, `{"code":"not_found"}`, http.StatusNotFound)
 		}
@@ -113,7 +122,7 @@ func TestL2CommandServer(t *testing.T) {
 		out  string
 	}{
 		{"status", []string{"status", "--server", srv.URL, "--token", "tok", "--ca", ca}, 0, `{"fresh":true}`},
-		{"request", []string{"request", "--server", srv.URL, "--token", "tok", "--ca", ca, "101"}, 0, `{"req_id":101}`},
+		{"request", []string{"request", "--server", srv.URL, "--token", "tok", "--ca", ca, "101"}, 0, `{"req_id":"101"}`},
 		{"unknown request", []string{"request", "--server", srv.URL, "--token", "tok", "--ca", ca, "7"}, 1, "!404"},
 		{"bad token", []string{"status", "--server", srv.URL, "--token", "no", "--ca", ca}, 1, "!401"},
 		{"untrusted cert", []string{"status", "--server", srv.URL, "--token", "tok"}, 1, "!certificate"},

@@ -17,7 +17,7 @@ case "$ver" in
   *) echo "gen-contracts: want solc $SOLC_VERSION, $SOLCJS is $ver" >&2; exit 1 ;;
 esac
 
-CONTRACTS=(StakingPool GovernorMultisig TestToken)
+CONTRACTS=(StakingPool GovernorMultisig TestToken RestakingPool ERC1967Proxy)
 mkdir -p contracts/build l2/bindings
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT

@@ -105,6 +105,23 @@ func parseLine(b []byte) (*exportLine, error) {
 
 // Verify is VerifyExport returning the details.
 func Verify(r io.Reader, verifierKey string, previous []byte) (*Verified, error) {
+	return verify(r, verifierKey, previous, nil)
+}
+
+// VerifyRecords is Verify that also returns the records [From, To) of the
+// export, decoded. They are returned only when the whole export verified
+// (the checkpoint comes last): a consumer that acts on records, such as
+// the bridge relayer, never sees one the signed tree does not hold.
+func VerifyRecords(r io.Reader, verifierKey string, previous []byte) (*Verified, []*Record, error) {
+	var recs []*Record
+	v, err := verify(r, verifierKey, previous, func(rec *Record) { recs = append(recs, rec) })
+	if err != nil {
+		return nil, nil, err
+	}
+	return v, recs, nil
+}
+
+func verify(r io.Reader, verifierKey string, previous []byte, keep func(*Record)) (*Verified, error) {
 	if _, err := note.NewVerifier(verifierKey); err != nil {
 		return nil, fmt.Errorf("%w: verifier key: %v", ErrMalformed, err)
 	}
@@ -196,6 +213,9 @@ func Verify(r io.Reader, verifierKey string, previous []byte) (*Verified, error)
 		}
 		fr.add(lh)
 		res.Kinds[rec.Kind]++
+		if keep != nil {
+			keep(rec) // DecodeRecord copied the bytes out of the scanner's buffer
+		}
 		snap()
 	}
 

@@ -5,18 +5,27 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
-	"sort"
-	"time"
+	"strings"
 
 	"github.com/ethereum/go-ethereum"
+	"github.com/ethereum/go-ethereum/accounts/abi"
 	"github.com/ethereum/go-ethereum/accounts/abi/bind"
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/core/types"
 
 	"github.com/bitlayer-org/policyd/l2/bindings"
-	"github.com/bitlayer-org/policyd/policy"
 	"github.com/bitlayer-org/policyd/psbtcheck"
 )
+
+// p002ABI is everything the relayer knows of a staking contract: P002's
+// two approval functions and the UnboundApproved event. Any contract with
+// P002's interface works (the reference StakingPool, an upgradeable
+// AccessControl contract, ...); no getter of a particular contract is used.
+const p002ABI = `[
+ {"type":"function","name":"approveUnbound","stateMutability":"nonpayable","inputs":[{"name":"reqIds","type":"uint256[]"}],"outputs":[]},
+ {"type":"function","name":"approveWithdraw","stateMutability":"nonpayable","inputs":[{"name":"planId","type":"uint256"}],"outputs":[]},
+ {"type":"event","name":"UnboundApproved","anonymous":false,"inputs":[{"name":"reqId","type":"uint256","indexed":true},{"name":"extraInfo","type":"bytes","indexed":false}]}
+]`
 
 // Backend is the L2 JSON-RPC surface the contract adapter uses;
 // *ethclient.Client and the simulated backend's client satisfy it.
@@ -28,217 +37,163 @@ type Backend interface {
 // ContractConfig wires Contract.
 type ContractConfig struct {
 	Backend Backend
-	// Address of the StakingPool contract.
+	// Address of the staking contract (the proxy, for an upgradeable one).
 	Address common.Address
-	// Auth signs approveUnbound / approveWithdraw. The contract accepts
-	// them only from its governor: in tests and on the dev network that is
-	// this key; in production the governor is a multisig in which Bitlayer
-	// is a required party, and the relayer's role is to propose (see
-	// docs/relayer.md).
+	// Auth signs the relayer's transactions. Either the contract grants
+	// this key the role that may call approveUnbound/approveWithdraw
+	// (Governor zero), or the key is a signer of the governor multisig
+	// and the relayer only proposes (Governor set).
 	Auth *bind.TransactOpts
-	// StartBlock is the first L2 block searched for events.
+	// Governor, when set, is the GovernorMultisig (contracts/) that holds
+	// the approval power: the relayer submits submit(Address, calldata)
+	// there and Bitlayer's signers confirm and execute it. The relayer
+	// never holds the governor's power itself.
+	Governor common.Address
+	// StartBlock is the first L2 block searched for UnboundApproved.
 	StartBlock uint64
-	// Confirmations an UnboundRequired event needs before it may be
-	// matched (0: the head block counts).
-	Confirmations uint64
-	// ReceiptPoll is the interval between receipt look-ups (default 250 ms).
-	ReceiptPoll time.Duration
 }
 
-// Contract implements L2 with the abigen bindings of the reference
-// StakingPool.
+// Contract implements L2 over P002's interface.
 type Contract struct {
 	cfg  ContractConfig
-	pool *bindings.StakingPool
+	abi  abi.ABI
+	pool *bind.BoundContract
+	gov  *bind.BoundContract
 }
 
-// NewContract binds the StakingPool at cfg.Address.
+// NewContract binds P002's interface at cfg.Address.
 func NewContract(cfg ContractConfig) (*Contract, error) {
 	if cfg.Backend == nil || cfg.Auth == nil {
 		return nil, errors.New("relayer: contract backend and auth are required")
 	}
-	if cfg.ReceiptPoll <= 0 {
-		cfg.ReceiptPoll = 250 * time.Millisecond
+	if cfg.Address == (common.Address{}) {
+		return nil, errors.New("relayer: contract address is required")
 	}
-	pool, err := bindings.NewStakingPool(cfg.Address, cfg.Backend)
+	parsed, err := abi.JSON(strings.NewReader(p002ABI))
 	if err != nil {
-		return nil, fmt.Errorf("relayer: bind StakingPool: %w", err)
+		return nil, err
 	}
-	return &Contract{cfg: cfg, pool: pool}, nil
-}
-
-// UnboundRequests implements L2.
-func (c *Contract) UnboundRequests(ctx context.Context) ([]Request, error) {
-	head, err := c.cfg.Backend.HeaderByNumber(ctx, nil)
-	if err != nil {
-		return nil, fmt.Errorf("relayer: L2 head: %w", err)
-	}
-	if head.Number.Uint64() < c.cfg.StartBlock+c.cfg.Confirmations {
-		return nil, nil
-	}
-	end := head.Number.Uint64() - c.cfg.Confirmations
-	opts := &bind.FilterOpts{Start: c.cfg.StartBlock, End: &end, Context: ctx}
-
-	type ordered struct {
-		Request
-		block uint64
-		index uint
-	}
-	var reqs []ordered
-	it, err := c.pool.FilterUnboundRequired(opts, nil, nil, nil)
-	if err != nil {
-		return nil, fmt.Errorf("relayer: filter UnboundRequired: %w", err)
-	}
-	for it.Next() {
-		e := it.Event
-		if e.Raw.Removed {
-			continue
-		}
-		reqs = append(reqs, ordered{
-			Request: Request{ReqID: e.ReqId, AmountWei: e.Amount, Token: e.Token},
-			block:   e.Raw.BlockNumber, index: e.Raw.Index,
-		})
-	}
-	if err := it.Error(); err != nil {
-		return nil, fmt.Errorf("relayer: read UnboundRequired: %w", err)
-	}
-	it.Close()
-
-	approved := map[string]bool{}
-	// Approvals are read up to the head: a request approved in a block
-	// that is not yet confirmed must not be matched again.
-	ait, err := c.pool.FilterUnboundApproved(&bind.FilterOpts{Start: c.cfg.StartBlock, Context: ctx}, nil)
-	if err != nil {
-		return nil, fmt.Errorf("relayer: filter UnboundApproved: %w", err)
-	}
-	for ait.Next() {
-		if !ait.Event.Raw.Removed {
-			approved[ait.Event.ReqId.String()] = true
-		}
-	}
-	if err := ait.Error(); err != nil {
-		return nil, fmt.Errorf("relayer: read UnboundApproved: %w", err)
-	}
-	ait.Close()
-
-	sort.SliceStable(reqs, func(i, j int) bool {
-		if reqs[i].block != reqs[j].block {
-			return reqs[i].block < reqs[j].block
-		}
-		return reqs[i].index < reqs[j].index
-	})
-	out := make([]Request, len(reqs))
-	for i, r := range reqs {
-		r.Approved = approved[r.ReqID.String()]
-		out[i] = r.Request
-	}
-	return out, nil
-}
-
-// The reference contract's enums (contracts/StakingPool.sol).
-const (
-	kindUnbound      = 2
-	stateRequested   = 2
-	stateApproved    = 3
-	stateClaimedDone = 4
-)
-
-// UnboundStatus implements L2 with the contract's requests(id) getter at
-// the latest block.
-func (c *Contract) UnboundStatus(ctx context.Context, ids []*big.Int) ([]Status, error) {
-	out := make([]Status, len(ids))
-	for i, id := range ids {
-		r, err := c.pool.Requests(&bind.CallOpts{Context: ctx}, id)
+	c := &Contract{cfg: cfg, abi: parsed}
+	c.pool = bind.NewBoundContract(cfg.Address, parsed, cfg.Backend, cfg.Backend, cfg.Backend)
+	if cfg.Governor != (common.Address{}) {
+		g, err := bindings.GovernorMultisigMetaData.GetAbi()
 		if err != nil {
-			return nil, fmt.Errorf("relayer: requests(%s): %w", id, err)
+			return nil, err
 		}
-		switch {
-		case r.Kind != kindUnbound:
-			out[i] = StatusUnknown
-		case r.State == stateRequested:
-			out[i] = StatusPending
-		case r.State == stateApproved || r.State == stateClaimedDone:
-			out[i] = StatusApproved
-		default:
-			out[i] = StatusUnknown
+		c.gov = bind.NewBoundContract(cfg.Governor, *g, cfg.Backend, cfg.Backend, cfg.Backend)
+	}
+	return c, nil
+}
+
+// Proposes implements L2.
+func (c *Contract) Proposes() bool { return c.gov != nil }
+
+// Approved implements L2: UnboundApproved events for ids, from StartBlock
+// to the head (an approval in a block not yet confirmed still counts: it
+// must not be sent again).
+func (c *Contract) Approved(ctx context.Context, ids []*big.Int) ([]bool, error) {
+	out := make([]bool, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	topics := make([]common.Hash, len(ids))
+	for i, id := range ids {
+		topics[i] = common.BigToHash(id)
+	}
+	logs, err := c.cfg.Backend.FilterLogs(ctx, ethereum.FilterQuery{
+		FromBlock: new(big.Int).SetUint64(c.cfg.StartBlock),
+		Addresses: []common.Address{c.cfg.Address},
+		Topics:    [][]common.Hash{{c.abi.Events["UnboundApproved"].ID}, topics},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("relayer: UnboundApproved logs: %w", err)
+	}
+	seen := map[common.Hash]bool{}
+	for _, lg := range logs {
+		if !lg.Removed && len(lg.Topics) == 2 {
+			seen[lg.Topics[1]] = true
 		}
+	}
+	for i := range ids {
+		out[i] = seen[topics[i]]
 	}
 	return out, nil
 }
 
-// PlanOpen implements L2.
-func (c *Contract) PlanOpen(ctx context.Context, planID *big.Int) (bool, error) {
-	open, err := c.pool.PlanOpen(&bind.CallOpts{Context: ctx}, planID)
-	if err != nil {
-		return false, fmt.Errorf("relayer: planOpen(%s): %w", planID, err)
-	}
-	return open, nil
-}
-
-func (c *Contract) auth(ctx context.Context) *bind.TransactOpts {
+func (c *Contract) opts(ctx context.Context) *bind.TransactOpts {
 	a := *c.cfg.Auth
-	a.Context = ctx
+	a.Context, a.NoSend = ctx, true
 	return &a
 }
 
-// SendApproveUnbound implements L2.
-func (c *Contract) SendApproveUnbound(ctx context.Context, ids []*big.Int) (common.Hash, error) {
-	tx, err := c.pool.ApproveUnbound(c.auth(ctx), ids)
-	if err != nil {
-		return common.Hash{}, fmt.Errorf("relayer: approveUnbound: %w", err)
-	}
-	return tx.Hash(), nil
-}
-
-// SendApproveWithdraw implements L2.
-func (c *Contract) SendApproveWithdraw(ctx context.Context, planID *big.Int) (common.Hash, error) {
-	tx, err := c.pool.ApproveWithdraw(c.auth(ctx), planID)
-	if err != nil {
-		return common.Hash{}, fmt.Errorf("relayer: approveWithdraw: %w", err)
-	}
-	return tx.Hash(), nil
-}
-
-// WaitMined implements L2.
-func (c *Contract) WaitMined(ctx context.Context, hash common.Hash) error {
-	t := time.NewTicker(c.cfg.ReceiptPoll)
-	defer t.Stop()
-	for {
-		r, err := c.cfg.Backend.TransactionReceipt(ctx, hash)
-		switch {
-		case err == nil && r.Status == types.ReceiptStatusSuccessful:
-			return nil
-		case err == nil:
-			return fmt.Errorf("%w: %s", ErrReverted, hash)
-		case !errors.Is(err, ethereum.NotFound):
-			return fmt.Errorf("relayer: receipt %s: %w", hash, err)
+// build signs (does not send) method(args) on the pool, directly or as a
+// proposal to the governor.
+func (c *Contract) build(ctx context.Context, method string, args ...any) (*types.Transaction, error) {
+	if c.gov == nil {
+		tx, err := c.pool.Transact(c.opts(ctx), method, args...)
+		if err != nil {
+			return nil, fmt.Errorf("relayer: %s: %w", method, err)
 		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-t.C:
-		}
+		return tx, nil
 	}
+	data, err := c.abi.Pack(method, args...)
+	if err != nil {
+		return nil, err
+	}
+	tx, err := c.gov.Transact(c.opts(ctx), "submit", c.cfg.Address, data)
+	if err != nil {
+		return nil, fmt.Errorf("relayer: propose %s: %w", method, err)
+	}
+	return tx, nil
 }
 
-// PolicyFIFO is P002's amount rule as the policy engine applies it
-// (policy.MatchFIFO), adapted to the relayer's types.
-func PolicyFIFO(amountSat int64, queue []Pending) []Pending {
-	in := make([]policy.Request, len(queue))
-	byID := make(map[string]Pending, len(queue))
-	for i, p := range queue {
-		id := p.ReqID.String()
-		in[i] = policy.Request{ID: id, Kind: policy.KindUnbound, AmountSat: p.AmountSat}
-		byID[id] = p
+// BuildApproveUnbound implements L2.
+func (c *Contract) BuildApproveUnbound(ctx context.Context, ids []*big.Int) (*types.Transaction, error) {
+	return c.build(ctx, "approveUnbound", ids)
+}
+
+// BuildApproveWithdraw implements L2.
+func (c *Contract) BuildApproveWithdraw(ctx context.Context, planID *big.Int) (*types.Transaction, error) {
+	return c.build(ctx, "approveWithdraw", planID)
+}
+
+// Send implements L2: broadcasting a transaction the node already has is
+// not an error; ErrNonceUsed when its nonce was taken by another
+// transaction (it can then never be mined).
+func (c *Contract) Send(ctx context.Context, tx *types.Transaction) error {
+	err := c.cfg.Backend.SendTransaction(ctx, tx)
+	switch {
+	case err == nil:
+		return nil
+	case strings.Contains(err.Error(), "already known"), strings.Contains(err.Error(), "known transaction"):
+		return nil
+	case strings.Contains(err.Error(), "nonce too low"):
+		return fmt.Errorf("%w: %v", ErrNonceUsed, err)
 	}
-	picked := policy.MatchFIFO(amountSat, in)
-	out := make([]Pending, len(picked))
-	for i, r := range picked {
-		out[i] = byID[r.ID]
+	return fmt.Errorf("relayer: send L2 transaction: %w", err)
+}
+
+// Receipt implements L2.
+func (c *Contract) Receipt(ctx context.Context, hash common.Hash) (found, ok bool, err error) {
+	r, err := c.cfg.Backend.TransactionReceipt(ctx, hash)
+	if errors.Is(err, ethereum.NotFound) {
+		return false, false, nil
 	}
-	return out
+	if err != nil {
+		return false, false, fmt.Errorf("relayer: receipt %s: %w", hash, err)
+	}
+	return true, r.Status == types.ReceiptStatusSuccessful, nil
 }
 
 // ParseStReqIDs is psbtcheck's canonical OP_RETURN parser, the one policyd
 // applies when it co-signs.
 func ParseStReqIDs(payload []byte) ([]*big.Int, error) { return psbtcheck.ParseStReqIDs(payload) }
+
+// parseUint256 reads a canonical decimal uint256.
+func parseUint256(s string) (*big.Int, bool) {
+	v, ok := new(big.Int).SetString(s, 10)
+	if !ok || v.Sign() < 0 || v.BitLen() > 256 {
+		return nil, false
+	}
+	return v, true
+}

@@ -12,6 +12,7 @@ type metrics struct {
 	transfers *prometheus.CounterVec
 	sends     *prometheus.CounterVec
 	errors    prometheus.Counter
+	alarms    *prometheus.CounterVec
 }
 
 func newMetrics(reg prometheus.Registerer) (*metrics, error) {
@@ -26,16 +27,19 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Name: "relayer_transfers_total", Help: "Transfers from the dedicated wallet to the bridge, by decision.",
 		}, []string{"kind", "state"}),
 		sends: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "relayer_l2_sends_total", Help: "L2 transactions sent, by method.",
+			Name: "relayer_l2_sends_total", Help: "L2 transactions signed and recorded (each broadcast until mined), by method.",
 		}, []string{"method"}),
 		errors: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "relayer_poll_errors_total", Help: "Polls that ended with an error.",
 		}),
+		alarms: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "relayer_alarms_total", Help: "Wallet transfers that disagree with policyd (no decision, ...) and unverifiable audit exports; never released.",
+		}, []string{"alarm"}),
 	}
 	if reg == nil {
 		return m, nil
 	}
-	for _, c := range []prometheus.Collector{m.scanned, m.tip, m.transfers, m.sends, m.errors} {
+	for _, c := range []prometheus.Collector{m.scanned, m.tip, m.transfers, m.sends, m.errors, m.alarms} {
 		if err := reg.Register(c); err != nil {
 			return nil, err
 		}

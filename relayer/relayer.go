@@ -1,29 +1,36 @@
 // Package relayer is a reference bridge relayer for Bitlayer proposal P002,
 // steps 7-9: it watches the bridge hot wallet on Bitcoin (L1) and, for every
-// confirmed transfer into it, approves the matching unbound requests on the
-// L2 staking contract (approveUnbound) or opens a plan (approveWithdraw).
+// confirmed transfer into it from the dedicated (MPC) wallet, approves on
+// the L2 staking contract exactly what policyd claimed when it co-signed
+// that transfer: approveUnbound(the decision's reqIds), or
+// approveWithdraw(plan) for a plan redemption allowance.
 //
 // What it trusts: its L1 node for blocks and previous transactions (it
-// decodes raw blocks and scripts itself), its L2 endpoint for the contract's events and state, and its own
-// bbolt file. What it guarantees:
+// decodes raw blocks and scripts itself); policyd's audit log only as far
+// as it verifies against policyd's audit verifier key and extends the
+// checkpoint the relayer saved last (package audit's verifier: a rollback
+// or fork stops releases); its L2 endpoint for UnboundApproved events;
+// and its own bbolt file. What it guarantees:
 //
 //   - Nothing is released for an L1 transaction with fewer than
 //     Config.Confirmations confirmations (at least 1; unconfirmed never).
-//   - A reqId (or plan) is claimed by at most one L1 transfer, recorded in
-//     bbolt before any L2 transaction is sent; a restart never releases
-//     twice. The decision is recorded first (intent), the L2 transaction
-//     hash next, completion after its receipt; on restart unfinished
-//     intents are reconciled against the contract's state before anything
-//     is re-sent, and the reference contract reverts a batch that contains
-//     an already-approved id, so a duplicate send cannot double-release.
-//     Delivery is therefore at-least-once per L2 call, with an exactly-once
-//     effect (see docs/relayer.md).
 //   - Only transfers that spend the dedicated wallet's outputs alone count;
 //     other deposits to the bridge are ignored.
-//   - Ids come from the transfer's OP_RETURN `{"StReqIds":"..."}` when it
-//     has one; otherwise a configured plan-redemption amount, otherwise
-//     P002's FIFO amount rule over the pending UnboundRequired requests. A
-//     transfer that cannot be matched exactly is held, never guessed.
+//   - The ids released are the claims of policyd's allowed decision for
+//     that txid, never chosen here: the FIFO rule lives in policyd alone.
+//     A wallet transfer with no such decision, a cancelled or conflicting
+//     one, an amount that differs from the decision's, or an OP_RETURN
+//     that names other ids is an alarm (state "alarm", metric
+//     relayer_alarms_total, error log), never an approval.
+//   - A reqId (or plan) is claimed by at most one L1 transfer, recorded in
+//     bbolt before any L2 transaction exists. Each L2 transaction is
+//     signed, recorded (raw bytes) and only then broadcast; after a crash
+//     the same bytes are re-broadcast, so one nonce carries it and it can
+//     be mined at most once. A new transaction is built only when the
+//     recorded one can never be mined (its nonce is used by another) and
+//     then only for ids without an UnboundApproved event. Exactly-once
+//     therefore rests on these records and the events the contract
+//     emits, never on the contract reverting a repeated approval.
 //   - A reorganization deeper than Confirmations stops the relayer (fail
 //     closed): an operator must look.
 package relayer
@@ -31,10 +38,12 @@ package relayer
 import (
 	"bytes"
 	"context"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
 	"math/big"
+	"slices"
 	"sort"
 	"time"
 
@@ -43,6 +52,7 @@ import (
 	"github.com/btcsuite/btcd/txscript"
 	"github.com/btcsuite/btcd/wire"
 	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/core/types"
 	"github.com/prometheus/client_golang/prometheus"
 	bolt "go.etcd.io/bbolt"
 )
@@ -50,6 +60,10 @@ import (
 // ErrDeepReorg stops the relayer when L1 reorganized below a block it had
 // already acted on.
 var ErrDeepReorg = errors.New("relayer: L1 reorganized below the confirmation depth")
+
+// ErrNonceUsed is returned by L2.Send when the transaction's nonce was
+// taken by another transaction: it can never be mined.
+var ErrNonceUsed = errors.New("relayer: the transaction's nonce is used by another transaction")
 
 // L1 is what the relayer needs from a Bitcoin node; *rpcclient.Client
 // satisfies it.
@@ -62,57 +76,26 @@ type L1 interface {
 	GetRawTransaction(txHash *chainhash.Hash) (*btcutil.Tx, error)
 }
 
-// Request is one UnboundRequired event of the staking contract.
-type Request struct {
-	ReqID     *big.Int
-	AmountWei *big.Int
-	Token     common.Address
-	Approved  bool // an UnboundApproved event for ReqID exists
-}
-
-// Status is the contract's view of one reqId.
-type Status int
-
-// Request statuses as the relayer needs them.
-const (
-	StatusUnknown  Status = iota // no such unbound request
-	StatusPending                // requested, not approved
-	StatusApproved               // approved (or already claimed)
-)
-
-// L2 is what the relayer needs from the staking contract. NewContract
-// implements it with the abigen bindings.
+// L2 is what the relayer needs from a staking contract with P002's
+// interface. NewContract implements it; only P002's functions and the
+// UnboundApproved event are used.
 type L2 interface {
-	// UnboundRequests lists the UnboundRequired events in confirmed L2
-	// blocks, in L2 order (block, log index), with their approval.
-	UnboundRequests(ctx context.Context) ([]Request, error)
-	// UnboundStatus reads the contract's current state of each id.
-	UnboundStatus(ctx context.Context, ids []*big.Int) ([]Status, error)
-	// PlanOpen reports whether approveWithdraw(planID) already happened.
-	PlanOpen(ctx context.Context, planID *big.Int) (bool, error)
-	// SendApproveUnbound and SendApproveWithdraw submit a transaction and
-	// return its hash without waiting.
-	SendApproveUnbound(ctx context.Context, ids []*big.Int) (common.Hash, error)
-	SendApproveWithdraw(ctx context.Context, planID *big.Int) (common.Hash, error)
-	// WaitMined waits for the receipt of hash: nil when it succeeded,
-	// ErrReverted when it failed, ctx's error on timeout.
-	WaitMined(ctx context.Context, hash common.Hash) error
-}
-
-// ErrReverted is returned by L2.WaitMined for a failed transaction.
-var ErrReverted = errors.New("relayer: L2 transaction reverted")
-
-// Pending is an unbound request waiting for its L1 funds, in satoshis.
-type Pending struct {
-	ReqID     *big.Int
-	AmountSat int64
-}
-
-// PlanRedemption maps an exact L1 amount to a plan whose whole redemption
-// the transfer pays (approveWithdraw).
-type PlanRedemption struct {
-	AmountSat int64
-	PlanID    *big.Int
+	// Approved reports, for each id, whether an UnboundApproved event for
+	// it exists (up to the head).
+	Approved(ctx context.Context, ids []*big.Int) ([]bool, error)
+	// BuildApproveUnbound and BuildApproveWithdraw sign, without sending,
+	// the approval (or the governor proposal of it).
+	BuildApproveUnbound(ctx context.Context, ids []*big.Int) (*types.Transaction, error)
+	BuildApproveWithdraw(ctx context.Context, planID *big.Int) (*types.Transaction, error)
+	// Send broadcasts; a transaction the node already knows is not an
+	// error; ErrNonceUsed when it can never be mined.
+	Send(ctx context.Context, tx *types.Transaction) error
+	// Receipt: found, and whether it succeeded.
+	Receipt(ctx context.Context, hash common.Hash) (found, ok bool, err error)
+	// Proposes is true when calls are proposals to a governor multisig:
+	// an approveUnbound batch is then done only once UnboundApproved
+	// events show Bitlayer's signers executed it.
+	Proposes() bool
 }
 
 // Config wires a Relayer.
@@ -132,18 +115,18 @@ type Config struct {
 	StartHeight int64
 	// DBPath is the relayer's own bbolt file.
 	DBPath string
-	// ParseReqIDs parses an OP_RETURN payload (default ParseStReqIDs, the
-	// policy server's parser).
-	ParseReqIDs func(payload []byte) ([]*big.Int, error)
-	// MatchFIFO is P002's amount rule: the requests an amount releases, or
-	// none (default PolicyFIFO, the policy engine's rule).
-	MatchFIFO func(amountSat int64, queue []Pending) []Pending
-	// Plans are the configured plan redemptions.
-	Plans []PlanRedemption
+	// Audit fetches policyd's audit export (HTTPExport: GET
+	// /v1/audit/export with an auditor token); AuditKey is policyd's audit
+	// verifier key (printed at its start-up). Every export is verified
+	// before any record is used.
+	Audit    ExportFetcher
+	AuditKey string
 	// MaxBatch bounds the ids of one approveUnbound call (default 50).
 	MaxBatch int
-	// TxTimeout bounds the wait for one L2 receipt (default 2 min).
-	TxTimeout time.Duration
+	// TxTimeout bounds the wait for one L2 receipt (default 2 min);
+	// ReceiptPoll is the interval between receipt look-ups (default 250 ms).
+	TxTimeout   time.Duration
+	ReceiptPoll time.Duration
 	// Logger (default slog.Default()).
 	Logger *slog.Logger
 	// Metrics registers the relayer's Prometheus series (nil: none).
@@ -153,10 +136,11 @@ type Config struct {
 // Relayer is the bridge relayer. Poll is not safe for concurrent use; Run
 // calls it from one goroutine.
 type Relayer struct {
-	cfg Config
-	st  *store
-	log *slog.Logger
-	m   *metrics
+	cfg   Config
+	st    *store
+	log   *slog.Logger
+	m     *metrics
+	audit auditIndex
 }
 
 // New opens the database and checks the configuration.
@@ -164,6 +148,8 @@ func New(cfg Config) (*Relayer, error) {
 	switch {
 	case cfg.L1 == nil || cfg.L2 == nil:
 		return nil, errors.New("relayer: L1 and L2 are required")
+	case cfg.Audit == nil || cfg.AuditKey == "":
+		return nil, errors.New("relayer: policyd's audit export and verifier key are required")
 	case len(cfg.BridgeScript) == 0:
 		return nil, errors.New("relayer: bridge script is required")
 	case len(cfg.WalletScripts) == 0:
@@ -175,24 +161,14 @@ func New(cfg Config) (*Relayer, error) {
 	case cfg.StartHeight < 0:
 		return nil, errors.New("relayer: negative start height")
 	}
-	seen := map[int64]bool{}
-	for _, p := range cfg.Plans {
-		if p.AmountSat <= 0 || p.PlanID == nil || p.PlanID.Sign() < 0 || seen[p.AmountSat] {
-			return nil, fmt.Errorf("relayer: bad or duplicate plan redemption %+v", p)
-		}
-		seen[p.AmountSat] = true
-	}
-	if cfg.ParseReqIDs == nil {
-		cfg.ParseReqIDs = ParseStReqIDs
-	}
-	if cfg.MatchFIFO == nil {
-		cfg.MatchFIFO = PolicyFIFO
-	}
 	if cfg.MaxBatch <= 0 {
 		cfg.MaxBatch = 50
 	}
 	if cfg.TxTimeout <= 0 {
 		cfg.TxTimeout = 2 * time.Minute
+	}
+	if cfg.ReceiptPoll <= 0 {
+		cfg.ReceiptPoll = 250 * time.Millisecond
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
@@ -205,7 +181,7 @@ func New(cfg Config) (*Relayer, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Relayer{cfg: cfg, st: st, log: cfg.Logger, m: m}, nil
+	return &Relayer{cfg: cfg, st: st, log: cfg.Logger, m: m, audit: auditIndex{fetch: cfg.Audit, key: cfg.AuditKey}}, nil
 }
 
 // Close closes the database.
@@ -273,7 +249,6 @@ func (r *Relayer) Poll(ctx context.Context) error {
 	}
 	r.m.tip.Set(float64(tip))
 	safe := tip - r.cfg.Confirmations + 1 // deepest height with enough confirmations
-	var queue *pendingQueue
 	for h := next; h <= safe; h++ {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -308,12 +283,14 @@ func (r *Relayer) Poll(ctx context.Context) error {
 				r.log.Debug("relayer ignores a bridge deposit not from the dedicated wallet", "txid", t.TxID, "amount_sat", t.AmountSat)
 				continue
 			}
-			if queue == nil {
-				if queue, err = r.loadQueue(ctx); err != nil {
-					return err
-				}
+			if old, err := r.transfer(t.TxID); err != nil {
+				return err
+			} else if old != nil {
+				continue // handled before (a rescan): its first record stands
 			}
-			r.decide(t, payloads, queue)
+			if err := r.decide(ctx, t, payloads); err != nil {
+				return err // policyd unreachable or its log unverified: retry, cursor unmoved
+			}
 			transfers = append(transfers, t)
 		}
 		if err := r.record(transfers, h, hash); err != nil {
@@ -323,8 +300,14 @@ func (r *Relayer) Poll(ctx context.Context) error {
 		r.m.scanned.Set(float64(h))
 		for _, t := range transfers {
 			r.m.transfers.WithLabelValues(t.Kind, t.State).Inc()
+			if t.State == StateAlarm {
+				r.m.alarms.WithLabelValues(t.Alarm).Inc()
+				r.log.Error("relayer ALARM: wallet transfer not released", "txid", t.TxID, "height", t.Height,
+					"amount_sat", t.AmountSat, "alarm", t.Alarm, "reason", t.Reason, "decision", t.DecisionID)
+				continue
+			}
 			r.log.Info("relayer transfer", "txid", t.TxID, "height", t.Height, "amount_sat", t.AmountSat,
-				"kind", t.Kind, "state", t.State, "reason", t.Reason, "req_ids", t.ReqIDs())
+				"kind", t.Kind, "state", t.State, "reason", t.Reason, "decision", t.DecisionID, "req_ids", t.ReqIDs())
 		}
 		if len(transfers) > 0 {
 			if err := r.finishIntents(ctx); err != nil {
@@ -413,146 +396,6 @@ func nullData(script []byte) ([]byte, bool) {
 	return data, true
 }
 
-// pendingQueue is the L2 view used while one poll decides: UnboundRequired
-// requests not approved on L2 and not claimed by this relayer, in L2 order.
-type pendingQueue struct {
-	byID  map[string]Request
-	order []Pending // FIFO candidates (native BTC, whole satoshis)
-}
-
-func (r *Relayer) loadQueue(ctx context.Context) (*pendingQueue, error) {
-	reqs, err := r.cfg.L2.UnboundRequests(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("relayer: read unbound requests: %w", err)
-	}
-	q := &pendingQueue{byID: map[string]Request{}}
-	err = r.st.db.View(func(tx *bolt.Tx) error {
-		for _, rq := range reqs {
-			id := rq.ReqID.String()
-			if rq.Approved || claimedBy(tx, claimKey("req", id)) != "" {
-				continue
-			}
-			q.byID[id] = rq
-			if sat, ok := weiToSat(rq); ok {
-				q.order = append(q.order, Pending{ReqID: new(big.Int).Set(rq.ReqID), AmountSat: sat})
-			}
-		}
-		return nil
-	})
-	return q, err
-}
-
-func (q *pendingQueue) take(ids []string) {
-	drop := map[string]bool{}
-	for _, id := range ids {
-		drop[id] = true
-		delete(q.byID, id)
-	}
-	kept := q.order[:0]
-	for _, p := range q.order {
-		if !drop[p.ReqID.String()] {
-			kept = append(kept, p)
-		}
-	}
-	q.order = kept
-}
-
-var weiPerSat = big.NewInt(1e10)
-
-// weiToSat converts a native-BTC request amount; ERC-20 requests and
-// amounts that are not whole satoshis cannot be matched against L1.
-func weiToSat(rq Request) (int64, bool) {
-	if rq.Token != (common.Address{}) || rq.AmountWei == nil || rq.AmountWei.Sign() <= 0 {
-		return 0, false
-	}
-	q, m := new(big.Int).QuoRem(rq.AmountWei, weiPerSat, new(big.Int))
-	if m.Sign() != 0 || !q.IsInt64() {
-		return 0, false
-	}
-	return q.Int64(), true
-}
-
-// decide fills t's kind, state and batches.
-func (r *Relayer) decide(t *Transfer, payloads [][]byte, q *pendingQueue) {
-	hold := func(kind, reason string) {
-		t.Kind, t.State, t.Reason, t.Batches = kind, StateHeld, reason, nil
-	}
-	switch {
-	case len(payloads) > 1:
-		hold(KindOpReturn, fmt.Sprintf("%d OP_RETURN outputs", len(payloads)))
-		return
-	case len(payloads) == 1:
-		ids, err := r.cfg.ParseReqIDs(payloads[0])
-		if err != nil {
-			hold(KindOpReturn, "OP_RETURN is not a StReqIds payload: "+err.Error())
-			return
-		}
-		var sum int64
-		strs := make([]string, len(ids))
-		for i, id := range ids {
-			strs[i] = id.String()
-			rq, ok := q.byID[strs[i]]
-			if !ok {
-				hold(KindOpReturn, "reqId "+strs[i]+" is not a pending unbound request (unknown, approved or already released)")
-				return
-			}
-			sat, ok := weiToSat(rq)
-			if !ok {
-				hold(KindOpReturn, "reqId "+strs[i]+" is not native BTC in whole satoshis")
-				return
-			}
-			sum += sat
-		}
-		if sum != t.AmountSat {
-			hold(KindOpReturn, fmt.Sprintf("requests add up to %d sat, transfer is %d sat", sum, t.AmountSat))
-			return
-		}
-		t.Kind, t.State = KindOpReturn, StateIntent
-		t.Batches = r.batches(strs)
-		q.take(strs)
-		return
-	}
-	for _, p := range r.cfg.Plans {
-		if p.AmountSat == t.AmountSat {
-			t.Kind, t.State = KindPlan, StateIntent
-			t.Batches = []Batch{{PlanID: p.PlanID.String()}}
-			return
-		}
-	}
-	picked := r.cfg.MatchFIFO(t.AmountSat, append([]Pending(nil), q.order...))
-	if len(picked) == 0 {
-		hold(KindFIFO, "no pending request or FIFO prefix matches the amount")
-		return
-	}
-	var sum int64
-	strs := make([]string, len(picked))
-	for i, p := range picked {
-		strs[i] = p.ReqID.String()
-		if _, ok := q.byID[strs[i]]; !ok {
-			hold(KindFIFO, "FIFO rule returned reqId "+strs[i]+" that is not pending")
-			return
-		}
-		sum += p.AmountSat
-	}
-	if sum != t.AmountSat {
-		hold(KindFIFO, fmt.Sprintf("FIFO rule returned %d sat for a %d sat transfer", sum, t.AmountSat))
-		return
-	}
-	t.Kind, t.State = KindFIFO, StateIntent
-	t.Batches = r.batches(strs)
-	q.take(strs)
-}
-
-func (r *Relayer) batches(ids []string) []Batch {
-	var out []Batch
-	for len(ids) > 0 {
-		n := min(len(ids), r.cfg.MaxBatch)
-		out = append(out, Batch{ReqIDs: append([]string(nil), ids[:n]...)})
-		ids = ids[n:]
-	}
-	return out
-}
-
 // record stores a block's transfers with their claims and advances the
 // cursor past it, in one transaction. A transfer already recorded (the
 // same txid, e.g. scanned again after a crash) keeps its first record.
@@ -576,11 +419,13 @@ func (r *Relayer) record(ts []*Transfer, height int64, hash *chainhash.Hash) err
 					keys = append(keys, claimKey("plan", b.PlanID))
 				}
 				for _, k := range keys {
-					if other := claimedBy(tx, k); other != "" && other != t.TxID {
-						t.State, t.Reason, t.Batches = StateHeld, fmt.Sprintf("%s already released for %s", k, other), nil
-						break
+					if other := claimedBy(tx, k); other != "" && other != t.TxID && t.State != StateAlarm {
+						t.State, t.Alarm, t.Reason = StateAlarm, AlarmDoubleClaim, fmt.Sprintf("%s already released for %s", k, other)
 					}
 				}
+			}
+			if t.State == StateAlarm {
+				t.Batches = nil
 			}
 			for _, b := range t.Batches {
 				for _, id := range b.ReqIDs {
@@ -607,14 +452,15 @@ func (r *Relayer) record(ts []*Transfer, height int64, hash *chainhash.Hash) err
 	return nil
 }
 
-// finishIntents drives every transfer in StateIntent to StateReleased.
+// finishIntents drives every transfer in StateIntent (or StateProposed)
+// towards StateReleased.
 func (r *Relayer) finishIntents(ctx context.Context) error {
 	ts, err := r.Transfers()
 	if err != nil {
 		return err
 	}
 	for i := range ts {
-		if ts[i].State != StateIntent {
+		if ts[i].State != StateIntent && ts[i].State != StateProposed {
 			continue
 		}
 		if err := r.finish(ctx, &ts[i]); err != nil {
@@ -629,112 +475,261 @@ func (r *Relayer) save(t *Transfer) error {
 	return r.st.db.Update(func(tx *bolt.Tx) error { return putTransfer(tx, t) })
 }
 
-// finish sends (or re-checks) each batch of t. Before any send the
-// contract's state is read: ids already approved are not sent again, and
-// an id the contract does not know as pending holds the transfer.
+func (r *Relayer) transfer(txid string) (*Transfer, error) {
+	var t *Transfer
+	err := r.st.db.View(func(tx *bolt.Tx) (err error) { t, err = getTransfer(tx, txid); return })
+	return t, err
+}
+
+// decide fills t from policyd's decision for its txid. Only an error
+// reaching policyd or verifying its log is returned; every disagreement
+// between the chain and the decision is recorded in t as an alarm.
+func (r *Relayer) decide(ctx context.Context, t *Transfer, payloads [][]byte) error {
+	alarm := func(code, reason string) {
+		t.State, t.Alarm, t.Reason, t.Batches = StateAlarm, code, reason, nil
+	}
+	t.Kind = KindNone
+	d, err := r.lookup(ctx, t.TxID)
+	if errors.Is(err, ErrNoDecision) {
+		alarm(AlarmNoDecision, "policyd's verified audit log has no allowed decision for this wallet transfer")
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	t.DecisionID, t.Kind = d.ID, KindDecision
+	switch {
+	case d.Cancelled:
+		alarm(AlarmCancelled, "policyd cancelled decision "+d.ID+" (its claims were released) but the transaction confirmed")
+		return nil
+	case d.Conflict != "":
+		alarm(AlarmConflict, d.Conflict)
+		return nil
+	case d.BridgeSat != t.AmountSat:
+		alarm(AlarmAmount, fmt.Sprintf("decision %s pays the bridge %d sat, the transfer pays %d sat", d.ID, d.BridgeSat, t.AmountSat))
+		return nil
+	case len(payloads) > 1:
+		alarm(AlarmOpReturn, fmt.Sprintf("%d OP_RETURN outputs", len(payloads)))
+		return nil
+	}
+	if len(payloads) == 1 {
+		ids, err := ParseStReqIDs(payloads[0])
+		if err != nil {
+			alarm(AlarmOpReturn, "OP_RETURN is not a StReqIds payload: "+err.Error())
+			return nil
+		}
+		listed := make([]string, len(ids))
+		for i, id := range ids {
+			listed[i] = id.String()
+		}
+		claims := slices.Clone(d.Claims)
+		slices.Sort(listed)
+		slices.Sort(claims)
+		if !slices.Equal(listed, claims) {
+			alarm(AlarmOpReturn, fmt.Sprintf("OP_RETURN lists %v, decision %s claimed %v", listed, d.ID, d.Claims))
+			return nil
+		}
+	}
+	switch {
+	case len(d.Claims) > 0:
+		t.State, t.Batches = StateIntent, r.batches(d.Claims)
+	case d.PlanID != "":
+		t.State, t.Batches = StateIntent, []Batch{{PlanID: d.PlanID}}
+	default:
+		t.State, t.Reason = StateHeld, fmt.Sprintf("decision %s (%s) claims no reqId and names no plan: nothing to approve", d.ID, d.Source)
+	}
+	return nil
+}
+
+func (r *Relayer) batches(ids []string) []Batch {
+	var out []Batch
+	for len(ids) > 0 {
+		n := min(len(ids), r.cfg.MaxBatch)
+		out = append(out, Batch{ReqIDs: append([]string(nil), ids[:n]...)})
+		ids = ids[n:]
+	}
+	return out
+}
+
+// errHold moves a transfer to StateHeld.
+var errHold = errors.New("relayer: release held")
+
+// finish drives t's batches. Per batch: a recorded transaction is
+// followed (re-broadcast, same bytes) until it is mined or can never be;
+// otherwise the ids still without an UnboundApproved event are approved by
+// a new transaction, recorded before it is broadcast.
 func (r *Relayer) finish(ctx context.Context, t *Transfer) error {
+	waiting := false
 	for i := range t.Batches {
 		b := &t.Batches[i]
 		if b.Done {
 			continue
 		}
-		if b.L2Tx != "" {
-			// Sent before: wait for that transaction first, so a restart
-			// does not race its own earlier send.
-			wctx, cancel := context.WithTimeout(ctx, r.cfg.TxTimeout)
-			err := r.cfg.L2.WaitMined(wctx, common.HexToHash(b.L2Tx))
-			cancel()
-			if err != nil && !errors.Is(err, ErrReverted) && ctx.Err() != nil {
-				return ctx.Err()
-			}
-			// Success, revert or timeout: the contract state decides below.
-		}
-		done, send, err := r.remaining(ctx, b)
-		if err != nil {
-			if errors.Is(err, errHold) {
-				t.State, t.Reason = StateHeld, err.Error()
-				return r.save(t)
-			}
-			return err
-		}
-		if done {
-			b.Done = true
-			if err := r.save(t); err != nil {
-				return err
-			}
-			continue
-		}
-		var h common.Hash
-		if b.PlanID != "" {
-			plan, _ := new(big.Int).SetString(b.PlanID, 10)
-			h, err = r.cfg.L2.SendApproveWithdraw(ctx, plan)
-		} else {
-			h, err = r.cfg.L2.SendApproveUnbound(ctx, send)
+		done, err := r.finishBatch(ctx, t, b)
+		if errors.Is(err, errHold) {
+			t.State, t.Reason = StateHeld, err.Error()
+			return r.save(t)
 		}
 		if err != nil {
-			return fmt.Errorf("send L2 transaction: %w", err)
-		}
-		if b.PlanID != "" {
-			r.m.sends.WithLabelValues("approveWithdraw").Inc()
-		} else {
-			r.m.sends.WithLabelValues("approveUnbound").Inc()
-		}
-		b.L2Tx = h.Hex()
-		if err := r.save(t); err != nil { // the hash is durable before we wait
 			return err
 		}
-		r.log.Info("relayer L2 call sent", "txid", t.TxID, "l2_tx", b.L2Tx, "req_ids", b.ReqIDs, "plan", b.PlanID)
-		wctx, cancel := context.WithTimeout(ctx, r.cfg.TxTimeout)
-		err = r.cfg.L2.WaitMined(wctx, h)
-		cancel()
-		if err != nil {
-			return fmt.Errorf("L2 transaction %s: %w", b.L2Tx, err)
+		if !done {
+			waiting = true // a proposal waits for the governor's signers
 		}
-		b.Done = true
-		if err := r.save(t); err != nil {
-			return err
+	}
+	if waiting {
+		if t.State != StateProposed {
+			t.State = StateProposed
+			return r.save(t)
 		}
+		return nil
 	}
 	t.State, t.Reason = StateReleased, ""
 	return r.save(t)
 }
 
-var errHold = errors.New("relayer: contract state does not allow the release")
-
-// remaining reads the contract state of b: done when everything is already
-// approved, otherwise the ids still to send.
-func (r *Relayer) remaining(ctx context.Context, b *Batch) (done bool, send []*big.Int, err error) {
-	if b.PlanID != "" {
-		plan, ok := new(big.Int).SetString(b.PlanID, 10)
-		if !ok {
-			return false, nil, fmt.Errorf("%w: bad plan id %q", errHold, b.PlanID)
+func (r *Relayer) finishBatch(ctx context.Context, t *Transfer, b *Batch) (bool, error) {
+	for {
+		if b.RawTx != "" {
+			mined, err := r.follow(ctx, b)
+			if err != nil {
+				return false, err
+			}
+			if !mined { // its nonce went to another transaction: it never will be
+				b.RawTx, b.L2Tx = "", ""
+				if err := r.save(t); err != nil {
+					return false, err
+				}
+				continue
+			}
+			if b.PlanID != "" || !r.cfg.L2.Proposes() {
+				b.Done = true
+				return true, r.save(t)
+			}
+			if !b.Proposed {
+				b.Proposed = true
+				if err := r.save(t); err != nil {
+					return false, err
+				}
+			}
 		}
-		open, err := r.cfg.L2.PlanOpen(ctx, plan)
+		if b.PlanID != "" { // no P002 event shows a plan opening: our records decide
+			plan, ok := parseUint256(b.PlanID)
+			if !ok {
+				return false, fmt.Errorf("%w: bad plan id %q", errHold, b.PlanID)
+			}
+			tx, err := r.cfg.L2.BuildApproveWithdraw(ctx, plan)
+			if err != nil {
+				return false, err
+			}
+			if err := r.recordTx(t, b, tx, "approveWithdraw"); err != nil {
+				return false, err
+			}
+			continue
+		}
+		ids := make([]*big.Int, len(b.ReqIDs))
+		for i, s := range b.ReqIDs {
+			v, ok := parseUint256(s)
+			if !ok {
+				return false, fmt.Errorf("%w: bad reqId %q", errHold, s)
+			}
+			ids[i] = v
+		}
+		approved, err := r.cfg.L2.Approved(ctx, ids)
 		if err != nil {
-			return false, nil, fmt.Errorf("read plan %s: %w", b.PlanID, err)
+			return false, err
 		}
-		return open, nil, nil
-	}
-	ids := make([]*big.Int, len(b.ReqIDs))
-	for i, s := range b.ReqIDs {
-		v, ok := new(big.Int).SetString(s, 10)
-		if !ok {
-			return false, nil, fmt.Errorf("%w: bad reqId %q", errHold, s)
+		var send []*big.Int
+		for i, ok := range approved {
+			if !ok {
+				send = append(send, ids[i])
+			}
 		}
-		ids[i] = v
+		if len(send) == 0 {
+			b.Done = true
+			return true, r.save(t)
+		}
+		if b.Proposed {
+			return false, nil // proposed and mined: Bitlayer's signers execute it
+		}
+		tx, err := r.cfg.L2.BuildApproveUnbound(ctx, send)
+		if err != nil {
+			return false, err
+		}
+		if err := r.recordTx(t, b, tx, "approveUnbound"); err != nil {
+			return false, err
+		}
 	}
-	st, err := r.cfg.L2.UnboundStatus(ctx, ids)
+}
+
+// recordTx makes the signed transaction durable before anything sends it.
+func (r *Relayer) recordTx(t *Transfer, b *Batch, tx *types.Transaction, method string) error {
+	raw, err := tx.MarshalBinary()
 	if err != nil {
-		return false, nil, fmt.Errorf("read request state: %w", err)
+		return err
 	}
-	for i, s := range st {
-		switch s {
-		case StatusApproved:
-		case StatusPending:
-			send = append(send, ids[i])
-		default:
-			return false, nil, fmt.Errorf("%w: reqId %s is not an unbound request", errHold, ids[i])
+	b.RawTx, b.L2Tx = hex.EncodeToString(raw), tx.Hash().Hex()
+	if err := r.save(t); err != nil {
+		return err
+	}
+	r.m.sends.WithLabelValues(method).Inc()
+	r.log.Info("relayer L2 call signed", "txid", t.TxID, "l2_tx", b.L2Tx, "method", method, "proposal", r.cfg.L2.Proposes(),
+		"req_ids", b.ReqIDs, "plan", b.PlanID)
+	return nil
+}
+
+// follow broadcasts b's recorded transaction (again) and waits for its
+// receipt: true once it is mined successfully; false when it can never be
+// mined; errHold when it reverted; another error (timeout, RPC) to retry
+// on the next poll with the same bytes.
+func (r *Relayer) follow(ctx context.Context, b *Batch) (bool, error) {
+	raw, err := hex.DecodeString(b.RawTx)
+	if err != nil {
+		return false, fmt.Errorf("%w: recorded transaction unreadable: %v", errHold, err)
+	}
+	tx := new(types.Transaction)
+	if err := tx.UnmarshalBinary(raw); err != nil {
+		return false, fmt.Errorf("%w: recorded transaction unreadable: %v", errHold, err)
+	}
+	found, ok, err := r.cfg.L2.Receipt(ctx, tx.Hash())
+	if err != nil {
+		return false, err
+	}
+	if !found {
+		serr := r.cfg.L2.Send(ctx, tx)
+		if serr != nil && !errors.Is(serr, ErrNonceUsed) {
+			return false, serr
+		}
+		wctx, cancel := context.WithTimeout(ctx, r.cfg.TxTimeout)
+		found, ok, err = r.waitReceipt(wctx, tx.Hash(), serr != nil)
+		cancel()
+		if err != nil {
+			return false, err
+		}
+		if !found { // nonce used by another transaction and ours has no receipt
+			r.log.Warn("relayer L2 transaction replaced by another with its nonce; rebuilding", "l2_tx", b.L2Tx)
+			return false, nil
 		}
 	}
-	return len(send) == 0, send, nil
+	if !ok {
+		return false, fmt.Errorf("%w: L2 transaction %s reverted", errHold, b.L2Tx)
+	}
+	return true, nil
+}
+
+// waitReceipt polls for hash; once (nonce used) it looks a single time.
+func (r *Relayer) waitReceipt(ctx context.Context, hash common.Hash, once bool) (found, ok bool, err error) {
+	tk := time.NewTicker(r.cfg.ReceiptPoll)
+	defer tk.Stop()
+	for {
+		found, ok, err = r.cfg.L2.Receipt(ctx, hash)
+		if err != nil || found || once {
+			return found, ok, err
+		}
+		select {
+		case <-ctx.Done():
+			return false, false, fmt.Errorf("relayer: L2 transaction %s: %w", hash.Hex(), ctx.Err())
+		case <-tk.C:
+		}
+	}
 }

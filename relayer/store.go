@@ -12,13 +12,21 @@ import (
 	bolt "go.etcd.io/bbolt"
 )
 
-// The relayer's own bbolt file (not policyd's). Schema version 1:
+// The relayer's own bbolt file (not policyd's). Schema version 2:
 //
 //	relayer_meta       "schema_version" -> uint64 BE
 //	relayer_cursor     "next_height" -> int64 BE (next L1 height to scan)
 //	                   "last_hash"   -> 32-byte hash of block next_height-1
 //	relayer_transfers  L1 txid (display hex) -> Transfer (JSON)
 //	relayer_claims     "req:<decimal id>" / "plan:<decimal id>" -> L1 txid
+//	relayer_audit      "next" -> uint64 BE, records of policyd's audit log indexed
+//	                   "checkpoint" -> the last verified signed checkpoint (note)
+//	                   "decision:<txid>" -> Decision (JSON), allowed decisions
+//	                   "decision_id:<id>" -> txid
+//	                   "allowance:<id>" -> plan id of an opened allowance
+//
+// Version 1 files (before decisions came from policyd) are migrated by
+// adding relayer_audit; their transfers keep their records.
 //
 // A claim is written in the same transaction as the transfer that names it,
 // so one reqId (or plan) is released for at most one L1 transfer.
@@ -27,13 +35,17 @@ var (
 	bucketCursor    = []byte("relayer_cursor")
 	bucketTransfers = []byte("relayer_transfers")
 	bucketClaims    = []byte("relayer_claims")
+	bucketAudit     = []byte("relayer_audit")
+
+	keyAuditNext       = []byte("next")
+	keyAuditCheckpoint = []byte("checkpoint")
 
 	keySchema     = []byte("schema_version")
 	keyNextHeight = []byte("next_height")
 	keyLastHash   = []byte("last_hash")
 )
 
-const schemaVersion = 1
+const schemaVersion = 2
 
 // ErrSchemaMismatch is returned when the file's schema is not this binary's.
 var ErrSchemaMismatch = errors.New("relayer: database schema version mismatch")
@@ -46,37 +58,59 @@ const (
 	// StateReleased: every L2 call of the transfer is confirmed (or the
 	// contract already showed the ids approved).
 	StateReleased = "released"
+	// StateProposed: the approvals are proposed to the governor multisig;
+	// released once UnboundApproved events show they were executed.
+	StateProposed = "proposed"
 	// StateHeld: nothing is released; Reason says why. An operator decides.
 	StateHeld = "held"
+	// StateAlarm: the transfer disagrees with policyd (Alarm says how);
+	// nothing is released, relayer_alarms_total counts it.
+	StateAlarm = "alarm"
 )
 
-// Transfer kinds: how the released ids were chosen.
+// Alarm codes.
 const (
-	KindOpReturn = "op_return"
-	KindFIFO     = "fifo"
-	KindPlan     = "plan"
-	KindNone     = "none"
+	AlarmNoDecision  = "no_decision"  // a wallet transfer policyd never allowed
+	AlarmCancelled   = "cancelled"    // its decision was cancelled, yet it confirmed
+	AlarmConflict    = "conflict"     // two allowed decisions for one txid
+	AlarmAmount      = "amount"       // bridge amount differs from the decision's
+	AlarmOpReturn    = "op_return"    // OP_RETURN differs from the decision's claims
+	AlarmDoubleClaim = "double_claim" // a reqId already released for another transfer
+)
+
+// Transfer kinds: where the released ids come from.
+const (
+	KindDecision = "decision" // policyd's decision for the txid
+	KindNone     = "none"     // no decision
 )
 
 // Batch is one L2 call of a transfer.
 type Batch struct {
 	ReqIDs []string `json:"req_ids,omitempty"` // approveUnbound ids (decimal)
 	PlanID string   `json:"plan_id,omitempty"` // approveWithdraw plan (decimal)
-	L2Tx   string   `json:"l2_tx,omitempty"`   // last transaction sent for it
-	Done   bool     `json:"done"`
+	L2Tx   string   `json:"l2_tx,omitempty"`   // hash of RawTx
+	// RawTx is the signed L2 transaction (hex), recorded before it is
+	// first broadcast and re-broadcast as is after a restart.
+	RawTx string `json:"raw_tx,omitempty"`
+	// Proposed: the governor proposal of this batch is mined.
+	Proposed bool `json:"proposed,omitempty"`
+	Done     bool `json:"done"`
 }
 
 // Transfer is the relayer's record of one L1 transaction paying the bridge.
 type Transfer struct {
-	TxID      string    `json:"txid"`
-	Height    int64     `json:"height"`
-	BlockHash string    `json:"block_hash"`
-	AmountSat int64     `json:"amount_sat"`
-	Kind      string    `json:"kind"`
-	State     string    `json:"state"`
-	Reason    string    `json:"reason,omitempty"`
-	Batches   []Batch   `json:"batches,omitempty"`
-	Updated   time.Time `json:"updated"`
+	TxID      string `json:"txid"`
+	Height    int64  `json:"height"`
+	BlockHash string `json:"block_hash"`
+	AmountSat int64  `json:"amount_sat"`
+	Kind      string `json:"kind"`
+	State     string `json:"state"`
+	Reason    string `json:"reason,omitempty"`
+	Alarm     string `json:"alarm,omitempty"`
+	// DecisionID is policyd's decision the release follows.
+	DecisionID string    `json:"decision_id,omitempty"`
+	Batches    []Batch   `json:"batches,omitempty"`
+	Updated    time.Time `json:"updated"`
 }
 
 // ReqIDs lists every approveUnbound id of t.
@@ -106,12 +140,18 @@ func openStore(path string) (*store, error) {
 			return err
 		}
 		if raw := meta.Get(keySchema); raw != nil {
-			if len(raw) != 8 || binary.BigEndian.Uint64(raw) != schemaVersion {
+			if len(raw) != 8 {
 				return fmt.Errorf("%w: file %x, binary %d", ErrSchemaMismatch, raw, schemaVersion)
 			}
-			return nil
+			switch binary.BigEndian.Uint64(raw) {
+			case schemaVersion:
+				return nil
+			case 1: // migrate: add the audit index
+			default:
+				return fmt.Errorf("%w: file %x, binary %d", ErrSchemaMismatch, raw, schemaVersion)
+			}
 		}
-		for _, b := range [][]byte{bucketCursor, bucketTransfers, bucketClaims} {
+		for _, b := range [][]byte{bucketCursor, bucketTransfers, bucketClaims, bucketAudit} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}

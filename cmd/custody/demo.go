@@ -418,6 +418,10 @@ func (d *demo) relay(ctx context.Context) error {
 		WalletScripts: [][]byte{d.wallet.PkScript()},
 		Confirmations: 2,
 		DBPath:        filepath.Join(d.dir, fmt.Sprintf("relayer-%d.db", time.Now().UnixNano())),
+		// The claims policyd recorded for this transaction, from its
+		// verified audit log.
+		Audit:    &relayer.HTTPExport{BaseURL: d.m.APIURL, Token: d.m.AuditorToken, Client: d.httpc},
+		AuditKey: d.m.AuditVerifierKey,
 	})
 	if err != nil {
 		return err
@@ -426,12 +430,12 @@ func (d *demo) relay(ctx context.Context) error {
 	if err := r.Poll(ctx); err != nil {
 		return err
 	}
-	st, err := l2c.UnboundStatus(ctx, d.unbound[:2])
+	approved, err := l2c.Approved(ctx, d.unbound[:2])
 	if err != nil {
 		return err
 	}
-	for i, s := range st {
-		if s != relayer.StatusApproved {
+	for i, ok := range approved {
+		if !ok {
 			return fmt.Errorf("reqId %s not approved on L2 after the relayer ran", d.unbound[i])
 		}
 	}

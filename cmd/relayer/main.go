@@ -1,7 +1,9 @@
 // Command relayer is the reference bridge relayer of Bitlayer proposal P002
-// (steps 7-9): it watches the bridge hot wallet on a Bitcoin node and
-// approves the matching unbound requests (or opens a plan) on the L2
-// staking contract. See docs/relayer.md.
+// (steps 7-9): it watches the bridge hot wallet on a Bitcoin node and, for
+// each confirmed transfer from the dedicated wallet, approves on the L2
+// staking contract exactly the reqIds (or the plan) policyd's decision for
+// that transaction claimed, read from policyd's verified audit log. See
+// docs/relayer.md.
 //
 // Configuration comes from a JSON file (-config) and/or flags; a flag given
 // on the command line overrides the file. Secrets are never flags: the RPC
@@ -10,13 +12,14 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
-	"math/big"
 	"net/http"
 	"os"
 	"os/signal"
@@ -52,18 +55,22 @@ type Config struct {
 	Confirmations  int64  `json:"confirmations"`     // L1 confirmations before acting (>= 1)
 	StartHeight    int64  `json:"start_height"`      // first L1 height on a fresh database
 
-	L2RPC           string `json:"l2_rpc"`             // L2 JSON-RPC URL
-	Contract        string `json:"contract"`           // StakingPool address
-	L2StartBlock    uint64 `json:"l2_start_block"`     // first L2 block searched
-	L2Confirmations uint64 `json:"l2_confirmations"`   // L2 confirmations of UnboundRequired
-	Keystore        string `json:"keystore"`           // keystore JSON of the sending key
-	KeystorePass    string `json:"keystore_pass_file"` // file holding its password
+	L2RPC        string `json:"l2_rpc"`             // L2 JSON-RPC URL
+	Contract     string `json:"contract"`           // staking contract (proxy) address, any P002 contract
+	Governor     string `json:"governor"`           // GovernorMultisig to propose to (empty: the key holds the approver role)
+	L2StartBlock uint64 `json:"l2_start_block"`     // first L2 block searched for UnboundApproved
+	Keystore     string `json:"keystore"`           // keystore JSON of the sending key
+	KeystorePass string `json:"keystore_pass_file"` // file holding its password
+
+	PolicydURL       string `json:"policyd_url"`        // https://policyd:8443 (audit export)
+	PolicydTokenFile string `json:"policyd_token_file"` // file holding an auditor bearer token
+	PolicydCA        string `json:"policyd_ca"`         // PEM CA of policyd's TLS certificate
+	PolicydAuditKey  string `json:"policyd_audit_key"`  // policyd's audit verifier key (printed at its start)
 
 	DB           string `json:"db"`            // relayer bbolt file
 	PollInterval string `json:"poll_interval"` // Go duration
 	MaxBatch     int    `json:"max_batch"`     // ids per approveUnbound
 	TxTimeout    string `json:"tx_timeout"`    // wait for one L2 receipt
-	Plans        []Plan `json:"plans"`         // plan redemptions
 	LogFormat    string `json:"log_format"`    // text | json
 	// MetricsListen serves Prometheus /metrics over plain HTTP on this
 	// address (empty: off). Bind it to a private network only.
@@ -72,15 +79,9 @@ type Config struct {
 	status bool // -status: print the recorded transfers and exit
 }
 
-// Plan maps an exact L1 amount to approveWithdraw(plan_id).
-type Plan struct {
-	AmountSat int64  `json:"amount_sat"`
-	PlanID    string `json:"plan_id"`
-}
-
 func defaults() Config {
 	return Config{
-		Network: "regtest", Confirmations: 6, L2Confirmations: 12,
+		Network: "regtest", Confirmations: 6,
 		DB: "relayer.db", PollInterval: "10s", MaxBatch: 50, TxTimeout: "2m", LogFormat: "text",
 	}
 }
@@ -169,9 +170,13 @@ func parse(args []string, stderr io.Writer) (Config, bool, error) {
 	fs.Int64Var(&c.Confirmations, "confirmations", 0, "L1 confirmations before acting (>= 1)")
 	fs.Int64Var(&c.StartHeight, "start-height", 0, "first L1 height scanned on a fresh database")
 	fs.StringVar(&c.L2RPC, "l2-rpc", "", "L2 JSON-RPC URL")
-	fs.StringVar(&c.Contract, "contract", "", "StakingPool contract address")
-	fs.Uint64Var(&c.L2StartBlock, "l2-start-block", 0, "first L2 block searched for events")
-	fs.Uint64Var(&c.L2Confirmations, "l2-confirmations", 0, "L2 confirmations of UnboundRequired events")
+	fs.StringVar(&c.Contract, "contract", "", "staking contract address (any contract with P002's interface)")
+	fs.StringVar(&c.Governor, "governor", "", "GovernorMultisig address: propose approvals there instead of calling the contract")
+	fs.Uint64Var(&c.L2StartBlock, "l2-start-block", 0, "first L2 block searched for UnboundApproved events")
+	fs.StringVar(&c.PolicydURL, "policyd-url", "", "policyd base URL (audit export)")
+	fs.StringVar(&c.PolicydTokenFile, "policyd-token-file", "", "file holding policyd's auditor bearer token")
+	fs.StringVar(&c.PolicydCA, "policyd-ca", "", "CA certificate (PEM) of policyd's TLS certificate")
+	fs.StringVar(&c.PolicydAuditKey, "policyd-audit-key", "", "policyd's audit verifier key")
 	fs.StringVar(&c.Keystore, "keystore", "", "keystore JSON file of the sending key")
 	fs.StringVar(&c.KeystorePass, "keystore-pass-file", "", "file holding the keystore password")
 	fs.StringVar(&c.DB, "db", "", "relayer database file")
@@ -221,10 +226,18 @@ func parse(args []string, stderr io.Writer) (Config, bool, error) {
 			out.L2RPC = c.L2RPC
 		case "contract":
 			out.Contract = c.Contract
+		case "governor":
+			out.Governor = c.Governor
 		case "l2-start-block":
 			out.L2StartBlock = c.L2StartBlock
-		case "l2-confirmations":
-			out.L2Confirmations = c.L2Confirmations
+		case "policyd-url":
+			out.PolicydURL = c.PolicydURL
+		case "policyd-token-file":
+			out.PolicydTokenFile = c.PolicydTokenFile
+		case "policyd-ca":
+			out.PolicydCA = c.PolicydCA
+		case "policyd-audit-key":
+			out.PolicydAuditKey = c.PolicydAuditKey
 		case "keystore":
 			out.Keystore = c.Keystore
 		case "keystore-pass-file":
@@ -301,13 +314,16 @@ func build(ctx context.Context, cfg Config, log *slog.Logger, reg prometheus.Reg
 	if !common.IsHexAddress(cfg.Contract) {
 		return nil, 0, nil, fmt.Errorf("contract %q is not an address", cfg.Contract)
 	}
-	plans := make([]relayer.PlanRedemption, len(cfg.Plans))
-	for i, p := range cfg.Plans {
-		id, ok := new(big.Int).SetString(p.PlanID, 10)
-		if !ok {
-			return nil, 0, nil, fmt.Errorf("plans[%d]: plan_id %q is not a decimal number", i, p.PlanID)
+	var governor common.Address
+	if cfg.Governor != "" {
+		if !common.IsHexAddress(cfg.Governor) {
+			return nil, 0, nil, fmt.Errorf("governor %q is not an address", cfg.Governor)
 		}
-		plans[i] = relayer.PlanRedemption{AmountSat: p.AmountSat, PlanID: id}
+		governor = common.HexToAddress(cfg.Governor)
+	}
+	export, err := policydExport(cfg)
+	if err != nil {
+		return nil, 0, nil, err
 	}
 
 	pass, err := readSecret(cfg.BtcRPCPassFile, "btc_rpc_pass_file")
@@ -341,7 +357,7 @@ func build(ctx context.Context, cfg Config, log *slog.Logger, reg prometheus.Reg
 	}
 	contract, err := relayer.NewContract(relayer.ContractConfig{
 		Backend: eth, Address: common.HexToAddress(cfg.Contract), Auth: auth,
-		StartBlock: cfg.L2StartBlock, Confirmations: cfg.L2Confirmations,
+		Governor: governor, StartBlock: cfg.L2StartBlock,
 	})
 	if err != nil {
 		closeClients()
@@ -350,19 +366,45 @@ func build(ctx context.Context, cfg Config, log *slog.Logger, reg prometheus.Reg
 	r, err := relayer.New(relayer.Config{
 		L1: btc, L2: contract, BridgeScript: script, WalletScripts: wallets,
 		Confirmations: cfg.Confirmations, StartHeight: cfg.StartHeight, DBPath: cfg.DB,
-		Plans: plans, MaxBatch: cfg.MaxBatch, TxTimeout: txTimeout, Logger: log, Metrics: reg,
+		Audit: export, AuditKey: cfg.PolicydAuditKey,
+		MaxBatch: cfg.MaxBatch, TxTimeout: txTimeout, Logger: log, Metrics: reg,
 	})
 	if err != nil {
 		closeClients()
 		return nil, 0, nil, err
 	}
-	log.Info("relayer sender", "address", auth.From.Hex())
+	log.Info("relayer sender", "address", auth.From.Hex(), "proposes_to", cfg.Governor)
 	return r, interval, func() { r.Close(); closeClients() }, nil
 }
 
-// transactor decrypts the keystore. In tests and on the dev network this
-// key is the StakingPool's governor; in production the governor is a
-// multisig and this key is one of its proposers (docs/relayer.md).
+// policydExport is the audit export client: https with policyd's CA and
+// an auditor token (plain http only to a loopback address, for dev).
+func policydExport(cfg Config) (*relayer.HTTPExport, error) {
+	if cfg.PolicydURL == "" || cfg.PolicydAuditKey == "" {
+		return nil, errors.New("policyd_url and policyd_audit_key are required: releases follow policyd's decisions")
+	}
+	token, err := readSecret(cfg.PolicydTokenFile, "policyd_token_file")
+	if err != nil {
+		return nil, err
+	}
+	client := &http.Client{Timeout: 2 * time.Minute}
+	if cfg.PolicydCA != "" {
+		pem, err := os.ReadFile(cfg.PolicydCA)
+		if err != nil {
+			return nil, fmt.Errorf("policyd_ca: %w", err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("policyd_ca %s: no certificate", cfg.PolicydCA)
+		}
+		client.Transport = &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}}
+	}
+	return &relayer.HTTPExport{BaseURL: cfg.PolicydURL, Token: token, Client: client}, nil
+}
+
+// transactor decrypts the keystore: a key the staking contract grants its
+// approver role, or (with governor) a signer of the governor multisig that
+// only proposes. Never a key holding the governor's power itself.
 func transactor(ctx context.Context, cfg Config, eth *ethclient.Client) (*bind.TransactOpts, error) {
 	pass, err := readSecret(cfg.KeystorePass, "keystore_pass_file")
 	if err != nil {

@@ -34,9 +34,10 @@ import (
 )
 
 // TestRelayerCommand wires the command from a JSON config file, a keystore
-// and password files against a real btcd regtest node (TLS RPC) and an L2
-// served over HTTP JSON-RPC, and checks one OP_RETURN transfer ends in
-// UnboundApproved for exactly its ids.
+// and password files against a real btcd regtest node (TLS RPC), an L2
+// served over HTTP JSON-RPC and policyd's audit export over TLS with an
+// auditor token, and checks one OP_RETURN transfer ends in UnboundApproved
+// for exactly the ids of policyd's decision.
 func TestRelayerCommand(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
@@ -91,9 +92,12 @@ func TestRelayerCommand(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := wallet.Pay(ctx, node, []*wire.TxOut{wire.NewTxOut(60_000_000, bridge.PkScript), memo}, 2_000); err != nil {
+	paid, err := wallet.Pay(ctx, node, []*wire.TxOut{wire.NewTxOut(60_000_000, bridge.PkScript), memo}, 2_000)
+	if err != nil {
 		t.Fatal(err)
 	}
+	pd := startPolicyd(t)
+	pd.allow(t, paid.TxHash().String(), 60_000_000, reqs[1].String())
 	if _, err := node.Mine(ctx, 3); err != nil {
 		t.Fatal(err)
 	}
@@ -114,7 +118,9 @@ func TestRelayerCommand(t *testing.T) {
 		Network: "regtest", BtcRPCHost: node.RPCAddr(), BtcRPCUser: node.User(),
 		BtcRPCPassFile: write("btc.pass", []byte(node.Pass()+"\n")), BtcRPCCert: node.CertPath(),
 		BridgeAddress: bridge.Addr.EncodeAddress(), WalletAddress: wallet.Addr.EncodeAddress(), Confirmations: 3, StartHeight: regtest.ReadyHeight + 1,
-		L2RPC: chain.URL, Contract: addr.Hex(), L2Confirmations: 1,
+		L2RPC: chain.URL, Contract: addr.Hex(),
+		PolicydURL: pd.srv.URL, PolicydTokenFile: write("policyd.token", []byte("auditor-token\n")),
+		PolicydCA: write("policyd-ca.pem", pd.caPEM), PolicydAuditKey: pd.key,
 		Keystore: write("relayer.json", ksJSON), KeystorePass: write("relayer.pass", []byte("pw\n")),
 		DB: filepath.Join(dir, "relayer.db"), PollInterval: "100ms", MaxBatch: 10, TxTimeout: "30s", LogFormat: "json",
 	}
@@ -158,7 +164,7 @@ func TestRelayerCommand(t *testing.T) {
 	if err := json.Unmarshal(out.Bytes(), &ts); err != nil {
 		t.Fatalf("status output: %v\n%s", err, out.String())
 	}
-	if len(ts) != 1 || ts[0].State != relayer.StateReleased || ts[0].Kind != relayer.KindOpReturn ||
+	if len(ts) != 1 || ts[0].State != relayer.StateReleased || ts[0].Kind != relayer.KindDecision ||
 		len(ts[0].ReqIDs()) != 1 || ts[0].ReqIDs()[0] != reqs[1].String() {
 		t.Fatalf("status %+v", ts)
 	}
@@ -203,6 +209,7 @@ func TestConfigErrors(t *testing.T) {
 		"unknown field": {"-config", writeTemp(t, `{"bogus":1}`)},
 		"bad network":   {"-network", "moon", "-bridge-address", "x"},
 		"bad bridge":    {"-bridge-address", "bc1qnotregtest"},
+		"old plans key": {"-config", writeTemp(t, `{"plans":[]}`)},
 	}
 	for name, args := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -261,5 +268,8 @@ func TestDeployExampleConfig(t *testing.T) {
 	}
 	if cfg.Confirmations < 1 || cfg.BtcRPCNoTLS {
 		t.Fatalf("example config must confirm and use TLS: %+v", cfg)
+	}
+	if !strings.HasPrefix(cfg.PolicydURL, "https://") || cfg.PolicydTokenFile == "" || cfg.PolicydCA == "" {
+		t.Fatalf("example config must read policyd's audit export over TLS with a token: %+v", cfg)
 	}
 }

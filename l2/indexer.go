@@ -51,6 +51,18 @@ type Config struct {
 	// UndoRetain is how many blocks below the indexed height stay
 	// reversible (default 100000); deeper reorgs fail with ErrReorgTooDeep.
 	UndoRetain uint64
+	// TrustTopics are the topic-0 hashes of the contract's events that
+	// change trust in it (proxy upgrade, proxy admin, roles), with a name
+	// for each. Nil: DefaultTrustTopics (Upgraded, AdminChanged,
+	// BeaconUpgraded, RoleGranted, RoleRevoked, RoleAdminChanged,
+	// OwnershipTransferred). Each such event is stored as an unreviewed
+	// TrustEvent (Ledger.TrustHold) and passed to OnTrustEvent.
+	TrustTopics map[common.Hash]string
+	// OnTrustEvent, if set, is called once per new TrustEvent after the
+	// range holding it committed (from SyncOnce's goroutine; keep it short:
+	// e.g. freeze signing and alert). The stored event is the durable
+	// signal; the hook is the prompt one.
+	OnTrustEvent func(TrustEvent)
 	// Now is the clock (default time.Now); Logger defaults to slog.Default().
 	Now    func() time.Time
 	Logger *slog.Logger
@@ -94,6 +106,12 @@ func (c *Config) fill() error {
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}
+	if c.TrustTopics == nil {
+		c.TrustTopics = DefaultTrustTopics()
+	}
+	if len(c.TrustTopics) == 0 {
+		return fmt.Errorf("%w: trust topics must not be empty (nil: the defaults)", ErrConfig)
+	}
 	return nil
 }
 
@@ -105,6 +123,7 @@ type Indexer struct {
 	codec   *eventCodec
 	clients []Client
 	closers []func()
+	filter  [][]common.Hash // ingested event topics and trust topics
 }
 
 // New dials every cfg.RPCURLs endpoint and returns an Indexer writing into db.
@@ -149,7 +168,14 @@ func NewWithClients(cfg Config, db *storage.DB, clients ...Client) (*Indexer, er
 	if err != nil {
 		return nil, err
 	}
-	return &Indexer{cfg: cfg, db: db, ledger: NewLedger(cfg.BTCToken), codec: codec, clients: clients}, nil
+	topics := append([]common.Hash(nil), codec.topics[0]...)
+	for t := range cfg.TrustTopics {
+		if _, ingested := codec.byID[t]; ingested {
+			return nil, fmt.Errorf("%w: trust topic %s is an ingested event", ErrConfig, t.Hex())
+		}
+		topics = append(topics, t)
+	}
+	return &Indexer{cfg: cfg, db: db, ledger: NewLedger(cfg.BTCToken), codec: codec, clients: clients, filter: [][]common.Hash{topics}}, nil
 }
 
 // Close releases the dialed connections.
@@ -423,7 +449,7 @@ func (ix *Indexer) indexRange(ctx context.Context, st *Status, from, to uint64) 
 	logs, err := primary.FilterLogs(qctx, ethereum.FilterQuery{
 		FromBlock: u64(from), ToBlock: u64(to),
 		Addresses: []common.Address{ix.cfg.Contract},
-		Topics:    ix.codec.topics,
+		Topics:    ix.filter,
 	})
 	cancel()
 	if err != nil {
@@ -441,6 +467,7 @@ func (ix *Indexer) indexRange(ctx context.Context, st *Status, from, to uint64) 
 	})
 	blockHash := map[uint64]common.Hash{to: end.Hash()}
 	events := make([]Event, 0, len(logs))
+	var trust []TrustEvent
 	for _, lg := range logs {
 		if lg.Address != ix.cfg.Contract || lg.Removed || lg.BlockNumber < from || lg.BlockNumber > to {
 			return fmt.Errorf("%w: unexpected log at block %d", ErrReorgInFlight, lg.BlockNumber)
@@ -456,6 +483,12 @@ func (ix *Indexer) indexRange(ctx context.Context, st *Status, from, to uint64) 
 		}
 		if lg.BlockHash != want {
 			return fmt.Errorf("%w: log of block %d has hash %s, chain has %s", ErrReorgInFlight, lg.BlockNumber, lg.BlockHash.Hex(), want.Hex())
+		}
+		if len(lg.Topics) > 0 {
+			if name, ok := ix.cfg.TrustTopics[lg.Topics[0]]; ok {
+				trust = append(trust, trustEventOf(lg, name, ix.cfg.Now()))
+				continue
+			}
 		}
 		ev, err := ix.codec.decode(lg)
 		if err != nil {
@@ -485,6 +518,17 @@ func (ix *Indexer) indexRange(ctx context.Context, st *Status, from, to uint64) 
 				return fmt.Errorf("l2: apply block %d log %d: %w", ev.BlockNumber, ev.LogIndex, err)
 			}
 		}
+		kept := trust[:0]
+		for i := range trust {
+			isNew, err := putTrust(tx, &trust[i])
+			if err != nil {
+				return err
+			}
+			if isNew {
+				kept = append(kept, trust[i])
+			}
+		}
+		trust = kept
 		for n, h := range blockHash {
 			if err := blocks.Put(heightKey(n), h.Bytes()); err != nil {
 				return err
@@ -502,5 +546,12 @@ func (ix *Indexer) indexRange(ctx context.Context, st *Status, from, to uint64) 
 		return err
 	}
 	*st = next
+	for _, ev := range trust {
+		ix.cfg.Logger.Error("l2 trust event: the staking contract's code, admin or roles changed; signing must stay frozen until a Bitlayer admin reviews",
+			"seq", ev.Seq, "event", ev.Name, "block", ev.BlockNumber, "tx", ev.TxHash.Hex())
+		if ix.cfg.OnTrustEvent != nil {
+			ix.cfg.OnTrustEvent(ev)
+		}
+	}
 	return nil
 }

@@ -7,10 +7,8 @@ import (
 	"math/big"
 	"net/http"
 	"os"
-	"path/filepath"
 	"regexp"
 	"sort"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -111,25 +109,8 @@ func TestRealNodes(t *testing.T) {
 		t.Fatalf("a second withdrawal of the same reqIds: HTTP %d %s %v, want 403 reqid_signed", code, again.Outcome, again.Reasons)
 	}
 
-	// The relayer: one poll over the confirmed blocks.
-	rdir := t.TempDir()
-	ks, ksPass := writeKeystore(t, rdir, c.governor)
-	rpcPass := filepath.Join(rdir, "btcd.pass")
-	mustWrite(t, rpcPass, []byte(c.btc.Pass()+"\n"))
-	tokenFile := filepath.Join(rdir, "policyd.token") // the relayer reads policyd's decisions from its audit export
-	mustWrite(t, tokenFile, []byte(auditorToken+"\n"))
-	relay := startProc(t, "relayer -once", bins.relayer, nil, "-once",
-		"-network", "regtest",
-		"-btc-rpc-host", c.btc.RPCAddr(), "-btc-rpc-user", c.btc.User(), "-btc-rpc-pass-file", rpcPass, "-btc-rpc-cert", c.btc.CertPath(),
-		"-bridge-address", c.bridge.Addr.EncodeAddress(), "-wallet-addresses", c.walletAddr,
-		"-confirmations", "2", "-start-height", strconv.FormatInt(h0, 10),
-		"-l2-rpc", c.gethURL, "-contract", c.poolAddr.Hex(),
-		"-l2-start-block", strconv.FormatUint(c.deployBlock, 10),
-		"-policyd-url", pd.url, "-policyd-token-file", tokenFile, "-policyd-ca", pd.tls.CACert,
-		"-policyd-audit-key", pd.verifierKey,
-		"-keystore", ks, "-keystore-pass-file", ksPass,
-		"-db", filepath.Join(rdir, "relayer.db"), "-tx-timeout", "60s")
-	relay.mustExit(2*time.Minute, 0)
+	// The relayer: one poll over the confirmed blocks (contracts_test.go).
+	runRelayer(t, c, pd, newRelayerFiles(t, c, pd), h0)
 
 	it, err := c.pool.FilterUnboundApproved(&bind.FilterOpts{Start: c.deployBlock, Context: ctx}, nil)
 	if err != nil {

@@ -12,6 +12,8 @@ echo "== gofmt / vet"
 unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))
 if [ -n "$unformatted" ]; then echo "not gofmt-formatted:"; echo "$unformatted"; exit 1; fi
 go vet ./...
+# The dev network compiles only with -tags dev (go run -tags dev ./cmd/policyd --dev).
+go vet -tags dev ./cmd/policyd
 
 if [ -x scripts/gen.sh ]; then
   echo "== generated code is up to date"

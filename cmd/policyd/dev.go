@@ -1,3 +1,13 @@
+//go:build dev
+
+// The dev network (fixture key shares, the published dev passphrase, dev
+// certificates and tokens) is compiled only into dev builds:
+//
+//	go run -tags dev ./cmd/policyd --dev
+//
+// A release build (no tag) answers --dev with a usage error (nodev.go), and
+// TestReleaseBuildHasNoDevMaterial proves the fixtures are not linked.
+
 package main
 
 import (
@@ -14,6 +24,9 @@ import (
 	"github.com/bitlayer-org/policyd/internal/devnet"
 	"github.com/bitlayer-org/policyd/policy"
 )
+
+// devBuild reports whether the dev network is compiled in (-tags dev).
+const devBuild = true
 
 // runDev prepares and runs the local dev network: an embedded L2 chain with
 // the staking contract, dev certificates and keys, the fixture key share and

@@ -3,7 +3,10 @@
 // and the L2 staking contract's events and only then co-signs.
 //
 //	policyd --config /etc/policyd/config.json   production
-//	policyd --dev                                local dev network, embedded defaults
+//	go run -tags dev ./cmd/policyd --dev         local dev network, embedded defaults
+//
+// The dev network (fixture key shares, published dev passphrase) is compiled
+// only with -tags dev; a release build refuses --dev with exit 2.
 package main
 
 import (
@@ -16,6 +19,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/bitlayer-org/policyd/internal/cli"
 )
 
 func main() {
@@ -23,7 +28,8 @@ func main() {
 	defer stop()
 	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "policyd:", err)
-		os.Exit(1)
+		stop()
+		os.Exit(cli.Code(err))
 	}
 }
 

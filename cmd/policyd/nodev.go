@@ -1,0 +1,23 @@
+//go:build !dev
+
+package main
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+
+	"github.com/bitlayer-org/policyd/internal/cli"
+)
+
+// devBuild reports whether the dev network is compiled in (-tags dev).
+const devBuild = false
+
+// errNoDev is --dev's answer in a release build: the fixture key shares and
+// the dev passphrase are not in this binary, on purpose.
+var errNoDev = errors.New("--dev is not available in this build (release builds carry no dev keys); run the dev network with: go run -tags dev ./cmd/policyd --dev")
+
+func runDev(ctx context.Context, dir, l2Listen, listen string, logger *slog.Logger, out io.Writer) error {
+	return cli.WithCode(cli.ExitUsage, errNoDev)
+}

@@ -2,6 +2,8 @@ module github.com/bitlayer-org/policyd
 
 go 1.25.0
 
+toolchain go1.26.10
+
 require (
 	filippo.io/age v1.3.2
 	github.com/bnb-chain/tss-lib/v2 v2.0.2
@@ -68,7 +70,7 @@ require (
 	github.com/golang/protobuf v1.5.4 // indirect
 	github.com/golang/snappy v1.0.1-0.20260716114414-9ae09f520e93 // indirect
 	github.com/google/uuid v1.6.0 // indirect
-	github.com/gorilla/websocket v1.5.0 // indirect
+	github.com/gorilla/websocket v1.5.3 // indirect
 	github.com/grafana/pyroscope-go v1.2.7 // indirect
 	github.com/grafana/pyroscope-go/godeltaprof v0.1.9 // indirect
 	github.com/hashicorp/errwrap v1.0.0 // indirect

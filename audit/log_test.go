@@ -384,9 +384,8 @@ func bucketSnapshot(t *testing.T, db *storage.DB) string {
 func TestRollbackLeavesNoTrace(t *testing.T) {
 	l, db := newTestLog(t, "")
 	appendN(t, l, db, 0, 7, "x")
-	before := bucketSnapshot(t, db)
 	cpBefore := checkpoint(t, l)
-	before = bucketSnapshot(t, db) // now includes the checkpoint
+	before := bucketSnapshot(t, db) // includes the checkpoint
 
 	boom := errors.New("action failed")
 	err := db.Update(func(tx *bolt.Tx) error {

@@ -199,7 +199,7 @@ type Request struct {
 	DryRun bool
 }
 
-// Submit implements api.SignService: SubmitRequest without declarations.
+// Submit is SubmitRequest without staking declarations.
 func (s *Service) Submit(ctx context.Context, raw []byte, dryRun bool) (*api.DecisionView, error) {
 	return s.SubmitRequest(ctx, Request{PSBT: raw, DryRun: dryRun})
 }
@@ -455,7 +455,7 @@ func outflowSince(tx *bolt.Tx, from, to time.Time) int64 {
 	c := tx.Bucket(storage.BucketOutflow).Cursor()
 	start := binary.BigEndian.AppendUint64(nil, uint64(from.UnixNano()))
 	var sum int64
-	for k, v := c.Seek(start); k != nil && len(k) >= 8; k, v = c.Next() {
+	for k, v := c.Seek(start); len(k) >= 8; k, v = c.Next() {
 		if int64(binary.BigEndian.Uint64(k[:8])) > to.UnixNano() {
 			break
 		}

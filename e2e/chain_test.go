@@ -14,7 +14,6 @@ import (
 
 	"github.com/btcsuite/btcd/btcutil"
 	"github.com/btcsuite/btcd/btcutil/psbt"
-	"github.com/btcsuite/btcd/txscript"
 	"github.com/btcsuite/btcd/wire"
 	"github.com/ethereum/go-ethereum/accounts/abi/bind"
 	"github.com/ethereum/go-ethereum/accounts/keystore"
@@ -328,17 +327,4 @@ func writeKeystore(t testing.TB, dir string, k *ecdsa.PrivateKey) (file, passFil
 		t.Fatal(err)
 	}
 	return acc.URL.Path, passFile
-}
-
-func payToAddr(t testing.TB, addr string) []byte {
-	t.Helper()
-	a, err := btcutil.DecodeAddress(addr, regtest.Params)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := txscript.PayToAddrScript(a)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
 }

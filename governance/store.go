@@ -16,12 +16,11 @@ import (
 // --- storage keys ---
 
 var (
-	keyFreeze     = []byte("freeze")
-	keyChangeSeq  = []byte("change_seq")
-	prefixChange  = []byte("change/")
-	prefixNonce   = []byte("freeze_nonce/")
-	prefixRevoke  = []byte("revoke_nonce/")
-	prefixConsume = []byte("consumed/")
+	keyFreeze    = []byte("freeze")
+	keyChangeSeq = []byte("change_seq")
+	prefixChange = []byte("change/")
+	prefixNonce  = []byte("freeze_nonce/")
+	prefixRevoke = []byte("revoke_nonce/")
 )
 
 func entryKey(kind, addr string) []byte { return []byte(kind + "\x00" + addr) }

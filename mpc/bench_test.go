@@ -23,11 +23,11 @@ func BenchmarkSign(b *testing.B) {
 		b.Run(fmt.Sprintf("k=%d/transport", k), func(b *testing.B) {
 			pol, cus := mpctest.Shares(b)
 			auth := mpctest.NewAuthorizer()
-			srv, err := mpc.NewServer(mpc.ServerConfig{Share: pol, Authorizer: auth, Net: nil})
+			_, err := mpc.NewServer(mpc.ServerConfig{Share: pol, Authorizer: auth, Net: nil})
 			if err == nil {
 				b.Fatal("NewServer accepted a nil Net")
 			}
-			srv, err = mpc.NewServer(mpc.ServerConfig{Share: pol, Authorizer: auth, Net: netParams(), Parallel: 2})
+			srv, err := mpc.NewServer(mpc.ServerConfig{Share: pol, Authorizer: auth, Net: netParams(), Parallel: 2})
 			if err != nil {
 				b.Fatal(err)
 			}

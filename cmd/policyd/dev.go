@@ -25,9 +25,6 @@ import (
 	"github.com/bitlayer-org/policyd/policy"
 )
 
-// devBuild reports whether the dev network is compiled in (-tags dev).
-const devBuild = true
-
 // runDev prepares and runs the local dev network: an embedded L2 chain with
 // the staking contract, dev certificates and keys, the fixture key share and
 // a dev whitelist, then policyd itself on top of it. Its state lives in dir;

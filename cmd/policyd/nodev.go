@@ -11,9 +11,6 @@ import (
 	"github.com/bitlayer-org/policyd/internal/cli"
 )
 
-// devBuild reports whether the dev network is compiled in (-tags dev).
-const devBuild = false
-
 // errNoDev is --dev's answer in a release build: the fixture key shares and
 // the dev passphrase are not in this binary, on purpose.
 var errNoDev = errors.New("--dev is not available in this build (release builds carry no dev keys); run the dev network with: go run -tags dev ./cmd/policyd --dev")

@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -441,5 +440,3 @@ func (refuseAll) BeginSigning(context.Context, string) ([][32]byte, error) {
 func (refuseAll) RecordSignatures(context.Context, string, [][]byte) error {
 	return errors.New("policyd: no key share loaded; signing is disabled")
 }
-
-var _ io.Writer = (*os.File)(nil)

@@ -77,7 +77,7 @@ func (f *fakeAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	raw, _ := base64.StdEncoding.DecodeString(req.PSBT)
 	p, err := psbt.NewFromRawBytes(bytes.NewReader(raw), false)
 	if err != nil {
-		http.Error(w, err.Error(), 422)
+		http.Error(w, err.Error(), http.StatusUnprocessableEntity)
 		return
 	}
 	f.mu.Lock()

@@ -137,10 +137,3 @@ func get(t *testing.T, b Backend, bucket []byte, key string) []byte {
 	}
 	return v
 }
-
-func put(t *testing.T, b Backend, bucket []byte, key, val string) {
-	t.Helper()
-	if err := b.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucket).Put([]byte(key), []byte(val)) }); err != nil {
-		t.Fatal(err)
-	}
-}

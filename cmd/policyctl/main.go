@@ -5,27 +5,22 @@
 package main
 
 import (
-	"fmt"
 	"io"
 	"os"
+
+	"github.com/bitlayer-org/policyd/internal/cli"
 )
 
-// Each command group lives in its own file and has the signature
-// func(args []string, stdout, stderr io.Writer) int (the process exit code).
-type command struct {
-	name    string
-	summary string
-	run     func(args []string, stdout, stderr io.Writer) int
-}
-
-func commands() []command {
-	return []command{
-		{"psbt", "inspect a PSBT offline or ask a server for a dry-run decision", runPSBT},
-		{"l2", "show the L2 indexer's status and request records", runL2},
-		{"whitelist", "list, propose, approve and reject whitelist changes; freeze and unfreeze", runWhitelist},
-		{"audit", "export and verify the signed decision log, re-check decisions", runAudit},
-		{"contracts", "deploy the reference staking contracts (GovernorMultisig, StakingPool)", runContracts},
-		{"pki", "make the deployment's CA, certificates, custody pin, tokens and secret files", runPKI},
+// commands are policyctl's command groups, one file each; help, --version,
+// unknown commands and the exit codes are internal/cli's.
+func commands() []cli.Command {
+	return []cli.Command{
+		{Name: "psbt", Summary: "inspect a PSBT offline or ask a server for a dry-run decision", Run: runPSBT},
+		{Name: "l2", Summary: "show the L2 indexer's status and request records", Run: runL2},
+		{Name: "whitelist", Summary: "list, propose, approve and reject whitelist changes; freeze and unfreeze", Run: runWhitelist},
+		{Name: "audit", Summary: "export and verify the signed decision log, re-check decisions", Run: runAudit},
+		{Name: "contracts", Summary: "deploy the reference staking contracts (GovernorMultisig, StakingPool)", Run: runContracts},
+		{Name: "pki", Summary: "make the deployment's CA, certificates, custody pin, tokens and secret files", Run: runPKI},
 	}
 }
 
@@ -34,27 +29,5 @@ func main() {
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		usage(stderr)
-		if len(args) == 0 {
-			return 2
-		}
-		return 0
-	}
-	for _, c := range commands() {
-		if c.name == args[0] {
-			return c.run(args[1:], stdout, stderr)
-		}
-	}
-	fmt.Fprintf(stderr, "policyctl: unknown command %q\n", args[0])
-	usage(stderr)
-	return 2
-}
-
-func usage(w io.Writer) {
-	fmt.Fprintln(w, "usage: policyctl <command> [arguments]")
-	fmt.Fprintln(w)
-	for _, c := range commands() {
-		fmt.Fprintf(w, "  %-10s %s\n", c.name, c.summary)
-	}
+	return cli.Dispatch("policyctl", commands(), args, stdout, stderr)
 }

@@ -38,6 +38,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/bitlayer-org/policyd/internal/btcnet"
+	"github.com/bitlayer-org/policyd/internal/cli"
 	"github.com/bitlayer-org/policyd/relayer"
 )
 
@@ -76,7 +77,8 @@ type Config struct {
 	// address (empty: off). Bind it to a private network only.
 	MetricsListen string `json:"metrics_listen"`
 
-	status bool // -status: print the recorded transfers and exit
+	status  bool // -status: print the recorded transfers and exit
+	version bool // -version: print the build's version and exit
 }
 
 func defaults() Config {
@@ -88,8 +90,10 @@ func defaults() Config {
 
 func main() {
 	if err := run(context.Background(), os.Args[1:], os.Stderr); err != nil {
-		fmt.Fprintln(os.Stderr, "relayer:", err)
-		os.Exit(1)
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(os.Stderr, "relayer:", err)
+		}
+		os.Exit(cli.Code(err)) // internal/cli's scheme: 0 help, 2 usage, else 1
 	}
 }
 
@@ -101,6 +105,10 @@ func runTo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	cfg, once, err := parse(args, stderr)
 	if err != nil {
 		return err
+	}
+	if cfg.version {
+		fmt.Fprintln(stdout, cli.Version("relayer"))
+		return nil
 	}
 	if cfg.status {
 		// Read-only view of the records (stop the relayer first: bbolt
@@ -159,6 +167,7 @@ func parse(args []string, stderr io.Writer) (Config, bool, error) {
 	path := fs.String("config", "", "JSON configuration file")
 	once := fs.Bool("once", false, "poll once and exit")
 	status := fs.Bool("status", false, "print the recorded transfers (JSON) from -db and exit")
+	version := fs.Bool("version", false, "print the version (module version, commit) and exit")
 	fs.StringVar(&c.Network, "network", "", "bitcoin network: mainnet, testnet3, signet, regtest")
 	fs.StringVar(&c.BtcRPCHost, "btc-rpc-host", "", "btcd RPC host:port")
 	fs.StringVar(&c.BtcRPCUser, "btc-rpc-user", "", "btcd RPC user")
@@ -186,7 +195,13 @@ func parse(args []string, stderr io.Writer) (Config, bool, error) {
 	fs.StringVar(&c.LogFormat, "log-format", "", "text or json")
 	fs.StringVar(&c.MetricsListen, "metrics-listen", "", "address for Prometheus /metrics (empty: off)")
 	if err := fs.Parse(args); err != nil {
-		return Config{}, false, err
+		if errors.Is(err, flag.ErrHelp) {
+			return Config{}, false, err // exit 0: help was asked for and printed
+		}
+		return Config{}, false, cli.WithCode(cli.ExitUsage, err)
+	}
+	if *version {
+		return Config{version: true}, false, nil
 	}
 	out := defaults()
 	if *path != "" {

@@ -26,6 +26,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/bitlayer-org/policyd/internal/btcnet"
+	"github.com/bitlayer-org/policyd/internal/cli"
 	"github.com/bitlayer-org/policyd/internal/devnet"
 	"github.com/bitlayer-org/policyd/internal/regtest"
 	"github.com/bitlayer-org/policyd/l2/bindings"
@@ -271,5 +272,20 @@ func TestDeployExampleConfig(t *testing.T) {
 	}
 	if !strings.HasPrefix(cfg.PolicydURL, "https://") || cfg.PolicydTokenFile == "" || cfg.PolicydCA == "" {
 		t.Fatalf("example config must read policyd's audit export over TLS with a token: %+v", cfg)
+	}
+}
+
+func TestHelpAndVersion(t *testing.T) {
+	var out, errb bytes.Buffer
+	if err := runTo(context.Background(), []string{"--version"}, &out, &errb); err != nil || !strings.HasPrefix(out.String(), "relayer ") {
+		t.Fatalf("--version: %v %q", err, out.String())
+	}
+	errb.Reset()
+	err := runTo(context.Background(), []string{"--help"}, &out, &errb)
+	if cli.Code(err) != cli.ExitOK || !strings.Contains(errb.String(), "-btc-rpc-host") {
+		t.Fatalf("--help: %v (exit %d) %q", err, cli.Code(err), errb.String())
+	}
+	if err := runTo(context.Background(), []string{"--nope"}, &out, io.Discard); cli.Code(err) != cli.ExitUsage {
+		t.Fatalf("unknown flag: %v (exit %d)", err, cli.Code(err))
 	}
 }

@@ -1,0 +1,9 @@
+package main
+
+import (
+	"testing"
+
+	"github.com/bitlayer-org/policyd/internal/cli/clitest"
+)
+
+func TestHelpAndVersion(t *testing.T) { clitest.Conventions(t, "policyctl", run, commands()) }

@@ -3,13 +3,18 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
+	"sort"
+	"strings"
 	"time"
 
 	"github.com/bitlayer-org/policyd/api"
 	"github.com/bitlayer-org/policyd/governance"
+	"github.com/bitlayer-org/policyd/internal/cli"
 	"github.com/bitlayer-org/policyd/policy"
 	"github.com/bitlayer-org/policyd/psbtcheck"
 )
@@ -178,28 +183,139 @@ func DefaultConfig() Config {
 	}
 }
 
-// LoadConfig reads a JSON config file over DefaultConfig.
+// LoadConfig reads a JSON config file over DefaultConfig and resolves the
+// paths that default into data_dir. Every error names the file and the key
+// and is a usage error (exit 2). The values are checked by Config.validate
+// (and the files they name by checkFiles) before policyd writes anything.
 func LoadConfig(path string) (Config, error) {
 	cfg := DefaultConfig()
 	raw, err := os.ReadFile(path)
 	if err != nil {
-		return cfg, fmt.Errorf("config: %w", err)
+		return cfg, cli.WithCode(cli.ExitUsage, fmt.Errorf("config: %w", err))
 	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&cfg); err != nil {
-		return cfg, fmt.Errorf("config %s: %w", path, err)
+		return cfg, cli.Usagef("config %s: %s", path, decodeProblem(raw, err))
 	}
 	if dec.More() {
-		return cfg, fmt.Errorf("config %s: trailing data", path)
+		return cfg, cli.Usagef("config %s: trailing data after the JSON object", path)
 	}
-	return cfg, cfg.resolve()
+	if cfg.DataDir == "" {
+		return cfg, cli.Usagef("config %s: data_dir: required", path)
+	}
+	cfg.resolve()
+	return cfg, nil
+}
+
+// prefixLines puts prefix before every line of err and keeps it a usage
+// error.
+func prefixLines(prefix string, err error) error {
+	lines := strings.Split(err.Error(), "\n")
+	for i := range lines {
+		lines[i] = prefix + lines[i]
+	}
+	return cli.WithCode(cli.ExitUsage, errors.New(strings.Join(lines, "\n")))
+}
+
+// decodeProblem turns a JSON decoding error into "key: problem". The json
+// package names the key only for type mismatches; for unknown keys and
+// invalid durations the raw document is walked against Config's fields.
+func decodeProblem(raw []byte, err error) string {
+	var te *json.UnmarshalTypeError
+	var se *json.SyntaxError
+	switch {
+	case errors.As(err, &te) && te.Field != "":
+		return fmt.Sprintf("%s: want a JSON %s, got %s", te.Field, jsonKind(te.Type), te.Value)
+	case errors.As(err, &se):
+		line := 1 + bytes.Count(raw[:min(int(se.Offset), len(raw))], []byte("\n"))
+		return fmt.Sprintf("line %d: %v", line, err)
+	}
+	var doc any
+	if json.Unmarshal(raw, &doc) == nil {
+		if p := findProblem(doc, reflect.TypeFor[Config](), ""); p != "" {
+			return p
+		}
+	}
+	return err.Error()
+}
+
+func jsonKind(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.Bool:
+		return "boolean"
+	case reflect.String:
+		return "string"
+	case reflect.Slice, reflect.Array:
+		return "array"
+	case reflect.Struct, reflect.Map:
+		return "object"
+	}
+	return "number"
+}
+
+var durationType = reflect.TypeFor[Duration]()
+
+// findProblem walks a decoded JSON value against t and returns the first
+// unknown key or invalid duration as "key.path: problem", or "".
+func findProblem(v any, t reflect.Type, path string) string {
+	join := func(k string) string {
+		if path == "" {
+			return k
+		}
+		return path + "." + k
+	}
+	switch {
+	case t == durationType:
+		s, ok := v.(string)
+		if !ok {
+			return fmt.Sprintf("%s: want a duration string like \"30s\"", path)
+		}
+		if _, err := time.ParseDuration(s); err != nil {
+			return fmt.Sprintf("%s: %q is not a duration (like \"30s\", \"5m\", \"24h\")", path, s)
+		}
+	case t.Kind() == reflect.Struct:
+		m, ok := v.(map[string]any)
+		if !ok {
+			return ""
+		}
+		fields := map[string]reflect.Type{}
+		for i := 0; i < t.NumField(); i++ {
+			f := t.Field(i)
+			if name, _, _ := strings.Cut(f.Tag.Get("json"), ","); name != "" && name != "-" {
+				fields[name] = f.Type
+			}
+		}
+		keys := make([]string, 0, len(m))
+		for k := range m {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			ft, ok := fields[k]
+			if !ok {
+				return fmt.Sprintf("%s: unknown key", join(k))
+			}
+			if p := findProblem(m[k], ft, join(k)); p != "" {
+				return p
+			}
+		}
+	case t.Kind() == reflect.Slice:
+		if a, ok := v.([]any); ok {
+			for i, e := range a {
+				if p := findProblem(e, t.Elem(), fmt.Sprintf("%s[%d]", path, i)); p != "" {
+					return p
+				}
+			}
+		}
+	}
+	return ""
 }
 
 // resolve fills file paths that default into the data directory.
-func (c *Config) resolve() error {
+func (c *Config) resolve() {
 	if c.DataDir == "" {
-		return fmt.Errorf("config: data_dir is required")
+		return
 	}
 	if n := c.PSBT.MaxDataCarrierSize; n < 0 || n > psbtcheck.DefaultDataCarrierSize {
 		return fmt.Errorf("config: psbt.max_datacarrier_size %d: want 1..%d (0: %d)", n, psbtcheck.DefaultDataCarrierSize, psbtcheck.DefaultDataCarrierSize)
@@ -210,7 +326,6 @@ func (c *Config) resolve() error {
 	if c.MPC.ShareFile == "" {
 		c.MPC.ShareFile = filepath.Join(c.DataDir, "share.age")
 	}
-	return nil
 }
 
 // DBPath is the bbolt file.

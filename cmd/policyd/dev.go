@@ -23,6 +23,7 @@ import (
 	"github.com/bitlayer-org/policyd/governance"
 	"github.com/bitlayer-org/policyd/internal/devnet"
 	"github.com/bitlayer-org/policyd/policy"
+	"github.com/bitlayer-org/policyd/tlsutil"
 )
 
 // runDev prepares and runs the local dev network: an embedded L2 chain with
@@ -30,28 +31,49 @@ import (
 // a dev whitelist, then policyd itself on top of it. Its state lives in dir;
 // the server's database starts fresh each run because the embedded chain
 // does (the audit key and certificates are kept).
-func runDev(ctx context.Context, dir, l2Listen, listen string, logger *slog.Logger, out io.Writer) error {
-	if listen == "" {
-		listen = "127.0.0.1:8443"
+//
+// Before it touches anything in dir it takes dir's lock (a second --dev on
+// the same directory stops there, naming the first, and deletes nothing)
+// and binds the API port (a busy port is a plain error, before any file is
+// removed).
+func runDev(ctx context.Context, dir, l2Listen, listenAddr string, logger *slog.Logger, out io.Writer) error {
+	if listenAddr == "" {
+		listenAddr = "127.0.0.1:8443"
 	}
 	dir, err := filepath.Abs(dir)
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+	lock, err := lockDataDir(dir)
+	if err != nil {
 		return err
 	}
+	defer lock.release()
+	ln, err := listen(listenAddr)
+	if err != nil {
+		return err
+	}
+	defer ln.Close()
 	if err := os.Remove(filepath.Join(dir, "policyd.db")); err != nil && !os.IsNotExist(err) {
 		return err
 	}
-	os.Remove(filepath.Join(dir, devnet.ManifestFile))
+	if err := os.Remove(filepath.Join(dir, devnet.ManifestFile)); err != nil && !os.IsNotExist(err) {
+		return err
+	}
 	env, err := devnet.Setup(ctx, dir, l2Listen)
 	if err != nil {
 		return err
 	}
 	defer env.Close()
 
-	cfg := devConfig(env, listen)
+	cfg := devConfig(env, listenAddr)
+	if err := cfg.validate(); err != nil {
+		return fmt.Errorf("dev configuration (a bug): %w", err)
+	}
+	tlsCfg, err := tlsutil.ServerConfig(cfg.TLS.CertFile, cfg.TLS.KeyFile, cfg.TLS.ClientCAFile)
+	if err != nil {
+		return fmt.Errorf("dev tls: %w", err)
+	}
 	s, err := newServer(ctx, cfg, logger)
 	if err != nil {
 		return err
@@ -60,7 +82,7 @@ func runDev(ctx context.Context, dir, l2Listen, listen string, logger *slog.Logg
 
 	m := env.Manifest
 	m.AuditVerifierKey = s.audit.VerifierKey()
-	return s.serve(ctx, func(addr string) {
+	return s.serve(ctx, ln, tlsCfg, func(addr string) {
 		m.APIURL = "https://" + addr
 		if err := devnet.WriteManifest(dir, m); err != nil {
 			logger.Error("write dev manifest", "err", err)

@@ -18,6 +18,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/bitlayer-org/policyd/internal/cli"
@@ -26,11 +27,15 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
-		fmt.Fprintln(os.Stderr, "policyd:", err)
-		stop()
-		os.Exit(cli.Code(err))
+	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	if err != nil && !errors.Is(err, flag.ErrHelp) {
+		// One line per problem (a configuration may have several).
+		for _, line := range strings.Split(err.Error(), "\n") {
+			fmt.Fprintln(os.Stderr, "policyd:", line)
+		}
 	}
+	os.Exit(cli.Code(err)) // 0 ok or help, 1 refused, 2 usage or configuration, 3 I/O
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -42,8 +47,24 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	devL2 := fs.String("dev-l2", "127.0.0.1:18545", "with --dev: the embedded L2 chain's JSON-RPC address")
 	listen := fs.String("listen", "", "override the API listen address")
 	logJSON := fs.Bool("log-json", false, "log as JSON lines (default: text)")
+	version := fs.Bool("version", false, "print the version (module version, commit) and exit")
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "usage: policyd --config FILE [flags]\n       go run -tags dev ./cmd/policyd --dev [flags]\n\nflags:\n")
+		fs.PrintDefaults()
+		fmt.Fprintln(fs.Output(), "\nExit codes: 0 ok, 1 refused or security failure, 2 usage or configuration, 3 I/O (data directory locked, port busy, unreachable).")
+	}
 	if err := fs.Parse(args); err != nil {
-		return err
+		if errors.Is(err, flag.ErrHelp) {
+			return err // exit 0: the flags were printed
+		}
+		return cli.WithCode(cli.ExitUsage, err)
+	}
+	if *version {
+		fmt.Fprintln(stdout, cli.Version("policyd"))
+		return nil
+	}
+	if fs.NArg() > 0 {
+		return cli.Usagef("unexpected argument %q (flags only; see --help)", fs.Arg(0))
 	}
 	var h slog.Handler = slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo})
 	if *logJSON {
@@ -53,12 +74,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 
 	switch {
 	case *dev && *configPath != "":
-		return errors.New("--dev and --config are exclusive")
+		return cli.Usagef("--dev and --config are exclusive")
 	case *dev:
 		return runDev(ctx, *devDir, *devL2, *listen, logger, stdout)
 	case *configPath == "":
 		fs.Usage()
-		return errors.New("--config FILE or --dev is required")
+		return cli.Usagef("--config FILE or --dev is required")
 	}
 	cfg, err := LoadConfig(*configPath)
 	if err != nil {
@@ -67,13 +88,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if *listen != "" {
 		cfg.Listen = *listen
 	}
-	s, err := newServer(ctx, cfg, logger)
-	if err != nil {
-		return err
-	}
-	defer s.close()
-	s.printBanner(stdout)
-	return s.serve(ctx, func(addr string) { logger.Info("listening", "addr", addr) })
+	return start(ctx, cfg, "config "+*configPath, logger, stdout)
 }
 
 // printBanner prints what operators must know at start-up, the verifier key

@@ -29,6 +29,9 @@ func TestExampleConfigLoads(t *testing.T) {
 	if _, err := btcnet.Params(cfg.Network); err != nil {
 		t.Fatal(err)
 	}
+	if err := cfg.validate(); err != nil {
+		t.Fatalf("example config does not validate:\n%v", err)
+	}
 }
 
 func TestConfigRefusesTyposAndBadValues(t *testing.T) {

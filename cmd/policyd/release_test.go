@@ -22,41 +22,58 @@ var devPackages = []string{
 	"github.com/bitlayer-org/policyd/internal/devnet",
 }
 
-// releaseBinary builds ./cmd/policyd exactly as a release does (no build
-// tags) once per test process; tests run the binary as a child process.
-var releaseBinary = sync.OnceValues(func() (string, error) {
-	dir, err := os.MkdirTemp("", "policyd-release-*")
-	if err != nil {
-		return "", err
-	}
-	bin := filepath.Join(dir, "policyd")
-	cmd := exec.Command("go", "build", "-o", bin, ".")
-	cmd.Env = append(os.Environ(), "GOFLAGS=-buildvcs=false")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("go build ./cmd/policyd: %v\n%s", err, out)
-	}
-	return bin, nil
-})
+// binDir holds the binaries the tests build (removed by TestMain).
+var binDir string
+
+// buildPolicyd builds ./cmd/policyd with the given build tags into binDir.
+func buildPolicyd(name string, tags ...string) func() (string, error) {
+	return sync.OnceValues(func() (string, error) {
+		bin := filepath.Join(binDir, name)
+		args := []string{"build", "-o", bin}
+		if len(tags) > 0 {
+			args = append(args, "-tags", strings.Join(tags, ","))
+		}
+		cmd := exec.Command("go", append(args, ".")...)
+		cmd.Env = append(os.Environ(), "GOFLAGS=-buildvcs=false")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			return "", fmt.Errorf("go %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+		return bin, nil
+	})
+}
+
+// releaseBinary is ./cmd/policyd built exactly as a release is (no build
+// tags); devBinary is the -tags dev build. Tests run them as child
+// processes.
+var (
+	releaseBinary = buildPolicyd("policyd")
+	devBinary     = buildPolicyd("policyd-dev", "dev")
+)
 
 func TestMain(m *testing.M) {
-	code := m.Run()
-	if bin, err := releaseBinary(); err == nil {
-		os.RemoveAll(filepath.Dir(bin))
+	var err error
+	if binDir, err = os.MkdirTemp("", "policyd-bin-*"); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
 	}
+	code := m.Run()
+	os.RemoveAll(binDir)
 	os.Exit(code)
 }
 
-func needReleaseBinary(t *testing.T) string {
+func needBinary(t *testing.T, build func() (string, error)) string {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("builds the policyd binary")
 	}
-	bin, err := releaseBinary()
+	bin, err := build()
 	if err != nil {
 		t.Fatal(err)
 	}
 	return bin
 }
+
+func needReleaseBinary(t *testing.T) string { t.Helper(); return needBinary(t, releaseBinary) }
 
 // goList is `go list -deps` of this command with the given extra flags.
 func goListDeps(t *testing.T, flags ...string) []string {

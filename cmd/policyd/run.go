@@ -4,16 +4,19 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"crypto/tls"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/btcsuite/btcd/chaincfg"
@@ -21,12 +24,14 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
 
 	"github.com/bitlayer-org/policyd/api"
 	"github.com/bitlayer-org/policyd/audit"
 	"github.com/bitlayer-org/policyd/decision"
 	"github.com/bitlayer-org/policyd/governance"
 	"github.com/bitlayer-org/policyd/internal/btcnet"
+	"github.com/bitlayer-org/policyd/internal/cli"
 	"github.com/bitlayer-org/policyd/l2"
 	"github.com/bitlayer-org/policyd/mpc"
 	"github.com/bitlayer-org/policyd/psbtcheck"
@@ -54,44 +59,99 @@ type server struct {
 	stopWatch context.CancelFunc
 }
 
-// newServer opens the store and builds every component. On error everything
-// opened so far is closed.
-func newServer(ctx context.Context, cfg Config, logger *slog.Logger) (s *server, err error) {
-	s = &server{cfg: cfg, log: logger, registry: prometheus.NewRegistry()}
-	defer func() {
-		if err != nil {
-			s.close()
+// start runs policyd on a loaded configuration. The order is what makes a
+// failed start harmless: the configuration is checked completely (values,
+// then the files it names, then the TLS material) before anything is
+// written; then the data directory's lock is taken, so a second policyd
+// stops here and names the first; then the port is bound, so a busy port is
+// a plain error; only then is the database opened.
+func start(ctx context.Context, cfg Config, source string, logger *slog.Logger, out io.Writer) error {
+	if err := cfg.validate(); err != nil {
+		return prefixLines(source+": ", err)
+	}
+	if err := cfg.checkFiles(); err != nil {
+		return prefixLines(source+": ", err)
+	}
+	tlsCfg, err := tlsutil.ServerConfig(cfg.TLS.CertFile, cfg.TLS.KeyFile, cfg.TLS.ClientCAFile)
+	if err != nil {
+		return cli.Usagef("%s: tls: %v", source, err)
+	}
+	lock, err := lockDataDir(cfg.DataDir)
+	if err != nil {
+		return err
+	}
+	defer lock.release()
+	ln, err := listen(cfg.Listen)
+	if err != nil {
+		return err
+	}
+	s, err := newServer(ctx, cfg, logger)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	defer s.close()
+	s.printBanner(out)
+	return s.serve(ctx, ln, tlsCfg, func(addr string) { logger.Info("listening", "addr", addr) })
+}
+
+// listen binds the API's address; a busy port is an I/O error (exit 3).
+func listen(addr string) (net.Listener, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		if errors.Is(err, syscall.EADDRINUSE) {
+			return nil, cli.IO(fmt.Errorf("listen %s: the port is in use by another process (set listen in the configuration or --listen)", addr))
 		}
-	}()
-	if s.net, err = btcnet.Params(cfg.Network); err != nil {
+		return nil, cli.IO(fmt.Errorf("listen %s: %w", addr, err))
+	}
+	return ln, nil
+}
+
+// newServer opens the store and builds every component. On error everything
+// opened so far is closed and the error is returned as it is.
+func newServer(ctx context.Context, cfg Config, logger *slog.Logger) (*server, error) {
+	s := &server{cfg: cfg, log: logger, registry: prometheus.NewRegistry()}
+	if err := s.build(ctx); err != nil {
+		s.close()
 		return nil, err
 	}
+	return s, nil
+}
+
+func (s *server) build(ctx context.Context) (err error) {
+	cfg, logger := s.cfg, s.log
+	if s.net, err = btcnet.Params(cfg.Network); err != nil {
+		return err
+	}
 	if s.db, err = storage.Open(cfg.DBPath(), storage.Options{}); err != nil {
-		return nil, err
+		if errors.Is(err, berrors.ErrTimeout) {
+			return lockedDBError(cfg.DBPath(), err)
+		}
+		return err
 	}
 
 	// The audit log first: every other component appends to it.
 	skey, created, err := audit.LoadOrCreateKey(cfg.Audit.KeyFile)
 	if err != nil {
-		return nil, fmt.Errorf("audit key: %w", err)
+		return fmt.Errorf("audit key: %w", err)
 	}
 	if created {
 		logger.Info("created audit signing key", "file", cfg.Audit.KeyFile)
 	}
 	if s.audit, err = audit.New(audit.Config{DB: s.db, SignerKey: skey}); err != nil {
-		return nil, err
+		return err
 	}
 
 	// The key share: without it policyd cannot know the wallet, so it refuses
 	// to start unless a key generation is explicitly allowed.
 	share, err := loadShare(cfg.MPC, s.db)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if share != nil {
 		s.walletPK = share.PubKeyBytes()
 		if s.walletAd, err = share.Address(s.net); err != nil {
-			return nil, err
+			return err
 		}
 	}
 
@@ -109,20 +169,20 @@ func newServer(ctx context.Context, cfg Config, logger *slog.Logger) (s *server,
 		Timelock:       cfg.Governance.Timelock.D(),
 		NoTimelock:     cfg.Governance.NoTimelock,
 	}); err != nil {
-		return nil, fmt.Errorf("governance: %w", err)
+		return fmt.Errorf("governance: %w", err)
 	}
 	if len(cfg.Governance.Bootstrap) > 0 {
 		if err := s.bootstrapWhitelist(ctx); err != nil {
-			return nil, err
+			return err
 		}
 	}
 
 	if !common.IsHexAddress(cfg.L2.BTCToken) || !common.IsHexAddress(cfg.Policy.BTCToken) ||
 		common.HexToAddress(cfg.L2.BTCToken) != common.HexToAddress(cfg.Policy.BTCToken) {
-		return nil, fmt.Errorf("l2.btc_token %q and policy.btc_token %q must name the same token", cfg.L2.BTCToken, cfg.Policy.BTCToken)
+		return fmt.Errorf("l2.btc_token %q and policy.btc_token %q must name the same token", cfg.L2.BTCToken, cfg.Policy.BTCToken)
 	}
 	if !common.IsHexAddress(cfg.L2.Contract) {
-		return nil, fmt.Errorf("l2.contract %q is not an address", cfg.L2.Contract)
+		return fmt.Errorf("l2.contract %q is not an address", cfg.L2.Contract)
 	}
 	if s.indexer, err = l2.New(ctx, l2.Config{
 		RPCURLs:       cfg.L2.RPCURLs,
@@ -135,7 +195,7 @@ func newServer(ctx context.Context, cfg Config, logger *slog.Logger) (s *server,
 		BTCToken:      common.HexToAddress(cfg.L2.BTCToken),
 		Logger:        logger.With("component", "l2"),
 	}, s.db); err != nil {
-		return nil, fmt.Errorf("l2 indexer: %w", err)
+		return fmt.Errorf("l2 indexer: %w", err)
 	}
 
 	m := newMetrics(s.registry)
@@ -151,7 +211,7 @@ func newServer(ctx context.Context, cfg Config, logger *slog.Logger) (s *server,
 			Governance: decision.NewGovernance(s.gov),
 			Audit:      s.audit,
 		}); err != nil {
-			return nil, fmt.Errorf("decision service: %w", err)
+			return fmt.Errorf("decision service: %w", err)
 		}
 		sign = m.signService(signAdapter{s.decide})
 		authz = m.authorizer(s.decide)
@@ -176,11 +236,11 @@ func newServer(ctx context.Context, cfg Config, logger *slog.Logger) (s *server,
 	}
 	if (share == nil && cfg.MPC.AllowKeygen) || (share != nil && cfg.MPC.AllowReshare) {
 		if err := s.enableCeremonies(&mpcCfg, share != nil); err != nil {
-			return nil, err
+			return err
 		}
 	}
 	if s.mpc, err = mpc.NewServer(mpcCfg); err != nil {
-		return nil, fmt.Errorf("mpc: %w", err)
+		return fmt.Errorf("mpc: %w", err)
 	}
 
 	s.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -195,14 +255,14 @@ func newServer(ctx context.Context, cfg Config, logger *slog.Logger) (s *server,
 		Logger:              logger.With("component", "api"),
 		Registry:            s.registry,
 	}); err != nil {
-		return nil, fmt.Errorf("api: %w", err)
+		return fmt.Errorf("api: %w", err)
 	}
 
 	// The start-up record binds this run to its effective configuration.
 	if err := s.recordStartup(); err != nil {
-		return nil, fmt.Errorf("audit startup record: %w", err)
+		return fmt.Errorf("audit startup record: %w", err)
 	}
-	return s, nil
+	return nil
 }
 
 func (s *server) bootstrapWhitelist(ctx context.Context) error {
@@ -277,16 +337,8 @@ func (s *server) recordStartup() error {
 	})
 }
 
-// serve runs the indexer and the TLS API until ctx ends.
-func (s *server) serve(ctx context.Context, ready func(addr string)) error {
-	tlsCfg, err := tlsutil.ServerConfig(s.cfg.TLS.CertFile, s.cfg.TLS.KeyFile, s.cfg.TLS.ClientCAFile)
-	if err != nil {
-		return fmt.Errorf("tls: %w", err)
-	}
-	ln, err := net.Listen("tcp", s.cfg.Listen)
-	if err != nil {
-		return err
-	}
+// serve runs the indexer and the TLS API on ln until ctx ends.
+func (s *server) serve(ctx context.Context, ln net.Listener, tlsCfg *tls.Config, ready func(addr string)) error {
 	hs := &http.Server{
 		Handler:           s.handler,
 		TLSConfig:         tlsCfg,
@@ -315,7 +367,7 @@ func (s *server) serve(ctx context.Context, ready func(addr string)) error {
 	}
 	sctx, scancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer scancel()
-	err = hs.Shutdown(sctx)
+	err := hs.Shutdown(sctx)
 	cancel()
 	<-idxDone
 	if errors.Is(err, http.ErrServerClosed) {

@@ -85,6 +85,9 @@ func (c *Config) validate() error {
 	if !common.IsHexAddress(c.L2.Contract) {
 		p.add("l2.contract", "%q is not an address (0x and 40 hex digits)", c.L2.Contract)
 	}
+	if c.L2.StartBlock < 1 {
+		p.add("l2.start_block", "must be at least 1 (the staking contract's deployment block)")
+	}
 	if c.L2.Confirmations < 1 {
 		p.add("l2.confirmations", "must be at least 1")
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/bitlayer-org/policyd/api"
 	"github.com/bitlayer-org/policyd/decision"
+	"github.com/bitlayer-org/policyd/internal/cli"
 	"github.com/bitlayer-org/policyd/l2"
 	"github.com/bitlayer-org/policyd/storage"
 )
@@ -25,6 +26,13 @@ type metrics struct {
 	l2Fresh    prometheus.Gauge
 	l2Disagree prometheus.Gauge
 
+	frozen     prometheus.Gauge
+	shareReady prometheus.Gauge
+	preParams  prometheus.Gauge
+	auditSize  prometheus.Gauge
+	ready      prometheus.Gauge
+	buildInfo  *prometheus.GaugeVec
+
 	mu      sync.Mutex
 	started map[string]time.Time // decision id -> BeginSigning time
 }
@@ -35,27 +43,34 @@ func newMetrics(reg *prometheus.Registry) *metrics {
 			Name: "policyd_decisions_total", Help: "Sign-request decisions by outcome (dry runs labelled).",
 		}, []string{"outcome", "dry_run"}),
 		reasons: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "policyd_decision_reasons_total", Help: "Denial reasons by reason code.",
-		}, []string{"reason"}),
+			Name: "policyd_decision_reasons_total", Help: "Denial reasons by reason code (dry runs labelled: they deny nothing).",
+		}, []string{"reason", "dry_run"}),
 		signing: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name: "policyd_signing_seconds", Help: "From BeginSigning to recorded signatures, by result.",
 			Buckets: prometheus.ExponentialBuckets(0.1, 2, 12),
 		}, []string{"result"}),
-		l2Lag: prometheus.NewGauge(prometheus.GaugeOpts{
-			Name: "policyd_l2_indexer_lag_blocks", Help: "L2 head minus the highest indexed block.",
-		}),
-		l2Indexed: prometheus.NewGauge(prometheus.GaugeOpts{
-			Name: "policyd_l2_indexed_height", Help: "Highest L2 block whose events are in the ledger.",
-		}),
-		l2Fresh: prometheus.NewGauge(prometheus.GaugeOpts{
-			Name: "policyd_l2_fresh", Help: "1 when the L2 view may be used for decisions, else 0 (signing refused).",
-		}),
-		l2Disagree: prometheus.NewGauge(prometheus.GaugeOpts{
-			Name: "policyd_l2_endpoints_disagree", Help: "1 while the L2 endpoints disagree on a block hash.",
-		}),
+		l2Lag:      gauge("policyd_l2_indexer_lag_blocks", "L2 head minus the highest indexed block."),
+		l2Indexed:  gauge("policyd_l2_indexed_height", "Highest L2 block whose events are in the ledger."),
+		l2Fresh:    gauge("policyd_l2_fresh", "1 when the L2 view may be used for decisions, else 0 (signing refused)."),
+		l2Disagree: gauge("policyd_l2_endpoints_disagree", "1 while the L2 endpoints disagree on a block hash."),
+		frozen:     gauge("policyd_frozen", "1 while an emergency freeze stops all signing (or the freeze state cannot be read)."),
+		shareReady: gauge("policyd_key_share_loaded", "1 when a key share is loaded (signing possible)."),
+		preParams:  gauge("policyd_preparams_ready", "Sets of policyd's tss-lib pre-parameters ready for a key ceremony (-1: no ceremony enabled)."),
+		auditSize:  gauge("policyd_audit_tree_size", "Records in the audit log's Merkle tree."),
+		ready:      gauge("policyd_ready", "1 when every /readyz check passes."),
+		buildInfo: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "policyd_build_info", Help: "Always 1; the labels describe the running binary.",
+		}, []string{"version", "commit", "go_version"}),
 		started: map[string]time.Time{},
 	}
-	reg.MustRegister(m.decisions, m.reasons, m.signing, m.l2Lag, m.l2Indexed, m.l2Fresh, m.l2Disagree)
+	reg.MustRegister(m.decisions, m.reasons, m.signing, m.l2Lag, m.l2Indexed, m.l2Fresh, m.l2Disagree,
+		m.frozen, m.shareReady, m.preParams, m.auditSize, m.ready, m.buildInfo)
+	in := cli.BuildInfo()
+	commit := in.Commit
+	if in.Modified {
+		commit += "+modified"
+	}
+	m.buildInfo.WithLabelValues(in.Version, commit, in.GoVersion).Set(1)
 	return m
 }
 
@@ -84,7 +99,7 @@ func (m *metrics) observe(v *api.DecisionView, err error, dryRun bool) {
 	}
 	m.decisions.WithLabelValues(v.Outcome, dr).Inc()
 	for _, r := range v.Reasons {
-		m.reasons.WithLabelValues(r).Inc()
+		m.reasons.WithLabelValues(r, dr).Inc()
 	}
 }
 
@@ -126,37 +141,76 @@ func (t *timedAuthorizer) RecordSignatures(ctx context.Context, id string, sigs 
 // status (the view the decisions read) until ctx ends.
 func (m *metrics) watchIndexer(ctx context.Context, db *storage.DB, ix *l2.Indexer) {
 	m.l2Fresh.Set(0)
+	every(ctx, 5*time.Second, func() {
+		var st l2.Status
+		var fresh bool
+		err := db.View(func(tx *bolt.Tx) error {
+			var err error
+			if st, err = ix.Ledger().Status(tx); err != nil {
+				return err
+			}
+			fresh = ix.Check(tx, time.Now()) == nil
+			return nil
+		})
+		if err != nil {
+			m.l2Fresh.Set(0)
+			return
+		}
+		lag := float64(0)
+		if st.Head > st.IndexedHeight {
+			lag = float64(st.Head - st.IndexedHeight)
+		}
+		m.l2Lag.Set(lag)
+		m.l2Indexed.Set(float64(st.IndexedHeight))
+		m.l2Fresh.Set(b2f(fresh))
+		m.l2Disagree.Set(b2f(st.Disagree))
+	})
+}
+
+// watchState refreshes the readiness gauges and the audit tree size every
+// few seconds until ctx ends (and once at once, so a scrape right after
+// start-up sees them).
+func (m *metrics) watchState(ctx context.Context, s *server) {
+	update := func() {
+		rd := s.readiness(time.Now())
+		m.ready.Set(b2f(rd.Ready))
+		for _, c := range rd.Checks {
+			switch c.Name {
+			case "key_share":
+				m.shareReady.Set(b2f(c.OK))
+			case "not_frozen":
+				m.frozen.Set(b2f(!c.OK))
+			}
+		}
+		if s.pool != nil {
+			m.preParams.Set(float64(s.pool.Ready()))
+		} else {
+			m.preParams.Set(-1)
+		}
+		if n, err := s.audit.Size(ctx); err == nil {
+			m.auditSize.Set(float64(n))
+		}
+	}
+	update()
+	every(ctx, 5*time.Second, update)
+}
+
+func gauge(name, help string) prometheus.Gauge {
+	return prometheus.NewGauge(prometheus.GaugeOpts{Name: name, Help: help})
+}
+
+// every runs f every period until ctx ends, in its own goroutine.
+func every(ctx context.Context, period time.Duration, f func()) {
 	go func() {
-		t := time.NewTicker(5 * time.Second)
+		t := time.NewTicker(period)
 		defer t.Stop()
 		for {
 			select {
 			case <-ctx.Done():
 				return
 			case <-t.C:
+				f()
 			}
-			var st l2.Status
-			var fresh bool
-			err := db.View(func(tx *bolt.Tx) error {
-				var err error
-				if st, err = ix.Ledger().Status(tx); err != nil {
-					return err
-				}
-				fresh = ix.Check(tx, time.Now()) == nil
-				return nil
-			})
-			if err != nil {
-				m.l2Fresh.Set(0)
-				continue
-			}
-			lag := float64(0)
-			if st.Head > st.IndexedHeight {
-				lag = float64(st.Head - st.IndexedHeight)
-			}
-			m.l2Lag.Set(lag)
-			m.l2Indexed.Set(float64(st.IndexedHeight))
-			m.l2Fresh.Set(b2f(fresh))
-			m.l2Disagree.Set(b2f(st.Disagree))
 		}
 	}()
 }

@@ -55,6 +55,7 @@ type server struct {
 	net       *chaincfg.Params
 	walletPK  []byte
 	walletAd  string
+	pool      *mpc.PreParamsPool // nil unless a key ceremony is enabled
 	stopPool  context.CancelFunc
 	stopWatch context.CancelFunc
 }
@@ -258,6 +259,8 @@ func (s *server) build(ctx context.Context) (err error) {
 		return fmt.Errorf("api: %w", err)
 	}
 
+	m.watchState(wctx, s)
+
 	// The start-up record binds this run to its effective configuration.
 	if err := s.recordStartup(); err != nil {
 		return fmt.Errorf("audit startup record: %w", err)
@@ -294,6 +297,7 @@ func (s *server) enableCeremonies(mc *mpc.ServerConfig, reshare bool) error {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	s.stopPool = cancel
+	s.pool = pool
 	go func() { _ = pool.Run(ctx) }()
 	mc.PreParams = pool
 	if reshare {

@@ -102,6 +102,7 @@ func validConfig(t *testing.T, dir string) Config {
 	cfg.TLS = TLSConfig{CertFile: files.ServerCert, KeyFile: files.ServerKey, ClientCAFile: files.CACert}
 	cfg.L2.RPCURLs = []string{"http://127.0.0.1:1"}
 	cfg.L2.Contract = "0x00000000000000000000000000000000000000aa"
+	cfg.L2.StartBlock = 1
 	cfg.Governance.WalletID = "test"
 	cfg.Governance.BitlayerAdmins = []string{"0x0000000000000000000000000000000000000001", "0x0000000000000000000000000000000000000002"}
 	cfg.MPC.PassphraseFile = pass
@@ -142,7 +143,7 @@ func TestConfigErrorsNameTheKeyAndWriteNothing(t *testing.T) {
 
 	empty := writeJSON(t, filepath.Join(dir, "empty.json"), fmt.Sprintf(`{"data_dir": %q}`, data))
 	r := runBinary(t, bin, nil, "--config", empty)
-	r.want(t, 2, "tls.cert_file: required", "l2.rpc_urls:", "l2.contract:", "governance.wallet_id: required", "governance.bitlayer_admins:")
+	r.want(t, 2, "tls.cert_file: required", "l2.rpc_urls:", "l2.contract:", "l2.start_block:", "governance.wallet_id: required", "governance.bitlayer_admins:")
 	for _, line := range strings.Split(strings.TrimSpace(r.stderr), "\n") {
 		if !strings.HasPrefix(line, "policyd: config "+empty+": ") {
 			t.Errorf("line does not name the file and a key: %q", line)

@@ -34,7 +34,7 @@ func TestRPCResponses(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				if u, p, ok := r.BasicAuth(); !ok || u != "u" || p != "p" {
-					http.Error(w, "auth", 401)
+					http.Error(w, "auth", http.StatusUnauthorized)
 					return
 				}
 				w.WriteHeader(c.status)

@@ -308,9 +308,8 @@ func TestConcurrentAddNeverRollsBack(t *testing.T) {
 	l := newTestLog(t)
 	w, _ := newWitness(t, l.vkey, filepath.Join(t.TempDir(), "state.json"))
 	type cp struct {
-		msg   []byte
-		n     uint64
-		proof []tlog.Hash
+		msg []byte
+		n   uint64
 	}
 	var cps []cp
 	for i := 0; i < 8; i++ {

@@ -30,7 +30,9 @@ func Conventions(t *testing.T, prog string, run func(args []string, stdout, stde
 		var out, errb bytes.Buffer
 		code := run([]string{c.Name, "--help"}, &out, &errb)
 		help := out.String() + errb.String()
-		if code != cli.ExitOK || !strings.Contains(help, "-") || !strings.Contains(strings.ToLower(help), "usage") {
+		// A leaf prints its flags (flag.PrintDefaults), a group its
+		// subcommands: either way a usage line naming the command.
+		if code != cli.ExitOK || !strings.Contains(strings.ToLower(help), "usage") || !strings.Contains(help, c.Name) {
 			t.Errorf("%s %s --help: code %d, output %q", prog, c.Name, code, help)
 		}
 	}

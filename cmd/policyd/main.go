@@ -41,6 +41,9 @@ func main() {
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("policyd", flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	if cli.AsksHelp(args) {
+		fs.SetOutput(stdout) // asked-for help is output, not an error
+	}
 	configPath := fs.String("config", "", "configuration file (JSON)")
 	dev := fs.Bool("dev", false, "run a local dev network on embedded defaults (never in production)")
 	devDir := fs.String("dev-dir", ".dev", "with --dev: directory for the dev network's state")

@@ -123,9 +123,13 @@ func noFile(t *testing.T, path string) {
 
 func TestHelpAndVersionExitZero(t *testing.T) {
 	bin := needReleaseBinary(t)
-	runBinary(t, bin, nil, "--help").want(t, 0, "-config", "-version", "Exit codes")
+	r := runBinary(t, bin, nil, "--help")
+	r.want(t, 0, "-config", "-version", "Exit codes")
+	if !strings.Contains(r.stdout, "usage: policyd") {
+		t.Fatalf("--help not on stdout: %q", r.stdout)
+	}
 	runBinary(t, bin, nil, "-h").want(t, 0, "-config")
-	r := runBinary(t, bin, nil, "--version")
+	r = runBinary(t, bin, nil, "--version")
 	r.want(t, 0)
 	if !strings.HasPrefix(r.stdout, "policyd ") || !strings.Contains(r.stdout, "commit ") {
 		t.Fatalf("--version: %q", r.stdout)

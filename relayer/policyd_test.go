@@ -27,7 +27,6 @@ type fakePolicyd struct {
 	db      *storage.DB
 	log     *audit.Log
 	key     string
-	n       atomic.Int64
 	fetches atomic.Int32
 	tamper  atomic.Bool // serve an export that does not verify
 }

@@ -204,6 +204,9 @@ func LoadConfig(path string) (Config, error) {
 	if cfg.DataDir == "" {
 		return cfg, cli.Usagef("config %s: data_dir: required", path)
 	}
+	if p := dataCarrierProblem(cfg.PSBT.MaxDataCarrierSize); p != "" {
+		return cfg, cli.Usagef("config %s: psbt.max_datacarrier_size: %s", path, p)
+	}
 	cfg.resolve()
 	return cfg, nil
 }
@@ -312,13 +315,18 @@ func findProblem(v any, t reflect.Type, path string) string {
 	return ""
 }
 
+// dataCarrierProblem checks psbt.max_datacarrier_size ("" when valid).
+func dataCarrierProblem(n int) string {
+	if n < 0 || n > psbtcheck.DefaultDataCarrierSize {
+		return fmt.Sprintf("%d: want 1..%d (0: %d)", n, psbtcheck.DefaultDataCarrierSize, psbtcheck.DefaultDataCarrierSize)
+	}
+	return ""
+}
+
 // resolve fills file paths that default into the data directory.
 func (c *Config) resolve() {
 	if c.DataDir == "" {
 		return
-	}
-	if n := c.PSBT.MaxDataCarrierSize; n < 0 || n > psbtcheck.DefaultDataCarrierSize {
-		return fmt.Errorf("config: psbt.max_datacarrier_size %d: want 1..%d (0: %d)", n, psbtcheck.DefaultDataCarrierSize, psbtcheck.DefaultDataCarrierSize)
 	}
 	if c.Audit.KeyFile == "" {
 		c.Audit.KeyFile = filepath.Join(c.DataDir, "audit.key")

@@ -143,6 +143,9 @@ func (c *Config) validate() error {
 		p.add("governance.timelock", "must be positive (or set no_timelock, dev only)")
 	}
 
+	if prob := dataCarrierProblem(c.PSBT.MaxDataCarrierSize); prob != "" {
+		p.add("psbt.max_datacarrier_size", "%s", prob)
+	}
 	if c.MPC.Parallel < 1 {
 		p.add("mpc.parallel", "must be at least 1")
 	}

@@ -2,10 +2,13 @@
 # One image with every policyd program: policyd, custody, policyctl, relayer,
 # plus btcd (the regtest Bitcoin node of the compose topology).
 # Build:  docker build -t policyd:dev .
+# -tags release: policyd links no dev network (fixture shares, dev passphrase).
 # The Go version follows go.mod's toolchain; the module cache and the build
 # cache are BuildKit cache mounts, so rebuilds only compile what changed.
 
-ARG GO_VERSION=1.26
+# 1.26.10: the patched toolchain go.mod names (standard-library fixes that
+# govulncheck reports for older 1.26 releases).
+ARG GO_VERSION=1.26.10
 ARG DEBIAN=bookworm
 
 FROM golang:${GO_VERSION}-${DEBIAN} AS build
@@ -16,7 +19,7 @@ RUN --mount=type=cache,target=/go/pkg/mod go mod download
 COPY . .
 RUN --mount=type=cache,target=/go/pkg/mod --mount=type=cache,target=/root/.cache/go-build \
     mkdir -p /out && \
-    go build -ldflags="-s -w" -o /out/ ./cmd/policyd ./cmd/custody ./cmd/policyctl ./cmd/relayer
+    go build -tags release -ldflags="-s -w" -o /out/ ./cmd/policyd ./cmd/custody ./cmd/policyctl ./cmd/relayer
 
 # btcd is built apart from our module, at the version the tests pin
 # (internal/testtools, scripts/tools.sh).

@@ -50,8 +50,8 @@ func buildAndRun(m *testing.M) int {
 	if race {
 		args = append(args, "-race") // the binaries under test, not only the test binary
 	}
-	// -tags dev: the dev network (policyd --dev) is compiled only into dev builds.
-	args = append(args, "-tags", "dev", "./cmd/policyd", "./cmd/custody", "./cmd/relayer")
+	// Source-tree builds (no -tags release): policyd --dev is compiled in.
+	args = append(args, "./cmd/policyd", "./cmd/custody", "./cmd/relayer")
 	cmd := exec.CommandContext(ctx, "go", args...)
 	cmd.Dir = root
 	if out, err := cmd.CombinedOutput(); err != nil {

@@ -1,12 +1,14 @@
-//go:build dev
+//go:build !release
 
 // The dev network (fixture key shares, the published dev passphrase, dev
-// certificates and tokens) is compiled only into dev builds:
+// certificates and tokens) is compiled into source-tree builds, so the
+// README's command works as it is:
 //
-//	go run -tags dev ./cmd/policyd --dev
+//	go run ./cmd/policyd --dev
 //
-// A release build (no tag) answers --dev with a usage error (nodev.go), and
-// TestReleaseBuildHasNoDevMaterial proves the fixtures are not linked.
+// A release build (-tags release: the Dockerfile, docs/deploy.md) answers
+// --dev with a usage error (nodev.go), and TestReleaseBuildHasNoDevMaterial
+// proves the fixtures are not linked into it.
 
 package main
 

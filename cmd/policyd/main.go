@@ -3,10 +3,10 @@
 // and the L2 staking contract's events and only then co-signs.
 //
 //	policyd --config /etc/policyd/config.json   production
-//	go run -tags dev ./cmd/policyd --dev         local dev network, embedded defaults
+//	go run ./cmd/policyd --dev                   local dev network, embedded defaults
 //
 // The dev network (fixture key shares, published dev passphrase) is compiled
-// only with -tags dev; a release build refuses --dev with exit 2.
+// only without -tags release; a release build refuses --dev with exit 2.
 package main
 
 import (
@@ -52,7 +52,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	logJSON := fs.Bool("log-json", false, "log as JSON lines (default: text)")
 	version := fs.Bool("version", false, "print the version (module version, commit) and exit")
 	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "usage: policyd --config FILE [flags]\n       go run -tags dev ./cmd/policyd --dev [flags]\n\nflags:\n")
+		fmt.Fprintf(fs.Output(), "usage: policyd --config FILE [flags]\n       go run ./cmd/policyd --dev [flags]\n\nflags:\n")
 		fs.PrintDefaults()
 		fmt.Fprintln(fs.Output(), "\nExit codes: 0 ok, 1 refused or security failure, 2 usage or configuration, 3 I/O (data directory locked, port busy, unreachable).")
 	}

@@ -42,12 +42,12 @@ func buildPolicyd(name string, tags ...string) func() (string, error) {
 	})
 }
 
-// releaseBinary is ./cmd/policyd built exactly as a release is (no build
-// tags); devBinary is the -tags dev build. Tests run them as child
-// processes.
+// releaseBinary is ./cmd/policyd built exactly as a release is (-tags
+// release, as the Dockerfile does); devBinary is the source-tree build that
+// `go run ./cmd/policyd --dev` makes. Tests run them as child processes.
 var (
-	releaseBinary = buildPolicyd("policyd")
-	devBinary     = buildPolicyd("policyd-dev", "dev")
+	releaseBinary = buildPolicyd("policyd", "release")
+	devBinary     = buildPolicyd("policyd-dev")
 )
 
 func TestMain(m *testing.M) {
@@ -93,10 +93,10 @@ func goListDeps(t *testing.T, flags ...string) []string {
 func TestReleaseBuildHasNoDevMaterial(t *testing.T) {
 	bin := needReleaseBinary(t)
 
-	// The import graph: release (no tags) must not reach the dev packages;
-	// the dev build must, or this check proves nothing.
-	release := strings.Join(goListDeps(t), "\n") + "\n"
-	dev := strings.Join(goListDeps(t, "-tags", "dev"), "\n") + "\n"
+	// The import graph: release (-tags release) must not reach the dev
+	// packages; the source-tree build must, or this check proves nothing.
+	release := strings.Join(goListDeps(t, "-tags", "release"), "\n") + "\n"
+	dev := strings.Join(goListDeps(t), "\n") + "\n"
 	for _, p := range devPackages {
 		if strings.Contains(release, p+"\n") {
 			t.Errorf("release build imports %s", p)
@@ -106,7 +106,7 @@ func TestReleaseBuildHasNoDevMaterial(t *testing.T) {
 		}
 	}
 
-	// The binary itself: its build settings name no dev tag, and neither
+	// The binary itself: its build settings name the release tag, and neither
 	// the dev packages' symbols nor the dev passphrase are in its bytes.
 	out, err := exec.Command("go", "version", "-m", bin).Output()
 	if err != nil {
@@ -115,8 +115,8 @@ func TestReleaseBuildHasNoDevMaterial(t *testing.T) {
 	if !strings.Contains(string(out), "path\tgithub.com/bitlayer-org/policyd/cmd/policyd") {
 		t.Fatalf("go version -m does not describe cmd/policyd:\n%s", out)
 	}
-	if strings.Contains(string(out), "-tags") {
-		t.Errorf("release binary was built with tags:\n%s", out)
+	if !strings.Contains(string(out), "-tags=release") {
+		t.Errorf("release binary was not built with -tags release:\n%s", out)
 	}
 	raw, err := os.ReadFile(bin)
 	if err != nil {
@@ -149,7 +149,7 @@ func TestReleaseBuildRefusesDev(t *testing.T) {
 		t.Fatalf("policyd --dev on a release build: %v (want exit 2)\n%s", err, stderr.String())
 	}
 	msg := stderr.String()
-	if !strings.Contains(msg, "not available in this build") || !strings.Contains(msg, "go run -tags dev ./cmd/policyd --dev") {
+	if !strings.Contains(msg, "not available in this build") || !strings.Contains(msg, "go run ./cmd/policyd --dev") {
 		t.Fatalf("unclear error for --dev on a release build:\n%s", msg)
 	}
 	if strings.Count(strings.TrimSpace(msg), "\n") != 0 {

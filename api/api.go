@@ -65,7 +65,7 @@ type Config struct {
 	Governance Governance
 	Sign       SignService
 	Audit      AuditService
-	MPC        MPCTransport
+	MPC        MPCService
 	L2         L2Service
 
 	// CustodyFingerprints pin the custody node's client certificates
@@ -167,7 +167,8 @@ func (s *server) routes() []route {
 	custodyOrAuditor := []Role{RoleCustody, RoleAuditor}
 	readers := []Role{RoleCustody, RoleAuditor, RoleReader}
 	admin := []Role{RoleAdmin}
-	mpc := s.mpcHandler()
+	custody := []Role{RoleCustody}
+	mpc := s.mpcOp
 	return []route{
 		{"GET", "/healthz", []Role{RolePublic}, hf(s.health)},
 		{"GET", "/v1/openapi.json", []Role{RolePublic}, hf(s.openapi)},
@@ -196,9 +197,15 @@ func (s *server) routes() []route {
 		{"GET", "/v1/audit/checkpoint", []Role{RoleAuditor}, hf(s.auditCheckpoint)},
 		{"GET", "/v1/audit/proof/{index}", []Role{RoleAuditor}, hf(s.auditProof)},
 
-		{"GET", "/v1/mpc/*", []Role{RoleCustody}, mpc},
-		{"POST", "/v1/mpc/*", []Role{RoleCustody}, mpc},
-		{"DELETE", "/v1/mpc/*", []Role{RoleCustody}, mpc},
+		{"POST", "/v1/mpc/sign", custody, mpc(MPCService.HandleSign)},
+		{"GET", "/v1/mpc/sign/{decision}", custody, mpc(MPCService.HandleSignStatus)},
+		{"POST", "/v1/mpc/keygen", custody, mpc(MPCService.HandleKeygen)},
+		{"GET", "/v1/mpc/keygen/{sid}", custody, mpc(MPCService.HandleKeygenStatus)},
+		{"POST", "/v1/mpc/reshare", custody, mpc(MPCService.HandleReshare)},
+		{"GET", "/v1/mpc/reshare/{sid}", custody, mpc(MPCService.HandleReshareStatus)},
+		{"POST", "/v1/mpc/sessions/{sid}/messages", custody, mpc(MPCService.HandlePostMessage)},
+		{"GET", "/v1/mpc/sessions/{sid}/messages", custody, mpc(MPCService.HandleFetchMessages)},
+		{"DELETE", "/v1/mpc/sessions/{sid}", custody, mpc(MPCService.HandleAbort)},
 	}
 }
 

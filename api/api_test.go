@@ -7,6 +7,7 @@ import (
 	"crypto/tls"
 	"encoding/base64"
 	"encoding/binary"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -29,6 +30,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	bolt "go.etcd.io/bbolt"
 
+	"github.com/bitlayer-org/policyd/decision"
 	"github.com/bitlayer-org/policyd/errs"
 	"github.com/bitlayer-org/policyd/governance"
 	"github.com/bitlayer-org/policyd/l2"
@@ -44,10 +46,10 @@ type stubSign struct {
 	outcome string
 	err     error
 	mu      sync.Mutex
-	last    SubmitRequest
+	last    decision.Request
 }
 
-func (s *stubSign) Submit(ctx context.Context, req SubmitRequest) (*DecisionView, error) {
+func (s *stubSign) SubmitRequest(ctx context.Context, req decision.Request) (*decision.View, error) {
 	s.calls.Add(1)
 	s.mu.Lock()
 	s.last = req
@@ -55,22 +57,22 @@ func (s *stubSign) Submit(ctx context.Context, req SubmitRequest) (*DecisionView
 	if s.err != nil {
 		return nil, s.err
 	}
-	v := &DecisionView{ID: fmt.Sprintf("dec-%x", req.PSBT), Outcome: s.outcome, DryRun: req.DryRun}
+	v := &decision.View{ID: fmt.Sprintf("dec-%x", req.PSBT), Outcome: s.outcome, DryRun: req.DryRun}
 	if s.outcome == "deny" {
 		v.Reasons = []string{"output_not_whitelisted", "streqids_missing"}
 	}
 	return v, nil
 }
-func (s *stubSign) Decision(ctx context.Context, id string) (*DecisionView, error) {
+func (s *stubSign) Decision(ctx context.Context, id string) (*decision.View, error) {
 	s.calls.Add(1)
 	if id == "missing" {
 		return nil, errs.New(errs.KindNotFound, "decision_not_found", "no such decision", nil)
 	}
-	return &DecisionView{ID: id, Outcome: "allow"}, nil
+	return &decision.View{ID: id, Outcome: "allow"}, nil
 }
-func (s *stubSign) Cancel(ctx context.Context, id string) (*DecisionView, error) {
+func (s *stubSign) Cancel(ctx context.Context, id string) (*decision.View, error) {
 	s.calls.Add(1)
-	return &DecisionView{ID: id, Outcome: "allow"}, nil
+	return &decision.View{ID: id, Outcome: "allow"}, nil
 }
 
 type stubAudit struct {
@@ -123,13 +125,35 @@ type stubMPC struct {
 	paths []string
 }
 
-func (m *stubMPC) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+func (m *stubMPC) serve(w http.ResponseWriter, r *http.Request) error {
 	m.calls.Add(1)
+	path := strings.TrimPrefix(r.URL.Path, "/v1/mpc")
 	m.mu.Lock()
-	m.paths = append(m.paths, r.Method+" "+r.URL.Path)
+	m.paths = append(m.paths, r.Method+" "+path)
 	m.mu.Unlock()
-	io.WriteString(w, "mpc:"+r.URL.Path)
+	io.WriteString(w, "mpc:"+path)
+	return nil
 }
+
+func (m *stubMPC) HandleSign(w http.ResponseWriter, r *http.Request) error { return m.serve(w, r) }
+func (m *stubMPC) HandleSignStatus(w http.ResponseWriter, r *http.Request) error {
+	return m.serve(w, r)
+}
+func (m *stubMPC) HandleKeygen(w http.ResponseWriter, r *http.Request) error { return m.serve(w, r) }
+func (m *stubMPC) HandleKeygenStatus(w http.ResponseWriter, r *http.Request) error {
+	return m.serve(w, r)
+}
+func (m *stubMPC) HandleReshare(w http.ResponseWriter, r *http.Request) error { return m.serve(w, r) }
+func (m *stubMPC) HandleReshareStatus(w http.ResponseWriter, r *http.Request) error {
+	return m.serve(w, r)
+}
+func (m *stubMPC) HandlePostMessage(w http.ResponseWriter, r *http.Request) error {
+	return m.serve(w, r)
+}
+func (m *stubMPC) HandleFetchMessages(w http.ResponseWriter, r *http.Request) error {
+	return m.serve(w, r)
+}
+func (m *stubMPC) HandleAbort(w http.ResponseWriter, r *http.Request) error { return m.serve(w, r) }
 
 // appender writes audit events into a bucket of the caller's transaction.
 type appender struct{}
@@ -307,7 +331,7 @@ func (e *env) do(identity, method, path string, body []byte) (int, []byte) {
 }
 
 func errCode(b []byte) string {
-	var eb errorBody
+	var eb ErrorBody
 	json.Unmarshal(b, &eb)
 	return eb.Error.Code
 }
@@ -483,7 +507,7 @@ func TestEveryRouteRefusesWrongRoles(t *testing.T) {
 		if open {
 			continue // admin routes: TestAdminRoutesNeedAdminSignature
 		}
-		path := strings.NewReplacer("{id}", "x1", "{index}", "1", "*", "sessions/s1/messages").Replace(rt.pattern)
+		path := strings.NewReplacer("{id}", "x1", "{index}", "1", "{sid}", "s1", "{decision}", "x1").Replace(rt.pattern)
 		for id, role := range identities {
 			allowed := false
 			for _, r := range rt.roles {
@@ -834,7 +858,7 @@ func TestAuditMPCMetricsAndPublic(t *testing.T) {
 	}
 	st, b = e.do("reader", "GET", "/metrics", nil)
 	if st != 200 || !strings.Contains(string(b), `policyd_http_requests_total{method="GET",route="/v1/audit/export",status="400"} 3`) ||
-		!strings.Contains(string(b), `policyd_http_request_duration_seconds_bucket{method="POST",route="/v1/mpc/*"`) {
+		!strings.Contains(string(b), `policyd_http_request_duration_seconds_bucket{method="POST",route="/v1/mpc/sessions/{sid}/messages"`) {
 		t.Fatalf("metrics: %d %s", st, b)
 	}
 }
@@ -920,8 +944,8 @@ func TestSignRequestCarriesStakingAndFlatDecision(t *testing.T) {
 	e.sign.mu.Lock()
 	got := e.sign.last
 	e.sign.mu.Unlock()
-	if got.DryRun || len(got.Staking) != 1 || got.Staking[0].OutputIndex != 1 || got.Staking[0].StakingTime != 64000 ||
-		got.Staking[0].StakerKey != "02aa" || len(got.Staking[0].FinalityProviders) != 1 {
+	if got.DryRun || len(got.Staking) != 1 || got.Staking[1].StakingTime != 64000 ||
+		hex.EncodeToString(got.Staking[1].StakerKey) != "02aa" || len(got.Staking[1].FinalityProviders) != 1 {
 		t.Fatalf("staking declaration lost: %+v", got)
 	}
 	e.sign.outcome = "deny"

@@ -11,12 +11,15 @@ import (
 	"github.com/bitlayer-org/policyd/errs"
 )
 
-// errorBody is the one error shape: {"error":{"code":"...","message":"..."}}.
-type errorBody struct {
-	Error errorDetail `json:"error"`
+// ErrorBody is the one error shape of every route, MPC's included:
+// {"error":{"code":"...","message":"..."}}. Codes are stable; messages are
+// for people.
+type ErrorBody struct {
+	Error ErrorDetail `json:"error"`
 }
 
-type errorDetail struct {
+// ErrorDetail is the inside of ErrorBody.
+type ErrorDetail struct {
 	Code    string `json:"code"`
 	Message string `json:"message"`
 }
@@ -40,6 +43,10 @@ func StatusOf(k errs.Kind) int {
 		return http.StatusServiceUnavailable
 	case errs.KindTooLarge:
 		return http.StatusRequestEntityTooLarge
+	case errs.KindGone:
+		return http.StatusGone
+	case errs.KindTooManyRequests:
+		return http.StatusTooManyRequests
 	default:
 		return http.StatusInternalServerError
 	}
@@ -55,7 +62,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 }
 
 func writeError(w http.ResponseWriter, status int, code, msg string) {
-	writeJSON(w, status, errorBody{Error: errorDetail{Code: code, Message: msg}})
+	writeJSON(w, status, ErrorBody{Error: ErrorDetail{Code: code, Message: msg}})
 }
 
 // fail renders err: a classified *errs.Error with its kind's status, code and

@@ -13,6 +13,7 @@ import (
 	"github.com/go-chi/chi/v5"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/bitlayer-org/policyd/decision"
 	"github.com/bitlayer-org/policyd/errs"
 	"github.com/bitlayer-org/policyd/governance"
 )
@@ -53,38 +54,49 @@ func (s *server) metricsHandler() http.Handler {
 	return promhttp.HandlerFor(s.cfg.Registry, promhttp.HandlerOpts{})
 }
 
-func (s *server) mpcHandler() http.Handler {
+// mpcOp mounts one MPC operation: its errors go through fail like every
+// other route's.
+func (s *server) mpcOp(op func(MPCService, http.ResponseWriter, *http.Request) error) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if s.cfg.MPC == nil {
 			s.fail(w, r, errUnavailable)
 			return
 		}
-		http.StripPrefix("/v1/mpc", s.cfg.MPC).ServeHTTP(w, r)
+		if err := op(s.cfg.MPC, w, r); err != nil {
+			s.fail(w, r, err)
+		}
 	})
 }
 
 // SignRequest is the body of POST /v1/sign-requests and its dry run.
 type SignRequest struct {
-	PSBT    string               `json:"psbt"` // standard base64
-	Staking []StakingDeclaration `json:"staking,omitempty"`
+	PSBT    string                        `json:"psbt"` // standard base64
+	Staking []decision.StakingDeclaration `json:"staking,omitempty"`
 }
 
-// SignResponse is the answer: the decision, plus an error for a denial.
+// SignResponse is the answer: the decision, plus an error for a denial
+// (403 "policy_denied", the decision's reason codes in the message).
 type SignResponse struct {
-	*DecisionView
-	Error *errorDetail `json:"error,omitempty"`
+	*decision.View
+	Error *ErrorDetail `json:"error,omitempty"`
 }
 
-func (s *server) readSignRequest(r *http.Request, dry bool) (SubmitRequest, error) {
+// readSignRequest decodes the body into decision's request: base64 PSBT,
+// hex staking declarations (decision.DecodeStaking).
+func (s *server) readSignRequest(r *http.Request, dry bool) (decision.Request, error) {
 	var req SignRequest
 	if err := decode(r, &req); err != nil {
-		return SubmitRequest{}, err
+		return decision.Request{}, err
 	}
 	raw, err := base64.StdEncoding.Strict().DecodeString(req.PSBT)
 	if err != nil || len(raw) == 0 {
-		return SubmitRequest{}, errs.New(errs.KindInvalid, "bad_psbt_encoding", "psbt must be non-empty standard base64", err)
+		return decision.Request{}, errs.New(errs.KindInvalid, "bad_psbt_encoding", "psbt must be non-empty standard base64", err)
 	}
-	return SubmitRequest{PSBT: raw, Staking: req.Staking, DryRun: dry}, nil
+	decls, err := decision.DecodeStaking(req.Staking)
+	if err != nil {
+		return decision.Request{}, err
+	}
+	return decision.Request{PSBT: raw, Staking: decls, DryRun: dry}, nil
 }
 
 func (s *server) submit(w http.ResponseWriter, r *http.Request) { s.sign(w, r, false) }
@@ -102,7 +114,7 @@ func (s *server) sign(w http.ResponseWriter, r *http.Request, dry bool) {
 		s.fail(w, r, err)
 		return
 	}
-	d, err := s.cfg.Sign.Submit(r.Context(), req)
+	d, err := s.cfg.Sign.SubmitRequest(r.Context(), req)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -113,10 +125,10 @@ func (s *server) sign(w http.ResponseWriter, r *http.Request, dry bool) {
 	}
 	switch {
 	case d.Outcome == "allow" || dry:
-		writeJSON(w, http.StatusOK, SignResponse{DecisionView: d})
+		writeJSON(w, http.StatusOK, SignResponse{View: d})
 	default: // deny and anything unknown: fail closed
-		writeJSON(w, http.StatusForbidden, SignResponse{DecisionView: d,
-			Error: &errorDetail{Code: "policy_denied", Message: "denied: " + strings.Join(d.Reasons, ",")}})
+		writeJSON(w, http.StatusForbidden, SignResponse{View: d,
+			Error: &ErrorDetail{Code: "policy_denied", Message: "denied: " + strings.Join(d.Reasons, ",")}})
 	}
 }
 

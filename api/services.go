@@ -5,51 +5,27 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+
+	"github.com/bitlayer-org/policyd/decision"
 )
 
 // The API holds no business logic: every route calls one of these services,
 // which are implemented by the domain packages and wired in cmd/policyd.
 // Services return *errs.Error for anything a client should see classified.
 
-// SignService decides sign requests from the custody node.
+// SignService decides sign requests from the custody node
+// (*decision.Service implements it). It speaks decision's own types.
 type SignService interface {
-	// Submit strictly checks the PSBT, evaluates the policy and, unless
-	// req.DryRun, commits the decision together with the claim of its reqIds
-	// and its audit record in one transaction. The same unsigned transaction
-	// submitted again returns the stored decision.
-	Submit(ctx context.Context, req SubmitRequest) (*DecisionView, error)
+	// SubmitRequest strictly checks the PSBT, evaluates the policy and,
+	// unless req.DryRun, commits the decision together with the claim of
+	// its reqIds and its audit record in one transaction. The same unsigned
+	// transaction submitted again returns the stored decision.
+	SubmitRequest(ctx context.Context, req decision.Request) (*decision.View, error)
 	// Decision returns a stored decision by id.
-	Decision(ctx context.Context, id string) (*DecisionView, error)
+	Decision(ctx context.Context, id string) (*decision.View, error)
 	// Cancel releases an allowed decision's claims before any signature was
 	// produced (audited); it fails with KindConflict once signing began.
-	Cancel(ctx context.Context, id string) (*DecisionView, error)
-}
-
-// SubmitRequest is one sign request as the API received it.
-type SubmitRequest struct {
-	PSBT []byte
-	// Staking declares, per staking output, the Babylon parameters it was
-	// built from. Untrusted: the policy rebuilds the output from them and
-	// compares it byte for byte.
-	Staking []StakingDeclaration
-	DryRun  bool
-}
-
-// StakingDeclaration names the Babylon parameters of one staking output.
-type StakingDeclaration struct {
-	OutputIndex       int      `json:"output_index"`
-	StakerKey         string   `json:"staker_key"`         // hex, 32-byte x-only or 33-byte compressed
-	FinalityProviders []string `json:"finality_providers"` // hex keys
-	StakingTime       uint16   `json:"staking_time"`       // blocks
-}
-
-// DecisionView is what the API renders for a decision.
-type DecisionView struct {
-	ID      string          `json:"id"`
-	Outcome string          `json:"outcome"` // "allow" or "deny"
-	Reasons []string        `json:"reasons,omitempty"`
-	DryRun  bool            `json:"dry_run,omitempty"`
-	Record  json.RawMessage `json:"record,omitempty"`
+	Cancel(ctx context.Context, id string) (*decision.View, error)
 }
 
 // AuditService serves the signed decision log to auditors.
@@ -78,9 +54,20 @@ type L2Service interface {
 	Request(ctx context.Context, reqID string) (any, error)
 }
 
-// MPCTransport is the custody node's side of the threshold-signing and key
-// generation protocol, mounted by the API under /v1/mpc behind the custody
-// role (mutual TLS).
-type MPCTransport interface {
-	http.Handler
+// MPCService is policyd's side of the threshold-signing, key generation and
+// resharing protocol (*mpc.Server implements it). Each operation is its own
+// row of the route table under /v1/mpc behind the custody role (mutual TLS).
+// An operation writes its success or protocol answer itself, or writes
+// nothing and returns an error, which the API renders with its one envelope
+// and its one status map (an unclassified error is 500 "internal").
+type MPCService interface {
+	HandleSign(w http.ResponseWriter, r *http.Request) error
+	HandleSignStatus(w http.ResponseWriter, r *http.Request) error
+	HandleKeygen(w http.ResponseWriter, r *http.Request) error
+	HandleKeygenStatus(w http.ResponseWriter, r *http.Request) error
+	HandleReshare(w http.ResponseWriter, r *http.Request) error
+	HandleReshareStatus(w http.ResponseWriter, r *http.Request) error
+	HandlePostMessage(w http.ResponseWriter, r *http.Request) error
+	HandleFetchMessages(w http.ResponseWriter, r *http.Request) error
+	HandleAbort(w http.ResponseWriter, r *http.Request) error
 }

@@ -34,7 +34,6 @@ import (
 	"github.com/btcsuite/btcd/btcec/v2/ecdsa"
 	bolt "go.etcd.io/bbolt"
 
-	"github.com/bitlayer-org/policyd/api"
 	"github.com/bitlayer-org/policyd/errs"
 	"github.com/bitlayer-org/policyd/policy"
 	"github.com/bitlayer-org/policyd/psbtcheck"
@@ -88,7 +87,7 @@ type Config struct {
 	Now func() time.Time
 }
 
-// Service implements api.SignService and mpc's Authorizer.
+// Service serves api.SignService and mpc's Authorizer.
 type Service struct {
 	cfg        Config
 	walletKey  *btcec.PublicKey
@@ -200,14 +199,14 @@ type Request struct {
 }
 
 // Submit is SubmitRequest without staking declarations.
-func (s *Service) Submit(ctx context.Context, raw []byte, dryRun bool) (*api.DecisionView, error) {
+func (s *Service) Submit(ctx context.Context, raw []byte, dryRun bool) (*View, error) {
 	return s.SubmitRequest(ctx, Request{PSBT: raw, DryRun: dryRun})
 }
 
 // SubmitRequest decides one sign request: the declarations are attached to
 // the facts before Evaluate and stored in the record (Facts.Outputs[].Staking
 // and Record.StakingDecls), so a recheck replays exactly what was evaluated.
-func (s *Service) SubmitRequest(ctx context.Context, req Request) (*api.DecisionView, error) {
+func (s *Service) SubmitRequest(ctx context.Context, req Request) (*View, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, errs.New(errs.KindUnavailable, "cancelled", "request cancelled", err)
 	}
@@ -519,8 +518,8 @@ func (s *Service) commit(tx *bolt.Tx, r *Record) error {
 	return nil
 }
 
-func view(r *Record) *api.DecisionView {
-	v := &api.DecisionView{ID: r.ID, Outcome: string(r.Outcome)}
+func view(r *Record) *View {
+	v := &View{ID: r.ID, Outcome: string(r.Outcome)}
 	for _, x := range r.Reasons {
 		v.Reasons = append(v.Reasons, x.Code)
 	}
@@ -532,8 +531,8 @@ func view(r *Record) *api.DecisionView {
 	return v
 }
 
-// Decision implements api.SignService.
-func (s *Service) Decision(ctx context.Context, id string) (*api.DecisionView, error) {
+// Decision serves api.SignService.
+func (s *Service) Decision(ctx context.Context, id string) (*View, error) {
 	var r *Record
 	err := s.cfg.DB.View(func(tx *bolt.Tx) error {
 		var err error
@@ -566,9 +565,9 @@ func (s *Service) Record(ctx context.Context, id string) (*Record, error) {
 	return r, nil
 }
 
-// Cancel implements api.SignService: it releases an allowed decision's claims,
+// Cancel serves api.SignService: it releases an allowed decision's claims,
 // outflow and accounting before signing began, audited.
-func (s *Service) Cancel(ctx context.Context, id string) (*api.DecisionView, error) {
+func (s *Service) Cancel(ctx context.Context, id string) (*View, error) {
 	var r *Record
 	err := s.cfg.DB.Update(func(tx *bolt.Tx) error {
 		var err error

@@ -23,6 +23,8 @@ const (
 	KindConflict                  // 409: state does not allow it (already claimed, already decided)
 	KindUnavailable               // 503: fail-closed because a dependency is stale or down
 	KindTooLarge                  // 413
+	KindGone                      // 410: the thing existed and has ended (an MPC session)
+	KindTooManyRequests           // 429: back off and retry (a full MPC queue)
 )
 
 // Error is a classified error.

@@ -102,14 +102,18 @@ func (c *Client) do(ctx context.Context, method, path string, body []byte, ctype
 	return c.cfg.HTTP.Do(req)
 }
 
+// remoteErr reads the API's one error envelope,
+// {"error":{"code":"...","message":"..."}}.
 func remoteErr(resp *http.Response) error {
 	var e struct {
-		Error   string `json:"error"`
-		Message string `json:"message"`
+		Error struct {
+			Code    string `json:"code"`
+			Message string `json:"message"`
+		} `json:"error"`
 	}
 	_ = json.NewDecoder(io.LimitReader(resp.Body, 64<<10)).Decode(&e)
-	re := &RemoteError{Status: resp.StatusCode, Code: e.Error, Msg: e.Message}
-	if e.Error == "sighash_mismatch" {
+	re := &RemoteError{Status: resp.StatusCode, Code: e.Error.Code, Msg: e.Error.Message}
+	if re.Code == "sighash_mismatch" {
 		return fmt.Errorf("%w: %w", ErrSighashMismatch, re)
 	}
 	return re

@@ -44,6 +44,8 @@ var (
 	ErrPeerRefused = errors.New("mpc: peer message refused by policyd's checks")
 	// ErrReshareRefused: the server does not start this resharing.
 	ErrReshareRefused = errors.New("mpc: resharing refused")
+	// errKeygenRefused: key generation not enabled, or not now.
+	errKeygenRefused = errors.New("mpc: key generation refused")
 )
 
 // SessionError is returned when a session ends without a result. Culprits

@@ -5,7 +5,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"net/http"
 	"time"
 
 	"github.com/bitlayer-org/policyd/storage"
@@ -51,29 +50,6 @@ func partyKeys(c Committee, epoch int) []string {
 		out = append(out, fmt.Sprintf("%s/%d", partyLabel(m.ID, epoch), m.Key))
 	}
 	return out
-}
-
-func (s *Server) handleReshare(w http.ResponseWriter, r *http.Request) {
-	var req reshareRequest
-	var ceremony [32]byte
-	if err := readJSON(r, &req); err != nil || decodeHex32(req.Ceremony, &ceremony) != nil {
-		writeErr(w, http.StatusBadRequest, "bad_request", "ceremony: 64 hex characters required")
-		return
-	}
-	resp, err := s.StartReshare(r.Context(), ceremony)
-	if err != nil {
-		s.cfg.Logger.Warn("mpc: resharing refused", "err", err)
-		status, code := http.StatusForbidden, "reshare_refused"
-		switch {
-		case errors.Is(err, ErrBusy), errors.Is(err, ErrResharing):
-			status, code = http.StatusConflict, "busy"
-		case errors.Is(err, ErrNoShare):
-			status, code = http.StatusServiceUnavailable, "no_share"
-		}
-		writeErr(w, status, code, "resharing refused")
-		return
-	}
-	writeJSON(w, http.StatusOK, resp)
 }
 
 // StartReshare starts resharing ceremony with the peer: allowed only with
@@ -260,20 +236,4 @@ func (s *Server) activate(old, nw *Share, rec ReshareRecord) error {
 	}
 	s.share = nw
 	return nil
-}
-
-func (s *Server) handleReshareStatus(w http.ResponseWriter, r *http.Request) {
-	var sid SessionID
-	if decodeHex32(r.PathValue("sid"), (*[32]byte)(&sid)) != nil {
-		writeErr(w, http.StatusBadRequest, "bad_request", "bad session id")
-		return
-	}
-	s.mu.Lock()
-	j := s.reshares[sid]
-	s.mu.Unlock()
-	if j == nil {
-		writeErr(w, http.StatusNotFound, "unknown_session", "no such resharing")
-		return
-	}
-	writeJSON(w, http.StatusOK, j.status())
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 	"path/filepath"
 	"runtime"
@@ -298,9 +299,28 @@ func startReshareRaw(t *testing.T, e *env, ceremony [32]byte) (int, map[string]a
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	var out map[string]any
-	json.NewDecoder(resp.Body).Decode(&out)
-	return resp.StatusCode, out
+	return resp.StatusCode, errorBody(resp.Body)
+}
+
+// errorBody flattens the API's error envelope {"error":{"code","message"}}
+// to {"error":code,"message":message}; a success body decodes as it is.
+func errorBody(r io.Reader) map[string]any {
+	var raw map[string]json.RawMessage
+	json.NewDecoder(r).Decode(&raw)
+	out := map[string]any{}
+	for k, v := range raw {
+		var x any
+		json.Unmarshal(v, &x)
+		out[k] = x
+	}
+	var env struct {
+		Code    string `json:"code"`
+		Message string `json:"message"`
+	}
+	if e, ok := raw["error"]; ok && json.Unmarshal(e, &env) == nil {
+		out["error"], out["message"] = env.Code, env.Message
+	}
+	return out
 }
 
 // reshareEnvelope is a well-framed resharing envelope whose protobuf body
@@ -379,8 +399,7 @@ func TestReshareRefusalsAndAborts(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var body map[string]string
-		json.NewDecoder(resp.Body).Decode(&body)
+		body := errorBody(resp.Body)
 		resp.Body.Close()
 		if resp.StatusCode != http.StatusConflict || body["error"] != "resharing" {
 			t.Fatalf("signing during resharing: %d %v", resp.StatusCode, body)

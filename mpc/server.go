@@ -3,15 +3,11 @@ package mpc
 import (
 	"context"
 	"crypto/rand"
-	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
-	"net/http"
-	"strconv"
 	"sync"
 	"time"
 
@@ -92,12 +88,11 @@ type ServerConfig struct {
 	Now    func() time.Time
 }
 
-// Server is policyd's MPC endpoint: an http.Handler to mount under
-// /v1/mpc behind the custody role (paths relative to the mount point; the
-// protocol is in docs/mpc.md).
+// Server is policyd's side of the MPC protocol. Its HTTP operations
+// (Handle*, see http.go) are mounted by package api under /v1/mpc, each in
+// api's route table behind the custody role (the protocol is in docs/mpc.md).
 type Server struct {
 	cfg    ServerConfig
-	mux    *http.ServeMux
 	ctx    context.Context
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
@@ -211,22 +206,8 @@ func NewServer(cfg ServerConfig) (*Server, error) {
 	s := &Server{cfg: cfg, ctx: ctx, cancel: cancel, share: cfg.Share,
 		sessions: map[SessionID]*srvSession{}, signJobs: map[string]*job{}, keygens: map[SessionID]*job{},
 		reshares: map[SessionID]*job{}}
-	mux := http.NewServeMux()
-	mux.HandleFunc("POST /sign", s.handleSign)
-	mux.HandleFunc("GET /sign/{decision}", s.handleSignStatus)
-	mux.HandleFunc("POST /keygen", s.handleKeygen)
-	mux.HandleFunc("GET /keygen/{sid}", s.handleKeygenStatus)
-	mux.HandleFunc("POST /reshare", s.handleReshare)
-	mux.HandleFunc("GET /reshare/{sid}", s.handleReshareStatus)
-	mux.HandleFunc("POST /sessions/{sid}/messages", s.handlePost)
-	mux.HandleFunc("GET /sessions/{sid}/messages", s.handleFetch)
-	mux.HandleFunc("DELETE /sessions/{sid}", s.handleAbort)
-	s.mux = mux
 	return s, nil
 }
-
-// ServeHTTP implements http.Handler.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
 
 // Share returns the key share in use (nil before key generation).
 func (s *Server) Share() *Share {
@@ -299,42 +280,6 @@ type signResponse struct {
 	DecisionID string   `json:"decision_id"`
 	Sessions   []string `json:"sessions"`
 	Parallel   int      `json:"parallel"`
-}
-
-func (s *Server) handleSign(w http.ResponseWriter, r *http.Request) {
-	var req signRequest
-	if err := readJSON(r, &req); err != nil {
-		writeErr(w, http.StatusBadRequest, "bad_request", err.Error())
-		return
-	}
-	peer, err := decodeHashes(req.Sighashes, s.cfg.MaxInputs)
-	if err != nil || req.DecisionID == "" || len(req.DecisionID) > 256 {
-		writeErr(w, http.StatusBadRequest, "bad_request", "decision_id and 1..max sighashes (64 hex) required")
-		return
-	}
-	sids, err := s.StartSigning(r.Context(), req.DecisionID, peer)
-	if err != nil {
-		status, code := http.StatusForbidden, "not_authorized"
-		switch {
-		case errors.Is(err, ErrSighashMismatch):
-			status, code = http.StatusConflict, "sighash_mismatch"
-		case errors.Is(err, ErrNoShare):
-			status, code = http.StatusServiceUnavailable, "no_share"
-		case errors.Is(err, ErrBusy):
-			status, code = http.StatusConflict, "already_signing"
-		case errors.Is(err, ErrResharing):
-			status, code = http.StatusConflict, "resharing"
-		}
-		// The authorizer's reason is not sent: it may be internal.
-		s.cfg.Logger.Warn("mpc: signing refused", "decision", req.DecisionID, "err", err)
-		writeErr(w, status, code, "signing refused")
-		return
-	}
-	resp := signResponse{DecisionID: req.DecisionID, Parallel: s.cfg.Parallel}
-	for _, id := range sids {
-		resp.Sessions = append(resp.Sessions, id.String())
-	}
-	writeJSON(w, http.StatusOK, resp)
 }
 
 // StartSigning asks the Authorizer for the decision's sighashes, checks the
@@ -533,17 +478,6 @@ func publicError(err error) string {
 	return msg
 }
 
-func (s *Server) handleSignStatus(w http.ResponseWriter, r *http.Request) {
-	s.mu.Lock()
-	j := s.signJobs[r.PathValue("decision")]
-	s.mu.Unlock()
-	if j == nil {
-		writeErr(w, http.StatusNotFound, "unknown_job", "no signing job for this decision")
-		return
-	}
-	writeJSON(w, http.StatusOK, j.status())
-}
-
 // ---- key generation ----
 
 type keygenRequest struct {
@@ -555,28 +489,12 @@ type keygenResponse struct {
 	Committee Committee `json:"committee"`
 }
 
-func (s *Server) handleKeygen(w http.ResponseWriter, r *http.Request) {
-	var req keygenRequest
-	var ceremony [32]byte
-	if err := readJSON(r, &req); err != nil || decodeHex32(req.Ceremony, &ceremony) != nil {
-		writeErr(w, http.StatusBadRequest, "bad_request", "ceremony: 64 hex characters required")
-		return
-	}
-	sid, err := s.StartKeygen(r.Context(), ceremony)
-	if err != nil {
-		s.cfg.Logger.Warn("mpc: keygen refused", "err", err)
-		writeErr(w, http.StatusForbidden, "keygen_refused", "key generation refused")
-		return
-	}
-	writeJSON(w, http.StatusOK, keygenResponse{Session: sid.String(), Committee: s.cfg.Committee})
-}
-
 // StartKeygen starts a key generation ceremony with the peer, allowed only
 // with AllowKeygen, while no share is loaded and no other ceremony runs.
 func (s *Server) StartKeygen(ctx context.Context, ceremony [32]byte) (SessionID, error) {
 	sid := KeygenSessionID(ceremony)
 	if !s.cfg.AllowKeygen {
-		return sid, errors.New("mpc: key generation is not enabled")
+		return sid, fmt.Errorf("%w: key generation is not enabled", errKeygenRefused)
 	}
 	s.mu.Lock()
 	s.sweep()
@@ -588,7 +506,7 @@ func (s *Server) StartKeygen(ctx context.Context, ceremony [32]byte) (SessionID,
 	}
 	if _, dup := s.keygens[sid]; dup || busy {
 		s.mu.Unlock()
-		return sid, errors.New("mpc: a share is loaded or a ceremony is running")
+		return sid, fmt.Errorf("%w: a share is loaded or a ceremony is running", errKeygenRefused)
 	}
 	j := &job{state: "running"}
 	s.keygens[sid] = j
@@ -724,140 +642,7 @@ func (s *Server) recordTx(tx *bolt.Tx, kind, key string, body any) error {
 	return err
 }
 
-func (s *Server) handleKeygenStatus(w http.ResponseWriter, r *http.Request) {
-	var sid SessionID
-	if decodeHex32(r.PathValue("sid"), (*[32]byte)(&sid)) != nil {
-		writeErr(w, http.StatusBadRequest, "bad_request", "bad session id")
-		return
-	}
-	s.mu.Lock()
-	j := s.keygens[sid]
-	s.mu.Unlock()
-	if j == nil {
-		writeErr(w, http.StatusNotFound, "unknown_session", "no such ceremony")
-		return
-	}
-	writeJSON(w, http.StatusOK, j.status())
-}
-
-// ---- message transport ----
-
-func (s *Server) lookup(w http.ResponseWriter, r *http.Request) *srvSession {
-	var sid SessionID
-	if decodeHex32(r.PathValue("sid"), (*[32]byte)(&sid)) != nil {
-		writeErr(w, http.StatusBadRequest, "bad_request", "bad session id")
-		return nil
-	}
-	s.mu.Lock()
-	ss := s.sessions[sid]
-	s.mu.Unlock()
-	if ss == nil {
-		writeErr(w, http.StatusNotFound, "unknown_session", "no such session")
-	}
-	return ss
-}
-
-func (s *Server) handlePost(w http.ResponseWriter, r *http.Request) {
-	ss := s.lookup(w, r)
-	if ss == nil {
-		return
-	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, envHeaderLen+MaxPayloadLen))
-	if err != nil {
-		writeErr(w, http.StatusRequestEntityTooLarge, "too_large", "message too large")
-		return
-	}
-	e, err := UnmarshalEnvelope(body)
-	if err != nil {
-		writeErr(w, http.StatusBadRequest, "bad_message", err.Error())
-		return
-	}
-	switch err := ss.accept(e); {
-	case err == nil:
-		w.WriteHeader(http.StatusAccepted)
-	case errors.Is(err, ErrDuplicate):
-		writeJSON(w, http.StatusOK, map[string]string{"status": "duplicate_dropped"})
-	case errors.Is(err, ErrWrongSession):
-		writeErr(w, http.StatusConflict, "wrong_session", err.Error())
-	case errors.Is(err, ErrWrongSender):
-		writeErr(w, http.StatusConflict, "wrong_sender", err.Error())
-	case errors.Is(err, ErrUnexpectedMessage):
-		writeErr(w, http.StatusConflict, "unexpected_message", err.Error())
-	case errors.Is(err, ErrBusy):
-		writeErr(w, http.StatusTooManyRequests, "busy", err.Error())
-	default:
-		writeErr(w, http.StatusGone, "session_ended", "session ended")
-	}
-}
-
-func (s *Server) handleFetch(w http.ResponseWriter, r *http.Request) {
-	ss := s.lookup(w, r)
-	if ss == nil {
-		return
-	}
-	q := r.URL.Query()
-	after, err := strconv.Atoi(q.Get("after"))
-	if err != nil || after < 0 {
-		writeErr(w, http.StatusBadRequest, "bad_request", "after: a message index >= 0")
-		return
-	}
-	wait := s.cfg.MaxWait
-	if ms, err := strconv.Atoi(q.Get("wait_ms")); err == nil && ms >= 0 && time.Duration(ms)*time.Millisecond < wait {
-		wait = time.Duration(ms) * time.Millisecond
-	}
-	ctx, cancel := context.WithTimeout(r.Context(), wait)
-	defer cancel()
-	msgs, done, err := ss.out.fetch(ctx, after)
-	switch {
-	case len(msgs) > 0:
-		w.Header().Set("Content-Type", "application/octet-stream")
-		w.WriteHeader(http.StatusOK)
-		var n [4]byte
-		for _, m := range msgs {
-			binary.BigEndian.PutUint32(n[:], uint32(len(m)))
-			w.Write(n[:])
-			w.Write(m)
-		}
-	case done && err == nil:
-		writeJSON(w, http.StatusGone, statusResponse{State: "done"})
-	case done:
-		writeJSON(w, http.StatusGone, statusResponse{State: "failed", Error: publicError(err)})
-	case errors.Is(err, ErrBadMessage):
-		writeErr(w, http.StatusBadRequest, "bad_request", "after is past the last message")
-	default:
-		w.WriteHeader(http.StatusNoContent)
-	}
-}
-
-func (s *Server) handleAbort(w http.ResponseWriter, r *http.Request) {
-	ss := s.lookup(w, r)
-	if ss == nil {
-		return
-	}
-	ss.cancel(fmt.Errorf("%w: peer %s aborted the session", ErrAborted, s.cfg.Peer))
-	w.WriteHeader(http.StatusNoContent)
-}
-
 // ---- helpers ----
-
-func readJSON(r *http.Request, v any) error {
-	dec := json.NewDecoder(io.LimitReader(r.Body, 1<<20))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return fmt.Errorf("bad JSON body: %w", err)
-	}
-	return nil
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
-}
-
-func writeErr(w http.ResponseWriter, status int, code, msg string) {
-	writeJSON(w, status, map[string]string{"error": code, "message": msg})
-}
 
 func decodeHex32(s string, out *[32]byte) error {
 	if len(s) != 64 {

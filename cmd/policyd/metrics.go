@@ -82,13 +82,13 @@ type countingSign struct {
 	m *metrics
 }
 
-func (c *countingSign) Submit(ctx context.Context, req api.SubmitRequest) (*api.DecisionView, error) {
-	v, err := c.SignService.Submit(ctx, req)
+func (c *countingSign) SubmitRequest(ctx context.Context, req decision.Request) (*decision.View, error) {
+	v, err := c.SignService.SubmitRequest(ctx, req)
 	c.m.observe(v, err, req.DryRun)
 	return v, err
 }
 
-func (m *metrics) observe(v *api.DecisionView, err error, dryRun bool) {
+func (m *metrics) observe(v *decision.View, err error, dryRun bool) {
 	dr := "false"
 	if dryRun {
 		dr = "true"

@@ -9,7 +9,6 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
-	"github.com/bitlayer-org/policyd/api"
 	"github.com/bitlayer-org/policyd/internal/btcnet"
 	"github.com/bitlayer-org/policyd/mpc"
 	"github.com/bitlayer-org/policyd/storage"
@@ -73,31 +72,6 @@ func TestConfigRefusesTyposAndBadValues(t *testing.T) {
 	os.WriteFile(p, []byte(`{"data_dir":"/srv/p","psbt":{"max_datacarrier_size":83}}`), 0o600)
 	if cfg, err = LoadConfig(p); err != nil || cfg.PSBT.MaxDataCarrierSize != 83 {
 		t.Fatalf("pre-30 datacarrier: %v %+v", err, cfg.PSBT)
-	}
-}
-
-func TestStakingDeclarations(t *testing.T) {
-	decls, err := stakingDecls([]api.StakingDeclaration{
-		{OutputIndex: 1, StakerKey: "02aa", FinalityProviders: []string{"03bb", "03cc"}, StakingTime: 64000},
-		{OutputIndex: 3, StakerKey: "02dd", StakingTime: 10},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(decls) != 2 || decls[1].StakerKey[0] != 0x02 || len(decls[1].FinalityProviders) != 2 || decls[3].StakingTime != 10 {
-		t.Fatalf("decoded %+v", decls)
-	}
-	for name, in := range map[string][]api.StakingDeclaration{
-		"duplicate index": {{OutputIndex: 1, StakerKey: "02"}, {OutputIndex: 1, StakerKey: "03"}},
-		"bad staker hex":  {{OutputIndex: 1, StakerKey: "zz"}},
-		"bad fp hex":      {{OutputIndex: 1, StakerKey: "02", FinalityProviders: []string{"0x03"}}},
-	} {
-		if _, err := stakingDecls(in); err == nil {
-			t.Errorf("%s accepted", name)
-		}
-	}
-	if d, err := stakingDecls(nil); err != nil || d != nil {
-		t.Fatalf("no declarations: %v %v", d, err)
 	}
 }
 

@@ -214,7 +214,7 @@ func (s *server) build(ctx context.Context) (err error) {
 		}); err != nil {
 			return fmt.Errorf("decision service: %w", err)
 		}
-		sign = m.signService(signAdapter{s.decide})
+		sign = m.signService(s.decide)
 		authz = m.authorizer(s.decide)
 	} else {
 		// No share yet: sign requests answer 503 until a key generation

@@ -2,10 +2,8 @@ package main
 
 import (
 	"context"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"math/big"
 	"time"
@@ -14,65 +12,12 @@ import (
 
 	"github.com/bitlayer-org/policyd/api"
 	"github.com/bitlayer-org/policyd/audit"
-	"github.com/bitlayer-org/policyd/decision"
 	"github.com/bitlayer-org/policyd/errs"
 	"github.com/bitlayer-org/policyd/l2"
-	"github.com/bitlayer-org/policyd/policy"
 	"github.com/bitlayer-org/policyd/storage"
 )
 
-// The API speaks in its own request types; these adapters translate them to
-// the domain services' and back. They decide nothing.
-
-// signAdapter serves api.SignService with the decision service.
-type signAdapter struct{ d *decision.Service }
-
-func (a signAdapter) Submit(ctx context.Context, req api.SubmitRequest) (*api.DecisionView, error) {
-	decls, err := stakingDecls(req.Staking)
-	if err != nil {
-		return nil, err
-	}
-	return a.d.SubmitRequest(ctx, decision.Request{PSBT: req.PSBT, Staking: decls, DryRun: req.DryRun})
-}
-
-func (a signAdapter) Decision(ctx context.Context, id string) (*api.DecisionView, error) {
-	return a.d.Decision(ctx, id)
-}
-
-func (a signAdapter) Cancel(ctx context.Context, id string) (*api.DecisionView, error) {
-	return a.d.Cancel(ctx, id)
-}
-
-// stakingDecls decodes the declarations' hex keys. The keys are untrusted:
-// the policy rebuilds each staking output from them and compares it.
-func stakingDecls(in []api.StakingDeclaration) (map[int]policy.StakingDecl, error) {
-	if len(in) == 0 {
-		return nil, nil
-	}
-	bad := func(format string, a ...any) error {
-		return errs.New(errs.KindInvalid, "bad_staking_declaration", fmt.Sprintf(format, a...), nil)
-	}
-	out := make(map[int]policy.StakingDecl, len(in))
-	for _, d := range in {
-		if _, dup := out[d.OutputIndex]; dup {
-			return nil, bad("output %d declared twice", d.OutputIndex)
-		}
-		staker, err := hex.DecodeString(d.StakerKey)
-		if err != nil {
-			return nil, bad("output %d: staker_key is not hex", d.OutputIndex)
-		}
-		decl := policy.StakingDecl{StakerKey: staker, StakingTime: d.StakingTime}
-		for _, fp := range d.FinalityProviders {
-			k, err := hex.DecodeString(fp)
-			if err != nil {
-				return nil, bad("output %d: finality provider key is not hex", d.OutputIndex)
-			}
-			decl.FinalityProviders = append(decl.FinalityProviders, k)
-		}
-		out[d.OutputIndex] = decl
-	}
-	return out, nil
-}
+// The audit log and the L2 ledger, seen by the API. They decide nothing.
 
 // auditAdapter serves api.AuditService with the audit log.
 type auditAdapter struct{ l *audit.Log }

@@ -8,14 +8,15 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"math/big"
 	"net"
-	"net/http"
 	"net/http/httptest"
 	"runtime"
 	"strings"
@@ -23,6 +24,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bitlayer-org/policyd/api"
+	"github.com/bitlayer-org/policyd/errs"
+	"github.com/bitlayer-org/policyd/governance"
 	"github.com/bitlayer-org/policyd/mpc"
 	tssfixtures "github.com/bitlayer-org/policyd/testvectors/tss"
 	"github.com/bnb-chain/tss-lib/v2/ecdsa/keygen"
@@ -77,18 +81,29 @@ func NewPKI(t testing.TB, clientName string) *PKI {
 	}
 }
 
-// StartTLS serves h under /v1/mpc (prefix stripped, as policyd's API does)
-// on an httptest server that requires client certificates. It returns the
-// base URL of the mount point.
-func StartTLS(t testing.TB, pki *PKI, h http.Handler) (*httptest.Server, string) {
+// StartTLS serves srv through policyd's real API handler (package api: its
+// route table, custody role with pki.Client's certificate pinned, error
+// envelope) on an httptest server that requires client certificates. It
+// returns the base URL of the MPC mount point, /v1/mpc.
+func StartTLS(t testing.TB, pki *PKI, srv *mpc.Server) (*httptest.Server, string) {
 	t.Helper()
-	mux := http.NewServeMux()
-	mux.Handle("/v1/mpc/", http.StripPrefix("/v1/mpc", h))
-	ts := httptest.NewUnstartedServer(mux)
+	h, err := api.New(api.Config{Governance: &governance.Governance{}, MPC: srv,
+		CustodyFingerprints: []string{CustodyFingerprint(pki)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewUnstartedServer(h)
 	ts.TLS = pki.Server
 	ts.EnableHTTP2 = true
 	ts.StartTLS()
 	return ts, ts.URL + "/v1/mpc"
+}
+
+// CustodyFingerprint is the pin of pki.Client's certificate (what policyd's
+// configuration lists for the custody node).
+func CustodyFingerprint(pki *PKI) string {
+	sum := sha256.Sum256(pki.Client.Certificates[0].Certificate[0])
+	return hex.EncodeToString(sum[:])
 }
 
 // Protector returns the fixtures' dev-only protector.
@@ -179,7 +194,9 @@ func (a *Authorizer) BeginSigning(ctx context.Context, id string) ([][32]byte, e
 	defer a.mu.Unlock()
 	h, ok := a.Allowed[id]
 	if !ok || a.Began[id] {
-		return nil, fmt.Errorf("decision %q is not in state allowed", id)
+		// classified like the decision service's refusal
+		return nil, errs.New(errs.KindForbidden, "decision_not_allowed", "the decision does not allow signing",
+			fmt.Errorf("decision %q is not in state allowed", id))
 	}
 	a.Began[id] = true
 	return h, nil

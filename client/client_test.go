@@ -72,7 +72,9 @@ func (auditScript) Export(ctx context.Context, w io.Writer, q api.ExportQuery) e
 	_, err := fmt.Fprintf(w, "{\"from\":%d,\"to\":%d,\"since\":%d}\n", q.From, q.To, q.Since)
 	return err
 }
-func (auditScript) Checkpoint(ctx context.Context) ([]byte, error) { return []byte("policyd\n3\n"), nil }
+func (auditScript) Checkpoint(ctx context.Context) ([]byte, error) {
+	return []byte("policyd\n3\n"), nil
+}
 func (auditScript) Inclusion(ctx context.Context, i uint64) (json.RawMessage, error) {
 	return json.RawMessage(fmt.Sprintf(`{"index":%d}`, i)), nil
 }

@@ -14,15 +14,14 @@ package custody
 import (
 	"bytes"
 	"context"
-	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"os"
 	"strings"
 
+	"github.com/bitlayer-org/policyd/client"
+	"github.com/bitlayer-org/policyd/decision"
 	"github.com/bitlayer-org/policyd/mpc"
 	"github.com/bnb-chain/tss-lib/v2/ecdsa/keygen"
 	"github.com/btcsuite/btcd/btcutil"
@@ -34,61 +33,51 @@ import (
 // ErrDenied is returned when policyd decided not to sign.
 var ErrDenied = errors.New("custody: policyd denied the request")
 
-// Decision is policyd's answer to a sign request.
-type Decision struct {
-	ID      string   `json:"id"`
-	Outcome string   `json:"outcome"`
-	Reasons []string `json:"reasons,omitempty"`
-}
+// Decision is policyd's answer to a sign request (the server's own type).
+type Decision = decision.View
 
 // Node is a custody node talking to one policyd.
 type Node struct {
-	// ServerURL is policyd's root, e.g. https://policyd:8443.
-	ServerURL string
-	// HTTP carries the mutual-TLS client certificate.
-	HTTP *http.Client
-	// MPC is the protocol client for ServerURL + "/v1/mpc".
+	// API is the REST client of policyd (mutual TLS).
+	API *client.Client
+	// MPC is the protocol client for API.MPCURL(), sharing API's
+	// *http.Client.
 	MPC *mpc.Client
 	// Share is the custody node's key share.
 	Share *mpc.Share
 }
 
-// NewNode builds a node whose MPC client shares httpc.
+// NewNode builds a node for the policyd at serverURL (https://host:port);
+// httpc carries the custody node's client certificate.
 func NewNode(serverURL string, httpc *http.Client, share *mpc.Share) (*Node, error) {
-	serverURL = strings.TrimRight(serverURL, "/")
-	c, err := mpc.NewClient(mpc.ClientConfig{BaseURL: serverURL + "/v1/mpc", HTTP: httpc})
+	api, err := client.New(serverURL, client.WithHTTPClient(httpc))
 	if err != nil {
 		return nil, err
 	}
-	return &Node{ServerURL: serverURL, HTTP: httpc, MPC: c, Share: share}, nil
+	c, err := mpc.NewClient(mpc.ClientConfig{BaseURL: api.MPCURL(), HTTP: httpc})
+	if err != nil {
+		return nil, err
+	}
+	return &Node{API: api, MPC: c, Share: share}, nil
 }
 
-// Submit posts the PSBT to POST /v1/sign-requests and returns the decision.
+// Submit posts the PSBT to POST /v1/sign-requests and returns the decision,
+// an allow or a deny (policyd answers a deny with 403 "policy_denied" and
+// the decision). A PSBT refused before any decision is a *client.Error
+// whose Code and Message name the failed check.
 func (n *Node) Submit(ctx context.Context, packet *psbt.Packet) (*Decision, error) {
-	var buf bytes.Buffer
-	if err := packet.Serialize(&buf); err != nil {
-		return nil, err
-	}
-	body, _ := json.Marshal(map[string]string{"psbt": base64.StdEncoding.EncodeToString(buf.Bytes())})
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, n.ServerURL+"/v1/sign-requests", bytes.NewReader(body))
+	req, err := client.NewSignRequest(packet)
 	if err != nil {
 		return nil, err
 	}
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := n.HTTP.Do(req)
+	d, err := n.API.Sign(ctx, req)
+	if errors.Is(err, client.ErrDenied) && d != nil {
+		return d, nil
+	}
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("custody: sign request: %w", err)
 	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	if resp.StatusCode/100 != 2 {
-		return nil, fmt.Errorf("custody: sign request answered %d: %s", resp.StatusCode, bytes.TrimSpace(raw))
-	}
-	var d Decision
-	if err := json.Unmarshal(raw, &d); err != nil || d.ID == "" {
-		return nil, fmt.Errorf("custody: bad decision response: %s", bytes.TrimSpace(raw))
-	}
-	return &d, nil
+	return d, nil
 }
 
 // SignPSBT submits packet and, if allowed, signs, finalizes and verifies

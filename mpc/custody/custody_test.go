@@ -4,17 +4,20 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
-	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"net/http"
 	"net/http/httptest"
 	"runtime"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/bitlayer-org/policyd/api"
+	"github.com/bitlayer-org/policyd/client"
+	"github.com/bitlayer-org/policyd/decision"
+	"github.com/bitlayer-org/policyd/errs"
+	"github.com/bitlayer-org/policyd/governance"
 	"github.com/bitlayer-org/policyd/mpc"
 	"github.com/bitlayer-org/policyd/mpc/custody"
 	"github.com/bitlayer-org/policyd/mpc/mpctest"
@@ -62,31 +65,31 @@ func buildPSBT(t *testing.T, walletScript []byte, k int) *psbt.Packet {
 	return p
 }
 
-// fakeAPI stands in for policyd's decision service: it allows every PSBT
-// whose first output is not 666 sat, computing the sighashes itself.
-type fakeAPI struct {
+// decider stands in for policyd's decision service behind the REAL api
+// handler (route table, roles, envelope, 403 for a deny): it allows every
+// PSBT whose first output is not 666 sat, computing the sighashes itself,
+// and refuses a PSBT without inputs like psbtcheck does (422).
+type decider struct {
 	auth   *mpctest.Authorizer
 	script []byte
 	mu     sync.Mutex
 	n      int
 }
 
-func (f *fakeAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	var req struct{ PSBT string }
-	json.NewDecoder(r.Body).Decode(&req)
-	raw, _ := base64.StdEncoding.DecodeString(req.PSBT)
-	p, err := psbt.NewFromRawBytes(bytes.NewReader(raw), false)
+func (f *decider) SubmitRequest(ctx context.Context, req decision.Request) (*decision.View, error) {
+	p, err := psbt.NewFromRawBytes(bytes.NewReader(req.PSBT), false)
 	if err != nil {
-		http.Error(w, err.Error(), http.StatusUnprocessableEntity)
-		return
+		return nil, errs.New(errs.KindUnprocessable, "psbt_malformed", "the PSBT does not parse", err)
+	}
+	if len(p.UnsignedTx.TxIn) == 0 {
+		return nil, errs.New(errs.KindUnprocessable, "psbt_no_inputs", "the transaction has no inputs", nil)
 	}
 	f.mu.Lock()
 	f.n++
 	id := fmt.Sprintf("dec-%d", f.n)
 	f.mu.Unlock()
 	if p.UnsignedTx.TxOut[0].Value == 666 {
-		json.NewEncoder(w).Encode(map[string]any{"id": id, "outcome": "deny", "reasons": []string{"output 0 not whitelisted"}})
-		return
+		return &decision.View{ID: id, Outcome: "deny", Reasons: []string{"output_not_whitelisted"}}, nil
 	}
 	// Independent computation (policyd's job): from non_witness_utxo.
 	prevOuts := map[wire.OutPoint]*wire.TxOut{}
@@ -100,10 +103,18 @@ func (f *fakeAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		hashes = append(hashes, [32]byte(h))
 	}
 	f.auth.Allow(id, hashes)
-	json.NewEncoder(w).Encode(map[string]any{"id": id, "outcome": "allow"})
+	return &decision.View{ID: id, Outcome: "allow"}, nil
 }
 
-func setup(t *testing.T, mut ...func(*mpc.ServerConfig)) (*custody.Node, *fakeAPI, func()) {
+func (f *decider) Decision(ctx context.Context, id string) (*decision.View, error) {
+	return nil, errs.New(errs.KindNotFound, "decision_not_found", "no such decision", nil)
+}
+
+func (f *decider) Cancel(ctx context.Context, id string) (*decision.View, error) {
+	return nil, errs.New(errs.KindNotFound, "decision_not_found", "no such decision", nil)
+}
+
+func setup(t *testing.T, mut ...func(*mpc.ServerConfig)) (*custody.Node, *decider, func()) {
 	pol, cus := mpctest.Shares(t)
 	auth := mpctest.NewAuthorizer()
 	cfg := mpc.ServerConfig{Share: pol, Authorizer: auth, Net: &chaincfg.RegressionNetParams, SessionTimeout: 3 * time.Minute}
@@ -116,12 +127,14 @@ func setup(t *testing.T, mut ...func(*mpc.ServerConfig)) (*custody.Node, *fakeAP
 	}
 	a, _ := btcutil.NewAddressWitnessPubKeyHash(btcutil.Hash160(cus.PubKeyBytes()), &chaincfg.RegressionNetParams)
 	script, _ := txscript.PayToAddrScript(a)
-	api := &fakeAPI{auth: auth, script: script}
-	mux := http.NewServeMux()
-	mux.Handle("POST /v1/sign-requests", api)
-	mux.Handle("/v1/mpc/", http.StripPrefix("/v1/mpc", srv))
+	dec := &decider{auth: auth, script: script}
 	pki := mpctest.NewPKI(t, "custody")
-	ts := httptest.NewUnstartedServer(mux)
+	h, err := api.New(api.Config{Governance: &governance.Governance{}, Sign: dec, MPC: srv,
+		CustodyFingerprints: []string{mpctest.CustodyFingerprint(pki)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewUnstartedServer(h)
 	ts.TLS, ts.EnableHTTP2 = pki.Server, true
 	ts.StartTLS()
 	httpc := mpc.NewHTTPClient(pki.Client)
@@ -129,7 +142,7 @@ func setup(t *testing.T, mut ...func(*mpc.ServerConfig)) (*custody.Node, *fakeAP
 	if err != nil {
 		t.Fatal(err)
 	}
-	return node, api, func() { srv.Close(); httpc.CloseIdleConnections(); ts.Close() }
+	return node, dec, func() { srv.Close(); httpc.CloseIdleConnections(); ts.Close() }
 }
 
 func TestSignPSBT(t *testing.T) {
@@ -189,6 +202,24 @@ func TestSignPSBTRefusals(t *testing.T) {
 		p := buildPSBT(t, api.script, 1)
 		p.UnsignedTx.TxOut[0].Value = 666
 		if _, _, err := node.SignPSBT(ctx, p); !errors.Is(err, custody.ErrDenied) {
+			t.Fatalf("got %v", err)
+		}
+	})
+	t.Run("denied: the decision and its reasons reach the caller", func(t *testing.T) {
+		p := buildPSBT(t, api.script, 1)
+		p.UnsignedTx.TxOut[0].Value = 666
+		_, d, err := node.SignPSBT(ctx, p)
+		if !errors.Is(err, custody.ErrDenied) || d == nil || d.Outcome != "deny" || len(d.Reasons) != 1 ||
+			!strings.Contains(err.Error(), "output_not_whitelisted") {
+			t.Fatalf("got %+v %v", d, err)
+		}
+	})
+	t.Run("refused PSBT: the failed check reaches the caller", func(t *testing.T) {
+		p := buildPSBT(t, api.script, 1)
+		p.UnsignedTx.TxIn, p.Inputs = nil, nil
+		var ce *client.Error
+		if _, _, err := node.SignPSBT(ctx, p); !errors.As(err, &ce) || ce.Status != 422 || ce.Code != "psbt_no_inputs" ||
+			errors.Is(err, custody.ErrDenied) {
 			t.Fatalf("got %v", err)
 		}
 	})
@@ -278,7 +309,7 @@ func TestReshareThenSignPSBT(t *testing.T) {
 		}
 	}
 	// The old custody share no longer signs with policyd (it holds the new one).
-	stale, err := custody.NewNode(node.ServerURL, node.HTTP, oldShare)
+	stale, err := custody.NewNode(node.API.URL(), node.API.HTTP(), oldShare)
 	if err != nil {
 		t.Fatal(err)
 	}

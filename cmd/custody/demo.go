@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -27,7 +26,10 @@ import (
 	"github.com/ethereum/go-ethereum/core/types"
 	"github.com/ethereum/go-ethereum/ethclient"
 
+	"github.com/bitlayer-org/policyd/api"
 	"github.com/bitlayer-org/policyd/audit"
+	"github.com/bitlayer-org/policyd/client"
+	"github.com/bitlayer-org/policyd/decision"
 	"github.com/bitlayer-org/policyd/governance"
 	"github.com/bitlayer-org/policyd/internal/devnet"
 	"github.com/bitlayer-org/policyd/l2/bindings"
@@ -75,6 +77,9 @@ type demo struct {
 
 	m       *devnet.Manifest
 	httpc   *http.Client
+	api     *client.Client // custody role (client certificate)
+	reader  *client.Client // reader token
+	auditor *client.Client // auditor token
 	share   *mpc.Share
 	net     *chaincfg.Params
 	eth     *ethclient.Client
@@ -163,8 +168,15 @@ func (d *demo) connect(ctx context.Context) error {
 	if d.wallet, err = psbtgen.WalletFromPubKey(d.share.PubKeyBytes()); err != nil {
 		return err
 	}
-	var health map[string]any
-	if err := d.call(ctx, "GET", "/healthz", nil, "", http.StatusOK, &health); err != nil {
+	for _, c := range []struct {
+		to    **client.Client
+		token string
+	}{{&d.api, ""}, {&d.reader, m.ReaderToken}, {&d.auditor, m.AuditorToken}} {
+		if *c.to, err = client.New(m.APIURL, client.WithHTTPClient(d.httpc), client.WithToken(c.token)); err != nil {
+			return err
+		}
+	}
+	if err := d.api.Health(ctx); err != nil {
 		return err
 	}
 	if d.eth, err = ethclient.DialContext(ctx, m.L2RPC); err != nil {
@@ -238,7 +250,7 @@ func (d *demo) waitIndexed(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	var last *decisionView
+	var last *decision.View
 	for {
 		v, err := d.dryRun(ctx, p)
 		if err != nil {
@@ -283,11 +295,11 @@ func (d *demo) submitWithdrawal(ctx context.Context) error {
 }
 
 func (d *demo) coSign(ctx context.Context) error {
-	client, err := mpc.NewClient(mpc.ClientConfig{BaseURL: d.m.APIURL + "/v1/mpc", HTTP: d.httpc})
+	mc, err := mpc.NewClient(mpc.ClientConfig{BaseURL: d.api.MPCURL(), HTTP: d.httpc})
 	if err != nil {
 		return err
 	}
-	tx, err := custody.SignDecision(ctx, client, d.share, d.decision.ID, d.packet)
+	tx, err := custody.SignDecision(ctx, mc, d.share, d.decision.ID, d.packet)
 	if err != nil {
 		return err
 	}
@@ -325,10 +337,13 @@ func (d *demo) attackReuse(ctx context.Context) error {
 }
 
 func (d *demo) expectDenied(ctx context.Context, p *psbt.Packet, want string) error {
-	var v decisionView
-	err := d.call(ctx, "POST", "/v1/sign-requests", map[string]string{"psbt": b64(p)}, "", http.StatusForbidden, &v)
+	req, err := client.NewSignRequest(p)
 	if err != nil {
 		return err
+	}
+	v, err := d.api.Sign(ctx, req)
+	if !errors.Is(err, client.ErrDenied) {
+		return fmt.Errorf("want a denial (403 policy_denied), got %+v, %v", v, err)
 	}
 	if v.Outcome != "deny" || !contains(v.Reasons, want) {
 		return fmt.Errorf("want deny with %s, got %s %v", want, v.Outcome, v.Reasons)
@@ -338,11 +353,8 @@ func (d *demo) expectDenied(ctx context.Context, p *psbt.Packet, want string) er
 }
 
 func (d *demo) whitelistQuorum(ctx context.Context) error {
-	var info struct {
-		Domain governance.Domain `json:"domain"`
-		Quorum int               `json:"quorum"`
-	}
-	if err := d.call(ctx, "GET", "/v1/governance/domain", nil, "", http.StatusOK, &info); err != nil {
+	info, err := d.api.Domain(ctx)
+	if err != nil {
 		return err
 	}
 	dom := info.Domain
@@ -358,8 +370,8 @@ func (d *demo) whitelistQuorum(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	var prop governance.Proposal
-	if err := d.call(ctx, "POST", "/v1/whitelist/proposals", governance.SignedProposal{Proposal: content, Signature: sig}, "", http.StatusCreated, &prop); err != nil {
+	prop, err := d.api.Propose(ctx, governance.SignedProposal{Proposal: content, Signature: sig})
+	if err != nil {
 		return err
 	}
 	d.logf("proposal %s… by bitlayer-admin-1: add %s", prop.ID[:12], dest)
@@ -369,13 +381,13 @@ func (d *demo) whitelistQuorum(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		if err := d.call(ctx, "POST", "/v1/whitelist/proposals/"+prop.ID+"/approve", governance.Approval{Expiry: exp, Signature: s}, "", http.StatusOK, &prop); err != nil {
+		if prop, err = d.api.Approve(ctx, prop.ID, governance.Approval{Expiry: exp, Signature: s}); err != nil {
 			return fmt.Errorf("approval by admin %d: %w", admin, err)
 		}
 		d.logf("approved by bitlayer-admin-%d (status %s)", admin, prop.Status)
 	}
-	var wl governance.WhitelistView
-	if err := d.call(ctx, "GET", "/v1/whitelist", nil, d.m.ReaderToken, http.StatusOK, &wl); err != nil {
+	wl, err := d.reader.Whitelist(ctx)
+	if err != nil {
 		return err
 	}
 	for _, e := range wl.Entries {
@@ -477,7 +489,11 @@ func (d *demo) claim(ctx context.Context) error {
 			var rec struct {
 				State string `json:"state"`
 			}
-			if err := d.call(ctx, "GET", "/v1/l2/requests/"+id.String(), nil, d.m.ReaderToken, http.StatusOK, &rec); err != nil {
+			raw, err := d.reader.L2Request(ctx, id.String())
+			if err != nil {
+				return err
+			}
+			if err := json.Unmarshal(raw, &rec); err != nil {
 				return err
 			}
 			if rec.State == "approved" {
@@ -497,23 +513,9 @@ func (d *demo) claim(ctx context.Context) error {
 }
 
 func (d *demo) auditVerify(ctx context.Context) error {
-	req, err := http.NewRequestWithContext(ctx, "GET", d.m.APIURL+"/v1/audit/export", nil)
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Authorization", "Bearer "+d.m.AuditorToken)
-	resp, err := d.httpc.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		b, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
-		return fmt.Errorf("export: HTTP %d: %s", resp.StatusCode, b)
-	}
 	var buf bytes.Buffer
-	if _, err := io.Copy(&buf, resp.Body); err != nil {
-		return err
+	if _, err := d.auditor.AuditExport(ctx, &buf, api.ExportQuery{}); err != nil {
+		return fmt.Errorf("export: %w", err)
 	}
 	kinds := map[string]int{}
 	for _, line := range strings.Split(buf.String(), "\n") {
@@ -541,19 +543,12 @@ func (d *demo) auditVerify(ctx context.Context) error {
 
 // --- helpers ---
 
-type decisionView struct {
-	ID      string   `json:"id"`
-	Outcome string   `json:"outcome"`
-	Reasons []string `json:"reasons"`
-}
-
-func (d *demo) dryRun(ctx context.Context, p *psbt.Packet) (*decisionView, error) {
-	var v decisionView
-	req := map[string]string{"psbt": b64(p)}
-	if err := d.callAny(ctx, "POST", "/v1/sign-requests/dry-run", req, "", []int{http.StatusOK, http.StatusForbidden}, &v); err != nil {
+func (d *demo) dryRun(ctx context.Context, p *psbt.Packet) (*decision.View, error) {
+	req, err := client.NewSignRequest(p)
+	if err != nil {
 		return nil, err
 	}
-	return &v, nil
+	return d.api.DryRun(ctx, req)
 }
 
 // withdrawal pays the sum of the requests to dest, with change back to the
@@ -609,55 +604,6 @@ func (d *demo) mined(ctx context.Context, tx *types.Transaction) (*types.Receipt
 	}
 	return rcpt, nil
 }
-
-func (d *demo) call(ctx context.Context, method, path string, body any, token string, want int, out any) error {
-	return d.callAny(ctx, method, path, body, token, []int{want}, out)
-}
-
-func (d *demo) callAny(ctx context.Context, method, path string, body any, token string, want []int, out any) error {
-	var rd io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			return err
-		}
-		rd = bytes.NewReader(b)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, d.m.APIURL+path, rd)
-	if err != nil {
-		return err
-	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	resp, err := d.httpc.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, 8<<20))
-	if err != nil {
-		return err
-	}
-	ok := false
-	for _, w := range want {
-		ok = ok || resp.StatusCode == w
-	}
-	if !ok {
-		return fmt.Errorf("%s %s: HTTP %d: %s", method, path, resp.StatusCode, strings.TrimSpace(string(raw)))
-	}
-	if out != nil {
-		if err := json.Unmarshal(raw, out); err != nil {
-			return fmt.Errorf("%s %s: %w", method, path, err)
-		}
-	}
-	return nil
-}
-
-func b64(p *psbt.Packet) string { return base64.StdEncoding.EncodeToString(psbtgen.Serialize(p)) }
 
 func btc(n int64) *big.Int { return new(big.Int).Mul(big.NewInt(n), devnet.OneBTC) }
 

@@ -50,8 +50,8 @@ type Error struct {
 }
 
 func (e *Error) Error() string {
-	if e.Code == "" {
-		return fmt.Sprintf("policyd answered %d %s", e.Status, http.StatusText(e.Status))
+	if e.Code == "" { // not the API's envelope (a proxy, another server)
+		return strings.TrimSuffix(fmt.Sprintf("policyd answered %d %s: %s", e.Status, http.StatusText(e.Status), e.Message), ": ")
 	}
 	return fmt.Sprintf("policyd answered %d %s: %s", e.Status, e.Code, e.Message)
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
@@ -10,7 +11,6 @@ import (
 	"io"
 	"maps"
 	"net/http"
-	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -18,7 +18,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/bitlayer-org/policyd/api"
 	"github.com/bitlayer-org/policyd/audit"
+	"github.com/bitlayer-org/policyd/client"
 )
 
 // runAudit dispatches `policyctl audit export|verify|recheck`.
@@ -82,48 +84,21 @@ func runAuditExport(args []string, stdout, stderr io.Writer) int {
 		}
 		*since = size
 	}
-	client, err := tlsClient(*caFile)
+	httpc, err := tlsClient(*caFile)
 	if err != nil {
 		fmt.Fprintf(stderr, "policyctl audit export: %v\n", err)
 		return 1
 	}
-	base, err := url.Parse(*server)
-	if err != nil || base.Scheme != "https" || base.Host == "" {
+	c, err := client.New(*server, client.WithHTTPClient(httpc), client.WithToken(*token))
+	if err != nil {
 		fmt.Fprintln(stderr, "policyctl audit export: --server must be an https:// URL")
 		return 2
 	}
-	q := url.Values{}
-	q.Set("from", strconv.FormatUint(*from, 10))
-	if *to != 0 {
-		q.Set("to", strconv.FormatUint(*to, 10))
-	}
-	if *since != 0 {
-		q.Set("since_size", strconv.FormatUint(*since, 10))
-	}
-	u := base.JoinPath("/v1/audit/export")
-	u.RawQuery = q.Encode()
-	req, err := http.NewRequest(http.MethodGet, u.String(), nil)
-	if err != nil {
-		fmt.Fprintf(stderr, "policyctl audit export: %v\n", err)
-		return 1
-	}
-	if *token != "" {
-		req.Header.Set("Authorization", "Bearer "+*token)
-	}
-	resp, err := client.Do(req)
-	if err != nil {
-		fmt.Fprintf(stderr, "policyctl audit export: %v\n", err)
-		return 1
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		msg, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
-		fmt.Fprintf(stderr, "policyctl audit export: server answered %s: %s\n", resp.Status, strings.TrimSpace(string(msg)))
-		return 1
-	}
+	ctx := context.Background()
+	q := api.ExportQuery{From: *from, To: *to, Since: *since}
 	if *out == "" {
-		if _, err := io.Copy(stdout, resp.Body); err != nil {
-			fmt.Fprintf(stderr, "policyctl audit export: download: %v\n", err)
+		if _, err := c.AuditExport(ctx, stdout, q); err != nil {
+			fmt.Fprintf(stderr, "policyctl audit export: %v\n", err)
 			return 1
 		}
 		return 0
@@ -135,7 +110,7 @@ func runAuditExport(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "policyctl audit export: %v\n", err)
 		return 1
 	}
-	n, err := io.Copy(tmp, resp.Body)
+	n, err := c.AuditExport(ctx, tmp, q)
 	if err == nil {
 		err = tmp.Sync()
 	}

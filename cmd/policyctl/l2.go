@@ -1,20 +1,19 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"math/big"
-	"net/http"
-	"net/url"
 	"strconv"
-	"strings"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
 
+	"github.com/bitlayer-org/policyd/client"
 	"github.com/bitlayer-org/policyd/l2"
 	"github.com/bitlayer-org/policyd/storage"
 )
@@ -77,7 +76,9 @@ func runL2Status(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	if *rf.server != "" {
-		return rf.get("/v1/l2/status", "policyctl l2 status", stdout, stderr)
+		return rf.get("policyctl l2 status", stdout, stderr, func(c *client.Client) (json.RawMessage, error) {
+			return c.L2Status(context.Background())
+		})
 	}
 	db, ok := openLedgerDB(*dbPath, stderr)
 	if !ok {
@@ -157,7 +158,9 @@ func runL2Request(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	if *rf.server != "" {
-		return rf.get("/v1/l2/requests/"+id.String(), "policyctl l2 request", stdout, stderr)
+		return rf.get("policyctl l2 request", stdout, stderr, func(c *client.Client) (json.RawMessage, error) {
+			return c.L2Request(context.Background(), id.String())
+		})
 	}
 	db, ok := openLedgerDB(*dbPath, stderr)
 	if !ok {
@@ -248,42 +251,24 @@ func remoteFlags(fs *flag.FlagSet) l2Remote {
 	}
 }
 
-// get fetches path from the server and copies the JSON body to stdout.
-func (r l2Remote) get(path, who string, stdout, stderr io.Writer) int {
-	base, err := url.Parse(*r.server)
-	if err != nil || base.Scheme != "https" || base.Host == "" {
+// get reads one view from the server and copies its JSON body to stdout.
+func (r l2Remote) get(who string, stdout, stderr io.Writer, read func(*client.Client) (json.RawMessage, error)) int {
+	httpc, err := tlsClient(*r.ca)
+	if err != nil {
+		fmt.Fprintf(stderr, "%s: %v\n", who, err)
+		return 1
+	}
+	c, err := client.New(*r.server, client.WithHTTPClient(httpc), client.WithToken(*r.token))
+	if err != nil {
 		fmt.Fprintf(stderr, "%s: --server must be an https:// URL\n", who)
 		return 2
 	}
-	client, err := tlsClient(*r.ca)
+	body, err := read(c)
 	if err != nil {
 		fmt.Fprintf(stderr, "%s: %v\n", who, err)
 		return 1
 	}
-	req, err := http.NewRequest(http.MethodGet, base.JoinPath(path).String(), nil)
-	if err != nil {
-		fmt.Fprintf(stderr, "%s: %v\n", who, err)
-		return 1
-	}
-	if *r.token != "" {
-		req.Header.Set("Authorization", "Bearer "+*r.token)
-	}
-	resp, err := client.Do(req)
-	if err != nil {
-		fmt.Fprintf(stderr, "%s: %v\n", who, err)
-		return 1
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	if err != nil {
-		fmt.Fprintf(stderr, "%s: %v\n", who, err)
-		return 1
-	}
-	if resp.StatusCode != http.StatusOK {
-		fmt.Fprintf(stderr, "%s: server answered %s: %s\n", who, resp.Status, strings.TrimSpace(string(body)))
-		return 1
-	}
-	if _, err := stdout.Write(body); err != nil {
+	if _, err := stdout.Write(append(body, '\n')); err != nil {
 		return 1
 	}
 	return 0

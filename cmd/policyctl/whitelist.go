@@ -2,7 +2,7 @@ package main
 
 import (
 	"bufio"
-	"bytes"
+	"context"
 	"crypto/ecdsa"
 	"crypto/rand"
 	"crypto/tls"
@@ -13,7 +13,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -21,6 +20,8 @@ import (
 
 	"github.com/ethereum/go-ethereum/accounts/keystore"
 
+	"github.com/bitlayer-org/policyd/api"
+	"github.com/bitlayer-org/policyd/client"
 	"github.com/bitlayer-org/policyd/governance"
 	"github.com/bitlayer-org/policyd/tlsutil"
 )
@@ -48,25 +49,6 @@ common flags: --server URL --ca FILE [--cert FILE --key FILE] [--token T]
   [--ttl D: signature lifetime; default 72h for propose, unfreeze and approve
    (an approval never outlives its proposal), 15m for reject and freeze]
 `
-
-type wlClient struct {
-	server string
-	token  string
-	http   *http.Client
-}
-
-// serverError is a refusal from the server: its status and stable code.
-type serverError struct {
-	status        int
-	code, message string
-}
-
-func (e *serverError) Error() string {
-	if e.code == "" {
-		return fmt.Sprintf("server answered %d", e.status)
-	}
-	return fmt.Sprintf("server refused (%d %s): %s", e.status, e.code, e.message)
-}
 
 type wlFlags struct {
 	fs                        *flag.FlagSet
@@ -114,7 +96,7 @@ func newWLFlags(name string, stderr io.Writer) *wlFlags {
 	}
 }
 
-func (f *wlFlags) client() (*wlClient, error) {
+func (f *wlFlags) client() (*client.Client, error) {
 	cfg, err := tlsutil.ClientConfig(*f.ca, *f.cert, *f.key)
 	if err != nil {
 		return nil, err
@@ -122,54 +104,8 @@ func (f *wlFlags) client() (*wlClient, error) {
 	if *f.ca == "" {
 		cfg = &tls.Config{MinVersion: tls.VersionTLS13} // system roots
 	}
-	if _, err := url.Parse(*f.server); err != nil || !strings.HasPrefix(*f.server, "https://") {
-		return nil, errors.New("--server must be an https:// URL")
-	}
-	return &wlClient{server: strings.TrimRight(*f.server, "/"), token: *f.token,
-		http: &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{TLSClientConfig: cfg}}}, nil
-}
-
-// do sends a request and returns the body of a 2xx answer; otherwise the
-// server's error code and message.
-func (c *wlClient) do(method, path string, body any) ([]byte, error) {
-	var rd io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			return nil, err
-		}
-		rd = bytes.NewReader(b)
-	}
-	req, err := http.NewRequest(method, c.server+path, rd)
-	if err != nil {
-		return nil, err
-	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if c.token != "" && method == http.MethodGet {
-		req.Header.Set("Authorization", "Bearer "+c.token)
-	}
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(resp.Body, 32<<20))
-	if err != nil {
-		return nil, err
-	}
-	if resp.StatusCode/100 != 2 {
-		var e struct {
-			Error struct{ Code, Message string } `json:"error"`
-		}
-		se := &serverError{status: resp.StatusCode}
-		if json.Unmarshal(b, &e) == nil && e.Error.Code != "" {
-			se.code, se.message = e.Error.Code, e.Error.Message
-		}
-		return nil, se
-	}
-	return b, nil
+	return client.New(*f.server, client.WithToken(*f.token),
+		client.WithHTTPClient(&http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{TLSClientConfig: cfg}}))
 }
 
 func (f *wlFlags) signingKey() (*ecdsa.PrivateKey, error) {
@@ -192,23 +128,15 @@ func (f *wlFlags) signingKey() (*ecdsa.PrivateKey, error) {
 }
 
 // domainInfo is the public GET /v1/governance/domain answer.
-type domainInfo struct {
-	Domain          governance.Domain `json:"domain"`
-	Quorum          int               `json:"quorum"`
-	Admins          int               `json:"admins"`
-	TimelockSeconds int64             `json:"timelock_seconds"`
-}
+type domainInfo = api.DomainInfo
 
 // domain fetches the server's EIP-712 domain and checks it against the pins.
-func (f *wlFlags) domain(c *wlClient) (domainInfo, error) {
-	b, err := c.do(http.MethodGet, "/v1/governance/domain", nil)
+func (f *wlFlags) domain(c *client.Client) (domainInfo, error) {
+	i, err := c.Domain(context.Background())
 	if err != nil {
 		return domainInfo{}, err
 	}
-	var info domainInfo
-	if err := json.Unmarshal(b, &info); err != nil {
-		return domainInfo{}, err
-	}
+	info := *i
 	d := info.Domain
 	if *f.chainID != 0 && d.ChainID != *f.chainID {
 		return info, fmt.Errorf("server's chain id %d is not the expected %d: not signing", d.ChainID, *f.chainID)
@@ -255,30 +183,34 @@ func runWhitelist(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "policyctl whitelist "+sub+":", err)
 		return 1
 	}
-	var pretty bytes.Buffer
-	if json.Indent(&pretty, out, "", "  ") == nil {
-		out = append(bytes.TrimSpace(pretty.Bytes()), '\n')
+	if _, err := stdout.Write(append(out, '\n')); err != nil {
+		return 1
 	}
-	stdout.Write(out)
 	return 0
 }
 
 var errUsage = errors.New("usage")
 
-func whitelistCmd(sub string, f *wlFlags, c *wlClient) ([]byte, error) {
+// whitelistCmd runs sub and returns the server's answer as indented JSON.
+func whitelistCmd(sub string, f *wlFlags, c *client.Client) ([]byte, error) {
+	v, err := whitelistAnswer(sub, f, c)
+	if err != nil {
+		return nil, err
+	}
+	return json.MarshalIndent(v, "", "  ")
+}
+
+func whitelistAnswer(sub string, f *wlFlags, c *client.Client) (any, error) {
+	ctx := context.Background()
 	switch sub {
 	case "list":
-		return c.do(http.MethodGet, "/v1/whitelist", nil)
+		return c.Whitelist(ctx)
 	case "proposals":
-		q := ""
-		if *f.status != "" {
-			q = "?status=" + url.QueryEscape(*f.status)
-		}
-		return c.do(http.MethodGet, "/v1/whitelist/proposals"+q, nil)
+		return c.Proposals(ctx, *f.status)
 	case "freeze-state":
-		return c.do(http.MethodGet, "/v1/freeze", nil)
+		return c.FreezeState(ctx)
 	case "allowances":
-		return c.do(http.MethodGet, "/v1/allowances", nil)
+		return c.Allowances(ctx)
 	case "propose", "approve", "reject", "freeze", "unfreeze":
 	default:
 		return nil, fmt.Errorf("%w: unknown subcommand %q", errUsage, sub)
@@ -298,13 +230,9 @@ func whitelistCmd(sub string, f *wlFlags, c *wlClient) ([]byte, error) {
 		p := governance.ProposalContent{Nonce: randomNonce(), Expiry: expiry}
 		if sub == "unfreeze" {
 			p.Action = governance.ActionUnfreeze
-			b, err := c.do(http.MethodGet, "/v1/freeze", nil)
+			fs, err := c.FreezeState(ctx)
 			if err != nil {
 				return nil, fmt.Errorf("read freeze epoch: %w", err)
-			}
-			var fs governance.FreezeState
-			if err := json.Unmarshal(b, &fs); err != nil {
-				return nil, err
 			}
 			p.FreezeEpoch = fs.Epoch
 		} else {
@@ -323,7 +251,7 @@ func whitelistCmd(sub string, f *wlFlags, c *wlClient) ([]byte, error) {
 		if err != nil {
 			return nil, err
 		}
-		return c.do(http.MethodPost, "/v1/whitelist/proposals", governance.SignedProposal{Proposal: p, Signature: sig})
+		return c.Propose(ctx, governance.SignedProposal{Proposal: p, Signature: sig})
 	case "approve":
 		if *f.id == "" {
 			return nil, fmt.Errorf("%w: --id is required", errUsage)
@@ -335,7 +263,7 @@ func whitelistCmd(sub string, f *wlFlags, c *wlClient) ([]byte, error) {
 		if err != nil {
 			return nil, err
 		}
-		return c.do(http.MethodPost, "/v1/whitelist/proposals/"+url.PathEscape(*f.id)+"/approve", governance.Approval{Expiry: expiry, Signature: sig})
+		return c.Approve(ctx, *f.id, governance.Approval{Expiry: expiry, Signature: sig})
 	case "reject":
 		if *f.id == "" {
 			return nil, fmt.Errorf("%w: --id is required", errUsage)
@@ -344,7 +272,7 @@ func whitelistCmd(sub string, f *wlFlags, c *wlClient) ([]byte, error) {
 		if err != nil {
 			return nil, err
 		}
-		return c.do(http.MethodPost, "/v1/whitelist/proposals/"+url.PathEscape(*f.id)+"/reject", governance.Rejection{Reason: *f.reason, Expiry: expiry, Signature: sig})
+		return c.Reject(ctx, *f.id, governance.Rejection{Reason: *f.reason, Expiry: expiry, Signature: sig})
 	default: // freeze
 		return f.freeze(c, d, key, expiry)
 	}
@@ -373,15 +301,12 @@ func (f *wlFlags) signatureTTL(sub string) time.Duration {
 // approval for another), shows it and asks before signing (unless --yes). It
 // returns the approval's expiry, capped at the proposal's: an approval
 // cannot count after its proposal expired.
-func (f *wlFlags) reviewApproval(c *wlClient, info domainInfo, expiry int64) (int64, error) {
-	b, err := c.do(http.MethodGet, "/v1/whitelist/proposals/"+url.PathEscape(*f.id), nil)
+func (f *wlFlags) reviewApproval(c *client.Client, info domainInfo, expiry int64) (int64, error) {
+	pp, err := c.Proposal(context.Background(), *f.id)
 	if err != nil {
 		return 0, fmt.Errorf("read the proposal to show it (a reader token is needed): %w", err)
 	}
-	var p governance.Proposal
-	if err := json.Unmarshal(b, &p); err != nil {
-		return 0, fmt.Errorf("decode the proposal: %w", err)
-	}
+	p := *pp
 	digest, err := governance.Digest(governance.ProposalTypedData(info.Domain, p.Content))
 	if err != nil || p.ID != *f.id || "0x"+hex.EncodeToString(digest) != *f.id {
 		return 0, errors.New("the server's proposal does not hash to --id under its domain: not signing")
@@ -483,36 +408,33 @@ func confirm(in io.Reader, w io.Writer, question string) bool {
 // answers freeze_epoch_mismatch, once more for the epoch the server names. A
 // signature for a past epoch can never be accepted (epochs only grow), so the
 // refused first one is harmless.
-func (f *wlFlags) freeze(c *wlClient, d governance.Domain, key *ecdsa.PrivateKey, expiry int64) ([]byte, error) {
-	send := func(epoch uint64) ([]byte, error) {
+func (f *wlFlags) freeze(c *client.Client, d governance.Domain, key *ecdsa.PrivateKey, expiry int64) (*governance.FreezeState, error) {
+	ctx := context.Background()
+	send := func(epoch uint64) (*governance.FreezeState, error) {
 		nonce := randomNonce()
 		sig, err := governance.SignTypedData(governance.FreezeTypedData(d, *f.reason, epoch, nonce, expiry), key)
 		if err != nil {
 			return nil, err
 		}
-		return c.do(http.MethodPost, "/v1/freeze", governance.FreezeRequest{Reason: *f.reason, Epoch: epoch, Nonce: nonce, Expiry: expiry, Signature: sig})
+		return c.Freeze(ctx, governance.FreezeRequest{Reason: *f.reason, Epoch: epoch, Nonce: nonce, Expiry: expiry, Signature: sig})
 	}
 	switch {
 	case *f.epoch >= 0:
 		return send(uint64(*f.epoch))
-	case c.token != "":
-		b, err := c.do(http.MethodGet, "/v1/freeze", nil)
+	case *f.token != "":
+		fs, err := c.FreezeState(ctx)
 		if err != nil {
 			return nil, fmt.Errorf("read freeze epoch: %w", err)
-		}
-		var fs governance.FreezeState
-		if err := json.Unmarshal(b, &fs); err != nil {
-			return nil, err
 		}
 		return send(fs.Epoch)
 	}
 	out, err := send(0)
-	var se *serverError
-	if err == nil || !errors.As(err, &se) || se.code != "freeze_epoch_mismatch" {
+	var se *client.Error
+	if err == nil || !errors.As(err, &se) || se.Code != "freeze_epoch_mismatch" {
 		return out, err
 	}
 	var epoch uint64
-	if _, perr := fmt.Sscanf(se.message, "freeze epoch is %d", &epoch); perr != nil || epoch == 0 {
+	if _, perr := fmt.Sscanf(se.Message, "freeze epoch is %d", &epoch); perr != nil || epoch == 0 {
 		return nil, fmt.Errorf("%w (pass --epoch)", err)
 	}
 	return send(epoch)

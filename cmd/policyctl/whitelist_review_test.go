@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bitlayer-org/policyd/client"
 	"github.com/bitlayer-org/policyd/governance"
 	"github.com/bitlayer-org/policyd/policy"
 )
@@ -101,7 +102,10 @@ func TestWhitelistCLIApproveRefusesMismatchedProposal(t *testing.T) {
 	if err := f.fs.Parse([]string{"--id", id, "--yes", "--keystore", e.keys["admin1"], "--password-file", e.pwFile}); err != nil {
 		t.Fatal(err)
 	}
-	c := &wlClient{server: srv.URL, http: srv.Client()}
+	c, err := client.New(srv.URL, client.WithHTTPClient(srv.Client()))
+	if err != nil {
+		t.Fatal(err)
+	}
 	if _, err := whitelistCmd("approve", f, c); err == nil || !strings.Contains(err.Error(), "does not hash to --id") || posted {
 		t.Fatalf("mismatched proposal: %v (posted %v)", err, posted)
 	}

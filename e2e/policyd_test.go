@@ -6,8 +6,8 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -21,6 +21,8 @@ import (
 
 	"github.com/bitlayer-org/policyd/api"
 	"github.com/bitlayer-org/policyd/audit"
+	"github.com/bitlayer-org/policyd/client"
+	"github.com/bitlayer-org/policyd/decision"
 	"github.com/bitlayer-org/policyd/testvectors/psbtgen"
 	tssfixtures "github.com/bitlayer-org/policyd/testvectors/tss"
 	"github.com/bitlayer-org/policyd/tlsutil"
@@ -43,6 +45,9 @@ type policydNode struct {
 	url     string
 	tls     *tlsutil.DevFiles
 	httpc   *http.Client
+	api     *client.Client // custody role (client certificate)
+	reader  *client.Client // reader token
+	auditor *client.Client // auditor token
 
 	custodyShare string // the custody node's encrypted share
 	passFile     string // the fixture passphrase (both shares)
@@ -69,6 +74,14 @@ func newPolicyd(t *testing.T, c *chains) *policydNode {
 	}
 	p.httpc = &http.Client{Transport: &http.Transport{TLSClientConfig: tlsCfg}, Timeout: 30 * time.Second}
 	t.Cleanup(p.httpc.CloseIdleConnections)
+	for _, c := range []struct {
+		to    **client.Client
+		token string
+	}{{&p.api, ""}, {&p.reader, readerToken}, {&p.auditor, auditorToken}} {
+		if *c.to, err = client.New(p.url, client.WithHTTPClient(p.httpc), client.WithToken(c.token)); err != nil {
+			t.Fatal(err)
+		}
+	}
 
 	p.passFile = filepath.Join(p.dir, "share.pass")
 	mustWrite(t, p.passFile, []byte(tssfixtures.DevPassphrase+"\n"))
@@ -169,8 +182,8 @@ func (p *policydNode) start() {
 		if !p.proc.running() {
 			t.Fatalf("policyd exited during start-up:\n%s", tail(p.proc.stderr.String(), 4000))
 		}
-		code, _, err := p.call(context.Background(), "GET", "/healthz", "", nil)
-		return code == http.StatusOK, err
+		err := p.api.Health(context.Background())
+		return err == nil, err
 	})
 }
 
@@ -179,61 +192,6 @@ func (p *policydNode) stop() {
 	p.t.Helper()
 	p.proc.signal(syscall.SIGTERM)
 	p.proc.mustExit(30*time.Second, 0)
-}
-
-// call sends a request with the custody client certificate and, when token
-// is set, a bearer token. body is JSON-encoded unless nil.
-func (p *policydNode) call(ctx context.Context, method, path, token string, body any) (int, []byte, error) {
-	var rd io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			return 0, nil, err
-		}
-		rd = bytes.NewReader(b)
-	}
-	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, method, p.url+path, rd)
-	if err != nil {
-		return 0, nil, err
-	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	resp, err := p.httpc.Do(req)
-	if err != nil {
-		return 0, nil, err
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
-	return resp.StatusCode, raw, err
-}
-
-// mustCall is call that fails the test unless the status is one of want;
-// the response is decoded into out when out is not nil.
-func (p *policydNode) mustCall(method, path, token string, body, out any, want ...int) int {
-	p.t.Helper()
-	code, raw, err := p.call(context.Background(), method, path, token, body)
-	if err != nil {
-		p.t.Fatalf("%s %s: %v", method, path, err)
-	}
-	ok := false
-	for _, w := range want {
-		ok = ok || code == w
-	}
-	if !ok {
-		p.t.Fatalf("%s %s: HTTP %d, want %v: %s", method, path, code, want, bytes.TrimSpace(raw))
-	}
-	if out != nil {
-		if err := json.Unmarshal(raw, out); err != nil {
-			p.t.Fatalf("%s %s: %v: %s", method, path, err, raw)
-		}
-	}
-	return code
 }
 
 // decisionView is the part of a sign response / GET /v1/decisions/{id}
@@ -252,29 +210,50 @@ type decisionView struct {
 // submit posts a PSBT to POST /v1/sign-requests (allow: 200, deny: 403).
 func (p *policydNode) submit(pk *psbt.Packet) (int, decisionView) {
 	p.t.Helper()
-	var v decisionView
-	code := p.mustCall("POST", "/v1/sign-requests", "", map[string]string{"psbt": b64(pk)}, &v, http.StatusOK, http.StatusForbidden)
-	return code, v
+	req, err := client.NewSignRequest(pk)
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	v, err := p.api.Sign(context.Background(), req)
+	code := http.StatusOK
+	if errors.Is(err, client.ErrDenied) {
+		code, err = http.StatusForbidden, nil
+	}
+	if err != nil {
+		p.t.Fatalf("POST /v1/sign-requests: %v", err)
+	}
+	return code, p.view(v)
 }
 
 func (p *policydNode) decision(id string) decisionView {
 	p.t.Helper()
-	var v decisionView
-	p.mustCall("GET", "/v1/decisions/"+id, "", nil, &v, http.StatusOK)
-	return v
+	v, err := p.api.Decision(context.Background(), id)
+	if err != nil {
+		p.t.Fatalf("GET /v1/decisions/%s: %v", id, err)
+	}
+	return p.view(v)
+}
+
+func (p *policydNode) view(v *decision.View) decisionView {
+	p.t.Helper()
+	d := decisionView{ID: v.ID, Outcome: v.Outcome, Reasons: v.Reasons}
+	if len(v.Record) > 0 {
+		if err := json.Unmarshal(v.Record, &d.Record); err != nil {
+			p.t.Fatalf("decision %s: record: %v", v.ID, err)
+		}
+	}
+	return d
 }
 
 // l2Request is GET /v1/l2/requests/{id}: (found, kind, state).
 func (p *policydNode) l2Request(id string) (bool, string, string, error) {
-	code, raw, err := p.call(context.Background(), "GET", "/v1/l2/requests/"+id, readerToken, nil)
-	if err != nil {
-		return false, "", "", err
-	}
-	if code == http.StatusNotFound {
+	raw, err := p.reader.L2Request(context.Background(), id)
+	var ce *client.Error
+	if errors.As(err, &ce) && ce.Status == http.StatusNotFound {
 		return false, "", "", nil
 	}
-	if code != http.StatusOK {
-		return false, "", "", fmt.Errorf("HTTP %d: %s", code, bytes.TrimSpace(raw))
+	if err != nil {
+		return false, "", "", err
 	}
 	var r struct {
 		Kind  string `json:"kind"`
@@ -315,10 +294,11 @@ func (p *policydNode) waitL2State(ids []string, state string, d time.Duration) {
 func (p *policydNode) auditExport() []auditRecord {
 	t := p.t
 	t.Helper()
-	code, raw, err := p.call(context.Background(), "GET", "/v1/audit/export", auditorToken, nil)
-	if err != nil || code != http.StatusOK {
-		t.Fatalf("audit export: HTTP %d %v: %.300s", code, err, raw)
+	var buf bytes.Buffer
+	if _, err := p.auditor.AuditExport(context.Background(), &buf, api.ExportQuery{}); err != nil {
+		t.Fatalf("audit export: %v", err)
 	}
+	raw := buf.Bytes()
 	cp, err := audit.VerifyExport(bytes.NewReader(raw), p.verifierKey, nil)
 	if err != nil {
 		t.Fatalf("audit export does not verify against %s: %v", p.verifierKey, err)

@@ -30,6 +30,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	bolt "go.etcd.io/bbolt"
 
+	"github.com/bitlayer-org/policyd/audit"
 	"github.com/bitlayer-org/policyd/decision"
 	"github.com/bitlayer-org/policyd/errs"
 	"github.com/bitlayer-org/policyd/governance"
@@ -78,17 +79,17 @@ func (s *stubSign) Cancel(ctx context.Context, id string) (*decision.View, error
 type stubAudit struct {
 	calls atomic.Int32
 	mu    sync.Mutex
-	last  ExportQuery
+	last  audit.ExportRequest
 }
 
 type stubL2 struct{ calls atomic.Int32 }
 
-func (l *stubL2) Status(ctx context.Context) (any, error) {
+func (l *stubL2) StatusView(ctx context.Context) (*l2.StatusView, error) {
 	l.calls.Add(1)
-	return map[string]any{"indexed_height": 42, "fresh": true}, nil
+	return &l2.StatusView{Status: l2.Status{IndexedHeight: 42}, Fresh: true}, nil
 }
 
-func (l *stubL2) Request(ctx context.Context, id string) (any, error) {
+func (l *stubL2) RequestView(ctx context.Context, id string) (*l2.Request, error) {
 	l.calls.Add(1)
 	if id == reqID77 { // the ledger's own record type, as cmd/policyd serves it
 		v, _ := new(big.Int).SetString(id, 10)
@@ -97,10 +98,10 @@ func (l *stubL2) Request(ctx context.Context, id string) (any, error) {
 	if id != "7" {
 		return nil, errs.New(errs.KindNotFound, "request_not_found", "no such request", nil)
 	}
-	return map[string]any{"req_id": "7", "state": "approved"}, nil
+	return &l2.Request{ReqID: big.NewInt(7), State: l2.StateApproved}, nil
 }
 
-func (a *stubAudit) Export(ctx context.Context, w io.Writer, q ExportQuery) error {
+func (a *stubAudit) ExportRange(ctx context.Context, w io.Writer, q audit.ExportRequest) error {
 	a.calls.Add(1)
 	a.mu.Lock()
 	a.last = q
@@ -978,7 +979,7 @@ func TestAuditExportQuery(t *testing.T) {
 	e.audit.mu.Lock()
 	q := e.audit.last
 	e.audit.mu.Unlock()
-	if q != (ExportQuery{From: 2, To: 0, Since: 5}) {
+	if q != (audit.ExportRequest{From: 2, To: 0, Since: 5}) {
 		t.Fatalf("query reached the service as %+v", q)
 	}
 	for _, bad := range []string{"?from=5&to=2", "?since_size=-1", "?to=x"} {

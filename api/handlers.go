@@ -13,6 +13,7 @@ import (
 	"github.com/go-chi/chi/v5"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/bitlayer-org/policyd/audit"
 	"github.com/bitlayer-org/policyd/decision"
 	"github.com/bitlayer-org/policyd/errs"
 	"github.com/bitlayer-org/policyd/governance"
@@ -304,7 +305,7 @@ func (s *server) auditExport(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	lw := &lazyWriter{w: w}
-	if err := s.cfg.Audit.Export(r.Context(), lw, ExportQuery{From: from, To: to, Since: since}); err != nil {
+	if err := s.cfg.Audit.ExportRange(r.Context(), lw, audit.ExportRequest{From: from, To: to, Since: since}); err != nil {
 		if !lw.started {
 			s.fail(w, r, err)
 			return
@@ -355,7 +356,7 @@ func (s *server) l2Status(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, errUnavailable)
 		return
 	}
-	v, err := s.cfg.L2.Status(r.Context())
+	v, err := s.cfg.L2.StatusView(r.Context())
 	respond(s, w, r, http.StatusOK, v, err)
 }
 
@@ -364,6 +365,6 @@ func (s *server) l2Request(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, errUnavailable)
 		return
 	}
-	v, err := s.cfg.L2.Request(r.Context(), chi.URLParam(r, "id"))
+	v, err := s.cfg.L2.RequestView(r.Context(), chi.URLParam(r, "id"))
 	respond(s, w, r, http.StatusOK, v, err)
 }

@@ -6,7 +6,9 @@ import (
 	"io"
 	"net/http"
 
+	"github.com/bitlayer-org/policyd/audit"
 	"github.com/bitlayer-org/policyd/decision"
+	"github.com/bitlayer-org/policyd/l2"
 )
 
 // The API holds no business logic: every route calls one of these services,
@@ -28,12 +30,14 @@ type SignService interface {
 	Cancel(ctx context.Context, id string) (*decision.View, error)
 }
 
-// AuditService serves the signed decision log to auditors.
+// AuditService serves the signed decision log to auditors (*audit.Log
+// implements it).
 type AuditService interface {
-	// Export streams records [q.From, q.To) as JSON lines followed by the
-	// signed checkpoint and proofs (format documented by package audit);
-	// q.Since > 0 adds a consistency proof from the tree of that size.
-	Export(ctx context.Context, w io.Writer, q ExportQuery) error
+	// ExportRange streams records [q.From, q.To) as JSON lines followed by
+	// the signed checkpoint and proofs (format documented by package audit);
+	// q.Since > 0 adds a consistency proof from the tree of that size; q.To
+	// == 0 means "up to the latest checkpoint".
+	ExportRange(ctx context.Context, w io.Writer, q audit.ExportRequest) error
 	// Checkpoint returns the latest signed checkpoint (a sumdb note).
 	Checkpoint(ctx context.Context) ([]byte, error)
 	// Inclusion returns the inclusion proof of record index against the
@@ -41,17 +45,11 @@ type AuditService interface {
 	Inclusion(ctx context.Context, index uint64) (json.RawMessage, error)
 }
 
-// ExportQuery selects an audit export. To == 0 means "up to the latest
-// checkpoint".
-type ExportQuery struct {
-	From, To, Since uint64
-}
-
-// L2Service shows the L2 indexer's view to operators: its height and
-// freshness, and one request's ledger record with its claim state.
+// L2Service shows the L2 indexer's view to operators (*l2.Indexer
+// implements it): its height and freshness, and one request's ledger record.
 type L2Service interface {
-	Status(ctx context.Context) (any, error)
-	Request(ctx context.Context, reqID string) (any, error)
+	StatusView(ctx context.Context) (*l2.StatusView, error)
+	RequestView(ctx context.Context, reqID string) (*l2.Request, error)
 }
 
 // MPCService is policyd's side of the threshold-signing, key generation and

@@ -32,6 +32,7 @@ import (
 	"github.com/btcsuite/btcd/btcutil/psbt"
 
 	"github.com/bitlayer-org/policyd/api"
+	"github.com/bitlayer-org/policyd/audit"
 	"github.com/bitlayer-org/policyd/decision"
 	"github.com/bitlayer-org/policyd/governance"
 )
@@ -379,7 +380,7 @@ func (c *Client) L2Request(ctx context.Context, reqID string) (json.RawMessage, 
 // AuditExport is GET /v1/audit/export: it streams the export (format of
 // package audit) into w and returns the bytes written. An error after the
 // first byte means a truncated export.
-func (c *Client) AuditExport(ctx context.Context, w io.Writer, q api.ExportQuery) (int64, error) {
+func (c *Client) AuditExport(ctx context.Context, w io.Writer, q audit.ExportRequest) (int64, error) {
 	v := url.Values{"from": {strconv.FormatUint(q.From, 10)}}
 	if q.To != 0 {
 		v.Set("to", strconv.FormatUint(q.To, 10))

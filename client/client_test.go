@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/big"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -25,10 +26,12 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/bitlayer-org/policyd/api"
+	"github.com/bitlayer-org/policyd/audit"
 	"github.com/bitlayer-org/policyd/client"
 	"github.com/bitlayer-org/policyd/decision"
 	"github.com/bitlayer-org/policyd/errs"
 	"github.com/bitlayer-org/policyd/governance"
+	"github.com/bitlayer-org/policyd/l2"
 	"github.com/bitlayer-org/policyd/policy"
 	"github.com/bitlayer-org/policyd/storage"
 	"github.com/bitlayer-org/policyd/tlsutil"
@@ -68,7 +71,7 @@ func (s *signScript) Cancel(ctx context.Context, id string) (*decision.View, err
 
 type auditScript struct{}
 
-func (auditScript) Export(ctx context.Context, w io.Writer, q api.ExportQuery) error {
+func (auditScript) ExportRange(ctx context.Context, w io.Writer, q audit.ExportRequest) error {
 	_, err := fmt.Fprintf(w, "{\"from\":%d,\"to\":%d,\"since\":%d}\n", q.From, q.To, q.Since)
 	return err
 }
@@ -81,12 +84,14 @@ func (auditScript) Inclusion(ctx context.Context, i uint64) (json.RawMessage, er
 
 type l2Script struct{}
 
-func (l2Script) Status(ctx context.Context) (any, error) { return map[string]any{"fresh": true}, nil }
-func (l2Script) Request(ctx context.Context, id string) (any, error) {
+func (l2Script) StatusView(ctx context.Context) (*l2.StatusView, error) {
+	return &l2.StatusView{Fresh: true}, nil
+}
+func (l2Script) RequestView(ctx context.Context, id string) (*l2.Request, error) {
 	if id != "101" {
 		return nil, errs.New(errs.KindNotFound, "request_not_found", "no finalized event with this reqId", nil)
 	}
-	return map[string]any{"req_id": 101}, nil
+	return &l2.Request{ReqID: big.NewInt(101), State: l2.StateFinalized}, nil
 }
 
 type appender struct{}
@@ -292,11 +297,11 @@ func TestContractAuditAndL2(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
 	var buf bytes.Buffer
-	n, err := e.auditor.AuditExport(ctx, &buf, api.ExportQuery{From: 2, To: 4, Since: 1})
+	n, err := e.auditor.AuditExport(ctx, &buf, audit.ExportRequest{From: 2, To: 4, Since: 1})
 	if err != nil || n != int64(buf.Len()) || buf.String() != "{\"from\":2,\"to\":4,\"since\":1}\n" {
 		t.Fatalf("export: %d %q %v", n, buf.String(), err)
 	}
-	if _, err := e.reader.AuditExport(ctx, io.Discard, api.ExportQuery{}); errCode(err) != "403 wrong_role" {
+	if _, err := e.reader.AuditExport(ctx, io.Discard, audit.ExportRequest{}); errCode(err) != "403 wrong_role" {
 		t.Fatalf("reader export: %v", err)
 	}
 	if cp, err := e.auditor.AuditCheckpoint(ctx); err != nil || !bytes.HasPrefix(cp, []byte("policyd\n")) {

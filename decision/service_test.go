@@ -20,6 +20,7 @@ import (
 
 	"github.com/bitlayer-org/policyd/audit"
 	"github.com/bitlayer-org/policyd/errs"
+	"github.com/bitlayer-org/policyd/governance"
 	"github.com/bitlayer-org/policyd/l2"
 	"github.com/bitlayer-org/policyd/policy"
 	"github.com/bitlayer-org/policyd/psbtcheck"
@@ -111,7 +112,7 @@ func (e *env) finish(t testing.TB, seed string, params policy.Params, ledger Led
 }
 
 // newEnv builds the service on the REAL l2 indexer/ledger and governance
-// (through NewL2Ledger and NewGovernance) holding what snap describes: the
+// (through l2.NewPolicyLedger and governance.NewPolicySource) holding what snap describes: the
 // requests arrive as contract events on a scripted L2 chain, the whitelist is
 // bootstrapped, freeze and allowances go through signed EIP-712 actions.
 func newEnv(t testing.TB, seed string, snap policy.Snapshot, now time.Time, noSync bool) *env {
@@ -134,7 +135,7 @@ func newEnv(t testing.TB, seed string, snap policy.Snapshot, now time.Time, noSy
 	}); err != nil {
 		t.Fatal(err)
 	}
-	return e.finish(t, seed, snap.Params, NewL2Ledger(e.ix), NewGovernance(e.gov.g), now)
+	return e.finish(t, seed, snap.Params, l2.NewPolicyLedger(e.ix), governance.NewPolicySource(e.gov.g), now)
 }
 
 // newStandInEnv builds the service on the stand-ins of fakes_test.go, for
@@ -227,7 +228,7 @@ var realExpect = map[string][]string{
 
 // TestScenarios replays the scenario table through the whole service: real
 // psbtcheck, real bbolt, real audit log, the real l2 indexer and ledger and
-// the real governance behind this package's adapters.
+// the real governance behind governance.NewPolicySource.
 func TestScenarios(t *testing.T) {
 	ctx := context.Background()
 	for _, sc := range loadScenarios(t) {
@@ -571,9 +572,9 @@ func TestFailClosedOnReadError(t *testing.T) {
 	// one has no trigger for) and unwired backends fail closed too.
 	for name, mk := range map[string]func() (Ledger, Governance){
 		"ledger error": func() (Ledger, Governance) { return &fakeLedger{fail: fmt.Errorf("rpc down")}, fakeGov{} },
-		"nil indexer":  func() (Ledger, Governance) { return NewL2Ledger(nil), fakeGov{} },
+		"nil indexer":  func() (Ledger, Governance) { return l2.NewPolicyLedger(nil), fakeGov{} },
 		"nil governance": func() (Ledger, Governance) {
-			return &fakeLedger{}, NewGovernance(nil)
+			return &fakeLedger{}, governance.NewPolicySource(nil)
 		},
 	} {
 		t.Run(name, func(t *testing.T) {

@@ -295,7 +295,7 @@ func (p *policydNode) auditExport() []auditRecord {
 	t := p.t
 	t.Helper()
 	var buf bytes.Buffer
-	if _, err := p.auditor.AuditExport(context.Background(), &buf, api.ExportQuery{}); err != nil {
+	if _, err := p.auditor.AuditExport(context.Background(), &buf, audit.ExportRequest{}); err != nil {
 		t.Fatalf("audit export: %v", err)
 	}
 	raw := buf.Bytes()

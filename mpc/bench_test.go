@@ -32,7 +32,7 @@ func BenchmarkSign(b *testing.B) {
 				b.Fatal(err)
 			}
 			pki := mpctest.NewPKI(b, "custody")
-			ts, base := mpctest.StartTLS(b, pki, srv)
+			ts, base := mpctest.StartTLS(b, pki, apiHandler(b, pki, srv))
 			httpc := mpc.NewHTTPClient(pki.Client)
 			cl, _ := mpc.NewClient(mpc.ClientConfig{BaseURL: base, HTTP: httpc})
 			defer func() { srv.Close(); httpc.CloseIdleConnections(); ts.Close() }()

@@ -50,7 +50,7 @@ func newEnv(t *testing.T, mut func(*mpc.ServerConfig)) *env {
 		t.Fatal(err)
 	}
 	pki := mpctest.NewPKI(t, "custody")
-	ts, base := mpctest.StartTLS(t, pki, srv)
+	ts, base := mpctest.StartTLS(t, pki, apiHandler(t, pki, srv))
 	httpc := mpc.NewHTTPClient(pki.Client)
 	cl, err := mpc.NewClient(mpc.ClientConfig{BaseURL: base, HTTP: httpc, SessionTimeout: 4 * time.Minute, PollWait: 2 * time.Second})
 	if err != nil {
@@ -118,7 +118,7 @@ func TestClientWithoutCertificateRefused(t *testing.T) {
 	}
 	defer srv.Close()
 	pki := mpctest.NewPKI(t, "custody")
-	ts, base := mpctest.StartTLS(t, pki, srv)
+	ts, base := mpctest.StartTLS(t, pki, apiHandler(t, pki, srv))
 	defer ts.Close()
 	c := mpc.NewHTTPClient(pki.NoCert)
 	defer c.CloseIdleConnections()

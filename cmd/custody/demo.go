@@ -26,7 +26,6 @@ import (
 	"github.com/ethereum/go-ethereum/core/types"
 	"github.com/ethereum/go-ethereum/ethclient"
 
-	"github.com/bitlayer-org/policyd/api"
 	"github.com/bitlayer-org/policyd/audit"
 	"github.com/bitlayer-org/policyd/client"
 	"github.com/bitlayer-org/policyd/decision"
@@ -514,7 +513,7 @@ func (d *demo) claim(ctx context.Context) error {
 
 func (d *demo) auditVerify(ctx context.Context) error {
 	var buf bytes.Buffer
-	if _, err := d.auditor.AuditExport(ctx, &buf, api.ExportQuery{}); err != nil {
+	if _, err := d.auditor.AuditExport(ctx, &buf, audit.ExportRequest{}); err != nil {
 		return fmt.Errorf("export: %w", err)
 	}
 	kinds := map[string]int{}

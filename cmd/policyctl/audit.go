@@ -18,7 +18,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/bitlayer-org/policyd/api"
 	"github.com/bitlayer-org/policyd/audit"
 	"github.com/bitlayer-org/policyd/client"
 )
@@ -95,7 +94,7 @@ func runAuditExport(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	ctx := context.Background()
-	q := api.ExportQuery{From: *from, To: *to, Since: *since}
+	q := audit.ExportRequest{From: *from, To: *to, Since: *since}
 	if *out == "" {
 		if _, err := c.AuditExport(ctx, stdout, q); err != nil {
 			fmt.Fprintf(stderr, "policyctl audit export: %v\n", err)

@@ -208,8 +208,8 @@ func (s *server) build(ctx context.Context) (err error) {
 			Wallet:     psbtcheck.Wallet{PubKey: s.walletPK, Net: s.net},
 			Limits:     psbtcheck.Limits{MaxDataCarrierSize: cfg.PSBT.MaxDataCarrierSize},
 			Params:     cfg.Policy,
-			Ledger:     decision.NewL2Ledger(s.indexer),
-			Governance: decision.NewGovernance(s.gov),
+			Ledger:     l2.NewPolicyLedger(s.indexer),
+			Governance: governance.NewPolicySource(s.gov),
 			Audit:      s.audit,
 		}); err != nil {
 			return fmt.Errorf("decision service: %w", err)
@@ -248,9 +248,9 @@ func (s *server) build(ctx context.Context) (err error) {
 	if s.handler, err = api.New(api.Config{
 		Governance:          s.gov,
 		Sign:                sign,
-		Audit:               auditAdapter{s.audit},
+		Audit:               s.audit,
 		MPC:                 s.mpc,
-		L2:                  l2View{s.db, s.indexer},
+		L2:                  s.indexer,
 		CustodyFingerprints: cfg.Auth.CustodyCertSHA256,
 		Tokens:              cfg.Auth.Tokens,
 		Logger:              logger.With("component", "api"),

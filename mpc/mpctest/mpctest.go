@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"math/big"
 	"net"
+	"net/http"
 	"net/http/httptest"
 	"runtime"
 	"strings"
@@ -24,9 +25,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/bitlayer-org/policyd/api"
 	"github.com/bitlayer-org/policyd/errs"
-	"github.com/bitlayer-org/policyd/governance"
 	"github.com/bitlayer-org/policyd/mpc"
 	tssfixtures "github.com/bitlayer-org/policyd/testvectors/tss"
 	"github.com/bnb-chain/tss-lib/v2/ecdsa/keygen"
@@ -81,17 +80,11 @@ func NewPKI(t testing.TB, clientName string) *PKI {
 	}
 }
 
-// StartTLS serves srv through policyd's real API handler (package api: its
-// route table, custody role with pki.Client's certificate pinned, error
-// envelope) on an httptest server that requires client certificates. It
-// returns the base URL of the MPC mount point, /v1/mpc.
-func StartTLS(t testing.TB, pki *PKI, srv *mpc.Server) (*httptest.Server, string) {
+// StartTLS serves h (policyd's API handler with the MPC server mounted:
+// see mpc's tests) on an httptest server that requires client
+// certificates. It returns the base URL of the MPC routes, /v1/mpc.
+func StartTLS(t testing.TB, pki *PKI, h http.Handler) (*httptest.Server, string) {
 	t.Helper()
-	h, err := api.New(api.Config{Governance: &governance.Governance{}, MPC: srv,
-		CustodyFingerprints: []string{CustodyFingerprint(pki)}})
-	if err != nil {
-		t.Fatal(err)
-	}
 	ts := httptest.NewUnstartedServer(h)
 	ts.TLS = pki.Server
 	ts.EnableHTTP2 = true

@@ -1,5 +1,9 @@
 package decision
 
+// The real l2 indexer and governance as the decision service reads them
+// (l2.NewPolicyLedger, governance.NewPolicySource): policy's types, in the
+// caller's transaction, failing closed.
+
 import (
 	"context"
 	"encoding/hex"
@@ -81,7 +85,7 @@ func TestL2LedgerRequests(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	a := NewL2Ledger(ix)
+	a := l2.NewPolicyLedger(ix)
 	ids := []*big.Int{big.NewInt(1), big.NewInt(2), big.NewInt(4), big.NewInt(5), big.NewInt(6), big.NewInt(7), big.NewInt(999), big.NewInt(1), new(big.Int).Lsh(big.NewInt(1), 300)}
 	var got []policy.Request
 	var pending []policy.Request
@@ -146,7 +150,7 @@ func TestL2LedgerRequests(t *testing.T) {
 	if staked != 100_000_000+11 {
 		t.Fatalf("finalized staked %d", staked)
 	}
-	// Evaluate on what the adapter returns: each conflict is refused.
+	// Evaluate on what l2.NewPolicyLedger returns: each conflict is refused.
 	for _, id := range []string{"5", "6", "7"} {
 		f, s := withdrawal(t, byID[id])
 		d := policy.Evaluate(f, s, now)
@@ -181,7 +185,7 @@ func withdrawal(t testing.TB, r policy.Request) (policy.Facts, policy.Snapshot) 
 	return f, s
 }
 
-// TestL2LedgerStatus: the real indexer's freshness through the adapter.
+// TestL2LedgerStatus: the real indexer's freshness through l2.NewPolicyLedger.
 func TestL2LedgerStatus(t *testing.T) {
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	status := func(t *testing.T, db *storage.DB, a Ledger, at time.Time) (policy.L2Status, error) {
@@ -191,7 +195,7 @@ func TestL2LedgerStatus(t *testing.T) {
 	}
 	t.Run("never synced is stale", func(t *testing.T) {
 		db, _ := tempStore(t)
-		st, err := status(t, db, NewL2Ledger(newIndexer(t, db, now, &fakeChain{})), now)
+		st, err := status(t, db, l2.NewPolicyLedger(newIndexer(t, db, now, &fakeChain{})), now)
 		if err != nil || !st.Stale || st.Disagree || !strings.Contains(st.Detail, "never synced") {
 			t.Fatalf("%+v %v", st, err)
 		}
@@ -199,7 +203,7 @@ func TestL2LedgerStatus(t *testing.T) {
 	t.Run("fresh, then stale with time", func(t *testing.T) {
 		db, _ := tempStore(t)
 		ix := seedL2(t, db, now, nil, 0, policy.L2Status{})
-		a := NewL2Ledger(ix)
+		a := l2.NewPolicyLedger(ix)
 		st, err := status(t, db, a, now)
 		wantTime := now.Add(-testConfirmations * testBlockTime)
 		if err != nil || st.Stale || st.Disagree || st.Height != 1000 || !st.HeadTime.Equal(wantTime) || st.Detail != "" {
@@ -212,14 +216,14 @@ func TestL2LedgerStatus(t *testing.T) {
 	})
 	t.Run("rpc failing is stale", func(t *testing.T) {
 		db, _ := tempStore(t)
-		st, err := status(t, db, NewL2Ledger(seedL2(t, db, now, nil, 0, policy.L2Status{Stale: true})), now)
+		st, err := status(t, db, l2.NewPolicyLedger(seedL2(t, db, now, nil, 0, policy.L2Status{Stale: true})), now)
 		if err != nil || !st.Stale || st.Disagree || !strings.Contains(st.Detail, "connection refused") {
 			t.Fatalf("%+v %v", st, err)
 		}
 	})
 	t.Run("endpoints disagree", func(t *testing.T) {
 		db, _ := tempStore(t)
-		st, err := status(t, db, NewL2Ledger(seedL2(t, db, now, nil, 0, policy.L2Status{Disagree: true})), now)
+		st, err := status(t, db, l2.NewPolicyLedger(seedL2(t, db, now, nil, 0, policy.L2Status{Disagree: true})), now)
 		if err != nil || !st.Disagree || st.Stale || !strings.Contains(st.Detail, "disagree") {
 			t.Fatalf("%+v %v", st, err)
 		}
@@ -232,7 +236,7 @@ func TestL2LedgerStatus(t *testing.T) {
 		}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := status(t, db, NewL2Ledger(ix), now); !errors.Is(err, l2.ErrCorrupt) {
+		if _, err := status(t, db, l2.NewPolicyLedger(ix), now); !errors.Is(err, l2.ErrCorrupt) {
 			t.Fatalf("corrupt status: %v", err)
 		}
 	})
@@ -253,7 +257,7 @@ func TestL2LedgerUnconfirmedIsUnknown(t *testing.T) {
 	}
 	var got []policy.Request
 	if err := db.View(func(tx *bolt.Tx) (err error) {
-		got, err = NewL2Ledger(ix).Requests(tx, []*big.Int{big.NewInt(100), big.NewInt(101)})
+		got, err = l2.NewPolicyLedger(ix).Requests(tx, []*big.Int{big.NewInt(100), big.NewInt(101)})
 		return
 	}); err != nil {
 		t.Fatal(err)
@@ -264,7 +268,7 @@ func TestL2LedgerUnconfirmedIsUnknown(t *testing.T) {
 }
 
 // TestGovernanceAdapter: the real governance (bootstrap, EIP-712 add with
-// timelock, freeze, allowance) through the adapter.
+// timelock, freeze, allowance) through l2.NewPolicyLedger.
 func TestGovernanceAdapter(t *testing.T) {
 	db, lg := tempStore(t)
 	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
@@ -275,7 +279,7 @@ func TestGovernanceAdapter(t *testing.T) {
 		{Kind: policy.KindBridgeHotWallet, PkScript: bridge, Label: "bridge"},
 		{Kind: policy.KindFinalityProvider, PubKey: fp, Label: "fp"},
 	})
-	a := NewGovernance(h.g)
+	a := governance.NewPolicySource(h.g)
 	read := func(at time.Time) (w policy.Whitelist, frozen bool, open []policy.Allowance) {
 		t.Helper()
 		if err := db.View(func(tx *bolt.Tx) (err error) {
@@ -308,7 +312,7 @@ func TestGovernanceAdapter(t *testing.T) {
 	if !gotBridge || !gotFP {
 		t.Fatalf("entries not mapped: %+v", w.Entries)
 	}
-	// The adapter's slices do not alias the store.
+	// The policy source's slices do not alias the store.
 	w.Entries[0].PkScript[0] ^= 0xff
 	if w2, _, _ := read(start); string(w2.Entries[0].PkScript) == string(w.Entries[0].PkScript) {
 		t.Fatal("whitelist script aliased")

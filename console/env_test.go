@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"math/big"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -25,8 +26,10 @@ import (
 	"github.com/bitlayer-org/policyd/api"
 	"github.com/bitlayer-org/policyd/audit"
 	"github.com/bitlayer-org/policyd/console"
+	"github.com/bitlayer-org/policyd/decision"
 	"github.com/bitlayer-org/policyd/errs"
 	"github.com/bitlayer-org/policyd/governance"
+	"github.com/bitlayer-org/policyd/l2"
 	"github.com/bitlayer-org/policyd/storage"
 )
 
@@ -154,39 +157,39 @@ const decisionRecord = `{"v":1,"id":"` + decisionID + `","state":"denied","time"
 
 type signStub struct{}
 
-func (signStub) Submit(context.Context, api.SubmitRequest) (*api.DecisionView, error) {
+func (signStub) SubmitRequest(context.Context, decision.Request) (*decision.View, error) {
 	return nil, errs.New(errs.KindUnavailable, "unavailable", "not in this test", nil)
 }
 
-func (signStub) Decision(_ context.Context, id string) (*api.DecisionView, error) {
+func (signStub) Decision(_ context.Context, id string) (*decision.View, error) {
 	if id != decisionID {
 		return nil, errs.New(errs.KindNotFound, "decision_not_found", "no such decision", nil)
 	}
-	return &api.DecisionView{ID: id, Outcome: "deny", Reasons: []string{"output_not_whitelisted", "opreturn_missing"}, Record: json.RawMessage(decisionRecord)}, nil
+	return &decision.View{ID: id, Outcome: "deny", Reasons: []string{"output_not_whitelisted", "opreturn_missing"}, Record: json.RawMessage(decisionRecord)}, nil
 }
 
-func (signStub) Cancel(context.Context, string) (*api.DecisionView, error) {
+func (signStub) Cancel(context.Context, string) (*decision.View, error) {
 	return nil, errs.New(errs.KindUnavailable, "unavailable", "not in this test", nil)
 }
 
 type l2Stub struct{}
 
-func (l2Stub) Status(context.Context) (any, error) {
-	return map[string]any{"fresh": true, "head": 1204, "finalized": 1198, "confirmations": 6,
-		"contract": "0x5FbDB2315678afecb367f032d93F642f64180aa3", "last_poll": time.Now().UTC().Format(time.RFC3339)}, nil
+func (l2Stub) StatusView(context.Context) (*l2.StatusView, error) {
+	return &l2.StatusView{Fresh: true, Status: l2.Status{Head: 1204, IndexedHeight: 1198,
+		Contract: common.HexToAddress("0x5FbDB2315678afecb367f032d93F642f64180aa3"), LastPollOK: time.Now().UTC()}}, nil
 }
 
-func (l2Stub) Request(_ context.Context, id string) (any, error) {
+func (l2Stub) RequestView(_ context.Context, id string) (*l2.Request, error) {
 	if id != "100" {
 		return nil, errs.New(errs.KindNotFound, "request_not_found", "no finalized event with this reqId", nil)
 	}
-	return map[string]any{"req_id": "100", "kind": "unbound", "amount_sat": 150000, "state": "finalized", "l2_block": 1190}, nil
+	return &l2.Request{ReqID: big.NewInt(100), Kind: l2.KindUnbound, AmountSat: 150000, State: l2.StateFinalized, BlockNumber: 1190}, nil
 }
 
 type auditService struct{ l *audit.Log }
 
-func (a auditService) Export(ctx context.Context, w io.Writer, q api.ExportQuery) error {
-	return a.l.ExportRange(ctx, w, audit.ExportRequest{From: q.From, To: q.To, Since: q.Since})
+func (a auditService) ExportRange(ctx context.Context, w io.Writer, q audit.ExportRequest) error {
+	return a.l.ExportRange(ctx, w, q)
 }
 func (a auditService) Checkpoint(ctx context.Context) ([]byte, error) { return a.l.Checkpoint(ctx) }
 func (a auditService) Inclusion(ctx context.Context, i uint64) (json.RawMessage, error) {

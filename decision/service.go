@@ -174,6 +174,10 @@ func internal(err error) error {
 }
 
 func refusal(err error) error {
+	var r *psbtcheck.RefusalError
+	if errors.As(err, &r) { // its Detail names indexes and sizes, never secrets: the caller sees it
+		return errs.New(errs.KindUnprocessable, "psbt_"+string(r.Code), "the PSBT was refused: "+r.Detail, err)
+	}
 	if errors.Is(err, psbtcheck.ErrRefused) {
 		return errs.New(errs.KindUnprocessable, "psbt_"+string(psbtcheck.CodeOf(err)), "the PSBT was refused", err)
 	}

@@ -1,6 +1,14 @@
 package decision
 
-import "testing"
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/bitlayer-org/policyd/errs"
+	"github.com/bitlayer-org/policyd/psbtcheck"
+)
 
 // (moved from cmd/policyd, where the API's declarations used to be
 // translated)
@@ -26,5 +34,21 @@ func TestDecodeStaking(t *testing.T) {
 	}
 	if d, err := DecodeStaking(nil); err != nil || d != nil {
 		t.Fatalf("no declarations: %v %v", d, err)
+	}
+}
+
+// A refused PSBT's detail (psbtcheck's, which names indexes and sizes)
+// reaches the caller in the client-safe message, not only the log.
+func TestRefusedPSBTDetailReachesTheCaller(t *testing.T) {
+	sc := scenario(t, "withdraw_one_id")
+	now, _ := time.Parse(time.RFC3339, sc.Now)
+	e := newEnv(t, sc.WalletSeed, sc.Snapshot, now, true)
+	raw, _ := sc.RawPSBT()
+	_, err := e.svc.Submit(context.Background(), append(raw, 0x00), false)
+	var r *psbtcheck.RefusalError
+	ee, ok := errs.As(err)
+	if !ok || !errors.As(err, &r) || r.Detail == "" || ee.Code != "psbt_"+string(r.Code) ||
+		ee.Msg != "the PSBT was refused: "+r.Detail {
+		t.Fatalf("refusal %+v (%v)", ee, err)
 	}
 }

@@ -200,16 +200,18 @@ func NewSignRequest(packet *psbt.Packet, staking ...decision.StakingDeclaration)
 // 403 "policy_denied"); a PSBT refused before any decision (422, 400)
 // returns only the *Error, whose Code and Message name the failed check.
 func (c *Client) Sign(ctx context.Context, req api.SignRequest) (*decision.View, error) {
-	return c.sign(ctx, "/v1/sign-requests", req)
+	return c.sign(ctx, "/v1/sign-requests", req, false)
 }
 
 // DryRun is POST /v1/sign-requests/dry-run: the decision, nothing claimed
 // or stored (the server answers 200 for allow and deny alike).
 func (c *Client) DryRun(ctx context.Context, req api.SignRequest) (*decision.View, error) {
-	return c.sign(ctx, "/v1/sign-requests/dry-run", req)
+	return c.sign(ctx, "/v1/sign-requests/dry-run", req, true)
 }
 
-func (c *Client) sign(ctx context.Context, path string, req api.SignRequest) (*decision.View, error) {
+// sign posts req. A decision has an outcome, and an id unless it is a dry
+// run's (nothing is stored).
+func (c *Client) sign(ctx context.Context, path string, req api.SignRequest, dry bool) (*decision.View, error) {
 	resp, err := c.send(ctx, http.MethodPost, path, nil, req)
 	if err != nil {
 		return nil, err
@@ -225,7 +227,7 @@ func (c *Client) sign(ctx context.Context, path string, req api.SignRequest) (*d
 		return nil, err
 	}
 	var v api.SignResponse
-	if err := json.Unmarshal(b, &v); err != nil || v.View == nil || v.ID == "" {
+	if err := json.Unmarshal(b, &v); err != nil || v.View == nil || v.Outcome == "" || (v.ID == "" && !dry) {
 		if resp.StatusCode == http.StatusForbidden { // a role refusal, not a decision
 			e := &Error{Status: resp.StatusCode}
 			if v.Error != nil {

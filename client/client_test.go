@@ -52,8 +52,10 @@ func (s *signScript) SubmitRequest(ctx context.Context, req decision.Request) (*
 	switch {
 	case bytes.HasSuffix(req.PSBT, []byte("T")):
 		return nil, errs.New(errs.KindUnprocessable, "psbt_trailing_bytes", "the PSBT has 1 byte after its last map", nil)
+	case bytes.HasSuffix(req.PSBT, []byte("D")) && req.DryRun: // a dry run stores nothing: no id
+		return &decision.View{Outcome: "deny", Reasons: []string{"output_not_whitelisted"}, DryRun: true}, nil
 	case bytes.HasSuffix(req.PSBT, []byte("D")):
-		return &decision.View{ID: "dec-d", Outcome: "deny", Reasons: []string{"output_not_whitelisted"}, DryRun: req.DryRun}, nil
+		return &decision.View{ID: "dec-d", Outcome: "deny", Reasons: []string{"output_not_whitelisted"}}, nil
 	}
 	return &decision.View{ID: "dec-a", Outcome: "allow", DryRun: req.DryRun, Record: json.RawMessage(`{"state":"allowed"}`)}, nil
 }

@@ -14,17 +14,17 @@ import (
 type Kind int
 
 const (
-	KindInternal      Kind = iota // 500: a bug or an unavailable dependency we do not name
-	KindInvalid                   // 400: the request is malformed
-	KindUnprocessable             // 422: well-formed but refused on its content (e.g. a PSBT)
-	KindUnauthorized              // 401: no or bad credentials
-	KindForbidden                 // 403: authenticated but not allowed, or policy denied
-	KindNotFound                  // 404
-	KindConflict                  // 409: state does not allow it (already claimed, already decided)
-	KindUnavailable               // 503: fail-closed because a dependency is stale or down
-	KindTooLarge                  // 413
-	KindGone                      // 410: the thing existed and has ended (an MPC session)
-	KindTooManyRequests           // 429: back off and retry (a full MPC queue)
+	KindInternal        Kind = iota // 500: a bug or an unavailable dependency we do not name
+	KindInvalid                     // 400: the request is malformed
+	KindUnprocessable               // 422: well-formed but refused on its content (e.g. a PSBT)
+	KindUnauthorized                // 401: no or bad credentials
+	KindForbidden                   // 403: authenticated but not allowed, or policy denied
+	KindNotFound                    // 404
+	KindConflict                    // 409: state does not allow it (already claimed, already decided)
+	KindUnavailable                 // 503: fail-closed because a dependency is stale or down
+	KindTooLarge                    // 413
+	KindGone                        // 410: the thing existed and has ended (an MPC session)
+	KindTooManyRequests             // 429: back off and retry (a full MPC queue)
 )
 
 // Error is a classified error.

@@ -315,7 +315,7 @@ func TestContractAuditAndL2(t *testing.T) {
 	if s, err := e.reader.L2Status(ctx); err != nil || !strings.Contains(string(s), `"fresh": true`) {
 		t.Fatalf("l2 status: %s %v", s, err)
 	}
-	if r, err := e.reader.L2Request(ctx, "101"); err != nil || !strings.Contains(string(r), `"req_id": 101`) {
+	if r, err := e.reader.L2Request(ctx, "101"); err != nil || !strings.Contains(string(r), `"req_id": "101"`) {
 		t.Fatalf("l2 request: %s %v", r, err)
 	}
 	if _, err := e.reader.L2Request(ctx, "7"); errCode(err) != "404 request_not_found" {

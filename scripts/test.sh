@@ -42,6 +42,9 @@ fi
 echo "== docker-compose.yml (docker compose config; no engine needed)"
 bash scripts/check-compose.sh
 
+echo "== browser for the console tests (Debian's chromium and chromium-driver)"
+bash scripts/install-browser.sh
+
 echo "== go test"
 go test -race -timeout 60m -count=1 ./...
 

@@ -17,6 +17,17 @@
 // allowed decision is stored; a stale L2 view is a denial (l2_stale), not an
 // error. Signing (package mpc) starts only through BeginSigning on an
 // allowed, uncancelled decision, with the sighashes computed here.
+//
+// A decision is only as good as the moment it is signed: BeginSigning
+// compares the custody node's sighashes with the decision's first (a
+// mismatch changes nothing), then re-evaluates the stored facts against the
+// state of that moment (freeze, whitelist, L2 freshness and every reqId, the
+// parameters in force, the 24 h outflow of what is signing or signed) in
+// the same transaction as the state change; any failure revokes the
+// decision and releases its claims. Allowed decisions that do not begin
+// signing within Config.DecisionTTL expire. Time never runs backwards: a
+// wall clock behind the persisted floor fails closed (clock.go). The
+// lifecycle is one typed state machine (state.go).
 package decision
 
 import (
@@ -27,11 +38,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math/big"
 	"time"
 
 	"github.com/btcsuite/btcd/btcec/v2"
-	"github.com/btcsuite/btcd/btcec/v2/ecdsa"
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/bitlayer-org/policyd/errs"
@@ -85,7 +96,18 @@ type Config struct {
 	Check CheckFunc
 	// Now defaults to time.Now.
 	Now func() time.Time
+	// DecisionTTL is how long an allowed decision may wait for signing to
+	// begin before it expires (policy.decision_ttl; default 15 minutes).
+	DecisionTTL time.Duration
+	// Logger defaults to slog.Default().
+	Logger *slog.Logger
+	// OnClockBehind, when set, is called (a metric hook) each time an
+	// operation is refused because the wall clock is behind the floor.
+	OnClockBehind func(behind time.Duration)
 }
+
+// DefaultDecisionTTL is the default Config.DecisionTTL.
+const DefaultDecisionTTL = 15 * time.Minute
 
 // Service serves api.SignService and mpc's Authorizer.
 type Service struct {
@@ -114,18 +136,18 @@ func New(cfg Config) (*Service, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	if cfg.DecisionTTL < 0 {
+		return nil, errors.New("decision: DecisionTTL must not be negative")
+	}
+	if cfg.DecisionTTL == 0 {
+		cfg.DecisionTTL = DefaultDecisionTTL
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
 	raw := policy.HexBytes(k.SerializeCompressed())
 	return &Service{cfg: cfg, walletKey: k, walletRaw: raw, engine: policy.NewEngine(raw), paramsHash: cfg.Params.Hash()}, nil
 }
-
-// Decision states.
-const (
-	StateDenied    = "denied"
-	StateReserved  = "reserved"
-	StateSigning   = "signing"
-	StateSigned    = "signed"
-	StateCancelled = "cancelled"
-)
 
 // Evidence is one reqId's L2 evidence in a record.
 type Evidence struct {
@@ -146,7 +168,7 @@ type Evidence struct {
 type Record struct {
 	V                int             `json:"v"`
 	ID               string          `json:"id"`
-	State            string          `json:"state"`
+	State            State           `json:"state"`
 	Time             time.Time       `json:"time"`
 	TxID             string          `json:"txid"`
 	PSBTHash         string          `json:"psbt_hash"`
@@ -164,6 +186,12 @@ type Record struct {
 	OutflowKey   policy.HexBytes            `json:"outflow_key,omitempty"`
 	Signatures   []policy.HexBytes          `json:"signatures,omitempty"`
 	CancelledAt  *time.Time                 `json:"cancelled_at,omitempty"`
+	// ExpiresAt is when an allowed decision that has not begun signing
+	// expires (Time + DecisionTTL).
+	ExpiresAt *time.Time `json:"expires_at,omitempty"`
+	// Transitions are the state changes after the decision, each as it was
+	// audited.
+	Transitions []Transition `json:"transitions,omitempty"`
 
 	// raw is the JSON of the record as last stored or loaded (owned copy).
 	raw []byte
@@ -220,13 +248,14 @@ func (s *Service) SubmitRequest(ctx context.Context, req Request) (*View, error)
 		return nil, refusal(err)
 	}
 	facts := policy.AttachStakingDecls(policy.FactsFrom(pf), req.Staking)
-	now := s.cfg.Now().UTC()
 	var rec *Record
 	if dryRun {
+		// A dry run is a fresh evaluation of the state now, never a stored
+		// record (nor its signatures), even when the tx has a live decision.
 		err = s.cfg.DB.View(func(tx *bolt.Tx) error {
 			rec = nil
-			if prev, err := s.stickyDecision(tx, facts.TxID); err != nil || prev != nil {
-				rec = prev
+			now, err := s.clock(tx, s.cfg.Now(), false)
+			if err != nil {
 				return err
 			}
 			r, err := s.evaluate(tx, facts, pf, now)
@@ -237,7 +266,7 @@ func (s *Service) SubmitRequest(ctx context.Context, req Request) (*View, error)
 			return err
 		})
 		if err != nil {
-			return nil, internal(err)
+			return nil, classify(err)
 		}
 		v := view(rec)
 		v.DryRun = true
@@ -246,7 +275,11 @@ func (s *Service) SubmitRequest(ctx context.Context, req Request) (*View, error)
 	err = s.cfg.DB.Batch(func(tx *bolt.Tx) error {
 		// Batch may run this more than once: everything is recomputed from tx.
 		rec = nil
-		prev, err := s.stickyDecision(tx, facts.TxID)
+		now, err := s.clock(tx, s.cfg.Now(), true)
+		if err != nil {
+			return err
+		}
+		prev, err := s.stickyDecision(tx, facts.TxID, now)
 		if err != nil || prev != nil {
 			rec = prev
 			return err
@@ -263,14 +296,16 @@ func (s *Service) SubmitRequest(ctx context.Context, req Request) (*View, error)
 		return nil
 	})
 	if err != nil {
-		return nil, internal(err)
+		return nil, classify(err)
 	}
 	return view(rec), nil
 }
 
-// stickyDecision returns the live allowed decision of txid, if any. Denied
-// and cancelled decisions do not stick: the same tx is evaluated afresh.
-func (s *Service) stickyDecision(tx *bolt.Tx, txid string) (*Record, error) {
+// stickyDecision returns the live allowed decision of txid, if any. Denied,
+// cancelled, revoked and expired decisions do not stick: the same tx is
+// evaluated afresh. A reserved decision past its expiry is expired here, in
+// tx (lazy expiry), and does not stick either.
+func (s *Service) stickyDecision(tx *bolt.Tx, txid string, now time.Time) (*Record, error) {
 	id := tx.Bucket(storage.BucketDecisionByTx).Get([]byte(txid))
 	if id == nil {
 		return nil, nil
@@ -279,8 +314,10 @@ func (s *Service) stickyDecision(tx *bolt.Tx, txid string) (*Record, error) {
 	if err != nil {
 		return nil, err
 	}
-	switch r.State {
-	case StateReserved, StateSigning, StateSigned:
+	if r.State == StateReserved && s.due(r, now) {
+		return nil, s.transition(tx, r, EventExpire, now, Transition{By: actorPolicyd, Reason: "decision_ttl passed before signing began"})
+	}
+	if r.State.Live() {
 		return r, nil
 	}
 	return nil, nil
@@ -321,10 +358,7 @@ func (s *Service) evaluate(tx *bolt.Tx, facts policy.Facts, pf *psbtcheck.Facts,
 		V: 1, Time: now, TxID: facts.TxID, PSBTHash: hex.EncodeToString(facts.PSBTHash),
 		WhitelistVersion: snap.Whitelist.Version, ParamsHash: s.paramsHash,
 		Outcome: d.Outcome, Reasons: d.Reasons, Decision: d, Facts: facts, Snapshot: snap,
-		State: StateDenied,
-	}
-	if d.Outcome == policy.Allow {
-		r.State = StateReserved
+		State: StateNew,
 	}
 	byID := map[string]policy.Request{}
 	for _, q := range append(append([]policy.Request(nil), snap.Requests...), snap.PendingUnbound...) {
@@ -342,7 +376,10 @@ func (s *Service) evaluate(tx *bolt.Tx, facts policy.Facts, pf *psbtcheck.Facts,
 	return r, nil
 }
 
-func (s *Service) snapshot(tx *bolt.Tx, facts policy.Facts, pf *psbtcheck.Facts, now time.Time) (policy.Snapshot, error) {
+// globalState reads what every evaluation needs, at decision and at signing
+// alike: the parameters in force, the wallet key, the freeze, the whitelist
+// in effect at now and the L2 view's freshness at now.
+func (s *Service) globalState(tx *bolt.Tx, now time.Time) (policy.Snapshot, error) {
 	snap := policy.Snapshot{Params: s.cfg.Params, WalletKey: s.walletRaw}
 	var err error
 	if snap.Frozen, err = s.cfg.Governance.Frozen(tx, now); err != nil {
@@ -353,6 +390,14 @@ func (s *Service) snapshot(tx *bolt.Tx, facts policy.Facts, pf *psbtcheck.Facts,
 	}
 	if snap.L2, err = s.cfg.Ledger.Status(tx, now); err != nil {
 		return snap, fmt.Errorf("l2 status: %w", err)
+	}
+	return snap, nil
+}
+
+func (s *Service) snapshot(tx *bolt.Tx, facts policy.Facts, pf *psbtcheck.Facts, now time.Time) (policy.Snapshot, error) {
+	snap, err := s.globalState(tx, now)
+	if err != nil {
+		return snap, err
 	}
 	if len(pf.ReqIDs) > 0 {
 		if snap.Requests, err = s.cfg.Ledger.Requests(tx, pf.ReqIDs); err != nil {
@@ -477,7 +522,19 @@ func (s *Service) commit(tx *bolt.Tx, r *Record) error {
 		return err
 	}
 	r.ID = fmt.Sprintf("%.16s-%x", r.TxID, seq)
+	ev := EventDeny
 	if r.Outcome == policy.Allow {
+		ev = EventAllow
+	}
+	if err := advance(r, ev); err != nil {
+		return err
+	}
+	if r.Outcome == policy.Allow {
+		exp := r.Time.Add(s.cfg.DecisionTTL)
+		r.ExpiresAt = &exp
+		if err := tx.Bucket(storage.BucketDecisionExpiry).Put(timeKey(exp, r.ID), nil); err != nil {
+			return err
+		}
 		for _, id := range r.Decision.Claims {
 			if c, err := getClaim(tx, id); err != nil || c != nil {
 				// Evaluate saw no claim in this same tx; anything else is a bug.
@@ -533,220 +590,4 @@ func view(r *Record) *View {
 		v.Record = b
 	}
 	return v
-}
-
-// Decision serves api.SignService.
-func (s *Service) Decision(ctx context.Context, id string) (*View, error) {
-	var r *Record
-	err := s.cfg.DB.View(func(tx *bolt.Tx) error {
-		var err error
-		r, err = loadRecord(tx, id)
-		return err
-	})
-	if err != nil {
-		return nil, internal(err)
-	}
-	if r == nil {
-		return nil, notFound()
-	}
-	return view(r), nil
-}
-
-// Record returns a stored decision record (for tools and tests).
-func (s *Service) Record(ctx context.Context, id string) (*Record, error) {
-	var r *Record
-	err := s.cfg.DB.View(func(tx *bolt.Tx) error {
-		var err error
-		r, err = loadRecord(tx, id)
-		return err
-	})
-	if err != nil {
-		return nil, internal(err)
-	}
-	if r == nil {
-		return nil, notFound()
-	}
-	return r, nil
-}
-
-// Cancel serves api.SignService: it releases an allowed decision's claims,
-// outflow and accounting before signing began, audited.
-func (s *Service) Cancel(ctx context.Context, id string) (*View, error) {
-	var r *Record
-	err := s.cfg.DB.Update(func(tx *bolt.Tx) error {
-		var err error
-		if r, err = loadRecord(tx, id); err != nil || r == nil {
-			return err
-		}
-		switch r.State {
-		case StateCancelled:
-			return nil
-		case StateSigning, StateSigned:
-			return errs.New(errs.KindConflict, "decision_signing_started", "signing already began; the decision can no longer be cancelled", nil)
-		case StateDenied:
-			return errs.New(errs.KindConflict, "decision_not_allowed", "only an allowed decision can be cancelled", nil)
-		}
-		now := s.cfg.Now().UTC()
-		for _, q := range r.Decision.Claims {
-			c, err := getClaim(tx, q)
-			if err != nil {
-				return err
-			}
-			if c != nil && c.DecisionID == r.ID {
-				if err := tx.Bucket(storage.BucketClaims).Delete([]byte(q)); err != nil {
-					return err
-				}
-			}
-		}
-		if len(r.OutflowKey) > 0 {
-			if err := tx.Bucket(storage.BucketOutflow).Delete(r.OutflowKey); err != nil {
-				return err
-			}
-		}
-		sa := tx.Bucket(storage.BucketStakeAccounts)
-		if err := addInt(sa, keyStaked, -r.Decision.StakingSat); err != nil {
-			return err
-		}
-		if err := addInt(sa, keyReturned, -r.Decision.BridgeSat); err != nil {
-			return err
-		}
-		r.State, r.CancelledAt = StateCancelled, &now
-		if err := putRecord(tx, r); err != nil {
-			return err
-		}
-		_, err = s.cfg.Audit.Append(tx, "decision_cancel", now, map[string]any{"decision_id": r.ID, "txid": r.TxID, "released": r.Decision.Claims})
-		return err
-	})
-	if e, ok := errs.As(err); ok {
-		return nil, e
-	}
-	if err != nil {
-		return nil, internal(err)
-	}
-	if r == nil {
-		return nil, notFound()
-	}
-	return view(r), nil
-}
-
-// BeginSigning implements mpc's Authorizer: for an allowed decision it marks
-// the decision and its claims "signing" (no cancel after this) and returns
-// the BIP143 sighashes psbtcheck computed, in input order. Calling it again
-// while signing returns the same sighashes.
-func (s *Service) BeginSigning(ctx context.Context, decisionID string) ([][32]byte, error) {
-	var hashes [][32]byte
-	err := s.cfg.DB.Update(func(tx *bolt.Tx) error {
-		hashes = nil
-		r, err := loadRecord(tx, decisionID)
-		if err != nil {
-			return err
-		}
-		if r == nil {
-			return notFound()
-		}
-		switch r.State {
-		case StateReserved, StateSigning:
-		case StateSigned:
-			return errs.New(errs.KindConflict, "decision_already_signed", "the decision was already signed", nil)
-		default:
-			return errs.New(errs.KindForbidden, "decision_not_allowed", "the decision does not allow signing", nil)
-		}
-		for _, in := range r.Facts.Inputs {
-			if len(in.Sighash) != 32 {
-				return fmt.Errorf("decision %s: input %d has no sighash", r.ID, in.Index)
-			}
-			var h [32]byte
-			copy(h[:], in.Sighash)
-			hashes = append(hashes, h)
-		}
-		if r.State == StateSigning {
-			return nil
-		}
-		if err := setClaims(tx, r, policy.ClaimSigning); err != nil {
-			return err
-		}
-		r.State = StateSigning
-		return putRecord(tx, r)
-	})
-	if e, ok := errs.As(err); ok {
-		return nil, e
-	}
-	if err != nil {
-		return nil, internal(err)
-	}
-	return hashes, nil
-}
-
-func setClaims(tx *bolt.Tx, r *Record, state string) error {
-	for _, q := range r.Decision.Claims {
-		if err := putClaim(tx, q, policy.Claim{DecisionID: r.ID, TxID: r.TxID, State: state}); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// RecordSignatures implements mpc's Authorizer: it stores one signature per
-// input (DER + sighash byte) with one audit "signature" record each, and marks
-// the decision and its claims "signed". Each signature must verify against
-// the wallet key over the input's sighash.
-func (s *Service) RecordSignatures(ctx context.Context, decisionID string, sigs [][]byte) error {
-	err := s.cfg.DB.Update(func(tx *bolt.Tx) error {
-		r, err := loadRecord(tx, decisionID)
-		if err != nil {
-			return err
-		}
-		if r == nil {
-			return notFound()
-		}
-		if r.State == StateSigned && sameSigs(r.Signatures, sigs) {
-			return nil
-		}
-		if r.State != StateSigning {
-			return errs.New(errs.KindConflict, "decision_not_signing", "signatures are accepted only while the decision is signing", nil)
-		}
-		if len(sigs) != len(r.Facts.Inputs) {
-			return errs.New(errs.KindInvalid, "signature_count", "one signature per input is required", nil)
-		}
-		now := s.cfg.Now().UTC()
-		for i, sg := range sigs {
-			in := r.Facts.Inputs[i]
-			if len(sg) < 2 || sg[len(sg)-1] != 0x01 {
-				return errs.New(errs.KindInvalid, "signature_invalid", "signature must be DER with SIGHASH_ALL", nil)
-			}
-			parsed, err := ecdsa.ParseDERSignature(sg[:len(sg)-1])
-			if err != nil || !parsed.Verify(in.Sighash, s.walletKey) {
-				return errs.New(errs.KindInvalid, "signature_invalid", fmt.Sprintf("signature %d does not verify", i), err)
-			}
-			body := map[string]any{"decision_id": r.ID, "txid": r.TxID, "input": in.Index, "sighash": hex.EncodeToString(in.Sighash), "signature": hex.EncodeToString(sg)}
-			if _, err := s.cfg.Audit.Append(tx, "signature", now, body); err != nil {
-				return fmt.Errorf("audit: %w", err)
-			}
-			r.Signatures = append(r.Signatures, append(policy.HexBytes(nil), sg...))
-		}
-		if err := setClaims(tx, r, policy.ClaimSigned); err != nil {
-			return err
-		}
-		r.State = StateSigned
-		return putRecord(tx, r)
-	})
-	if e, ok := errs.As(err); ok {
-		return e
-	}
-	if err != nil {
-		return internal(err)
-	}
-	return nil
-}
-
-func sameSigs(a []policy.HexBytes, b [][]byte) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if !bytes.Equal(a[i], b[i]) {
-			return false
-		}
-	}
-	return true
 }

@@ -612,7 +612,7 @@ func TestCancelAndSigning(t *testing.T) {
 	if rec.State != StateCancelled || claimOf(t, e, "100") != nil || auditSize(t, e) != before+1 {
 		t.Fatalf("cancel did not release: %s %v", rec.State, claimOf(t, e, "100"))
 	}
-	if _, err := e.svc.BeginSigning(ctx, v.ID); err == nil {
+	if _, err := e.svc.BeginSigning(ctx, v.ID, recordSighashes(t, e, v.ID)); err == nil {
 		t.Fatal("signing a cancelled decision")
 	}
 	// The same tx again is a fresh decision that can claim again.
@@ -620,7 +620,7 @@ func TestCancelAndSigning(t *testing.T) {
 	if err != nil || v2.Outcome != "allow" || v2.ID == v.ID {
 		t.Fatalf("%+v %v", v2, err)
 	}
-	hashes, err := e.svc.BeginSigning(ctx, v2.ID)
+	hashes, err := e.svc.BeginSigning(ctx, v2.ID, recordSighashes(t, e, v2.ID))
 	if err != nil || len(hashes) != 2 {
 		t.Fatal(hashes, err)
 	}
@@ -673,7 +673,7 @@ func TestCancelAndSigning(t *testing.T) {
 	if _, err := e.svc.Cancel(ctx, v3.ID); err == nil {
 		t.Fatal("cancelled a denial")
 	}
-	if _, err := e.svc.BeginSigning(ctx, v3.ID); err == nil {
+	if _, err := e.svc.BeginSigning(ctx, v3.ID, recordSighashes(t, e, v3.ID)); err == nil {
 		t.Fatal("signing a denial")
 	}
 	if _, err := e.svc.Cancel(ctx, "missing"); err == nil {

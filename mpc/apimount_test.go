@@ -34,7 +34,7 @@ func apiHandler(t testing.TB, pki *mpctest.PKI, srv *mpc.Server) http.Handler {
 // failingAuthorizer fails BeginSigning with err.
 type failingAuthorizer struct{ err error }
 
-func (f failingAuthorizer) BeginSigning(ctx context.Context, id string) ([][32]byte, error) {
+func (f failingAuthorizer) BeginSigning(ctx context.Context, id string, _ [][32]byte) ([][32]byte, error) {
 	return nil, f.err
 }
 func (f failingAuthorizer) RecordSignatures(ctx context.Context, id string, sigs [][]byte) error {

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/bitlayer-org/policyd/psbtcheck"
 	"github.com/bitlayer-org/policyd/storage"
 	"github.com/bnb-chain/tss-lib/v2/ecdsa/keygen"
 	"github.com/btcsuite/btcd/chaincfg"
@@ -21,7 +22,10 @@ import (
 type Authorizer interface {
 	// BeginSigning returns, for an ALLOWED decision, the BIP143 sighashes policyd computed itself (one per input, in input order),
 	// and durably marks the decision as signing (no cancel after this). Any other state is an error: no signature.
-	BeginSigning(ctx context.Context, decisionID string) ([][32]byte, error)
+	// peerSighashes are the ones the custody node asks to sign: the Authorizer compares them with the decision's
+	// BEFORE any state change and refuses a mismatch leaving the decision as it was (a sighash_mismatch error
+	// wrapping ErrSighashMismatch, or its own typed refusal).
+	BeginSigning(ctx context.Context, decisionID string, peerSighashes [][32]byte) ([][32]byte, error)
 	// RecordSignatures durably stores the verified signatures (DER+sighash byte, per input) and their audit record; only after it returns nil may signatures leave policyd.
 	RecordSignatures(ctx context.Context, decisionID string, sigs [][]byte) error
 }
@@ -74,7 +78,9 @@ type ServerConfig struct {
 	Audit Auditor
 
 	// Parallel bounds concurrently running signing sessions (default 2);
-	// MaxInputs bounds inputs per request (default 256).
+	// MaxInputs bounds inputs per request: psbtcheck.MaxInputs, the one
+	// limit shared with the PSBT checker (0 or anything above it means
+	// psbtcheck.MaxInputs; a lower value is for tests only).
 	Parallel  int
 	MaxInputs int
 	// SessionTimeout ends a session when no message arrived from the peer
@@ -184,8 +190,8 @@ func NewServer(cfg ServerConfig) (*Server, error) {
 	if cfg.Parallel <= 0 {
 		cfg.Parallel = 2
 	}
-	if cfg.MaxInputs <= 0 {
-		cfg.MaxInputs = 256
+	if cfg.MaxInputs <= 0 || cfg.MaxInputs > psbtcheck.MaxInputs {
+		cfg.MaxInputs = psbtcheck.MaxInputs
 	}
 	def := func(d *time.Duration, v time.Duration) {
 		if *d <= 0 {
@@ -316,7 +322,9 @@ func (s *Server) StartSigning(ctx context.Context, decisionID string, peerSighas
 		j.finish(err, s.cfg.Now())
 		return nil, err
 	}
-	hashes, err := s.cfg.Authorizer.BeginSigning(ctx, decisionID)
+	// The peer's sighashes go to the Authorizer, which compares them before
+	// it changes any state; they are compared again below.
+	hashes, err := s.cfg.Authorizer.BeginSigning(ctx, decisionID, peerSighashes)
 	if err != nil {
 		return fail(fmt.Errorf("mpc: begin signing: %w", err))
 	}

@@ -15,17 +15,24 @@ import (
 	"github.com/btcsuite/btcd/wire"
 )
 
+// MaxInputs is THE input limit of one transaction policyd decides on and
+// signs: psbtcheck refuses more (too_many_inputs) and package mpc signs at
+// most this many sighashes per decision. One constant, so every allowed
+// decision can be signed. Every input costs one threshold-ECDSA signing
+// round (seconds each), so this bounds one signing session; the signed tx
+// (~17 kvB at 256 P2WPKH inputs) stays far below the 100 kvB standardness
+// limit.
+const MaxInputs = 256
+
 // DefaultLimits bound one PSBT:
-//   - MaxBytes 1 MiB: a withdrawal with 400 inputs whose previous
-//     transactions average 2.5 kB fits; anything larger is refused before
+//   - MaxBytes 1 MiB: a withdrawal with MaxInputs inputs whose previous
+//     transactions average 4 kB fits; anything larger is refused before
 //     any allocation proportional to it is made.
-//   - MaxInputs 400: every input costs one threshold-ECDSA signing round
-//     (seconds each), so this bounds one signing session; the signed tx
-//     (~27 kvB at 400 P2WPKH inputs) stays far below the 100 kvB
-//     standardness limit.
+//   - MaxInputs: the shared limit above (a Limits value may lower it,
+//     never raise it).
 //   - MaxOutputs 100: withdrawals batch a few payouts plus change and one
 //     OP_RETURN; 100 leaves room while bounding policy work.
-var DefaultLimits = Limits{MaxBytes: 1 << 20, MaxInputs: 400, MaxOutputs: 100}
+var DefaultLimits = Limits{MaxBytes: 1 << 20, MaxInputs: MaxInputs, MaxOutputs: 100}
 
 // MaxSatoshi is 21 million BTC in satoshis: no value or sum may exceed it.
 const MaxSatoshi = btcutil.MaxSatoshi
@@ -41,8 +48,8 @@ func (l Limits) withDefaults() Limits {
 	if l.MaxBytes <= 0 {
 		l.MaxBytes = DefaultLimits.MaxBytes
 	}
-	if l.MaxInputs <= 0 {
-		l.MaxInputs = DefaultLimits.MaxInputs
+	if l.MaxInputs <= 0 || l.MaxInputs > MaxInputs {
+		l.MaxInputs = MaxInputs
 	}
 	if l.MaxOutputs <= 0 {
 		l.MaxOutputs = DefaultLimits.MaxOutputs

@@ -32,6 +32,12 @@ var (
 	BucketClaims        = []byte("claims")
 	BucketOutflow       = []byte("outflow")
 	BucketStakeAccounts = []byte("stake_accounts")
+	// Schema 2 (the decision lifecycle): reserved decisions by expiry time
+	// (8-byte big-endian unix ns || decision id -> nil) and the outflow of
+	// decisions that began signing, by the time signing began (same key ->
+	// 8-byte big-endian sat): the 24 h velocity at signing counts these.
+	BucketDecisionExpiry = []byte("decisions_by_expiry")
+	BucketSigningOutflow = []byte("outflow_signing")
 
 	// audit: records, tlog hash storage, signed checkpoints.
 	BucketAuditRecords     = []byte("audit_records")
@@ -55,3 +61,6 @@ var allBucketsV1 = [][]byte{
 	BucketMPCSessions,
 	BucketTokens,
 }
+
+// bucketsV2 are the buckets schema version 2 adds.
+var bucketsV2 = [][]byte{BucketDecisionExpiry, BucketSigningOutflow}

@@ -23,6 +23,14 @@ var migrations = []migration{
 		}
 		return nil
 	}},
+	{name: "decision lifecycle: expiry index and signing outflow", apply: func(tx *bolt.Tx) error {
+		for _, b := range bucketsV2 {
+			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+				return fmt.Errorf("create bucket %s: %w", b, err)
+			}
+		}
+		return nil
+	}},
 }
 
 // LatestSchemaVersion is the schema version this binary writes.

@@ -111,8 +111,8 @@ type timedAuthorizer struct {
 	m *metrics
 }
 
-func (t *timedAuthorizer) BeginSigning(ctx context.Context, id string) ([][32]byte, error) {
-	h, err := t.d.BeginSigning(ctx, id)
+func (t *timedAuthorizer) BeginSigning(ctx context.Context, id string, peer [][32]byte) ([][32]byte, error) {
+	h, err := t.d.BeginSigning(ctx, id, peer)
 	if err == nil {
 		t.m.mu.Lock()
 		t.m.started[id] = time.Now()

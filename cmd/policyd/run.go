@@ -489,7 +489,7 @@ func protector(c MPCConfig) (*mpc.Protector, error) {
 // service exists.
 type refuseAll struct{}
 
-func (refuseAll) BeginSigning(context.Context, string) ([][32]byte, error) {
+func (refuseAll) BeginSigning(context.Context, string, [][32]byte) ([][32]byte, error) {
 	return nil, errors.New("policyd: no key share loaded; signing is disabled")
 }
 

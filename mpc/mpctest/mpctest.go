@@ -182,7 +182,9 @@ func (a *Authorizer) Allow(id string, hashes [][32]byte) {
 }
 
 // BeginSigning implements mpc.Authorizer.
-func (a *Authorizer) BeginSigning(ctx context.Context, id string) ([][32]byte, error) {
+// Like the decision service, it compares the peer's sighashes first and
+// refuses a mismatch without marking the decision begun.
+func (a *Authorizer) BeginSigning(ctx context.Context, id string, peer [][32]byte) ([][32]byte, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	h, ok := a.Allowed[id]
@@ -190,6 +192,14 @@ func (a *Authorizer) BeginSigning(ctx context.Context, id string) ([][32]byte, e
 		// classified like the decision service's refusal
 		return nil, errs.New(errs.KindForbidden, "decision_not_allowed", "the decision does not allow signing",
 			fmt.Errorf("decision %q is not in state allowed", id))
+	}
+	if len(peer) != len(h) {
+		return nil, fmt.Errorf("%w: %d authorized, peer sent %d", mpc.ErrSighashMismatch, len(h), len(peer))
+	}
+	for i := range h {
+		if h[i] != peer[i] {
+			return nil, fmt.Errorf("%w: input %d", mpc.ErrSighashMismatch, i)
+		}
 	}
 	a.Began[id] = true
 	return h, nil

@@ -243,6 +243,13 @@ func eventsFor(rs []policy.Request, finalizedStaked int64) ([]l2Event, error) {
 // production: a failing RPC, a second endpoint on another chain.
 func seedL2(t testing.TB, db *storage.DB, now time.Time, rs []policy.Request, finalizedStaked int64, st policy.L2Status) *l2.Indexer {
 	t.Helper()
+	ix, _ := seedL2Chain(t, db, now, rs, finalizedStaked, st)
+	return ix
+}
+
+// seedL2Chain is seedL2 returning the scripted chain too.
+func seedL2Chain(t testing.TB, db *storage.DB, now time.Time, rs []policy.Request, finalizedStaked int64, st policy.L2Status) (*l2.Indexer, *fakeChain) {
+	t.Helper()
 	evs, err := eventsFor(rs, finalizedStaked)
 	if err != nil {
 		t.Fatal(err)
@@ -269,5 +276,5 @@ func seedL2(t testing.TB, db *storage.DB, now time.Time, rs []policy.Request, fi
 			t.Fatal("sync with a failing endpoint succeeded")
 		}
 	}
-	return ix
+	return ix, chain
 }

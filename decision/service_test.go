@@ -6,6 +6,8 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"io"
+	"log/slog"
 	"path/filepath"
 	"slices"
 	"sync"
@@ -45,6 +47,10 @@ type env struct {
 	auditBase uint64
 	// wlVersion is the whitelist version the governance reports at now.
 	wlVersion uint64
+	// clock is the service's clock (starts at now).
+	clock *testClock
+	// chain is the scripted L2 chain behind ix (nil on a stand-in env).
+	chain *fakeChain
 }
 
 // openEnv opens a real bbolt file and audit log and seeds this package's own
@@ -94,10 +100,11 @@ func openEnv(t testing.TB, snap policy.Snapshot, now time.Time, noSync bool) (*s
 func (e *env) finish(t testing.TB, seed string, params policy.Params, ledger Ledger, gov Governance, now time.Time) *env {
 	t.Helper()
 	e.wallet = psbtgen.NewWallet(seed)
+	e.clock = &testClock{t: now}
 	svc, err := New(Config{
 		DB: e.db, Wallet: psbtcheck.Wallet{PubKey: e.wallet.PubKey(), Net: &chaincfg.MainNetParams},
 		Params: params, Ledger: ledger, Governance: gov, Audit: e.log,
-		Now: func() time.Time { return now },
+		Now: e.clock.Now, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -119,7 +126,7 @@ func newEnv(t testing.TB, seed string, snap policy.Snapshot, now time.Time, noSy
 	t.Helper()
 	db, lg := openEnv(t, snap, now, noSync)
 	e := &env{db: db, log: lg, allow: map[string]string{}}
-	e.ix = seedL2(t, db, now, snap.Requests, snap.Stake.FinalizedStakedSat, snap.L2)
+	e.ix, e.chain = seedL2Chain(t, db, now, snap.Requests, snap.Stake.FinalizedStakedSat, snap.L2)
 	e.gov = newGov(t, db, lg, now.Add(-48*time.Hour))
 	e.gov.bootstrap(t, snap.Whitelist.Entries)
 	for _, a := range snap.Allowances {

@@ -35,7 +35,7 @@ type Config struct {
 	Auth       AuthConfig       `json:"auth"`
 	L2         L2Config         `json:"l2"`
 	Governance GovernanceConfig `json:"governance"`
-	Policy     policy.Params    `json:"policy"`
+	Policy     PolicyConfig     `json:"policy"`
 	MPC        MPCConfig        `json:"mpc"`
 	Audit      AuditConfig      `json:"audit"`
 	PSBT       PSBTConfig       `json:"psbt"`
@@ -49,6 +49,15 @@ type PSBTConfig struct {
 	// when the transaction must relay through Core before 30 (80 bytes of
 	// data: use P002's FIFO rule, no OP_RETURN, for ids that do not fit).
 	MaxDataCarrierSize int `json:"max_datacarrier_size"`
+}
+
+// PolicyConfig is the policy parameters (hashed into every decision) plus
+// the decision lifecycle's settings (not part of the parameters' hash).
+type PolicyConfig struct {
+	policy.Params
+	// DecisionTTL: an allowed decision that has not begun signing expires
+	// after it (0 = decision.DefaultDecisionTTL, 15 minutes).
+	DecisionTTL Duration `json:"decision_ttl,omitempty"`
 }
 
 // TLSConfig is the server's certificate and the CA its clients' certificates
@@ -172,12 +181,12 @@ func DefaultConfig() Config {
 			Quorum:   2,
 			Timelock: Duration(24 * time.Hour),
 		},
-		Policy: policy.Params{
+		Policy: PolicyConfig{Params: policy.Params{
 			MaxFeeSat:      1_000_000,
 			MaxFeeRate:     500,
 			VelocityCapSat: 100 * 100_000_000,
 			BTCToken:       "0x0000000000000000000000000000000000000000",
-		},
+		}},
 		MPC:  MPCConfig{SessionTimeout: Duration(60 * time.Second), Parallel: 2},
 		PSBT: PSBTConfig{MaxDataCarrierSize: psbtcheck.DefaultDataCarrierSize},
 	}

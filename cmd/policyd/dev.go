@@ -137,7 +137,7 @@ func devConfig(env *devnet.Env, listen string) Config {
 			{Kind: "bridge_hot_wallet", Address: m.BridgeAddress, Label: "dev bridge hot wallet"},
 		},
 	}
-	cfg.Policy = policy.Params{
+	cfg.Policy.Params = policy.Params{
 		MaxFeeSat:      1_000_000,
 		MaxFeeRate:     500,
 		VelocityCapSat: 1_000 * 100_000_000,

@@ -25,6 +25,7 @@ type metrics struct {
 	l2Indexed  prometheus.Gauge
 	l2Fresh    prometheus.Gauge
 	l2Disagree prometheus.Gauge
+	clockBack  prometheus.Counter
 
 	frozen     prometheus.Gauge
 	shareReady prometheus.Gauge
@@ -58,13 +59,16 @@ func newMetrics(reg *prometheus.Registry) *metrics {
 		preParams:  gauge("policyd_preparams_ready", "Sets of policyd's tss-lib pre-parameters ready for a key ceremony (-1: no ceremony enabled)."),
 		auditSize:  gauge("policyd_audit_tree_size", "Records in the audit log's Merkle tree."),
 		ready:      gauge("policyd_ready", "1 when every /readyz check passes."),
+		clockBack: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "policyd_clock_behind_total", Help: "Operations refused because the wall clock was behind the persisted clock floor (fail closed).",
+		}),
 		buildInfo: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "policyd_build_info", Help: "Always 1; the labels describe the running binary.",
 		}, []string{"version", "commit", "go_version"}),
 		started: map[string]time.Time{},
 	}
 	reg.MustRegister(m.decisions, m.reasons, m.signing, m.l2Lag, m.l2Indexed, m.l2Fresh, m.l2Disagree,
-		m.frozen, m.shareReady, m.preParams, m.auditSize, m.ready, m.buildInfo)
+		m.frozen, m.shareReady, m.preParams, m.auditSize, m.ready, m.buildInfo, m.clockBack)
 	in := cli.BuildInfo()
 	commit := in.Commit
 	if in.Modified {

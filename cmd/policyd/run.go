@@ -207,10 +207,14 @@ func (s *server) build(ctx context.Context) (err error) {
 			DB:         s.db,
 			Wallet:     psbtcheck.Wallet{PubKey: s.walletPK, Net: s.net},
 			Limits:     psbtcheck.Limits{MaxDataCarrierSize: cfg.PSBT.MaxDataCarrierSize},
-			Params:     cfg.Policy,
+			Params:     cfg.Policy.Params,
 			Ledger:     l2.NewPolicyLedger(s.indexer),
 			Governance: governance.NewPolicySource(s.gov),
 			Audit:      s.audit,
+			// The decision lifecycle (issue 13): expiry, clock floor.
+			DecisionTTL:   cfg.Policy.DecisionTTL.D(),
+			Logger:        logger.With("component", "decision"),
+			OnClockBehind: m.clockBehindHook,
 		}); err != nil {
 			return fmt.Errorf("decision service: %w", err)
 		}
@@ -224,6 +228,9 @@ func (s *server) build(ctx context.Context) (err error) {
 	wctx, stopWatch := context.WithCancel(context.Background())
 	s.stopWatch = stopWatch
 	m.watchIndexer(wctx, s.db, s.indexer)
+	if s.decide != nil {
+		go expireDecisions(wctx, s.decide, cfg.Policy.DecisionTTL.D(), logger.With("component", "decision"))
+	}
 
 	mpcCfg := mpc.ServerConfig{
 		Share:          share,

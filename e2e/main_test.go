@@ -20,10 +20,10 @@ import (
 
 // bins are the binaries under test, built once by TestMain.
 var bins struct {
-	policyd, custody, relayer string
+	policyd, custody, relayer, policyctl string
 }
 
-// TestMain builds cmd/policyd, cmd/custody and cmd/relayer from this
+// TestMain builds cmd/policyd, cmd/custody, cmd/relayer and cmd/policyctl from this
 // module into a temporary directory; every test runs those binaries.
 func TestMain(m *testing.M) {
 	os.Exit(buildAndRun(m))
@@ -51,7 +51,7 @@ func buildAndRun(m *testing.M) int {
 		args = append(args, "-race") // the binaries under test, not only the test binary
 	}
 	// Source-tree builds (no -tags release): policyd --dev is compiled in.
-	args = append(args, "./cmd/policyd", "./cmd/custody", "./cmd/relayer")
+	args = append(args, "./cmd/policyd", "./cmd/custody", "./cmd/relayer", "./cmd/policyctl")
 	cmd := exec.CommandContext(ctx, "go", args...)
 	cmd.Dir = root
 	if out, err := cmd.CombinedOutput(); err != nil {
@@ -64,6 +64,7 @@ func buildAndRun(m *testing.M) int {
 	bins.policyd = filepath.Join(dir, "policyd")
 	bins.custody = filepath.Join(dir, "custody")
 	bins.relayer = filepath.Join(dir, "relayer")
+	bins.policyctl = filepath.Join(dir, "policyctl")
 	return m.Run()
 }
 

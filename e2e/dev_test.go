@@ -17,18 +17,7 @@ func TestDevDemo(t *testing.T) {
 	t0 := time.Now()
 	dir := t.TempDir()
 	api, l2 := loopback(freePort(t)), loopback(freePort(t))
-	pd := startProc(t, "policyd --dev", bins.policyd, nil,
-		"--dev", "--dev-dir", dir, "--dev-l2", l2, "--listen", api)
-
-	var m *devnet.Manifest
-	eventually(t, 60*time.Second, 100*time.Millisecond, "policyd --dev writes its manifest", func() (bool, error) {
-		if !pd.running() {
-			t.Fatalf("policyd --dev exited before it was up:\n%s", tail(pd.stderr.String(), 4000))
-		}
-		var err error
-		m, err = devnet.ReadManifest(dir)
-		return err == nil && m.APIURL != "", err
-	})
+	pd, m := startDevPolicyd(t, dir, api, l2)
 	t.Logf("policyd --dev up at %s in %s", m.APIURL, time.Since(t0).Round(time.Millisecond))
 	if m.APIURL != "https://"+api || !strings.HasSuffix(m.L2RPC, l2) {
 		t.Fatalf("manifest has API %s and L2 %s, want %s and %s", m.APIURL, m.L2RPC, api, l2)
@@ -47,4 +36,22 @@ func TestDevDemo(t *testing.T) {
 	pd.signal(syscall.SIGTERM)
 	pd.mustExit(30*time.Second, 0)
 	t.Logf("policyd --dev exited 0 on SIGTERM in %s", time.Since(t1).Round(time.Millisecond))
+}
+
+// startDevPolicyd starts `policyd --dev` in dir (API on api, embedded L2 on
+// l2) and waits for its manifest.
+func startDevPolicyd(t *testing.T, dir, api, l2 string) (*proc, *devnet.Manifest) {
+	t.Helper()
+	pd := startProc(t, "policyd --dev", bins.policyd, nil,
+		"--dev", "--dev-dir", dir, "--dev-l2", l2, "--listen", api)
+	var m *devnet.Manifest
+	eventually(t, 60*time.Second, 100*time.Millisecond, "policyd --dev writes its manifest", func() (bool, error) {
+		if !pd.running() {
+			t.Fatalf("policyd --dev exited before it was up:\n%s", tail(pd.stderr.String(), 4000))
+		}
+		var err error
+		m, err = devnet.ReadManifest(dir)
+		return err == nil && m.APIURL != "", err
+	})
+	return pd, m
 }

@@ -43,17 +43,7 @@ import (
 // released, and the audit log verifies with the decision_revoke record.
 func TestFreezeAfterAllowRefusesSigning(t *testing.T) {
 	dir := t.TempDir()
-	apiAddr, l2Addr := loopback(freePort(t)), loopback(freePort(t))
-	pd := startProc(t, "policyd --dev", bins.policyd, nil, "--dev", "--dev-dir", dir, "--dev-l2", l2Addr, "--listen", apiAddr)
-	var m *devnet.Manifest
-	eventually(t, 60*time.Second, 100*time.Millisecond, "policyd --dev writes its manifest", func() (bool, error) {
-		if !pd.running() {
-			t.Fatalf("policyd --dev exited before it was up:\n%s", tail(pd.stderr.String(), 4000))
-		}
-		var err error
-		m, err = devnet.ReadManifest(dir)
-		return err == nil && m.APIURL != "", err
-	})
+	pd, m := startDevPolicyd(t, dir, loopback(freePort(t)), loopback(freePort(t)))
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
 	net := &chaincfg.RegressionNetParams

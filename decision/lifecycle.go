@@ -37,7 +37,7 @@ const (
 // CodeChangedAtSigning is the reason a re-check gives when the rules still
 // allow the transaction but not the same way (other claims, allowance or
 // amounts than the decision bound): the decision is revoked all the same.
-const CodeChangedAtSigning = "changed_at_signing"
+const CodeChangedAtSigning policy.Code = "changed_at_signing"
 
 // Audit record kinds of the transitions after the decision ("decision" is
 // the decision itself; EventRecord's audit records are one "signature" per
@@ -423,7 +423,11 @@ func (s *Service) BeginSigning(ctx context.Context, decisionID string, peer [][3
 			return err
 		}
 		if rc.Decision.Outcome != policy.Allow {
-			codes := strings.Join(rc.Decision.Codes(), ",")
+			names := make([]string, 0, len(rc.Decision.Reasons))
+			for _, c := range rc.Decision.Codes() {
+				names = append(names, string(c))
+			}
+			codes := strings.Join(names, ",")
 			refused = errs.New(errs.KindForbidden, "decision_revoked_at_signing",
 				"the rules no longer allow this transaction at signing ("+codes+"); the decision was revoked", nil)
 			if r.State != StateReserved {

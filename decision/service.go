@@ -582,7 +582,7 @@ func (s *Service) commit(tx *bolt.Tx, r *Record) error {
 func view(r *Record) *View {
 	v := &View{ID: r.ID, Outcome: string(r.Outcome)}
 	for _, x := range r.Reasons {
-		v.Reasons = append(v.Reasons, x.Code)
+		v.Reasons = append(v.Reasons, string(x.Code))
 	}
 	if r.raw != nil {
 		v.Record = r.raw

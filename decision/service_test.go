@@ -230,7 +230,7 @@ var standInScenarios = map[string]string{
 // realExpect overrides a scenario's reasons where the real ledger knows more
 // than the hand-written snapshot: it marks a non-BTC token conflicting too.
 var realExpect = map[string][]string{
-	"reqid_not_btc": {policy.CodeReqIDConflicting, policy.CodeReqIDNotBTC},
+	"reqid_not_btc": {string(policy.CodeReqIDConflicting), string(policy.CodeReqIDNotBTC)},
 }
 
 // TestScenarios replays the scenario table through the whole service: real
@@ -360,7 +360,7 @@ func TestStakingDeclarations(t *testing.T) {
 	wrong := decl
 	wrong.StakingTime++
 	v, err := e.svc.SubmitRequest(ctx, Request{PSBT: raw, Staking: map[int]policy.StakingDecl{stakeIdx: wrong}, DryRun: true})
-	if err != nil || v.Outcome != "deny" || !slices.Contains(v.Reasons, policy.CodeStakingOutputMismatch) {
+	if err != nil || v.Outcome != "deny" || !slices.Contains(v.Reasons, string(policy.CodeStakingOutputMismatch)) {
 		t.Fatalf("wrong declaration: %v %v", v.Reasons, err)
 	}
 	pf, err := psbtcheck.Check(raw, e.svc.cfg.Wallet, psbtcheck.Limits{})
@@ -388,7 +388,7 @@ func TestStakingDeclarations(t *testing.T) {
 	for name, m := range bad {
 		t.Run(name, func(t *testing.T) {
 			v, err := e.svc.SubmitRequest(ctx, Request{PSBT: raw, Staking: m})
-			if err != nil || v.Outcome != "deny" || !slices.Contains(v.Reasons, policy.CodeStakingDeclInvalid) {
+			if err != nil || v.Outcome != "deny" || !slices.Contains(v.Reasons, string(policy.CodeStakingDeclInvalid)) {
 				t.Fatalf("%s %v %v", v.Outcome, v.Reasons, err)
 			}
 			if claimOf(t, e, "300") != nil {
@@ -453,7 +453,7 @@ func TestStickyAndClaimed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if v3.Outcome != "deny" || !slices.Contains(v3.Reasons, policy.CodeReqIDClaimed) {
+	if v3.Outcome != "deny" || !slices.Contains(v3.Reasons, string(policy.CodeReqIDClaimed)) {
 		t.Fatalf("second tx: %+v", v3)
 	}
 	if c := claimOf(t, e, "100"); c.DecisionID != v1.ID {
@@ -507,7 +507,7 @@ func TestDryRunClaimsNothing(t *testing.T) {
 	// A denied dry run.
 	deny := buildTx(t, e.wallet, []int64{3e8}, []*wire.TxOut{psbtgen.P2WPKHOutput("stranger", 1e8)}, 2000)
 	v, err = e.svc.Submit(ctx, deny, true)
-	if err != nil || v.Outcome != "deny" || !slices.Contains(v.Reasons, policy.CodeOutputNotWhitelisted) {
+	if err != nil || v.Outcome != "deny" || !slices.Contains(v.Reasons, string(policy.CodeOutputNotWhitelisted)) {
 		t.Fatalf("%+v %v", v, err)
 	}
 }
@@ -673,7 +673,7 @@ func TestCancelAndSigning(t *testing.T) {
 	// A different tx with the signed id.
 	other := buildTx(t, e.wallet, []int64{3e8, 2e8}, []*wire.TxOut{wire.NewTxOut(1e8, sc.Snapshot.Whitelist.Entries[0].PkScript)}, 3000, "100")
 	v3, err := e.svc.Submit(ctx, other, false)
-	if err != nil || !slices.Contains(v3.Reasons, policy.CodeReqIDSigned) {
+	if err != nil || !slices.Contains(v3.Reasons, string(policy.CodeReqIDSigned)) {
 		t.Fatalf("%+v %v", v3, err)
 	}
 	// Denied decisions cannot be cancelled or signed; unknown ones are 404.
@@ -751,7 +751,7 @@ func TestRace(t *testing.T) {
 			}
 			if v.Outcome == "allow" {
 				allowed.Add(1)
-			} else if slices.Equal(v.Reasons, []string{policy.CodeReqIDClaimed}) {
+			} else if slices.Equal(v.Reasons, []string{string(policy.CodeReqIDClaimed)}) {
 				denied.Add(1)
 			} else {
 				errc <- fmt.Errorf("unexpected %v", v.Reasons)

@@ -42,7 +42,7 @@ func bridgeScript(s policy.Snapshot) []byte { return s.Whitelist.Entries[0].PkSc
 // assertRevokedAtSigning checks the refusal, the revoked record with want
 // among its reasons, the released claims and the verifying audit log with
 // its decision_revoke record.
-func assertRevokedAtSigning(t *testing.T, e *env, id string, err error, want string, claims ...string) {
+func assertRevokedAtSigning(t *testing.T, e *env, id string, err error, want policy.Code, claims ...string) {
 	t.Helper()
 	if errCode(err) != "decision_revoked_at_signing" {
 		t.Fatalf("begin: %v, want decision_revoked_at_signing", err)
@@ -52,7 +52,7 @@ func assertRevokedAtSigning(t *testing.T, e *env, id string, err error, want str
 		t.Fatalf("state %s, %d signatures", r.State, len(r.Signatures))
 	}
 	last := r.Transitions[len(r.Transitions)-1]
-	var codes []string
+	var codes []policy.Code
 	for _, x := range last.Reasons {
 		codes = append(codes, x.Code)
 	}
@@ -373,7 +373,7 @@ func TestForwardClockStepDoesNotShortenTimelock(t *testing.T) {
 	e.addToWhitelist(t, policy.KindBridgeHotWallet, addr) // active from now+24h
 	raw := buildTx(t, e.wallet, []int64{3e8}, []*wire.TxOut{wire.NewTxOut(1e8, addr)}, 2000, "100")
 	v, err := e.svc.Submit(ctx, raw, false)
-	if err != nil || v.Outcome != "deny" || !slices.Contains(v.Reasons, policy.CodeOutputNotWhitelisted) {
+	if err != nil || v.Outcome != "deny" || !slices.Contains(v.Reasons, string(policy.CodeOutputNotWhitelisted)) {
 		t.Fatalf("before the timelock: %+v %v", v, err)
 	}
 	e.clock.Advance(25 * time.Hour)
@@ -382,7 +382,7 @@ func TestForwardClockStepDoesNotShortenTimelock(t *testing.T) {
 		t.Fatal(err)
 	}
 	v, err = e.svc.Submit(ctx, raw, false)
-	if err != nil || v.Outcome != "deny" || !slices.Contains(v.Reasons, policy.CodeL2Stale) {
+	if err != nil || v.Outcome != "deny" || !slices.Contains(v.Reasons, string(policy.CodeL2Stale)) {
 		t.Fatalf("stepped forward: %+v %v", v, err)
 	}
 	e.clock.Advance(-25*time.Hour + time.Minute)
@@ -403,10 +403,10 @@ func TestDryRunIsFreshOnly(t *testing.T) {
 	ctx := context.Background()
 	e, raw, _ := signTimeEnv(t, nil)
 	id := e.submitAllow(t, raw)
-	check := func(want string) {
+	check := func(want policy.Code) {
 		t.Helper()
 		v, err := e.svc.Submit(ctx, raw, true)
-		if err != nil || !v.DryRun || v.ID != "" || v.Outcome != "deny" || !slices.Contains(v.Reasons, want) {
+		if err != nil || !v.DryRun || v.ID != "" || v.Outcome != "deny" || !slices.Contains(v.Reasons, string(want)) {
 			t.Fatalf("%+v %v", v, err)
 		}
 		var r Record

@@ -56,7 +56,7 @@ func (g *Engine) Evaluate(f Facts, s Snapshot, now time.Time) Decision {
 	return evaluate(f, s, g)
 }
 
-func (e *evaluation) deny(code, format string, args ...any) {
+func (e *evaluation) deny(code Code, format string, args ...any) {
 	e.d.Reasons = append(e.d.Reasons, Reason{Code: code, Detail: fmt.Sprintf(format, args...)})
 }
 

@@ -53,7 +53,7 @@ func FuzzEvaluate(f *testing.F) {
 				facts.Outputs[i].PkScript = scripts[int(r.u8())%len(scripts)]
 			case 1:
 				i := int(r.u8()) % len(facts.Outputs)
-				facts.Outputs[i].Class = []string{policy.ClassChange, policy.ClassExternal, policy.ClassOpReturn, "x"}[r.u8()%4]
+				facts.Outputs[i].Class = []policy.Class{policy.ClassChange, policy.ClassExternal, policy.ClassOpReturn, "x"}[r.u8()%4]
 			case 2:
 				i := int(r.u8()) % len(facts.Outputs)
 				facts.Outputs[i].Value = int64(r.u64())

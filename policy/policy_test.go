@@ -98,16 +98,16 @@ func TestScenarios(t *testing.T) {
 	// Codes the scenario table cannot reach with a well-formed PSBT are
 	// covered by TestUnitCodes; together they cover every code.
 	for _, c := range unitOnlyCodes {
-		codesSeen[c] = true
+		codesSeen[string(c)] = true
 	}
 	for _, c := range policy.AllCodes() {
-		if !codesSeen[c] {
+		if !codesSeen[string(c)] {
 			t.Errorf("reason code %s has no test", c)
 		}
 	}
 }
 
-var unitOnlyCodes = []string{policy.CodeReqIDDuplicate, policy.CodeFactsInvalid, policy.CodeSnapshotInvalid, policy.CodeChangeNotWallet, policy.CodeStakingDeclInvalid}
+var unitOnlyCodes = []policy.Code{policy.CodeReqIDDuplicate, policy.CodeFactsInvalid, policy.CodeSnapshotInvalid, policy.CodeChangeNotWallet, policy.CodeStakingDeclInvalid}
 
 // base returns facts and a snapshot of an allowed 1 BTC withdrawal built by
 // hand, for rules psbtcheck makes unreachable from a real PSBT.
@@ -139,35 +139,35 @@ func TestUnitCodes(t *testing.T) {
 	cases := []struct {
 		name   string
 		mutate func(*policy.Facts, *policy.Snapshot)
-		want   []string
+		want   []policy.Code
 	}{
-		{"duplicate id", func(f *policy.Facts, s *policy.Snapshot) { f.ReqIDs = []string{"100", "100"} }, []string{policy.CodeReqIDDuplicate}},
-		{"no wallet key", func(f *policy.Facts, s *policy.Snapshot) { s.WalletKey = nil }, []string{policy.CodeSnapshotInvalid}},
+		{"duplicate id", func(f *policy.Facts, s *policy.Snapshot) { f.ReqIDs = []string{"100", "100"} }, []policy.Code{policy.CodeReqIDDuplicate}},
+		{"no wallet key", func(f *policy.Facts, s *policy.Snapshot) { s.WalletKey = nil }, []policy.Code{policy.CodeSnapshotInvalid}},
 		{"change to a foreign script", func(f *policy.Facts, s *policy.Snapshot) {
 			for i := range f.Outputs {
 				if f.Outputs[i].Class == policy.ClassChange {
 					f.Outputs[i].PkScript = psbtgen.P2WPKHOutput("attacker", 1).PkScript
 				}
 			}
-		}, []string{policy.CodeChangeNotWallet}},
-		{"totals forged", func(f *policy.Facts, s *policy.Snapshot) { f.Fee-- }, []string{policy.CodeFactsInvalid}},
-		{"negative value", func(f *policy.Facts, s *policy.Snapshot) { f.Outputs[0].Value = -1 }, []string{policy.CodeFactsInvalid}},
-		{"unknown class", func(f *policy.Facts, s *policy.Snapshot) { f.Outputs[0].Class = "whatever" }, []string{policy.CodeFactsInvalid}},
-		{"op_return flag without ids", func(f *policy.Facts, s *policy.Snapshot) { f.ReqIDs = nil }, []string{policy.CodeFactsInvalid}},
-		{"no inputs", func(f *policy.Facts, s *policy.Snapshot) { f.Inputs = nil }, []string{policy.CodeFactsInvalid}},
-		{"fee rate forged", func(f *policy.Facts, s *policy.Snapshot) { f.FeeRate = 0 }, []string{policy.CodeFactsInvalid}},
-		{"unknown request kind", func(f *policy.Facts, s *policy.Snapshot) { s.Requests[0].Kind = "other" }, []string{policy.CodeReqIDWrongKind, policy.CodeBridgeAmountMismatch}},
-		{"empty BTC token param", func(f *policy.Facts, s *policy.Snapshot) { s.Params.BTCToken = "" }, []string{policy.CodeReqIDNotBTC}},
-		{"negative outflow", func(f *policy.Facts, s *policy.Snapshot) { s.OutflowSat = -1 << 62 }, []string{policy.CodeVelocityExceeded}},
+		}, []policy.Code{policy.CodeChangeNotWallet}},
+		{"totals forged", func(f *policy.Facts, s *policy.Snapshot) { f.Fee-- }, []policy.Code{policy.CodeFactsInvalid}},
+		{"negative value", func(f *policy.Facts, s *policy.Snapshot) { f.Outputs[0].Value = -1 }, []policy.Code{policy.CodeFactsInvalid}},
+		{"unknown class", func(f *policy.Facts, s *policy.Snapshot) { f.Outputs[0].Class = "whatever" }, []policy.Code{policy.CodeFactsInvalid}},
+		{"op_return flag without ids", func(f *policy.Facts, s *policy.Snapshot) { f.ReqIDs = nil }, []policy.Code{policy.CodeFactsInvalid}},
+		{"no inputs", func(f *policy.Facts, s *policy.Snapshot) { f.Inputs = nil }, []policy.Code{policy.CodeFactsInvalid}},
+		{"fee rate forged", func(f *policy.Facts, s *policy.Snapshot) { f.FeeRate = 0 }, []policy.Code{policy.CodeFactsInvalid}},
+		{"unknown request kind", func(f *policy.Facts, s *policy.Snapshot) { s.Requests[0].Kind = "other" }, []policy.Code{policy.CodeReqIDWrongKind, policy.CodeBridgeAmountMismatch}},
+		{"empty BTC token param", func(f *policy.Facts, s *policy.Snapshot) { s.Params.BTCToken = "" }, []policy.Code{policy.CodeReqIDNotBTC}},
+		{"negative outflow", func(f *policy.Facts, s *policy.Snapshot) { s.OutflowSat = -1 << 62 }, []policy.Code{policy.CodeVelocityExceeded}},
 		{"staking declared for the change", func(f *policy.Facts, s *policy.Snapshot) {
 			*f = policy.AttachStakingDecls(*f, map[int]policy.StakingDecl{outputOfClass(*f, policy.ClassChange): {StakingTime: 64000}})
-		}, []string{policy.CodeStakingDeclInvalid}},
+		}, []policy.Code{policy.CodeStakingDeclInvalid}},
 		{"staking declared for the OP_RETURN", func(f *policy.Facts, s *policy.Snapshot) {
 			*f = policy.AttachStakingDecls(*f, map[int]policy.StakingDecl{outputOfClass(*f, policy.ClassOpReturn): {}})
-		}, []string{policy.CodeStakingDeclInvalid}},
+		}, []policy.Code{policy.CodeStakingDeclInvalid}},
 		{"staking declared for a missing output", func(f *policy.Facts, s *policy.Snapshot) {
 			*f = policy.AttachStakingDecls(*f, map[int]policy.StakingDecl{7: {}, -1: {}})
-		}, []string{policy.CodeStakingDeclInvalid}},
+		}, []policy.Code{policy.CodeStakingDeclInvalid}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -181,8 +181,11 @@ func TestUnitCodes(t *testing.T) {
 	}
 }
 
-func sortCopy(s []string) []string {
-	c := slices.Clone(s)
+func sortCopy(s []policy.Code) []string {
+	c := make([]string, len(s))
+	for i, x := range s {
+		c[i] = string(x)
+	}
 	slices.Sort(c)
 	return c
 }
@@ -236,7 +239,7 @@ func TestParamsHashStable(t *testing.T) {
 	}
 }
 
-func outputOfClass(f policy.Facts, class string) int {
+func outputOfClass(f policy.Facts, class policy.Class) int {
 	for _, o := range f.Outputs {
 		if o.Class == class {
 			return o.Index

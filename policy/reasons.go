@@ -1,54 +1,57 @@
 package policy
 
-// Reason codes. They are stable: clients, auditors and tests switch on them.
-// docs/policy.md explains each one.
+// Code is a reason code: why Evaluate denies. Codes are stable: clients,
+// auditors and tests switch on them; docs/policy.md explains each one.
+type Code string
+
+// Reason codes.
 const (
 	// Inputs to the engine itself.
-	CodeParamsInvalid   = "params_invalid"   // a cap is zero/negative or the Babylon parameters are unusable
-	CodeSnapshotInvalid = "snapshot_invalid" // the wallet key is missing or not a key
-	CodeFactsInvalid    = "facts_invalid"    // facts inconsistent (totals, fee, OP_RETURN flag, classes)
+	CodeParamsInvalid   Code = "params_invalid"   // a cap is zero/negative or the Babylon parameters are unusable
+	CodeSnapshotInvalid Code = "snapshot_invalid" // the wallet key is missing or not a key
+	CodeFactsInvalid    Code = "facts_invalid"    // facts inconsistent (totals, fee, OP_RETURN flag, classes)
 
 	// Global state.
-	CodeFrozen              = "frozen"
-	CodeL2Stale             = "l2_stale"
-	CodeL2EndpointsDisagree = "l2_endpoints_disagree"
+	CodeFrozen              Code = "frozen"
+	CodeL2Stale             Code = "l2_stale"
+	CodeL2EndpointsDisagree Code = "l2_endpoints_disagree"
 
 	// Outputs.
-	CodeChangeNotWallet       = "change_not_wallet"
-	CodeOutputNotWhitelisted  = "output_not_whitelisted"
-	CodeStakingOutputMismatch = "staking_output_mismatch"
-	CodeStakingKeyNotApproved = "staking_key_not_approved"
-	CodeStakingFPNotApproved  = "staking_fp_not_approved"
-	CodeStakingTimeNotAllowed = "staking_time_not_allowed"
-	CodeStakingDeclInvalid    = "staking_decl_invalid" // a staking declaration for an index that is not an external output
+	CodeChangeNotWallet       Code = "change_not_wallet"
+	CodeOutputNotWhitelisted  Code = "output_not_whitelisted"
+	CodeStakingOutputMismatch Code = "staking_output_mismatch"
+	CodeStakingKeyNotApproved Code = "staking_key_not_approved"
+	CodeStakingFPNotApproved  Code = "staking_fp_not_approved"
+	CodeStakingTimeNotAllowed Code = "staking_time_not_allowed"
+	CodeStakingDeclInvalid    Code = "staking_decl_invalid" // a staking declaration for an index that is not an external output
 
 	// Request ids.
-	CodeReqIDDuplicate    = "reqid_duplicate"
-	CodeReqIDUnknown      = "reqid_unknown"
-	CodeReqIDWrongKind    = "reqid_wrong_kind"
-	CodeReqIDNotFinalized = "reqid_not_finalized"
-	CodeReqIDConflicting  = "reqid_conflicting"
-	CodeReqIDClaimed      = "reqid_claimed"
-	CodeReqIDSigned       = "reqid_signed"
-	CodeReqIDApproved     = "reqid_approved"
-	CodeReqIDNotBTC       = "reqid_not_btc"
-	CodeReqIDUnused       = "reqid_unused"
+	CodeReqIDDuplicate    Code = "reqid_duplicate"
+	CodeReqIDUnknown      Code = "reqid_unknown"
+	CodeReqIDWrongKind    Code = "reqid_wrong_kind"
+	CodeReqIDNotFinalized Code = "reqid_not_finalized"
+	CodeReqIDConflicting  Code = "reqid_conflicting"
+	CodeReqIDClaimed      Code = "reqid_claimed"
+	CodeReqIDSigned       Code = "reqid_signed"
+	CodeReqIDApproved     Code = "reqid_approved"
+	CodeReqIDNotBTC       Code = "reqid_not_btc"
+	CodeReqIDUnused       Code = "reqid_unused"
 
 	// Justification of the money that leaves.
-	CodeBridgeAmountMismatch = "bridge_amount_mismatch"
-	CodeBridgeUnjustified    = "bridge_unjustified"
-	CodeStakingNotCovered    = "staking_not_covered"
-	CodeStakingCapExceeded   = "staking_cap_exceeded"
+	CodeBridgeAmountMismatch Code = "bridge_amount_mismatch"
+	CodeBridgeUnjustified    Code = "bridge_unjustified"
+	CodeStakingNotCovered    Code = "staking_not_covered"
+	CodeStakingCapExceeded   Code = "staking_cap_exceeded"
 
 	// Limits.
-	CodeFeeTooHigh       = "fee_too_high"
-	CodeFeeRateTooHigh   = "fee_rate_too_high"
-	CodeVelocityExceeded = "velocity_exceeded"
+	CodeFeeTooHigh       Code = "fee_too_high"
+	CodeFeeRateTooHigh   Code = "fee_rate_too_high"
+	CodeVelocityExceeded Code = "velocity_exceeded"
 )
 
 // AllCodes lists every reason code Evaluate can return.
-func AllCodes() []string {
-	return []string{
+func AllCodes() []Code {
+	return []Code{
 		CodeParamsInvalid, CodeSnapshotInvalid, CodeFactsInvalid,
 		CodeFrozen, CodeL2Stale, CodeL2EndpointsDisagree,
 		CodeChangeNotWallet, CodeOutputNotWhitelisted, CodeStakingOutputMismatch,

@@ -45,11 +45,15 @@ func (h *HexBytes) UnmarshalText(b []byte) error {
 	return nil
 }
 
-// Output classes as psbtcheck names them.
+// Class is an output's class, as psbtcheck names it (a record may carry
+// any string; Evaluate denies facts_invalid for a class it does not know).
+type Class string
+
+// Output classes.
 const (
-	ClassChange   = string(psbtcheck.ClassChange)
-	ClassOpReturn = string(psbtcheck.ClassOpReturn)
-	ClassExternal = string(psbtcheck.ClassExternal)
+	ClassChange   Class = Class(psbtcheck.ClassChange)
+	ClassOpReturn Class = Class(psbtcheck.ClassOpReturn)
+	ClassExternal Class = Class(psbtcheck.ClassExternal)
 )
 
 // Input is one verified input as the record keeps it.
@@ -76,7 +80,7 @@ type Output struct {
 	Value    int64        `json:"value_sat"`
 	PkScript HexBytes     `json:"pk_script"`
 	Address  string       `json:"address,omitempty"`
-	Class    string       `json:"class"`
+	Class    Class        `json:"class"`
 	Staking  *StakingDecl `json:"staking,omitempty"`
 }
 
@@ -144,7 +148,7 @@ func FactsFrom(f *psbtcheck.Facts) Facts {
 		out.Inputs = append(out.Inputs, Input{Index: in.Index, Outpoint: in.OutpointStr, Value: in.Value, Sequence: in.Sequence, Sighash: append(HexBytes(nil), in.Sighash[:]...)})
 	}
 	for _, o := range f.Outputs {
-		out.Outputs = append(out.Outputs, Output{Index: o.Index, Value: o.Value, PkScript: append(HexBytes(nil), o.PkScript...), Address: o.Address, Class: string(o.Class)})
+		out.Outputs = append(out.Outputs, Output{Index: o.Index, Value: o.Value, PkScript: append(HexBytes(nil), o.PkScript...), Address: o.Address, Class: Class(o.Class)})
 	}
 	for _, id := range f.ReqIDs {
 		if id != nil {
@@ -308,7 +312,7 @@ const (
 
 // Reason is one failed rule.
 type Reason struct {
-	Code   string `json:"code"`
+	Code   Code   `json:"code"`
 	Detail string `json:"detail,omitempty"`
 }
 
@@ -339,8 +343,8 @@ type Decision struct {
 }
 
 // Codes returns the reason codes in order.
-func (d Decision) Codes() []string {
-	out := make([]string, len(d.Reasons))
+func (d Decision) Codes() []Code {
+	out := make([]Code, len(d.Reasons))
 	for i, r := range d.Reasons {
 		out[i] = r.Code
 	}

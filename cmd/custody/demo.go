@@ -335,7 +335,7 @@ func (d *demo) attackReuse(ctx context.Context) error {
 	return d.expectDenied(ctx, p, policy.CodeReqIDSigned)
 }
 
-func (d *demo) expectDenied(ctx context.Context, p *psbt.Packet, want string) error {
+func (d *demo) expectDenied(ctx context.Context, p *psbt.Packet, want policy.Code) error {
 	req, err := client.NewSignRequest(p)
 	if err != nil {
 		return err
@@ -344,7 +344,7 @@ func (d *demo) expectDenied(ctx context.Context, p *psbt.Packet, want string) er
 	if !errors.Is(err, client.ErrDenied) {
 		return fmt.Errorf("want a denial (403 policy_denied), got %+v, %v", v, err)
 	}
-	if v.Outcome != "deny" || !contains(v.Reasons, want) {
+	if v.Outcome != "deny" || !contains(v.Reasons, string(want)) {
 		return fmt.Errorf("want deny with %s, got %s %v", want, v.Outcome, v.Reasons)
 	}
 	d.logf("denied: %s", strings.Join(v.Reasons, ", "))

@@ -81,9 +81,9 @@ func Codes(d policy.Decision) []string {
 	seen := map[string]bool{}
 	var out []string
 	for _, r := range d.Reasons {
-		if !seen[r.Code] {
-			seen[r.Code] = true
-			out = append(out, r.Code)
+		if c := string(r.Code); !seen[c] {
+			seen[c] = true
+			out = append(out, c)
 		}
 	}
 	sort.Strings(out)

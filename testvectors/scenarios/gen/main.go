@@ -180,8 +180,12 @@ func allowVia(src string, claims ...string) scenarios.Expect {
 	return scenarios.Expect{Outcome: policy.Allow, Claims: claims, BridgeSource: src}
 }
 
-func deny(codes ...string) scenarios.Expect {
-	return scenarios.Expect{Outcome: policy.Deny, Reasons: codes}
+func deny(codes ...policy.Code) scenarios.Expect {
+	out := make([]string, len(codes))
+	for i, c := range codes {
+		out[i] = string(c)
+	}
+	return scenarios.Expect{Outcome: policy.Deny, Reasons: out}
 }
 
 func withReq(id string, f func(*policy.Request)) func(*policy.Snapshot) {

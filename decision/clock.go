@@ -66,8 +66,38 @@ func (s *Service) clock(tx *bolt.Tx, wall time.Time, write bool) (time.Time, err
 		if err := tx.Bucket(storage.BucketMeta).Put(keyClockFloor, v); err != nil {
 			return time.Time{}, err
 		}
+		floor = now
 	}
+	s.raiseFloorCache(floor)
 	return now, nil
+}
+
+// raiseFloorCache keeps the in-memory copy of the floor for FlooredNow
+// (monotonic; a rolled-back write leaves it ahead, which only errs late).
+func (s *Service) raiseFloorCache(f time.Time) {
+	if f.IsZero() {
+		return // no floor yet
+	}
+	n := f.UnixNano()
+	for {
+		cur := s.floorNS.Load()
+		if n <= cur || s.floorNS.CompareAndSwap(cur, n) {
+			return
+		}
+	}
+}
+
+// FlooredNow is the wall clock, never below the clock floor: what other
+// components whose time decides something (governance's timelocks and
+// proposal expiries) should use as their clock, so that a backward step
+// cannot date a whitelist change earlier than time already used. It reads
+// only memory (safe inside any bbolt transaction).
+func (s *Service) FlooredNow() time.Time {
+	now := s.cfg.Now().UTC()
+	if f := time.Unix(0, s.floorNS.Load()).UTC(); now.Before(f) {
+		return f
+	}
+	return now
 }
 
 // ClockFloor returns the persisted floor (the zero time before first use).

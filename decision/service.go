@@ -40,6 +40,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/big"
+	"sync/atomic"
 	"time"
 
 	"github.com/btcsuite/btcd/btcec/v2"
@@ -116,6 +117,7 @@ type Service struct {
 	walletRaw  policy.HexBytes // compressed walletKey, shared read-only by snapshots
 	engine     *policy.Engine  // Evaluate with walletKey decoded once
 	paramsHash string
+	floorNS    atomic.Int64 // the clock floor (unix ns) as last read or written
 }
 
 // New validates cfg.
@@ -146,7 +148,14 @@ func New(cfg Config) (*Service, error) {
 		cfg.Logger = slog.Default()
 	}
 	raw := policy.HexBytes(k.SerializeCompressed())
-	return &Service{cfg: cfg, walletKey: k, walletRaw: raw, engine: policy.NewEngine(raw), paramsHash: cfg.Params.Hash()}, nil
+	s := &Service{cfg: cfg, walletKey: k, walletRaw: raw, engine: policy.NewEngine(raw), paramsHash: cfg.Params.Hash()}
+	if err := cfg.DB.View(func(tx *bolt.Tx) error {
+		s.raiseFloorCache(clockFloor(tx))
+		return nil
+	}); err != nil {
+		return nil, fmt.Errorf("decision: read the clock floor: %w", err)
+	}
+	return s, nil
 }
 
 // Evidence is one reqId's L2 evidence in a record.

@@ -530,3 +530,29 @@ func TestStateTable(t *testing.T) {
 }
 
 var _ = bolt.Tx{}
+
+// FlooredNow, the clock to give governance: never below the floor, so a
+// backward step cannot date a whitelist change (its timelock) earlier than
+// time already used; it follows the wall clock otherwise, across restarts.
+func TestFlooredNow(t *testing.T) {
+	e, raw, now := signTimeEnv(t, nil)
+	if got := e.svc.FlooredNow(); !got.Equal(now) {
+		t.Fatalf("FlooredNow %v, want the wall clock %v", got, now)
+	}
+	e.submitAllow(t, raw) // raises the floor to now
+	e.clock.Advance(-time.Hour)
+	if got := e.svc.FlooredNow(); !got.Equal(now) {
+		t.Fatalf("behind the floor: FlooredNow %v, want the floor %v", got, now)
+	}
+	svc2, err := New(e.svc.cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := svc2.FlooredNow(); !got.Equal(now) {
+		t.Fatalf("after a restart: FlooredNow %v, want the persisted floor %v", got, now)
+	}
+	e.clock.Advance(2 * time.Hour)
+	if got := e.svc.FlooredNow(); !got.Equal(now.Add(time.Hour)) {
+		t.Fatalf("ahead of the floor: %v", got)
+	}
+}

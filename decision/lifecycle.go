@@ -262,14 +262,49 @@ func (s *Service) Cancel(ctx context.Context, id string) (*View, error) {
 // decision that began signing cannot be revoked (decision_signing_started).
 // Authentication is the caller's (api + governance), not this package's.
 func (s *Service) Revoke(ctx context.Context, id, admin, reason string) (*View, error) {
+	r, err := s.update(id, func(tx *bolt.Tx, r *Record, now time.Time) error {
+		return s.revoke(tx, r, now, admin, reason)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return view(r), nil
+}
+
+func (s *Service) revoke(tx *bolt.Tx, r *Record, now time.Time, admin, reason string) error {
 	if admin == "" || len(admin) > 256 || len(reason) > 512 {
-		return nil, errs.New(errs.KindInvalid, "revoke_invalid", "an admin identity (1..256 bytes) and a reason (at most 512 bytes) are required", nil)
+		return errs.New(errs.KindInvalid, "revoke_invalid", "an admin identity (1..256 bytes) and a reason (at most 512 bytes) are required", nil)
+	}
+	if r.State == StateRevoked {
+		return nil
+	}
+	return s.transition(tx, r, EventRevoke, now, Transition{By: AdminPrefix + admin, Reason: reason})
+}
+
+// RevokeAuthorizer authenticates an admin revoke inside the revoke's own
+// write transaction and returns who asked and why; an error refuses the
+// revoke and rolls everything back. governance's AuthenticateRevokeTx fits:
+//
+//	svc.RevokeWith(ctx, req.DecisionID, func(tx *bolt.Tx) (string, string, error) {
+//		a, err := gov.AuthenticateRevokeTx(ctx, tx, req)
+//		return a.Admin, a.Reason, err
+//	})
+type RevokeAuthorizer func(tx *bolt.Tx) (admin, reason string, err error)
+
+// RevokeWith is Revoke with the authentication in the same bbolt
+// transaction: the single-use nonce and the authentication's audit record
+// commit together with the revocation, or neither does (a refused revoke,
+// e.g. of a decision that began signing, leaves the nonce unused).
+func (s *Service) RevokeWith(ctx context.Context, id string, authorize RevokeAuthorizer) (*View, error) {
+	if authorize == nil {
+		return nil, errs.New(errs.KindInternal, "revoke_unauthenticated", "revoke needs an authenticator", nil)
 	}
 	r, err := s.update(id, func(tx *bolt.Tx, r *Record, now time.Time) error {
-		if r.State == StateRevoked {
-			return nil
+		admin, reason, err := authorize(tx)
+		if err != nil {
+			return err
 		}
-		return s.transition(tx, r, EventRevoke, now, Transition{By: AdminPrefix + admin, Reason: reason})
+		return s.revoke(tx, r, now, admin, reason)
 	})
 	if err != nil {
 		return nil, err

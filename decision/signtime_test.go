@@ -14,9 +14,11 @@ import (
 	"time"
 
 	"github.com/btcsuite/btcd/wire"
+	"github.com/ethereum/go-ethereum/crypto"
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/bitlayer-org/policyd/errs"
+	"github.com/bitlayer-org/policyd/governance"
 	"github.com/bitlayer-org/policyd/policy"
 	"github.com/bitlayer-org/policyd/psbtcheck"
 	"github.com/bitlayer-org/policyd/testvectors/psbtgen"
@@ -529,8 +531,6 @@ func TestStateTable(t *testing.T) {
 	}
 }
 
-var _ = bolt.Tx{}
-
 // FlooredNow, the clock to give governance: never below the floor, so a
 // backward step cannot date a whitelist change (its timelock) earlier than
 // time already used; it follows the wall clock otherwise, across restarts.
@@ -554,5 +554,61 @@ func TestFlooredNow(t *testing.T) {
 	e.clock.Advance(2 * time.Hour)
 	if got := e.svc.FlooredNow(); !got.Equal(now.Add(time.Hour)) {
 		t.Fatalf("ahead of the floor: %v", got)
+	}
+}
+
+// The admin revoke wired to governance's EIP-712 authentication in ONE
+// transaction: a valid signature revokes and uses its nonce; a refused
+// revoke (signing began) rolls the nonce back; a replay is refused.
+func TestRevokeWithGovernanceAuthentication(t *testing.T) {
+	ctx := context.Background()
+	e, raw, _ := signTimeEnv(t, nil)
+	id := e.submitAllow(t, raw)
+	req := func(id, nonce string) governance.RevokeRequest {
+		r := governance.RevokeRequest{DecisionID: id, Reason: "incident 7", Nonce: nonce, Expiry: e.gov.clock.Now().Add(10 * time.Minute).Unix()}
+		sig, err := governance.SignTypedData(governance.RevokeTypedData(e.gov.dom, r.DecisionID, r.Reason, r.Nonce, r.Expiry), e.gov.admins[1])
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.Signature = sig
+		return r
+	}
+	auth := func(r governance.RevokeRequest) RevokeAuthorizer {
+		return func(tx *bolt.Tx) (string, string, error) {
+			a, err := e.gov.g.AuthenticateRevokeTx(ctx, tx, r)
+			return a.Admin, a.Reason, err
+		}
+	}
+	forged := req(id, "n-forged")
+	forged.Reason = "something else"
+	if _, err := e.svc.RevokeWith(ctx, id, auth(forged)); err == nil || e.record(t, id).State != StateReserved {
+		t.Fatalf("a forged revoke: %v", err)
+	}
+	r1 := req(id, "n-1")
+	if _, err := e.svc.RevokeWith(ctx, id, auth(r1)); err != nil {
+		t.Fatal(err)
+	}
+	rec := e.record(t, id)
+	admin := crypto.PubkeyToAddress(e.gov.admins[1].PublicKey).Hex()
+	if rec.State != StateRevoked || rec.Transitions[0].By != AdminPrefix+admin || rec.Transitions[0].Reason != "incident 7" || claimOf(t, e, "100") != nil {
+		t.Fatalf("%s %+v", rec.State, rec.Transitions)
+	}
+	// A decision that began signing: refused, and the nonce stays unused.
+	id2 := e.submitAllow(t, raw)
+	if _, err := e.begin(t, id2); err != nil {
+		t.Fatal(err)
+	}
+	r2 := req(id2, "n-2")
+	if _, err := e.svc.RevokeWith(ctx, id2, auth(r2)); errCode(err) != "decision_signing_started" {
+		t.Fatal(err)
+	}
+	if k := verifyAudit(t, e); k["decision_revoke_request"] != 1 || k["decision_revoke"] != 1 {
+		t.Fatalf("audit %v", k)
+	}
+	// The replay of the first request is refused by governance.
+	id3 := e.submitAllow(t, buildTx(t, e.wallet, []int64{3e8}, []*wire.TxOut{wire.NewTxOut(5e7, bridgeScript(scenario(t, "withdraw_one_id").Snapshot))}, 2000, "101"))
+	r1.DecisionID = id3
+	if _, err := e.svc.RevokeWith(ctx, id3, auth(r1)); err == nil || e.record(t, id3).State != StateReserved {
+		t.Fatalf("a replayed/rebound signature revoked: %v", err)
 	}
 }

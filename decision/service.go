@@ -155,7 +155,46 @@ func New(cfg Config) (*Service, error) {
 	}); err != nil {
 		return nil, fmt.Errorf("decision: read the clock floor: %w", err)
 	}
+	if err := s.indexLegacyExpiry(); err != nil {
+		return nil, fmt.Errorf("decision: index the expiry of earlier decisions: %w", err)
+	}
 	return s, nil
+}
+
+var keyExpiryIndexed = []byte("decision_expiry_indexed")
+
+// indexLegacyExpiry puts the reserved decisions stored before the expiry
+// index existed (schema 1) into it, once, so the sweep finds them too (they
+// expire DecisionTTL after their decision).
+func (s *Service) indexLegacyExpiry() error {
+	var done bool
+	if err := s.cfg.DB.View(func(tx *bolt.Tx) error {
+		done = tx.Bucket(storage.BucketMeta).Get(keyExpiryIndexed) != nil
+		return nil
+	}); err != nil || done {
+		return err
+	}
+	return s.cfg.DB.Update(func(tx *bolt.Tx) error {
+		idx := tx.Bucket(storage.BucketDecisionExpiry)
+		err := tx.Bucket(storage.BucketDecisions).ForEach(func(k, v []byte) error {
+			var r struct {
+				State     State      `json:"state"`
+				Time      time.Time  `json:"time"`
+				ExpiresAt *time.Time `json:"expires_at"`
+			}
+			if err := json.Unmarshal(v, &r); err != nil {
+				return fmt.Errorf("decision %s: corrupt record: %w", k, err)
+			}
+			if r.State != StateReserved || r.ExpiresAt != nil {
+				return nil
+			}
+			return idx.Put(timeKey(r.Time.Add(s.cfg.DecisionTTL), string(k)), nil)
+		})
+		if err != nil {
+			return err
+		}
+		return tx.Bucket(storage.BucketMeta).Put(keyExpiryIndexed, []byte{1})
+	})
 }
 
 // Evidence is one reqId's L2 evidence in a record.

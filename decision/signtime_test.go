@@ -21,6 +21,7 @@ import (
 	"github.com/bitlayer-org/policyd/governance"
 	"github.com/bitlayer-org/policyd/policy"
 	"github.com/bitlayer-org/policyd/psbtcheck"
+	"github.com/bitlayer-org/policyd/storage"
 	"github.com/bitlayer-org/policyd/testvectors/psbtgen"
 )
 
@@ -610,5 +611,40 @@ func TestRevokeWithGovernanceAuthentication(t *testing.T) {
 	r1.DecisionID = id3
 	if _, err := e.svc.RevokeWith(ctx, id3, auth(r1)); err == nil || e.record(t, id3).State != StateReserved {
 		t.Fatalf("a replayed/rebound signature revoked: %v", err)
+	}
+}
+
+// Reserved decisions stored before the expiry index existed are indexed once
+// at start-up, so the sweep expires them too.
+func TestLegacyReservedDecisionsAreSwept(t *testing.T) {
+	ctx := context.Background()
+	e, raw, now := signTimeEnv(t, nil)
+	id := e.submitAllow(t, raw)
+	// Make it look like a schema-1 record: no expires_at, not indexed.
+	if err := e.db.Update(func(tx *bolt.Tx) error {
+		r, err := loadRecord(tx, id)
+		if err != nil {
+			return err
+		}
+		if err := tx.Bucket(storage.BucketDecisionExpiry).Delete(timeKey(*r.ExpiresAt, id)); err != nil {
+			return err
+		}
+		r.ExpiresAt = nil
+		if err := tx.Bucket(storage.BucketMeta).Delete(keyExpiryIndexed); err != nil {
+			return err
+		}
+		return putRecord(tx, r)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	svc, err := New(e.svc.cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, err := svc.ExpireDue(ctx, now.Add(DefaultDecisionTTL)); err != nil || n != 1 {
+		t.Fatalf("sweep: %d %v", n, err)
+	}
+	if r := e.record(t, id); r.State != StateExpired || claimOf(t, e, "100") != nil {
+		t.Fatal(r.State)
 	}
 }

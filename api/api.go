@@ -64,9 +64,13 @@ type Config struct {
 	// their routes answer 503 "unavailable" (fail closed).
 	Governance Governance
 	Sign       SignService
-	Audit      AuditService
-	MPC        MPCService
-	L2         L2Service
+	// Revoke revokes a live decision on one Bitlayer admin's signed
+	// request (governance authenticates it in the decision's own
+	// transaction); nil answers 503.
+	Revoke RevokeFunc
+	Audit  AuditService
+	MPC    MPCService
+	L2     L2Service
 
 	// CustodyFingerprints pin the custody node's client certificates
 	// (lowercase hex SHA-256 of the DER, see tlsutil.Fingerprint).
@@ -178,6 +182,7 @@ func (s *server) routes() []route {
 		{"POST", "/v1/sign-requests/dry-run", []Role{RoleCustody, RoleReader}, hf(s.dryRun)},
 		{"GET", "/v1/decisions/{id}", custodyOrAuditor, hf(s.decision)},
 		{"POST", "/v1/decisions/{id}/cancel", []Role{RoleCustody}, hf(s.cancel)},
+		{"POST", "/v1/decisions/{id}/revoke", admin, hf(s.revoke)},
 
 		{"GET", "/v1/governance/domain", []Role{RolePublic}, hf(s.domain)},
 		{"GET", "/v1/whitelist", readers, hf(s.whitelist)},

@@ -194,6 +194,7 @@ func (c *clock) Now() time.Time          { c.mu.Lock(); defer c.mu.Unlock(); ret
 func (c *clock) Advance(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
 
 type env struct {
+	revoke   RevokeFunc
 	t        *testing.T
 	dbPath   string
 	db       *storage.DB
@@ -264,7 +265,7 @@ func (e *env) start(custody tls.Certificate) {
 		e.t.Fatal(err)
 	}
 	e.reg = prometheus.NewRegistry()
-	h, err := New(Config{Governance: e.gov, Sign: e.sign, Audit: e.audit, MPC: e.mpc, L2: e.l2,
+	h, err := New(Config{Governance: e.gov, Sign: e.sign, Revoke: e.revoke, Audit: e.audit, MPC: e.mpc, L2: e.l2,
 		CustodyFingerprints: []string{tlsutil.Fingerprint(e.custody.Certificate[0])},
 		Tokens: []Token{{Name: "r", SHA256: HashToken(e.tokens["reader"]), Role: RoleReader},
 			{Name: "a", SHA256: HashToken(e.tokens["auditor"]), Role: RoleAuditor}},
@@ -1012,3 +1013,44 @@ func TestL2Routes(t *testing.T) {
 }
 
 const reqID77 = "49789615487123560892156894751226315458745469802349768162354985612743566889911"
+
+// POST /v1/decisions/{id}/revoke: the signed body is governance's
+// RevokeRequest, authenticated by governance; the id in the path must be the
+// signed one; with no revoke service the route fails closed.
+func TestRevokeRoute(t *testing.T) {
+	e := newEnv(t, 3, 2)
+	body := func(k *ecdsa.PrivateKey, id, nonce string) []byte {
+		exp := e.clock.Now().Add(10 * time.Minute).Unix()
+		sig, err := governance.SignTypedData(governance.RevokeTypedData(domain, id, "incident", nonce, exp), k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := json.Marshal(governance.RevokeRequest{DecisionID: id, Reason: "incident", Nonce: nonce, Expiry: exp, Signature: sig})
+		return b
+	}
+	if st, b := e.do("anon", "POST", "/v1/decisions/d1/revoke", body(e.admins[0], "d1", "n0")); st != http.StatusServiceUnavailable || errCode(b) != "unavailable" {
+		t.Fatalf("no revoke service: %d %s", st, b)
+	}
+	var got []string
+	e.revoke = func(ctx context.Context, req governance.RevokeRequest) (*decision.View, error) {
+		a, err := e.gov.AuthenticateRevoke(ctx, req)
+		if err != nil {
+			return nil, err
+		}
+		got = append(got, a.DecisionID+" by "+a.Admin)
+		return &decision.View{ID: a.DecisionID, Outcome: "allow"}, nil
+	}
+	e.restart()
+	if st, b := e.do("anon", "POST", "/v1/decisions/d2/revoke", body(e.admins[0], "d1", "n1")); st != http.StatusBadRequest || errCode(b) != "invalid_request" {
+		t.Fatalf("path and body differ: %d %s", st, b)
+	}
+	if st, b := e.do("anon", "POST", "/v1/decisions/d1/revoke", body(e.project, "d1", "n2")); st != http.StatusForbidden || errCode(b) != "not_authorized" {
+		t.Fatalf("project admin: %d %s", st, b)
+	}
+	if st, b := e.do("anon", "POST", "/v1/decisions/d1/revoke", body(e.admins[1], "d1", "n3")); st != http.StatusOK {
+		t.Fatalf("admin revoke: %d %s", st, b)
+	}
+	if len(got) != 1 || !strings.HasPrefix(got[0], "d1 by ") {
+		t.Fatalf("revoke service calls %v", got)
+	}
+}

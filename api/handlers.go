@@ -159,6 +159,24 @@ func (s *server) cancel(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, d)
 }
 
+func (s *server) revoke(w http.ResponseWriter, r *http.Request) {
+	if s.cfg.Revoke == nil {
+		s.fail(w, r, errUnavailable)
+		return
+	}
+	var req governance.RevokeRequest
+	if err := decode(r, &req); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if id := chi.URLParam(r, "id"); req.DecisionID != id {
+		s.fail(w, r, errs.New(errs.KindInvalid, "invalid_request", "the decision id in the path and the signed decision_id differ", nil))
+		return
+	}
+	d, err := s.cfg.Revoke(r.Context(), req)
+	respond(s, w, r, http.StatusOK, d, err)
+}
+
 // DomainInfo is GET /v1/governance/domain: what admins sign for.
 type DomainInfo struct {
 	Domain          governance.Domain `json:"domain"`

@@ -8,6 +8,7 @@ import (
 
 	"github.com/bitlayer-org/policyd/audit"
 	"github.com/bitlayer-org/policyd/decision"
+	"github.com/bitlayer-org/policyd/governance"
 	"github.com/bitlayer-org/policyd/l2"
 )
 
@@ -29,6 +30,12 @@ type SignService interface {
 	// produced (audited); it fails with KindConflict once signing began.
 	Cancel(ctx context.Context, id string) (*decision.View, error)
 }
+
+// RevokeFunc revokes the decision req names, before signing began, on one
+// Bitlayer admin's EIP-712 signature (governance.RevokeRequest); the
+// authentication, the single-use nonce, the revocation and its audit record
+// commit together or not at all.
+type RevokeFunc func(ctx context.Context, req governance.RevokeRequest) (*decision.View, error)
 
 // AuditService serves the signed decision log to auditors (*audit.Log
 // implements it).

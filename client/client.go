@@ -265,6 +265,16 @@ func (c *Client) Cancel(ctx context.Context, id string) (*decision.View, error) 
 	return &v, nil
 }
 
+// Revoke is POST /v1/decisions/{id}/revoke: one Bitlayer admin's signed
+// revocation of a decision that has not begun signing.
+func (c *Client) Revoke(ctx context.Context, req governance.RevokeRequest) (*decision.View, error) {
+	var v decision.View
+	if err := c.do(ctx, http.MethodPost, "/v1/decisions/"+url.PathEscape(req.DecisionID)+"/revoke", nil, req, &v); err != nil {
+		return nil, err
+	}
+	return &v, nil
+}
+
 // Domain is GET /v1/governance/domain: what admins sign for.
 func (c *Client) Domain(ctx context.Context) (*api.DomainInfo, error) {
 	var v api.DomainInfo

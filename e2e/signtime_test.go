@@ -28,6 +28,7 @@ import (
 	"github.com/ethereum/go-ethereum/ethclient"
 
 	"github.com/bitlayer-org/policyd/audit"
+	"github.com/bitlayer-org/policyd/decision"
 	"github.com/bitlayer-org/policyd/internal/devnet"
 	"github.com/bitlayer-org/policyd/l2/bindings"
 	"github.com/bitlayer-org/policyd/mpc"
@@ -122,14 +123,18 @@ func TestFreezeAfterAllowRefusesSigning(t *testing.T) {
 		t.Fatal(err)
 	}
 	bridge, _ := txscript.PayToAddrScript(addr)
-	const amount, fee = btcSat, 2_000
+	const amount = btcSat
 	ins := []int64{amount/2 + 30_000_000, amount/2 + 20_000_000}
-	pk, err := psbtgen.Build(net, wallet, ins, []*wire.TxOut{wire.NewTxOut(amount, bridge), wire.NewTxOut(ins[0]+ins[1]-amount-fee, wallet.PkScript())},
-		psbtgen.StReqIDsPayload(reqID.String()))
-	if err != nil {
-		t.Fatal(err)
+	withdrawal := func(fee int64) []byte {
+		t.Helper()
+		pk, err := psbtgen.Build(net, wallet, ins, []*wire.TxOut{wire.NewTxOut(amount, bridge), wire.NewTxOut(ins[0]+ins[1]-amount-fee, wallet.PkScript())},
+			psbtgen.StReqIDsPayload(reqID.String()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return psbtgen.Serialize(pk)
 	}
-	raw := psbtgen.Serialize(pk)
+	raw := withdrawal(2_000)
 	call := func(method, path, token string, body any, out any) int {
 		t.Helper()
 		var rd io.Reader
@@ -165,17 +170,51 @@ func TestFreezeAfterAllowRefusesSigning(t *testing.T) {
 		call("POST", "/v1/sign-requests/dry-run", "", body, &v)
 		return v.Outcome == "allow", nil
 	})
-	var allowed decisionView
-	if code := call("POST", "/v1/sign-requests", "", body, &allowed); code != http.StatusOK || allowed.Outcome != "allow" {
-		t.Fatalf("withdrawal: HTTP %d %+v", code, allowed)
-	}
-	t.Logf("decision %s allows the withdrawal of reqId %s", allowed.ID, reqID)
-
-	// An admin freezes signing.
 	pass := filepath.Join(dir, "e2e-keystore-pass")
 	shPass := filepath.Join(dir, "e2e-share-pass")
 	mustWrite(t, pass, []byte(m.KeystorePassword))
 	mustWrite(t, shPass, []byte(m.SharePassphrase))
+
+	// First an allowed decision that one Bitlayer admin revokes with
+	// `policyctl whitelist revoke`: revoked, its reqId released, so the
+	// same withdrawal with another fee is allowed again.
+	var first decisionView
+	firstBody := map[string]string{"psbt": base64.StdEncoding.EncodeToString(withdrawal(3_000))}
+	if code := call("POST", "/v1/sign-requests", "", firstBody, &first); code != http.StatusOK || first.Outcome != "allow" {
+		t.Fatalf("first withdrawal: HTTP %d %+v", code, first)
+	}
+	notAdmin := startProc(t, "policyctl whitelist revoke (project admin)", bins.policyctl, nil, "whitelist", "revoke", "--id", first.ID, "--reason", "not mine to revoke",
+		"--server", m.APIURL, "--ca", m.CACert, "--keystore", m.Keystores[devnet.RoleProject], "--password-file", pass)
+	if code, _ := notAdmin.wait(60 * time.Second); code == 0 || !strings.Contains(notAdmin.stderr.String(), "not_authorized") {
+		t.Fatalf("a project admin revoked a decision: exit %d\n%s", code, notAdmin.stderr.String())
+	}
+	revoke := startProc(t, "policyctl whitelist revoke", bins.policyctl, nil, "whitelist", "revoke", "--id", first.ID, "--reason", "e2e revoke drill",
+		"--server", m.APIURL, "--ca", m.CACert, "--keystore", m.Keystores[devnet.BitlayerAdmin(2)], "--password-file", pass)
+	revoke.mustExit(60*time.Second, 0)
+	var revoked struct {
+		Record struct {
+			State       string `json:"state"`
+			Transitions []struct {
+				Event    string   `json:"event"`
+				By       string   `json:"by"`
+				Released []string `json:"released"`
+			} `json:"transitions"`
+		} `json:"record"`
+	}
+	call("GET", "/v1/decisions/"+first.ID, "", nil, &revoked)
+	admin2 := devnet.Address(devnet.BitlayerAdmin(2)).Hex()
+	if rt := revoked.Record.Transitions; revoked.Record.State != "revoked" || len(rt) != 1 || rt[0].Event != "revoke" ||
+		!strings.EqualFold(rt[0].By, decision.AdminPrefix+admin2) || fmt.Sprint(rt[0].Released) != fmt.Sprint([]string{reqID.String()}) {
+		t.Fatalf("decision after the admin revoke: %+v", revoked.Record)
+	}
+
+	var allowed decisionView
+	if code := call("POST", "/v1/sign-requests", "", body, &allowed); code != http.StatusOK || allowed.Outcome != "allow" {
+		t.Fatalf("withdrawal after the revoke released its reqId: HTTP %d %+v", code, allowed)
+	}
+	t.Logf("decision %s allows the withdrawal of reqId %s", allowed.ID, reqID)
+
+	// An admin freezes signing.
 	freeze := startProc(t, "policyctl whitelist freeze", bins.policyctl, nil, "whitelist", "freeze",
 		"--server", m.APIURL, "--ca", m.CACert, "--keystore", m.Keystores[devnet.BitlayerAdmin(1)], "--password-file", pass, "--token", m.ReaderToken, "--reason", "e2e drill")
 	freeze.mustExit(60*time.Second, 0)
@@ -244,7 +283,7 @@ func TestFreezeAfterAllowRefusesSigning(t *testing.T) {
 			kinds[r.Record.Kind]++
 		}
 	}
-	if kinds["decision_revoke"] != 1 || kinds["signature"] != 0 || kinds["decision_begin"] != 0 {
+	if kinds["decision_revoke"] != 2 || kinds["decision_revoke_request"] != 1 || kinds["signature"] != 0 || kinds["decision_begin"] != 0 {
 		t.Fatalf("audit kinds %v", kinds)
 	}
 	t.Logf("decision %s revoked (frozen), reqId %s released, audit log verifies (%v)", allowed.ID, reqID, kinds)

@@ -43,6 +43,9 @@ signed writes (EIP-712, key from --keystore and --password-file):
   freeze [--reason R] [--epoch N]  freeze all signing (one Bitlayer admin;
                              no reader token needed)
   unfreeze                   propose an unfreeze (needs the quorum)
+  revoke --id DECISION [--reason R]  revoke a live decision that has not
+                             begun signing (one Bitlayer admin); its claims
+                             are released, the revocation is audited
 
 common flags: --server URL --ca FILE [--cert FILE --key FILE] [--token T]
   [--chain-id N --wallet-id W: refuse to sign unless the server's domain matches]
@@ -83,7 +86,7 @@ func newWLFlags(name string, stderr io.Writer) *wlFlags {
 		ttl:      fs.Duration("ttl", 0, "signature lifetime; 0 = 72h for propose/unfreeze/approve, 15m for reject/freeze"),
 		id:       fs.String("id", "", "proposal id"),
 		status:   fs.String("status", "", "proposal status filter"),
-		reason:   fs.String("reason", "", "reason (reject, freeze)"),
+		reason:   fs.String("reason", "", "reason (reject, freeze, revoke)"),
 		action:   fs.String("action", "", "add, remove or allowance"),
 		kind:     fs.String("kind", "", "entry kind, e.g. bridge_hot_wallet"),
 		address:  fs.String("address", "", "Bitcoin address, or hex public key for key kinds"),
@@ -211,7 +214,7 @@ func whitelistAnswer(sub string, f *wlFlags, c *client.Client) (any, error) {
 		return c.FreezeState(ctx)
 	case "allowances":
 		return c.Allowances(ctx)
-	case "propose", "approve", "reject", "freeze", "unfreeze":
+	case "propose", "approve", "reject", "freeze", "unfreeze", "revoke":
 	default:
 		return nil, fmt.Errorf("%w: unknown subcommand %q", errUsage, sub)
 	}
@@ -273,6 +276,16 @@ func whitelistAnswer(sub string, f *wlFlags, c *client.Client) (any, error) {
 			return nil, err
 		}
 		return c.Reject(ctx, *f.id, governance.Rejection{Reason: *f.reason, Expiry: expiry, Signature: sig})
+	case "revoke":
+		if *f.id == "" {
+			return nil, fmt.Errorf("%w: --id (the decision id) is required", errUsage)
+		}
+		nonce := randomNonce()
+		sig, err := governance.SignTypedData(governance.RevokeTypedData(d, *f.id, *f.reason, nonce, expiry), key)
+		if err != nil {
+			return nil, err
+		}
+		return c.Revoke(ctx, governance.RevokeRequest{DecisionID: *f.id, Reason: *f.reason, Nonce: nonce, Expiry: expiry, Signature: sig})
 	default: // freeze
 		return f.freeze(c, d, key, expiry)
 	}

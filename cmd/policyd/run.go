@@ -169,6 +169,10 @@ func (s *server) build(ctx context.Context) (err error) {
 		Quorum:         cfg.Governance.Quorum,
 		Timelock:       cfg.Governance.Timelock.D(),
 		NoTimelock:     cfg.Governance.NoTimelock,
+		// The decision service's floored clock once it exists: a wall
+		// clock stepped back never dates a timelock's end or an approval's
+		// expiry before time already used (issue 13).
+		Now: s.flooredNow,
 	}); err != nil {
 		return fmt.Errorf("governance: %w", err)
 	}
@@ -252,9 +256,14 @@ func (s *server) build(ctx context.Context) (err error) {
 	}
 
 	s.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	var revoke api.RevokeFunc
+	if s.decide != nil {
+		revoke = revokeFunc(s.decide, s.gov)
+	}
 	if s.handler, err = api.New(api.Config{
 		Governance:          s.gov,
 		Sign:                sign,
+		Revoke:              revoke,
 		Audit:               s.audit,
 		MPC:                 s.mpc,
 		L2:                  s.indexer,

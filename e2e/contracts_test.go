@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"crypto/ecdsa"
+	"math/big"
 	"path/filepath"
 	"regexp"
 	"sort"
@@ -39,7 +40,7 @@ func TestContractProfiles(t *testing.T) {
 	defer cancel()
 
 	t.Run("reference StakingPool", func(t *testing.T) {
-		withdrawAndRelay(t, ctx, c, c.users[0:2], false)
+		withdrawAndRelay(t, ctx, c, c.users[0:2], false, nil)
 	})
 
 	// The second profile on the same geth: implementation, proxy with
@@ -70,13 +71,45 @@ func TestContractProfiles(t *testing.T) {
 	t.Logf("RestakingPool %s behind ERC1967Proxy %s at block %d", impl, proxy, c.deployBlock)
 
 	t.Run("RestakingPool behind ERC1967Proxy", func(t *testing.T) {
-		withdrawAndRelay(t, ctx, c, c.users[2:4], true)
+		withdrawAndRelay(t, ctx, c, c.users[2:4], true, func(pd *policydNode) {
+			// The deployment's own trust events (at or below
+			// l2.trust_reviewed_through) froze nothing. A role granted
+			// afterwards freezes signing until the admins' quorum unfreezes.
+			if fs, err := pd.api.FreezeState(ctx); err != nil || fs.Frozen {
+				t.Fatalf("frozen by the deployment's own events: %+v %v", fs, err)
+			}
+			rp, err := bindings.NewRestakingPool(proxy, c.eth)
+			if err != nil {
+				t.Fatal(err)
+			}
+			role, err := rp.APPROVERROLE(&bind.CallOpts{Context: ctx})
+			if err != nil {
+				t.Fatal(err)
+			}
+			newcomer := crypto.PubkeyToAddress(mustKey(t).PublicKey)
+			gtx, err := rp.GrantRole(c.transactor(ctx, c.governor), role, newcomer)
+			if err != nil {
+				t.Fatal(err)
+			}
+			c.mined(ctx, gtx)
+			eventually(t, 60*time.Second, 500*time.Millisecond, "policyd freezes on RoleGranted", func() (bool, error) {
+				fs, err := pd.api.FreezeState(ctx)
+				if err != nil {
+					return false, err
+				}
+				return fs.Frozen && fs.By == "policyd:l2" && strings.Contains(fs.Reason, "RoleGranted"), nil
+			})
+			_, v := pd.submit(c.withdrawal(c.spendable(1), []int64{btcSat / 10}, []*big.Int{big.NewInt(1)}, 3_000))
+			if v.Outcome != "deny" || !hasReason(v.Reasons, "frozen") {
+				t.Fatalf("a withdrawal after the role change: %+v, want denied frozen", v)
+			}
+		})
 	})
 }
 
 // withdrawAndRelay: two users stake and request unbound on c.pool; policyd
 // co-signs a withdrawal of both with the OP_RETURN; the relayer approves.
-func withdrawAndRelay(t *testing.T, ctx context.Context, c *chains, users []*ecdsa.PrivateKey, wide bool) {
+func withdrawAndRelay(t *testing.T, ctx context.Context, c *chains, users []*ecdsa.PrivateKey, wide bool, after func(pd *policydNode)) {
 	pd := newPolicyd(t, c)
 	pd.start()
 	defer pd.stop()
@@ -125,8 +158,11 @@ func withdrawAndRelay(t *testing.T, ctx context.Context, c *chains, users []*ecd
 		t.Fatal(err)
 	}
 	runRelayer(t, c, pd, files, h0)
-	if after, _ := c.eth.NonceAt(ctx, crypto.PubkeyToAddress(c.governor.PublicKey), nil); after != nonce {
-		t.Fatalf("second relayer run sent %d transactions", after-nonce)
+	if sent, _ := c.eth.NonceAt(ctx, crypto.PubkeyToAddress(c.governor.PublicKey), nil); sent != nonce {
+		t.Fatalf("second relayer run sent %d transactions", sent-nonce)
+	}
+	if after != nil {
+		after(pd)
 	}
 }
 

@@ -115,7 +115,7 @@ func newPolicyd(t *testing.T, c *chains) *policydNode {
 			},
 		},
 		"l2": map[string]any{
-			"rpc_urls": []string{c.gethURL}, "contract": c.poolAddr.Hex(), "start_block": c.deployBlock,
+			"rpc_urls": []string{c.gethURL}, "contract": c.poolAddr.Hex(), "start_block": c.deployBlock, "trust_reviewed_through": c.deployBlock,
 			"confirmations": 2, "max_range": 1000, "poll_interval": "500ms", "stale_after": "30s", "btc_token": zero,
 		},
 		"governance": map[string]any{

@@ -87,6 +87,10 @@ type L2Config struct {
 	PollInterval  Duration `json:"poll_interval"`
 	StaleAfter    Duration `json:"stale_after"`
 	BTCToken      string   `json:"btc_token"`
+	// TrustReviewedThrough: upgrade, admin and role events of the watched
+	// contract in blocks up to this one were reviewed before policyd
+	// started (the deployment's own); any later one freezes signing.
+	TrustReviewedThrough uint64 `json:"trust_reviewed_through"`
 }
 
 // GovernanceConfig binds approvals to this deployment and names the admins.

@@ -199,8 +199,19 @@ func (s *server) build(ctx context.Context) (err error) {
 		StaleAfter:    cfg.L2.StaleAfter.D(),
 		BTCToken:      common.HexToAddress(cfg.L2.BTCToken),
 		Logger:        logger.With("component", "l2"),
+		// An upgrade or role change of the watched contract freezes
+		// signing (trust.go); the indexer only runs after s.indexer is set.
+		OnTrustEvent: func(l2.TrustEvent) {
+			if err := freezeOnTrustEvents(s.db, s.gov, s.indexer.Ledger(), cfg.L2.TrustReviewedThrough, s.flooredNow, logger.With("component", "l2")); err != nil {
+				logger.Error("l2 trust event: system freeze failed (decisions still see the wallet frozen)", "err", err)
+			}
+		},
 	}, s.db); err != nil {
 		return fmt.Errorf("l2 indexer: %w", err)
+	}
+	// A trust event stored before a crash, not yet turned into a freeze.
+	if err := freezeOnTrustEvents(s.db, s.gov, s.indexer.Ledger(), cfg.L2.TrustReviewedThrough, s.flooredNow, logger.With("component", "l2")); err != nil {
+		return fmt.Errorf("l2 trust events: %w", err)
 	}
 
 	m := newMetrics(s.registry)
@@ -213,7 +224,7 @@ func (s *server) build(ctx context.Context) (err error) {
 			Limits:     psbtcheck.Limits{MaxDataCarrierSize: cfg.PSBT.MaxDataCarrierSize},
 			Params:     cfg.Policy.Params,
 			Ledger:     l2.NewPolicyLedger(s.indexer),
-			Governance: governance.NewPolicySource(s.gov),
+			Governance: trustGuard{governance.NewPolicySource(s.gov), s.indexer.Ledger(), cfg.L2.TrustReviewedThrough},
 			Audit:      s.audit,
 			// The decision lifecycle (issue 13): expiry, clock floor.
 			DecisionTTL:   cfg.Policy.DecisionTTL.D(),

@@ -64,6 +64,10 @@ type Config struct {
 	// their routes answer 503 "unavailable" (fail closed).
 	Governance Governance
 	Sign       SignService
+	// Console serves the admins' and auditors' web console (package
+	// console) at /console/ on the same TLS listener; its pages call this
+	// API with the user's own credentials. Nil answers 404.
+	Console http.Handler
 	// Revoke revokes a live decision on one Bitlayer admin's signed
 	// request (governance authenticates it in the decision's own
 	// transaction); nil answers 503.
@@ -183,6 +187,9 @@ func (s *server) routes() []route {
 		{"GET", "/v1/decisions/{id}", custodyOrAuditor, hf(s.decision)},
 		{"POST", "/v1/decisions/{id}/cancel", []Role{RoleCustody}, hf(s.cancel)},
 		{"POST", "/v1/decisions/{id}/revoke", admin, hf(s.revoke)},
+
+		{"GET", "/console", []Role{RolePublic}, s.console()},
+		{"GET", "/console/*", []Role{RolePublic}, s.console()},
 
 		{"GET", "/v1/governance/domain", []Role{RolePublic}, hf(s.domain)},
 		{"GET", "/v1/whitelist", readers, hf(s.whitelist)},

@@ -31,6 +31,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/bitlayer-org/policyd/audit"
+	"github.com/bitlayer-org/policyd/console"
 	"github.com/bitlayer-org/policyd/decision"
 	"github.com/bitlayer-org/policyd/errs"
 	"github.com/bitlayer-org/policyd/governance"
@@ -194,6 +195,7 @@ func (c *clock) Now() time.Time          { c.mu.Lock(); defer c.mu.Unlock(); ret
 func (c *clock) Advance(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
 
 type env struct {
+	console  http.Handler
 	revoke   RevokeFunc
 	t        *testing.T
 	dbPath   string
@@ -265,7 +267,7 @@ func (e *env) start(custody tls.Certificate) {
 		e.t.Fatal(err)
 	}
 	e.reg = prometheus.NewRegistry()
-	h, err := New(Config{Governance: e.gov, Sign: e.sign, Revoke: e.revoke, Audit: e.audit, MPC: e.mpc, L2: e.l2,
+	h, err := New(Config{Governance: e.gov, Sign: e.sign, Revoke: e.revoke, Console: e.console, Audit: e.audit, MPC: e.mpc, L2: e.l2,
 		CustodyFingerprints: []string{tlsutil.Fingerprint(e.custody.Certificate[0])},
 		Tokens: []Token{{Name: "r", SHA256: HashToken(e.tokens["reader"]), Role: RoleReader},
 			{Name: "a", SHA256: HashToken(e.tokens["auditor"]), Role: RoleAuditor}},
@@ -1052,5 +1054,25 @@ func TestRevokeRoute(t *testing.T) {
 	}
 	if len(got) != 1 || !strings.HasPrefix(got[0], "d1 by ") {
 		t.Fatalf("revoke service calls %v", got)
+	}
+}
+
+// The console is served at /console/ to anyone (its data comes from the
+// authenticated routes), with the console's own headers; without one, 404.
+func TestConsoleRoute(t *testing.T) {
+	e := newEnv(t, 3, 2)
+	if st, b := e.do("anon", "GET", "/console/", nil); st != http.StatusNotFound || errCode(b) != "not_found" {
+		t.Fatalf("no console: %d %s", st, b)
+	}
+	e.console = console.Handler(console.Config{})
+	e.restart()
+	resp, err := e.clients["anon"].Get(e.srv.URL + "/console/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !strings.Contains(resp.Header.Get("Content-Security-Policy"), "default-src 'none'") || !bytes.Contains(b, []byte("<html")) {
+		t.Fatalf("console: %d %q %.200s", resp.StatusCode, resp.Header.Get("Content-Security-Policy"), b)
 	}
 }

@@ -51,6 +51,17 @@ func (s *server) openapi(w http.ResponseWriter, r *http.Request) {
 	w.Write(openapiDoc)
 }
 
+// console is the web console's static assets (public: the data they show
+// comes from the authenticated routes), or 404 when none is configured.
+func (s *server) console() http.Handler {
+	if s.cfg.Console != nil {
+		return s.cfg.Console
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.fail(w, r, errs.New(errs.KindNotFound, "not_found", "no console is served here", nil))
+	})
+}
+
 func (s *server) metricsHandler() http.Handler {
 	return promhttp.HandlerFor(s.cfg.Registry, promhttp.HandlerOpts{})
 }

@@ -28,6 +28,7 @@ import (
 
 	"github.com/bitlayer-org/policyd/api"
 	"github.com/bitlayer-org/policyd/audit"
+	"github.com/bitlayer-org/policyd/console"
 	"github.com/bitlayer-org/policyd/decision"
 	"github.com/bitlayer-org/policyd/governance"
 	"github.com/bitlayer-org/policyd/internal/btcnet"
@@ -275,6 +276,7 @@ func (s *server) build(ctx context.Context) (err error) {
 		Governance:          s.gov,
 		Sign:                sign,
 		Revoke:              revoke,
+		Console:             console.Handler(console.Config{}),
 		Audit:               s.audit,
 		MPC:                 s.mpc,
 		L2:                  s.indexer,

@@ -75,6 +75,8 @@ type Config struct {
 	Audit  AuditService
 	MPC    MPCService
 	L2     L2Service
+	// Witness serves the witnessed checkpoints (nil: 503).
+	Witness WitnessService
 
 	// CustodyFingerprints pin the custody node's client certificates
 	// (lowercase hex SHA-256 of the DER, see tlsutil.Fingerprint).
@@ -208,6 +210,11 @@ func (s *server) routes() []route {
 		{"GET", "/v1/audit/export", []Role{RoleAuditor}, hf(s.auditExport)},
 		{"GET", "/v1/audit/checkpoint", []Role{RoleAuditor}, hf(s.auditCheckpoint)},
 		{"GET", "/v1/audit/proof/{index}", []Role{RoleAuditor}, hf(s.auditProof)},
+
+		// witnesses (api/witness.go)
+		{"GET", "/v1/audit/cosigned", []Role{RolePublic}, hf(s.auditCosigned)},
+		{"GET", "/v1/audit/consistency", readers, hf(s.auditConsistency)},
+		{"POST", "/v1/audit/cosignatures", custodyOrAuditor, hf(s.auditCosignatures)},
 
 		{"POST", "/v1/mpc/sign", custody, mpc(MPCService.HandleSign)},
 		{"GET", "/v1/mpc/sign/{decision}", custody, mpc(MPCService.HandleSignStatus)},

@@ -24,6 +24,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -64,9 +65,10 @@ func (e *Error) Is(target error) bool {
 
 // Client calls one policyd.
 type Client struct {
-	base  string
-	httpc *http.Client
-	token string
+	base         string
+	httpc        *http.Client
+	token        string
+	loopbackHTTP bool
 }
 
 // Option configures New.
@@ -80,15 +82,31 @@ func WithHTTPClient(h *http.Client) Option { return func(c *Client) { c.httpc = 
 // WithToken sends "Authorization: Bearer token" (auditor and reader roles).
 func WithToken(token string) Option { return func(c *Client) { c.token = token } }
 
+// AllowLoopbackHTTP accepts a plain http:// server URL whose host is a
+// loopback address (127.0.0.0/8, ::1, localhost): development set-ups only.
+// Any other http:// URL is still refused.
+func AllowLoopbackHTTP() Option { return func(c *Client) { c.loopbackHTTP = true } }
+
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
 // New returns a client of the server at serverURL (https://host:port).
 func New(serverURL string, opts ...Option) (*Client, error) {
 	u, err := url.Parse(serverURL)
-	if err != nil || u.Scheme != "https" || u.Host == "" {
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 		return nil, fmt.Errorf("client: server %q must be an https:// URL", serverURL)
 	}
 	c := &Client{base: strings.TrimRight(serverURL, "/"), httpc: http.DefaultClient}
 	for _, o := range opts {
 		o(c)
+	}
+	if u.Scheme == "http" && !(c.loopbackHTTP && isLoopback(u.Hostname())) {
+		return nil, fmt.Errorf("client: server %q must be an https:// URL (plain http only on loopback, with AllowLoopbackHTTP)", serverURL)
 	}
 	return c, nil
 }

@@ -137,10 +137,21 @@ func (c MPCConfig) PreParamsDir(dataDir string) string {
 	return filepath.Join(dataDir, "preparams")
 }
 
-// AuditConfig locates the audit signing key.
+// AuditConfig locates the audit signing key and names the log's witnesses
+// (docs/audit.md, "Witnesses").
 type AuditConfig struct {
 	// KeyFile holds the note signer key (created at first start, mode 0600).
 	KeyFile string `json:"key_file"`
+	// Witnesses cosign the log's checkpoints (C2SP tlog-cosignature).
+	Witnesses []WitnessConfig `json:"witnesses"`
+	// CosignedFile keeps the largest cosigned checkpoint OUTSIDE the bbolt
+	// file, so a database restored from an older copy is caught. Default:
+	// "<data_dir>.cosigned", beside the data directory; put it on other
+	// storage than the database (and out of its backups) where you can.
+	CosignedFile string `json:"cosigned_file"`
+	// WitnessInterval is how often policyd pushes a grown tree to the
+	// witnesses that have a URL (default 5s).
+	WitnessInterval Duration `json:"witness_interval"`
 }
 
 // Duration is a time.Duration written as a Go duration string ("24h").
@@ -346,6 +357,9 @@ func (c *Config) resolve() {
 	}
 	if c.MPC.ShareFile == "" {
 		c.MPC.ShareFile = filepath.Join(c.DataDir, "share.age")
+	}
+	if c.Audit.CosignedFile == "" {
+		c.Audit.CosignedFile = filepath.Clean(c.DataDir) + ".cosigned"
 	}
 }
 

@@ -155,6 +155,7 @@ func (c *Config) validate() error {
 	if c.MPC.WorkFactor < 0 {
 		p.add("mpc.work_factor", "must not be negative")
 	}
+	c.validateWitnesses(&p) // witness.go
 	return p.err()
 }
 

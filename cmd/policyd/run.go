@@ -30,6 +30,7 @@ import (
 	"github.com/bitlayer-org/policyd/audit"
 	"github.com/bitlayer-org/policyd/console"
 	"github.com/bitlayer-org/policyd/decision"
+	"github.com/bitlayer-org/policyd/errs"
 	"github.com/bitlayer-org/policyd/governance"
 	"github.com/bitlayer-org/policyd/internal/btcnet"
 	"github.com/bitlayer-org/policyd/internal/cli"
@@ -50,6 +51,8 @@ type server struct {
 	gov       *governance.Governance
 	indexer   *l2.Indexer
 	decide    *decision.Service
+	wit       *logWitnesses  // witness.go
+	authz     mpc.Authorizer // the MPC server's signing gate, as wired
 	mpc       *mpc.Server
 	handler   http.Handler
 	registry  *prometheus.Registry
@@ -177,6 +180,18 @@ func (s *server) build(ctx context.Context) (err error) {
 	}); err != nil {
 		return fmt.Errorf("governance: %w", err)
 	}
+	// The log's witnesses: the largest cosigned checkpoint is kept outside
+	// bbolt and checked at start-up and before every signing (witness.go).
+	if s.wit, err = newLogWitnesses(cfg, logger.With("component", "witness"), s.audit, s.gov, s.db, s.registry); err != nil {
+		return err
+	}
+	if err := s.wit.check(ctx); err != nil {
+		if e, ok := errs.As(err); !ok || e.Code != "audit_rollback" {
+			return fmt.Errorf("audit witness check: %w", err)
+		}
+		// A rollback: policyd starts frozen (evidence audited) and refuses
+		// every signing until the log has caught up.
+	}
 	if len(cfg.Governance.Bootstrap) > 0 {
 		if err := s.bootstrapWhitelist(ctx); err != nil {
 			return err
@@ -235,7 +250,7 @@ func (s *server) build(ctx context.Context) (err error) {
 			return fmt.Errorf("decision service: %w", err)
 		}
 		sign = m.signService(s.decide)
-		authz = m.authorizer(s.decide)
+		authz = witnessGuard{Authorizer: m.authorizer(s.decide), gate: s.wit}
 	} else {
 		// No share yet: sign requests answer 503 until a key generation
 		// completes and the server is restarted with the new share.
@@ -263,6 +278,7 @@ func (s *server) build(ctx context.Context) (err error) {
 			return err
 		}
 	}
+	s.authz = authz
 	if s.mpc, err = mpc.NewServer(mpcCfg); err != nil {
 		return fmt.Errorf("mpc: %w", err)
 	}
@@ -280,6 +296,7 @@ func (s *server) build(ctx context.Context) (err error) {
 		Audit:               s.audit,
 		MPC:                 s.mpc,
 		L2:                  s.indexer,
+		Witness:             s.wit,
 		CustodyFingerprints: cfg.Auth.CustodyCertSHA256,
 		Tokens:              cfg.Auth.Tokens,
 		Logger:              logger.With("component", "api"),
@@ -289,6 +306,7 @@ func (s *server) build(ctx context.Context) (err error) {
 	}
 
 	m.watchState(wctx, s)
+	s.wit.run(wctx)
 
 	// The start-up record binds this run to its effective configuration.
 	if err := s.recordStartup(); err != nil {

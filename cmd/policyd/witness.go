@@ -346,19 +346,8 @@ func (w *logWitnesses) run(ctx context.Context) {
 	if len(w.push) == 0 {
 		return
 	}
-	go func() {
-		w.pushAll(ctx)
-		t := time.NewTicker(w.period)
-		defer t.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-				w.pushAll(ctx)
-			}
-		}
-	}()
+	go w.pushAll(ctx)
+	every(ctx, w.period, func() { w.pushAll(ctx) })
 }
 
 // witnessGuard refuses to begin any signing while the log is behind or

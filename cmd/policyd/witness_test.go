@@ -55,6 +55,18 @@ func testWitness(t *testing.T, name, logVKey string) (*witness.Witness, string, 
 	return w, vkey, srv.URL
 }
 
+// firstStart starts and stops policyd once (creating its audit key and the
+// start-up record) and returns the log's verifier key.
+func firstStart(t *testing.T, cfg Config) string {
+	t.Helper()
+	s, err := newServer(context.Background(), cfg, discardLogger())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.close()
+	return s.audit.VerifierKey()
+}
+
 func copyFile(t *testing.T, from, to string) {
 	t.Helper()
 	b, err := os.ReadFile(from)
@@ -76,13 +88,7 @@ func TestRestoredDatabaseRefusesSigning(t *testing.T) {
 	cfg.Audit.WitnessInterval = Duration(time.Hour)
 	ctx := context.Background()
 
-	// First start: creates the audit key (the witness needs its verifier key).
-	s1, err := newServer(ctx, cfg, discardLogger())
-	if err != nil {
-		t.Fatal(err)
-	}
-	logVKey := s1.audit.VerifierKey()
-	s1.close()
+	logVKey := firstStart(t, cfg)
 	old := filepath.Join(t.TempDir(), "policyd-old.db")
 	copyFile(t, cfg.DBPath(), old) // the "backup": one record
 
@@ -174,12 +180,7 @@ func TestRestoredDatabaseRefusesSigning(t *testing.T) {
 func TestPulledCosignaturesAreVerified(t *testing.T) {
 	cfg := withShare(t)
 	ctx := context.Background()
-	s1, err := newServer(ctx, cfg, discardLogger())
-	if err != nil {
-		t.Fatal(err)
-	}
-	logVKey := s1.audit.VerifierKey()
-	s1.close()
+	logVKey := firstStart(t, cfg)
 	skey, vkey, _ := witness.GenerateKey("custody")
 	strangerKey, _, _ := witness.GenerateKey("custody")
 	cfg.Audit.Witnesses = []WitnessConfig{{Name: "custody", Key: vkey}}

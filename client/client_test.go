@@ -119,7 +119,7 @@ type env struct {
 	now             time.Time
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t *testing.T, wit ...api.WitnessService) *env {
 	t.Helper()
 	e := &env{sign: &signScript{}, now: time.Now()}
 	db, err := storage.Open(filepath.Join(t.TempDir(), "p.db"), storage.Options{NoSync: true})
@@ -140,7 +140,11 @@ func newEnv(t *testing.T) *env {
 		t.Fatal(err)
 	}
 	custodyCert, _ := ca.Issue("custody", false)
-	h, err := api.New(api.Config{Governance: gov, Sign: e.sign, Audit: auditScript{}, L2: l2Script{},
+	var ws api.WitnessService
+	if len(wit) > 0 {
+		ws = wit[0]
+	}
+	h, err := api.New(api.Config{Governance: gov, Sign: e.sign, Audit: auditScript{}, L2: l2Script{}, Witness: ws,
 		CustodyFingerprints: []string{tlsutil.Fingerprint(custodyCert.Certificate[0])},
 		Tokens: []api.Token{{Name: "r", SHA256: api.HashToken("reader-tok"), Role: api.RoleReader},
 			{Name: "a", SHA256: api.HashToken("auditor-tok"), Role: api.RoleAuditor}}})

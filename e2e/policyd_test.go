@@ -359,7 +359,7 @@ func (p *policydNode) custodySign(name string, pk *psbt.Packet, c *chains, broad
 	out := filepath.Join(dir, "tx.hex")
 	args := []string{"sign", "--psbt", psbtFile, "--share", p.custodyShare, "--passphrase-file", p.passFile,
 		"--server", p.url, "--ca", p.tls.CACert, "--cert", p.tls.ClientCert, "--key", p.tls.ClientKey,
-		"--out", out, "--timeout", "2m"}
+		"--out", out, "--timeout", "2m", "--log-key", p.verifierKey}
 	var env []string
 	if broadcast {
 		args = append(args, "--broadcast", "--rpc-host", c.btc.RPCAddr(), "--rpc-user", c.btc.User(), "--rpc-cert", c.btc.CertPath())

@@ -59,8 +59,10 @@ func runKeygen(args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	var kf keyFlags
 	var tf tlsFlags
+	var wf witnessFlags
 	kf.register(fs)
 	tf.register(fs)
+	wf.register(fs)
 	preFile := fs.String("preparams", "", "age-encrypted pre-parameters from `custody preparams` (consumed; else generated now)")
 	shareOut := fs.String("share-out", "", "file for the new encrypted share (must not exist)")
 	netName := fs.String("net", "regtest", "bitcoin network for the address")
@@ -96,6 +98,9 @@ func runKeygen(args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
 	defer cancel()
+	if err := wf.witnessLog(ctx, tf.server, httpc, *shareOut, stderr); err != nil {
+		return fail(stderr, err)
+	}
 	share, err := client.Keygen(ctx, mpc.PartyCustody, pre)
 	if err != nil {
 		return fail(stderr, err)

@@ -22,8 +22,10 @@ func runReshare(args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	var kf keyFlags
 	var tf tlsFlags
+	var wf witnessFlags
 	kf.register(fs)
 	tf.register(fs)
+	wf.register(fs)
 	sharePath := fs.String("share", "", "custody's current encrypted share (kept)")
 	shareOut := fs.String("share-out", "", "file for the new encrypted share (must not exist; default share.<epoch>.age next to --share)")
 	preFile := fs.String("preparams", "", "age-encrypted pre-parameters from `custody preparams` (consumed; else generated now)")
@@ -68,6 +70,9 @@ func runReshare(args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
 	defer cancel()
+	if err := wf.witnessLog(ctx, tf.server, httpc, *sharePath, stderr); err != nil {
+		return fail(stderr, err)
+	}
 	if *preFile != "" {
 		// Pre-parameters serve one ceremony only, whatever its outcome.
 		defer os.Remove(*preFile)

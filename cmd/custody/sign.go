@@ -39,8 +39,10 @@ func runSign(args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	var kf keyFlags
 	var tf tlsFlags
+	var wf witnessFlags
 	kf.register(fs)
 	tf.register(fs)
+	wf.register(fs)
 	psbtFile := fs.String("psbt", "", "PSBT to sign (binary or base64)")
 	sharePath := fs.String("share", "", "custody's encrypted share")
 	out := fs.String("out", "", "write the signed transaction hex here (default stdout)")
@@ -78,6 +80,9 @@ func runSign(args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
 	defer cancel()
+	if err := wf.witnessLog(ctx, tf.server, httpc, *sharePath, stderr); err != nil {
+		return fail(stderr, err)
+	}
 	tx, d, err := node.SignPSBT(ctx, packet)
 	if err != nil {
 		return fail(stderr, err)

@@ -9,6 +9,8 @@ import (
 	"net/url"
 	"strconv"
 
+	"golang.org/x/mod/sumdb/tlog"
+
 	"github.com/bitlayer-org/policyd/api"
 	"github.com/bitlayer-org/policyd/witness"
 )
@@ -69,46 +71,36 @@ type Witnessed struct {
 }
 
 // Witness runs one pull round of the witness w against this server: fetch
-// the latest signed checkpoint, then the consistency proof from the size w
-// accepted last, let w check and cosign it (w refuses a smaller or forked
-// log with an error wrapping witness.ErrSecurity and keeps the evidence),
-// and, if post, give the cosignature to policyd. An error wrapping
-// witness.ErrSecurity means: do not act on this log.
+// the latest signed checkpoint, let w check it (fetching the consistency
+// proof from the size w accepted last when the tree grew) and cosign it (w
+// refuses a smaller or forked log with an error wrapping
+// witness.ErrSecurity and keeps the evidence), and, if post, give the
+// cosignature to policyd. An error wrapping witness.ErrSecurity means: do
+// not act on this log.
 func (c *Client) Witness(ctx context.Context, w *witness.Witness, post bool) (*Witnessed, error) {
 	latest, err := c.AuditConsistency(ctx, 0, 0)
 	if err != nil {
 		return nil, fmt.Errorf("client: witness: latest checkpoint: %w", err)
+	}
+	if latest.Checkpoint == "" {
+		return nil, errors.New("client: witness: the server sent no checkpoint")
 	}
 	var old uint64
 	if st := w.Latest(); st != nil {
 		old = st.Size
 	}
 	note := []byte(latest.Checkpoint)
-	var proof *api.ConsistencyProof
-	switch {
-	case latest.Checkpoint == "":
-		return nil, errors.New("client: witness: the server sent no checkpoint")
-	case latest.New == old:
-		// Same size: nothing to prove; the witness compares the roots.
-		proof = &api.ConsistencyProof{Old: old, New: old}
-	case latest.New < old:
-		// Smaller: a rollback. Offered as the log would offer it (from
-		// its own size), the witness records the evidence and refuses.
-		proof = &api.ConsistencyProof{Old: latest.New, New: latest.New}
-	default:
-		if proof, err = c.AuditConsistency(ctx, old, latest.New); err != nil {
-			return nil, fmt.Errorf("client: witness: consistency proof %d..%d: %w", old, latest.New, err)
+	line, err := w.Update(note, func(o, n uint64) ([]tlog.Hash, error) {
+		p, err := c.AuditConsistency(ctx, o, n)
+		if err != nil {
+			return nil, err
 		}
-		if proof.Checkpoint != "" {
-			note = []byte(proof.Checkpoint)
-		}
-	}
-	line, err := w.AddCheckpoint(proof.Old, proof.Proof, note)
+		return p.Proof, nil
+	})
 	if err != nil {
 		return nil, err
 	}
-	cp := witnessCheckpoint(w)
-	out := &Witnessed{Checkpoint: cp, OldSize: old, Cosignature: line}
+	out := &Witnessed{Checkpoint: witnessCheckpoint(w), OldSize: old, Cosignature: line}
 	if post {
 		_, out.PostErr = c.AuditCosignatures(ctx, api.CosignaturesRequest{Checkpoint: string(note), Cosignatures: string(line)})
 	}

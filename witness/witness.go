@@ -319,3 +319,38 @@ func (w *Witness) persist(s State) error {
 	}
 	return nil
 }
+
+// Update offers the log-signed checkpoint msg to w as a pulling witness
+// does: when msg is larger than what w accepted, prove(old, n) fetches the
+// consistency proof from w's size old to msg's size n (from the log, which
+// need not be trusted: w checks it). A smaller checkpoint is offered from
+// its own size, so w records the rollback; one of the same size is
+// compared root to root. It returns w's cosignature line; an error
+// wrapping ErrSecurity means the log shrank or forked.
+func (w *Witness) Update(msg []byte, prove func(old, n uint64) ([]tlog.Hash, error)) ([]byte, error) {
+	cp, err := w.open(msg)
+	if err != nil {
+		return nil, err
+	}
+	for attempt := 0; ; attempt++ {
+		var old uint64
+		if st := w.Latest(); st != nil {
+			old = st.Size
+		}
+		var proof []tlog.Hash
+		switch {
+		case cp.Size < old:
+			old = cp.Size // the rollback is recorded as evidence
+		case cp.Size > old && old > 0:
+			if proof, err = prove(old, cp.Size); err != nil {
+				return nil, fmt.Errorf("witness: consistency proof %d..%d: %w", old, cp.Size, err)
+			}
+		}
+		line, err := w.AddCheckpoint(old, proof, msg)
+		var we *Error
+		if errors.As(err, &we) && we.HasSize && !errors.Is(err, ErrSecurity) && attempt == 0 {
+			continue // w moved meanwhile (another pull): once more from its new size
+		}
+		return line, err
+	}
+}

@@ -8,14 +8,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/http"
-	"net/url"
-	"strconv"
-	"strings"
 
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/bitlayer-org/policyd/audit"
+	"github.com/bitlayer-org/policyd/witness"
 )
 
 // ErrNoDecision: policyd's verified audit log holds no usable decision for
@@ -47,50 +44,6 @@ type ExportFetcher interface {
 	FetchExport(ctx context.Context, from, since uint64) (io.ReadCloser, error)
 }
 
-// HTTPExport fetches the export from a running policyd with an auditor
-// bearer token (the route's role), like `policyctl audit export`.
-type HTTPExport struct {
-	BaseURL string // https://policyd:8443
-	Token   string
-	Client  *http.Client // with policyd's CA pinned
-}
-
-// FetchExport implements ExportFetcher.
-func (h *HTTPExport) FetchExport(ctx context.Context, from, since uint64) (io.ReadCloser, error) {
-	base, err := url.Parse(h.BaseURL)
-	if err != nil || (base.Scheme != "https" && base.Hostname() != "127.0.0.1" && base.Hostname() != "localhost") {
-		return nil, fmt.Errorf("relayer: policyd URL %q must be https (plain http only on loopback)", h.BaseURL)
-	}
-	q := url.Values{}
-	q.Set("from", strconv.FormatUint(from, 10))
-	if since != 0 {
-		q.Set("since_size", strconv.FormatUint(since, 10))
-	}
-	u := base.JoinPath("/v1/audit/export")
-	u.RawQuery = q.Encode()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
-	if err != nil {
-		return nil, err
-	}
-	if h.Token != "" {
-		req.Header.Set("Authorization", "Bearer "+h.Token)
-	}
-	c := h.Client
-	if c == nil {
-		c = http.DefaultClient
-	}
-	resp, err := c.Do(req)
-	if err != nil {
-		return nil, fmt.Errorf("relayer: audit export: %w", err)
-	}
-	if resp.StatusCode != http.StatusOK {
-		msg, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
-		resp.Body.Close()
-		return nil, fmt.Errorf("relayer: audit export: %s: %s", resp.Status, strings.TrimSpace(string(msg)))
-	}
-	return resp.Body, nil
-}
-
 // maxExport bounds one export read into memory (it is verified whole
 // before any record is used).
 const maxExport = 1 << 30
@@ -109,8 +62,11 @@ type auditIndex struct {
 // not known yet.
 func (r *Relayer) lookup(ctx context.Context, txid string) (*Decision, error) {
 	d, err := r.storedDecision(txid)
-	if err != nil || d != nil {
-		return d, err
+	if err != nil {
+		return nil, err
+	}
+	if d != nil && r.witnessed(d) {
+		return d, nil
 	}
 	if err := r.syncAudit(ctx); err != nil {
 		return nil, err
@@ -122,8 +78,16 @@ func (r *Relayer) lookup(ctx context.Context, txid string) (*Decision, error) {
 	if d == nil {
 		return nil, ErrNoDecision
 	}
+	if !r.witnessed(d) {
+		return nil, fmt.Errorf("%w: decision %s (audit record %d), witness at size %d", ErrNotWitnessed, d.ID, d.AuditIndex, r.cfg.Witness.Size())
+	}
 	return d, nil
 }
+
+// witnessed: the decision's record is included in a checkpoint the
+// relayer's witness cosigned (every checkpoint of size n includes records
+// 0..n-1).
+func (r *Relayer) witnessed(d *Decision) bool { return d.AuditIndex < r.cfg.Witness.Size() }
 
 func (r *Relayer) storedDecision(txid string) (*Decision, error) {
 	var d *Decision
@@ -180,6 +144,16 @@ func (r *Relayer) syncAudit(ctx context.Context) error {
 	}
 	if v.From != next {
 		return fmt.Errorf("relayer: audit export starts at %d, asked for %d", v.From, next)
+	}
+	// Nothing is indexed before the relayer's own witness accepted (and
+	// cosigned) the checkpoint: a log smaller than, or forked from, one it
+	// saw stops releases, whatever the saved checkpoint says.
+	if err := r.cfg.Witness.Cosign(ctx, v.Checkpoint.Note); err != nil {
+		if errors.Is(err, witness.ErrSecurity) {
+			r.m.alarms.WithLabelValues("audit_rollback").Inc()
+			r.log.Error("relayer ALARM: policyd's audit log is smaller than or forked from a checkpoint this relayer's witness cosigned", "err", err)
+		}
+		return fmt.Errorf("relayer: witness: %w", err)
 	}
 	err = r.st.db.Update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketAudit)

@@ -11,11 +11,13 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
+	"github.com/bitlayer-org/policyd/api"
 	"github.com/bitlayer-org/policyd/audit"
 	"github.com/bitlayer-org/policyd/decision"
 	"github.com/bitlayer-org/policyd/governance"
 	"github.com/bitlayer-org/policyd/policy"
 	"github.com/bitlayer-org/policyd/storage"
+	"github.com/bitlayer-org/policyd/witness"
 )
 
 // fakePolicyd is policyd's audit log as the relayer sees it: a real
@@ -24,16 +26,20 @@ import (
 // itself audits.
 type fakePolicyd struct {
 	t       testing.TB
+	path    string
 	db      *storage.DB
 	log     *audit.Log
+	skey    string
 	key     string
 	fetches atomic.Int32
-	tamper  atomic.Bool // serve an export that does not verify
+	tamper  atomic.Bool  // serve an export that does not verify
+	cosigs  atomic.Int32 // cosignatures posted by the relayer's witness
 }
 
 func newFakePolicyd(t testing.TB) *fakePolicyd {
 	t.Helper()
-	db, err := storage.Open(filepath.Join(t.TempDir(), "policyd.db"), storage.Options{NoSync: true})
+	path := filepath.Join(t.TempDir(), "policyd.db")
+	db, err := storage.Open(path, storage.Options{NoSync: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,7 +52,7 @@ func newFakePolicyd(t testing.TB) *fakePolicyd {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &fakePolicyd{t: t, db: db, log: l, key: vkey}
+	return &fakePolicyd{t: t, path: path, db: db, log: l, skey: skey, key: vkey}
 }
 
 func (p *fakePolicyd) append(kind string, body any) {
@@ -104,4 +110,30 @@ func (p *fakePolicyd) FetchExport(ctx context.Context, from, since uint64) (io.R
 		b = bytes.Replace(b, []byte(`"bridge_sat":`), []byte(`"bridge_sat":1`), 1)
 	}
 	return io.NopCloser(bytes.NewReader(b)), nil
+}
+
+// AuditConsistency and AuditCosignatures implement PolicydLog (the routes
+// the relayer's witness calls) with the audit log's own proofs.
+func (p *fakePolicyd) AuditConsistency(ctx context.Context, old, n uint64) (*api.ConsistencyProof, error) {
+	proof, err := p.log.ConsistencyProof(ctx, old, n)
+	if err != nil {
+		return nil, err
+	}
+	return &api.ConsistencyProof{Old: old, New: n, Proof: proof}, nil
+}
+
+func (p *fakePolicyd) AuditCosignatures(ctx context.Context, req api.CosignaturesRequest) (*api.CosignaturesResponse, error) {
+	p.cosigs.Add(1)
+	return &api.CosignaturesResponse{Witnesses: []string{"relayer"}}, nil
+}
+
+// newLogWitness is a relayer witness (its own key and state file in dir)
+// of p's log.
+func newLogWitness(t testing.TB, p *fakePolicyd, dir string) *LogWitness {
+	t.Helper()
+	w, _, err := witness.OpenDir(dir, "relayer", p.key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &LogWitness{W: w, Log: p}
 }

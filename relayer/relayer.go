@@ -121,6 +121,10 @@ type Config struct {
 	// before any record is used.
 	Audit    ExportFetcher
 	AuditKey string
+	// Witness is the relayer's witness of policyd's log (LogWitness):
+	// exports are indexed only once it cosigned their checkpoint, and only
+	// decisions below its size are approved. Required.
+	Witness Witness
 	// MaxBatch bounds the ids of one approveUnbound call (default 50).
 	MaxBatch int
 	// TxTimeout bounds the wait for one L2 receipt (default 2 min);
@@ -150,6 +154,8 @@ func New(cfg Config) (*Relayer, error) {
 		return nil, errors.New("relayer: L1 and L2 are required")
 	case cfg.Audit == nil || cfg.AuditKey == "":
 		return nil, errors.New("relayer: policyd's audit export and verifier key are required")
+	case cfg.Witness == nil:
+		return nil, errors.New("relayer: a witness of policyd's audit log is required")
 	case len(cfg.BridgeScript) == 0:
 		return nil, errors.New("relayer: bridge script is required")
 	case len(cfg.WalletScripts) == 0:

@@ -358,7 +358,7 @@ func newHarness(t *testing.T, ctx context.Context, b *l1, p profile, seed string
 	h.cfg = Config{
 		L1: b.node.Client(), L2: h.counter, BridgeScript: bridge.PkScript, WalletScripts: [][]byte{b.wallet.PkScript},
 		Confirmations: 2, StartHeight: tip + 1, DBPath: filepath.Join(t.TempDir(), "relayer.db"), MaxBatch: 1,
-		Audit: h.pd, AuditKey: h.pd.key, TxTimeout: 30 * time.Second, ReceiptPoll: 20 * time.Millisecond,
+		Audit: h.pd, AuditKey: h.pd.key, Witness: newLogWitness(t, h.pd, t.TempDir()), TxTimeout: 30 * time.Second, ReceiptPoll: 20 * time.Millisecond,
 	}
 	first := h.cfg
 	first.Metrics = h.reg
@@ -831,7 +831,7 @@ func TestNewRejectsUnsafeConfig(t *testing.T) {
 	pd := newFakePolicyd(t)
 	base := func() Config {
 		return Config{L1: nilL1{}, L2: &countingL2{}, BridgeScript: script, WalletScripts: [][]byte{script}, Confirmations: 1,
-			DBPath: filepath.Join(t.TempDir(), "r.db"), Audit: pd, AuditKey: pd.key}
+			DBPath: filepath.Join(t.TempDir(), "r.db"), Audit: pd, AuditKey: pd.key, Witness: newLogWitness(t, pd, t.TempDir())}
 	}
 	cases := []struct {
 		name string
@@ -844,6 +844,7 @@ func TestNewRejectsUnsafeConfig(t *testing.T) {
 		{"no L1", func(c *Config) { c.L1 = nil }},
 		{"no policyd audit export", func(c *Config) { c.Audit = nil }},
 		{"no audit verifier key", func(c *Config) { c.AuditKey = "" }},
+		{"no witness of policyd's log", func(c *Config) { c.Witness = nil }},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

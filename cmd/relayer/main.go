@@ -23,6 +23,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
@@ -37,9 +38,11 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/bitlayer-org/policyd/client"
 	"github.com/bitlayer-org/policyd/internal/btcnet"
 	"github.com/bitlayer-org/policyd/internal/cli"
 	"github.com/bitlayer-org/policyd/relayer"
+	"github.com/bitlayer-org/policyd/witness"
 )
 
 // Config is the JSON configuration file. Every field has a flag of the
@@ -67,6 +70,8 @@ type Config struct {
 	PolicydTokenFile string `json:"policyd_token_file"` // file holding an auditor bearer token
 	PolicydCA        string `json:"policyd_ca"`         // PEM CA of policyd's TLS certificate
 	PolicydAuditKey  string `json:"policyd_audit_key"`  // policyd's audit verifier key (printed at its start)
+	WitnessDir       string `json:"witness_dir"`        // the relayer's witness: key, pinned log key, state (default: witness/ beside db)
+	WitnessName      string `json:"witness_name"`       // cosigner name of a new witness key (default "relayer")
 
 	DB           string `json:"db"`            // relayer bbolt file
 	PollInterval string `json:"poll_interval"` // Go duration
@@ -186,6 +191,8 @@ func parse(args []string, stderr io.Writer) (Config, bool, error) {
 	fs.StringVar(&c.PolicydTokenFile, "policyd-token-file", "", "file holding policyd's auditor bearer token")
 	fs.StringVar(&c.PolicydCA, "policyd-ca", "", "CA certificate (PEM) of policyd's TLS certificate")
 	fs.StringVar(&c.PolicydAuditKey, "policyd-audit-key", "", "policyd's audit verifier key")
+	fs.StringVar(&c.WitnessDir, "witness-dir", "", "the relayer's witness of policyd's log: witness.key, log.vkey, state.json (default: witness/ beside -db)")
+	fs.StringVar(&c.WitnessName, "witness-name", "", "cosigner name of a new witness key (default relayer)")
 	fs.StringVar(&c.Keystore, "keystore", "", "keystore JSON file of the sending key")
 	fs.StringVar(&c.KeystorePass, "keystore-pass-file", "", "file holding the keystore password")
 	fs.StringVar(&c.DB, "db", "", "relayer database file")
@@ -253,6 +260,10 @@ func parse(args []string, stderr io.Writer) (Config, bool, error) {
 			out.PolicydCA = c.PolicydCA
 		case "policyd-audit-key":
 			out.PolicydAuditKey = c.PolicydAuditKey
+		case "witness-dir":
+			out.WitnessDir = c.WitnessDir
+		case "witness-name":
+			out.WitnessName = c.WitnessName
 		case "keystore":
 			out.Keystore = c.Keystore
 		case "keystore-pass-file":
@@ -336,7 +347,11 @@ func build(ctx context.Context, cfg Config, log *slog.Logger, reg prometheus.Reg
 		}
 		governor = common.HexToAddress(cfg.Governor)
 	}
-	export, err := policydExport(cfg)
+	pc, err := policydClient(cfg)
+	if err != nil {
+		return nil, 0, nil, err
+	}
+	wit, err := relayerWitness(cfg, pc, log)
 	if err != nil {
 		return nil, 0, nil, err
 	}
@@ -381,7 +396,7 @@ func build(ctx context.Context, cfg Config, log *slog.Logger, reg prometheus.Reg
 	r, err := relayer.New(relayer.Config{
 		L1: btc, L2: contract, BridgeScript: script, WalletScripts: wallets,
 		Confirmations: cfg.Confirmations, StartHeight: cfg.StartHeight, DBPath: cfg.DB,
-		Audit: export, AuditKey: cfg.PolicydAuditKey,
+		Audit: relayer.ClientExport{C: pc}, AuditKey: cfg.PolicydAuditKey, Witness: wit,
 		MaxBatch: cfg.MaxBatch, TxTimeout: txTimeout, Logger: log, Metrics: reg,
 	})
 	if err != nil {
@@ -392,9 +407,10 @@ func build(ctx context.Context, cfg Config, log *slog.Logger, reg prometheus.Reg
 	return r, interval, func() { r.Close(); closeClients() }, nil
 }
 
-// policydExport is the audit export client: https with policyd's CA and
-// an auditor token (plain http only to a loopback address, for dev).
-func policydExport(cfg Config) (*relayer.HTTPExport, error) {
+// policydClient is policyd's REST client (package client) for the audit
+// export and the witness routes: https with policyd's CA and an auditor
+// token (plain http only to a loopback address, for dev).
+func policydClient(cfg Config) (*client.Client, error) {
 	if cfg.PolicydURL == "" || cfg.PolicydAuditKey == "" {
 		return nil, errors.New("policyd_url and policyd_audit_key are required: releases follow policyd's decisions")
 	}
@@ -402,7 +418,7 @@ func policydExport(cfg Config) (*relayer.HTTPExport, error) {
 	if err != nil {
 		return nil, err
 	}
-	client := &http.Client{Timeout: 2 * time.Minute}
+	httpc := &http.Client{Timeout: 2 * time.Minute}
 	if cfg.PolicydCA != "" {
 		pem, err := os.ReadFile(cfg.PolicydCA)
 		if err != nil {
@@ -412,9 +428,35 @@ func policydExport(cfg Config) (*relayer.HTTPExport, error) {
 		if !pool.AppendCertsFromPEM(pem) {
 			return nil, fmt.Errorf("policyd_ca %s: no certificate", cfg.PolicydCA)
 		}
-		client.Transport = &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}}
+		httpc.Transport = &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}}
 	}
-	return &relayer.HTTPExport{BaseURL: cfg.PolicydURL, Token: token, Client: client}, nil
+	c, err := client.New(cfg.PolicydURL, client.WithHTTPClient(httpc), client.WithToken(token), client.AllowLoopbackHTTP())
+	if err != nil {
+		return nil, fmt.Errorf("policyd_url: %w", err)
+	}
+	return c, nil
+}
+
+// relayerWitness opens the relayer's witness of policyd's log (created on
+// first use beside the database; the log key is pinned at first use).
+func relayerWitness(cfg Config, pc *client.Client, log *slog.Logger) (*relayer.LogWitness, error) {
+	dir := cfg.WitnessDir
+	if dir == "" {
+		dir = filepath.Join(filepath.Dir(cfg.DB), "witness")
+	}
+	name := cfg.WitnessName
+	if name == "" {
+		name = "relayer"
+	}
+	w, created, err := witness.OpenDir(dir, name, cfg.PolicydAuditKey)
+	if err != nil {
+		return nil, fmt.Errorf("witness_dir: %w", err)
+	}
+	if created {
+		log.Info("created the relayer's witness key: add it to policyd's audit.witnesses",
+			"name", w.Cosigner().Name(), "key", w.Cosigner().VerifierKey(), "dir", dir)
+	}
+	return &relayer.LogWitness{W: w, Log: pc, Logger: log}, nil
 }
 
 // transactor decrypts the keystore: a key the staking contract grants its

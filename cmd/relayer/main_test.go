@@ -143,6 +143,14 @@ func TestRelayerCommand(t *testing.T) {
 	if len(got) != 1 || got[0] != reqs[1].String() {
 		t.Fatalf("UnboundApproved %v, want [%s]\n%s", got, reqs[1], logs.String())
 	}
+	// The relayer witnessed policyd's log (its witness beside the database,
+	// created on first use) and posted its cosignature.
+	if pd.cosigs.Load() < 1 || !strings.Contains(logs.String(), "created the relayer's witness key") {
+		t.Fatalf("no cosignature posted (%d)\n%s", pd.cosigs.Load(), logs.String())
+	}
+	if _, err := os.Stat(filepath.Join(dir, "witness", "state.json")); err != nil {
+		t.Fatalf("witness state: %v", err)
+	}
 
 	// A second run over the same database sends nothing.
 	nonce, err := eth.NonceAt(ctx, gov.From, nil)

@@ -2,29 +2,35 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"encoding/pem"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
 
+	"github.com/bitlayer-org/policyd/api"
 	"github.com/bitlayer-org/policyd/audit"
 	"github.com/bitlayer-org/policyd/decision"
 	"github.com/bitlayer-org/policyd/policy"
 	"github.com/bitlayer-org/policyd/storage"
 )
 
-// testPolicyd serves a real audit log's export at /v1/audit/export over
-// TLS to the bearer token "auditor-token", as policyd does.
+// testPolicyd serves a real audit log's export at /v1/audit/export, and
+// the witness routes the relayer's witness uses, over TLS to the bearer
+// token "auditor-token", as policyd does.
 type testPolicyd struct {
-	db    *storage.DB
-	log   *audit.Log
-	key   string
-	srv   *httptest.Server
-	caPEM []byte
+	db     *storage.DB
+	log    *audit.Log
+	key    string
+	srv    *httptest.Server
+	caPEM  []byte
+	cosigs atomic.Int32
 }
 
 func startPolicyd(t *testing.T) *testPolicyd {
@@ -44,8 +50,32 @@ func startPolicyd(t *testing.T) *testPolicyd {
 	}
 	p := &testPolicyd{db: db, log: l, key: vkey}
 	p.srv = httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path != "/v1/audit/export" || r.Header.Get("Authorization") != "Bearer auditor-token" {
+		if r.Header.Get("Authorization") != "Bearer auditor-token" {
 			http.Error(w, `{"code":"unauthorized"}`, http.StatusUnauthorized)
+			return
+		}
+		switch r.URL.Path {
+		case "/v1/audit/consistency": // the relayer's witness asks for proofs
+			old, n := parseU(r.URL.Query().Get("old")), parseU(r.URL.Query().Get("new"))
+			proof, err := l.ConsistencyProof(r.Context(), old, n)
+			if err != nil {
+				http.Error(w, err.Error(), http.StatusBadRequest)
+				return
+			}
+			json.NewEncoder(w).Encode(api.ConsistencyProof{Old: old, New: n, Proof: proof})
+			return
+		case "/v1/audit/cosignatures": // and posts its cosignature
+			var req api.CosignaturesRequest
+			if err := json.NewDecoder(r.Body).Decode(&req); err != nil || !strings.HasPrefix(req.Cosignatures, "— relayer ") {
+				http.Error(w, "bad cosignature", http.StatusBadRequest)
+				return
+			}
+			p.cosigs.Add(1)
+			json.NewEncoder(w).Encode(api.CosignaturesResponse{Witnesses: []string{"relayer"}})
+			return
+		case "/v1/audit/export":
+		default:
+			http.NotFound(w, r)
 			return
 		}
 		var q audit.ExportRequest

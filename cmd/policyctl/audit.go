@@ -22,7 +22,7 @@ import (
 	"github.com/bitlayer-org/policyd/client"
 )
 
-// runAudit dispatches `policyctl audit export|verify|recheck`.
+// runAudit dispatches `policyctl audit export|verify|recheck|witness|witness-key`.
 func runAudit(args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
 		auditUsage(stderr)
@@ -38,6 +38,10 @@ func runAudit(args []string, stdout, stderr io.Writer) int {
 		return runAuditVerify(args[1:], stdout, stderr)
 	case "recheck":
 		return runAuditRecheck(args[1:], stdout, stderr)
+	case "witness":
+		return runAuditWitness(args[1:], stdout, stderr)
+	case "witness-key":
+		return runAuditWitnessKey(args[1:], stdout, stderr)
 	}
 	fmt.Fprintf(stderr, "policyctl audit: unknown subcommand %q\n", args[0])
 	auditUsage(stderr)
@@ -50,6 +54,8 @@ func auditUsage(w io.Writer) {
 	fmt.Fprintln(w, "  export  --server URL --token T [--ca CA.pem] [--from N] [--to M] [--since N | --previous CHECKPOINT] [-o FILE]")
 	fmt.Fprintln(w, "  verify  --key VERIFIER_KEY [--previous CHECKPOINT] [--save CHECKPOINT] FILE")
 	fmt.Fprintln(w, "  recheck  re-evaluate every stored decision with the current policy code")
+	fmt.Fprintln(w, "  witness  --server URL --key LOGKEY --witness-key FILE --state FILE [--token T] [--ca CA] [--once] | --listen ADDR")
+	fmt.Fprintln(w, "  witness-key  --name NAME --out FILE   make a witness key (prints the verifier key)")
 }
 
 // runAuditExport downloads GET /v1/audit/export over TLS to a file (or

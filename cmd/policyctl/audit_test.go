@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -21,12 +22,13 @@ import (
 const testToken = "auditor-token"
 
 type auditFixture struct {
-	log  *audit.Log
-	db   *storage.DB
-	url  string
-	ca   string
-	dir  string
-	next int
+	log    *audit.Log
+	db     *storage.DB
+	url    string
+	ca     string
+	dir    string
+	next   int
+	posted atomic.Int32 // cosignatures posted to POST /v1/audit/cosignatures
 }
 
 // newAuditServer serves a real audit log over TLS with a minimal stand-in
@@ -43,7 +45,9 @@ func newAuditServer(t *testing.T, skey string) *auditFixture {
 	if err != nil {
 		t.Fatal(err)
 	}
+	f := &auditFixture{log: l, db: db, dir: dir}
 	mux := http.NewServeMux()
+	witnessRoutes(mux, f) // audit_witness_test.go
 	mux.HandleFunc("GET /v1/audit/export", func(w http.ResponseWriter, r *http.Request) {
 		if r.Header.Get("Authorization") != "Bearer "+testToken {
 			http.Error(w, "unauthorized", http.StatusUnauthorized)
@@ -70,7 +74,8 @@ func newAuditServer(t *testing.T, skey string) *auditFixture {
 	if err := os.WriteFile(ca, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw}), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	return &auditFixture{log: l, db: db, url: srv.URL, ca: ca, dir: dir}
+	f.url, f.ca = srv.URL, ca
+	return f
 }
 
 func (f *auditFixture) append(t *testing.T, n int, note string) {

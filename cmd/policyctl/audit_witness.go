@@ -176,7 +176,9 @@ func serveWitness(ctx context.Context, w *witness.Witness, addr string, stdout, 
 	srv := &http.Server{ReadHeaderTimeout: 10 * time.Second, Handler: http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
 		h.ServeHTTP(rw, r)
 		if evidence() > before {
-			once.Do(func() { alarm <- fmt.Errorf("%w: the log offered a checkpoint that contradicts one this witness accepted", witness.ErrSecurity) })
+			once.Do(func() {
+				alarm <- fmt.Errorf("%w: the log offered a checkpoint that contradicts one this witness accepted", witness.ErrSecurity)
+			})
 		}
 	})}
 	fmt.Fprintf(stdout, "witness %s listening on %s (POST /add-checkpoint)\n", w.Cosigner().VerifierKey(), ln.Addr())

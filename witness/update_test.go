@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"golang.org/x/mod/sumdb/tlog"
@@ -41,6 +42,15 @@ func TestUpdateAsksForProofsOnlyWhenNeeded(t *testing.T) {
 		t.Fatalf("fork: %v", err)
 	}
 	if st := w.Latest(); st.Size != 5 || len(st.Evidence) != 2 {
+		t.Fatalf("state %d, %d pieces of evidence", st.Size, len(st.Evidence))
+	}
+	// The forked log grows: its own proof from 5 cannot verify against the
+	// root this witness accepted at 5.
+	l.append(1, "b")
+	if _, err := w.Update(note(), prove); !errors.Is(err, ErrSecurity) || !strings.Contains(err.Error(), "cannot prove") {
+		t.Fatalf("a forked log that grew: %v", err)
+	}
+	if st := w.Latest(); st.Size != 5 || len(st.Evidence) != 3 {
 		t.Fatalf("state %d, %d pieces of evidence", st.Size, len(st.Evidence))
 	}
 }

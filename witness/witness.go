@@ -326,7 +326,9 @@ func (w *Witness) persist(s State) error {
 // need not be trusted: w checks it). A smaller checkpoint is offered from
 // its own size, so w records the rollback; one of the same size is
 // compared root to root. It returns w's cosignature line; an error
-// wrapping ErrSecurity means the log shrank or forked.
+// wrapping ErrSecurity means the log shrank or forked, or (unlike a push,
+// where a bad proof proves nothing against the log) that the log's own
+// consistency proof does not verify.
 func (w *Witness) Update(msg []byte, prove func(old, n uint64) ([]tlog.Hash, error)) ([]byte, error) {
 	cp, err := w.open(msg)
 	if err != nil {
@@ -348,8 +350,16 @@ func (w *Witness) Update(msg []byte, prove func(old, n uint64) ([]tlog.Hash, err
 		}
 		line, err := w.AddCheckpoint(old, proof, msg)
 		var we *Error
-		if errors.As(err, &we) && we.HasSize && !errors.Is(err, ErrSecurity) && attempt == 0 {
+		switch {
+		case errors.As(err, &we) && we.HasSize && !errors.Is(err, ErrSecurity) && attempt == 0:
 			continue // w moved meanwhile (another pull): once more from its new size
+		case errors.As(err, &we) && we.Status == 422:
+			// Pulled, the proof is the log's own answer: a log that cannot
+			// prove it extends what this witness accepted is not trusted.
+			w.mu.Lock()
+			w.recordEvidence("the log's own consistency proof does not verify", cp)
+			w.mu.Unlock()
+			return nil, fmt.Errorf("%w: the log cannot prove that its checkpoint of size %d extends the one of size %d this witness accepted (forked?)", ErrSecurity, cp.Size, old)
 		}
 		return line, err
 	}

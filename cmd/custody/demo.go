@@ -38,6 +38,7 @@ import (
 	"github.com/bitlayer-org/policyd/relayer"
 	"github.com/bitlayer-org/policyd/testvectors/psbtgen"
 	"github.com/bitlayer-org/policyd/tlsutil"
+	"github.com/bitlayer-org/policyd/witness"
 )
 
 // runDemo plays P002 against a running `policyd --dev`: users stake and
@@ -423,6 +424,12 @@ func (d *demo) relay(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	pc := d.auditor
+	// The relayer witnesses policyd's log (a fresh witness for this run).
+	rw, _, err := witness.OpenDir(filepath.Join(d.dir, fmt.Sprintf("relayer-witness-%d", time.Now().UnixNano())), "relayer", d.m.AuditVerifierKey)
+	if err != nil {
+		return err
+	}
 	r, err := relayer.New(relayer.Config{
 		L1: l1, L2: l2c,
 		BridgeScript:  bridgeScript,
@@ -431,8 +438,9 @@ func (d *demo) relay(ctx context.Context) error {
 		DBPath:        filepath.Join(d.dir, fmt.Sprintf("relayer-%d.db", time.Now().UnixNano())),
 		// The claims policyd recorded for this transaction, from its
 		// verified audit log.
-		Audit:    &relayer.HTTPExport{BaseURL: d.m.APIURL, Token: d.m.AuditorToken, Client: d.httpc},
+		Audit:    relayer.ClientExport{C: pc},
 		AuditKey: d.m.AuditVerifierKey,
+		Witness:  &relayer.LogWitness{W: rw, Log: pc},
 	})
 	if err != nil {
 		return err

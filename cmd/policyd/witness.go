@@ -89,8 +89,9 @@ type logWitnesses struct {
 	cosigned   prometheus.Gauge
 	pushErrors *prometheus.CounterVec
 
-	mu     sync.Mutex
-	frozen bool // this run already froze policyd for a rollback
+	mu           sync.Mutex
+	frozen       bool                  // this run already froze policyd for a rollback
+	lastRollback witness.RollbackError // the last one logged and counted
 
 	pushMu sync.Mutex // one push round at a time (owns push[*].size/done)
 }
@@ -172,8 +173,15 @@ func (w *logWitnesses) check(ctx context.Context) error {
 }
 
 func (w *logWitnesses) onRollback(rb *witness.RollbackError) {
-	w.rollbacks.Inc()
 	cs := w.store.Latest()
+	w.mu.Lock()
+	seen := w.lastRollback == *rb
+	w.lastRollback = *rb
+	w.mu.Unlock()
+	if seen && w.isFrozen() {
+		return // refused again; logged and counted when first seen
+	}
+	w.rollbacks.Inc()
 	w.log.Error("SECURITY: the audit log is behind or forked from its cosigned checkpoint; signing refused and policyd frozen",
 		"local_size", rb.LocalSize, "cosigned_size", rb.CosignedSize, "fork", rb.Fork)
 	w.mu.Lock()
@@ -205,6 +213,12 @@ func (w *logWitnesses) onRollback(rb *witness.RollbackError) {
 		return
 	}
 	w.frozen = true
+}
+
+func (w *logWitnesses) isFrozen() bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.frozen
 }
 
 // Cosigned implements api.WitnessService.

@@ -372,9 +372,9 @@ type witnessGuard struct {
 	gate interface{ check(context.Context) error }
 }
 
-func (g witnessGuard) BeginSigning(ctx context.Context, id string) ([][32]byte, error) {
+func (g witnessGuard) BeginSigning(ctx context.Context, id string, peer [][32]byte) ([][32]byte, error) {
 	if err := g.gate.check(ctx); err != nil {
 		return nil, err
 	}
-	return g.Authorizer.BeginSigning(ctx, id)
+	return g.Authorizer.BeginSigning(ctx, id, peer)
 }

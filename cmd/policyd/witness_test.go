@@ -108,7 +108,7 @@ func TestRestoredDatabaseRefusesSigning(t *testing.T) {
 	}
 	// The gate lets a healthy log through to the decision service (which
 	// knows no such decision).
-	if _, err := s2.authz.BeginSigning(ctx, "no-such-decision"); err == nil || isRollback(err) {
+	if _, err := s2.authz.BeginSigning(ctx, "no-such-decision", nil); err == nil || isRollback(err) {
 		t.Fatalf("healthy log: BeginSigning error %v", err)
 	}
 	// GET /v1/audit/cosigned (public) serves the note with the witness's
@@ -133,7 +133,7 @@ func TestRestoredDatabaseRefusesSigning(t *testing.T) {
 		t.Fatalf("a rolled-back policyd still starts (frozen, to serve the evidence): %v", err)
 	}
 	defer s3.close()
-	_, err = s3.authz.BeginSigning(ctx, "no-such-decision")
+	_, err = s3.authz.BeginSigning(ctx, "no-such-decision", nil)
 	if !isRollback(err) {
 		t.Fatalf("rolled back: BeginSigning error %v, want audit_rollback", err)
 	}
@@ -170,7 +170,7 @@ func TestRestoredDatabaseRefusesSigning(t *testing.T) {
 		t.Fatalf("witness moved to %d", st.Size)
 	}
 	// Every later attempt is refused as well (not only the first).
-	if _, err := s3.authz.BeginSigning(ctx, "x"); !isRollback(err) {
+	if _, err := s3.authz.BeginSigning(ctx, "x", nil); !isRollback(err) {
 		t.Fatalf("still rolled back: %v", err)
 	}
 }
@@ -217,7 +217,7 @@ func TestPulledCosignaturesAreVerified(t *testing.T) {
 	if err != nil || !strings.HasPrefix(string(got), p.Checkpoint) {
 		t.Fatalf("cosigned %q %v", got, err)
 	}
-	if _, err := s.authz.BeginSigning(ctx, "x"); isRollback(err) {
+	if _, err := s.authz.BeginSigning(ctx, "x", nil); isRollback(err) {
 		t.Fatal(err)
 	}
 }

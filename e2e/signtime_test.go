@@ -226,7 +226,8 @@ func TestFreezeAfterAllowRefusesSigning(t *testing.T) {
 	psbtFile, out := filepath.Join(dir, "withdrawal.psbt"), filepath.Join(dir, "signed.hex")
 	mustWrite(t, psbtFile, raw)
 	sign := startProc(t, "custody sign (frozen)", bins.custody, nil, "sign", "--psbt", psbtFile, "--share", m.CustodyShare, "--passphrase-file", shPass,
-		"--server", m.APIURL, "--ca", m.CACert, "--cert", m.CustodyCert, "--key", m.CustodyKey, "--out", out, "--timeout", "2m")
+		"--server", m.APIURL, "--ca", m.CACert, "--cert", m.CustodyCert, "--key", m.CustodyKey, "--out", out, "--timeout", "2m",
+		"--log-key", m.AuditVerifierKey) // the custody node witnesses policyd's log first
 	if code, err := sign.wait(3 * time.Minute); err != nil || code == 0 {
 		t.Fatalf("custody sign after a freeze: exit %d %v; want a refusal\n%s", code, err, sign.stderr.String())
 	}

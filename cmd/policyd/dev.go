@@ -150,7 +150,7 @@ func devConfig(env *devnet.Env, listen string) Config {
 		SessionTimeout: Duration(60 * time.Second),
 		Parallel:       2,
 	}
-	cfg.Audit = AuditConfig{KeyFile: filepath.Join(env.Dir, "audit.key")}
+	cfg.Audit = AuditConfig{KeyFile: filepath.Join(env.Dir, "audit.key"), CosignedFile: filepath.Join(env.Dir, "audit.cosigned")}
 	return cfg
 }
 

@@ -132,6 +132,9 @@ func newLogWitnesses(cfg Config, logger *slog.Logger, l *audit.Log, gov *governa
 				client: &witness.Client{URL: wc.URL, HTTP: &http.Client{Timeout: 30 * time.Second}}})
 		}
 	}
+	if cfg.Audit.CosignedFile == "" {
+		return nil, errors.New("audit.cosigned_file is not set")
+	}
 	var err error
 	if w.store, err = witness.OpenStore(cfg.Audit.CosignedFile, l.VerifierKey(), w.keys); err != nil {
 		return nil, fmt.Errorf("audit.cosigned_file: %w", err)

@@ -62,6 +62,14 @@ func runDev(ctx context.Context, dir, l2Listen, listenAddr string, logger *slog.
 	if err := os.Remove(filepath.Join(dir, devnet.ManifestFile)); err != nil && !os.IsNotExist(err) {
 		return err
 	}
+	// A fresh dev log: its cosigned checkpoint and the dev custody node's
+	// witness state (beside custody-share.age) start over with it.
+	if err := os.Remove(filepath.Join(dir, "audit.cosigned")); err != nil && !os.IsNotExist(err) {
+		return err
+	}
+	if err := os.RemoveAll(filepath.Join(dir, "witness")); err != nil {
+		return err
+	}
 	env, err := devnet.Setup(ctx, dir, l2Listen)
 	if err != nil {
 		return err

@@ -228,3 +228,30 @@ func isRollback(err error) bool {
 }
 
 func itoa(n uint64) string { return strconv.FormatUint(n, 10) }
+
+func TestWitnessConfigIsValidated(t *testing.T) {
+	_, vkey, _ := witness.GenerateKey("w1")
+	for _, tc := range []struct {
+		w    []WitnessConfig
+		want string
+	}{
+		{[]WitnessConfig{{Name: "w1", Key: "nonsense"}}, "audit.witnesses[0].key"},
+		{[]WitnessConfig{{Name: "w2", Key: vkey}}, "audit.witnesses[0].name"},
+		{[]WitnessConfig{{Name: "w1", Key: vkey}, {Name: "w1", Key: vkey}}, "audit.witnesses[1].name"},
+		{[]WitnessConfig{{Name: "w1", Key: vkey, URL: "http://witness.example:8080"}}, "audit.witnesses[0].url"},
+	} {
+		cfg := validConfig(t, t.TempDir())
+		cfg.Audit.Witnesses = tc.w
+		if err := cfg.validate(); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%+v: %v, want a problem with %s", tc.w, err, tc.want)
+		}
+	}
+	cfg := validConfig(t, t.TempDir())
+	cfg.Audit.Witnesses = []WitnessConfig{{Name: "w1", Key: vkey, URL: "http://127.0.0.1:9000"}}
+	if err := cfg.validate(); err != nil {
+		t.Fatalf("loopback http witness: %v", err)
+	}
+	if cfg.Audit.CosignedFile != filepath.Clean(cfg.DataDir)+".cosigned" {
+		t.Fatalf("default cosigned file %s", cfg.Audit.CosignedFile)
+	}
+}

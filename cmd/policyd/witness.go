@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"errors"
@@ -345,6 +346,9 @@ func (w *logWitnesses) pushOne(ctx context.Context, t *pushTarget, cp *audit.Che
 		}
 		if err != nil {
 			return err
+		}
+		if cs, err := witness.OpenCosigned(append(bytes.Clone(cp.Note), lines...), w.audit.VerifierKey(), w.keys); err != nil || len(cs.Cosigners) == 0 {
+			return fmt.Errorf("witness %s answered with no cosignature that verifies under its configured key (%v)", t.name, err)
 		}
 		names, err := w.store.Add(cp.Note, lines)
 		if err != nil {

@@ -151,6 +151,11 @@ func TestContractWitnessPullCosignRefuse(t *testing.T) {
 	if st.Size != 5 || len(st.Evidence) != 2 || len(ls.posted) != 1 {
 		t.Fatalf("witness state after fork and rollback: size %d evidence %d posted %d", st.Size, len(st.Evidence), len(ls.posted))
 	}
+	// GET /v1/audit/cosigned is public; before any cosignature it is a 404
+	// with the server's code.
+	if _, err := e.anon.AuditCosigned(ctx); errCode(err) != "404 no_cosigned_checkpoint" {
+		t.Fatalf("cosigned before any cosignature: %v", err)
+	}
 	// Only the roles of the routes: an anonymous caller cannot pull.
 	if _, err := e.anon.Witness(ctx, w, false); errCode(err) != "401 unauthenticated" && !strings.Contains(errCode(err), "401") {
 		t.Fatalf("anonymous pull: %v", err)

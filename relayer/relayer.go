@@ -115,7 +115,7 @@ type Config struct {
 	StartHeight int64
 	// DBPath is the relayer's own bbolt file.
 	DBPath string
-	// Audit fetches policyd's audit export (HTTPExport: GET
+	// Audit fetches policyd's audit export (ClientExport: GET
 	// /v1/audit/export with an auditor token); AuditKey is policyd's audit
 	// verifier key (printed at its start-up). Every export is verified
 	// before any record is used.

@@ -54,7 +54,7 @@ func crashChild(path, skey string) {
 	for i := 0; ; i++ {
 		var idx uint64
 		err := db.Update(func(tx *bolt.Tx) (err error) {
-			idx, err = l.Append(tx, "decision", t0, testBody{N: i, Note: "crash"})
+			idx, err = l.AppendBody(tx, t0, testRecord(i, "crash"))
 			return err
 		})
 		if err != nil {

@@ -10,6 +10,7 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
+	"github.com/bitlayer-org/policyd/audit/records"
 	"github.com/bitlayer-org/policyd/storage"
 )
 
@@ -19,6 +20,19 @@ type testBody struct {
 	N      int    `json:"n"`
 	Note   string `json:"note"`
 	Amount int64  `json:"amount_sat"`
+}
+
+// testRecord is the i-th typed record of a test log: a signature when
+// i%3 == 1, else an allowance_open whose allowance is of i*1000 sat (the
+// tamper tests edit "amount_sat":5000 of record 5 and the kind of record 1).
+func testRecord(i int, note string) records.Body {
+	if i%3 == 1 {
+		return &records.Signature{DecisionID: fmt.Sprintf("d-%d", i), TxID: fmt.Sprintf("%064x", i), Input: i,
+			Sighash: fmt.Sprintf("%064x", i*7919), Signature: "30440220" + note}
+	}
+	return &records.AllowanceOpen{ProposalID: fmt.Sprintf("0x%064x", i), Approvers: []string{note},
+		Allowance: records.Allowance{ID: fmt.Sprintf("0x%064x", i), PlanID: note, AmountSat: int64(i) * 1000,
+			Address: "bc1qbridge", PkScript: []byte{0, 20, byte(i)}, OpenedAt: t0}}
 }
 
 func openDB(t testing.TB, path string, noSync bool) *storage.DB {
@@ -51,11 +65,7 @@ func appendN(t testing.TB, l *Log, db *storage.DB, from, n int, note string) {
 	t.Helper()
 	err := db.Update(func(tx *bolt.Tx) error {
 		for i := from; i < from+n; i++ {
-			kind := "decision"
-			if i%3 == 1 {
-				kind = "signature"
-			}
-			idx, err := l.Append(tx, kind, t0.Add(time.Duration(i)*time.Millisecond), testBody{N: i, Note: note, Amount: int64(i) * 1000})
+			idx, err := l.AppendBody(tx, t0.Add(time.Duration(i)*time.Millisecond), testRecord(i, note))
 			if err != nil {
 				return err
 			}
@@ -87,3 +97,16 @@ func checkpoint(t testing.TB, l *Log) []byte {
 	}
 	return cp
 }
+
+func testFreeze() records.Body {
+	return &records.Freeze{State: records.FreezeState{Frozen: true, By: "0xadmin", Reason: "test", At: t0}, Nonce: "n", Expiry: 1, Signature: "0xsig"}
+}
+
+// badBody is a body of any kind and version (registered or not).
+type badBody struct {
+	K string
+	V int
+}
+
+func (b badBody) Kind() string { return b.K }
+func (b badBody) Version() int { return b.V }

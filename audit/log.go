@@ -13,6 +13,7 @@ import (
 	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/mod/sumdb/tlog"
 
+	"github.com/bitlayer-org/policyd/audit/records"
 	"github.com/bitlayer-org/policyd/errs"
 	"github.com/bitlayer-org/policyd/storage"
 )
@@ -121,14 +122,31 @@ func hashReader(tx *bolt.Tx) (txHashes, error) {
 	return txHashes{b}, nil
 }
 
-// Append canonically encodes body as a record of the given kind at time at,
-// appends it to the Merkle tree, and stores record + tree hashes in the
-// caller's bbolt transaction. If it returns an error the caller must fail its
-// action. It returns the record index.
+// AppendBody appends a typed record: body, of a registered kind and
+// version (package audit/records), canonically encoded at time at (see
+// EncodeRecord), is appended to the Merkle tree, and record + tree hashes
+// are stored in the caller's bbolt transaction. It refuses a body the
+// verifier would reject (unregistered kind or version, a failed check of
+// its type). If it returns an error the caller must fail its action. It
+// returns the record index.
 //
-// Append keeps no state outside tx: concurrent appends are serialized by
-// bbolt's single writer, and a rolled-back tx leaves the log unchanged.
+// AppendBody keeps no state outside tx: concurrent appends are serialized
+// by bbolt's single writer, and a rolled-back tx leaves the log unchanged.
+func (l *Log) AppendBody(tx *bolt.Tx, at time.Time, body records.Body) (uint64, error) {
+	return l.appendEncoded(tx, func(n uint64) ([]byte, error) { return EncodeRecord(n, at, body) })
+}
+
+// Append appends an untyped version-1 record (EncodeRecordV1), exactly as
+// before typed records existed.
+//
+// Deprecated: use AppendBody. Append remains only for the callers not yet
+// converted (decision/service.go, cmd/policyd/run.go's startup record);
+// remove it with the last of them.
 func (l *Log) Append(tx *bolt.Tx, kind string, at time.Time, body any) (uint64, error) {
+	return l.appendEncoded(tx, func(n uint64) ([]byte, error) { return EncodeRecordV1(n, kind, at, body) })
+}
+
+func (l *Log) appendEncoded(tx *bolt.Tx, encode func(index uint64) ([]byte, error)) (uint64, error) {
 	if tx == nil || !tx.Writable() {
 		return 0, errors.New("audit: Append needs a writable transaction")
 	}
@@ -136,7 +154,7 @@ func (l *Log) Append(tx *bolt.Tx, kind string, at time.Time, body any) (uint64, 
 	if err != nil {
 		return 0, err
 	}
-	data, err := EncodeRecord(uint64(n), kind, at, body)
+	data, err := encode(uint64(n))
 	if err != nil {
 		return 0, err
 	}

@@ -15,6 +15,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 	"golang.org/x/mod/sumdb/tlog"
 
+	"github.com/bitlayer-org/policyd/audit/records"
 	"github.com/bitlayer-org/policyd/errs"
 	"github.com/bitlayer-org/policyd/storage"
 )
@@ -215,13 +216,14 @@ func TestTamperDetected(t *testing.T) {
 		}), "", 20, "out of order"},
 		{"insert and renumber", edit(full, func(ls [][]byte) [][]byte {
 			// A forger inserts a record at 20 and renumbers the rest.
-			forged, _ := EncodeRecord(20, "decision", t0, testBody{N: 999})
+			forged, _ := EncodeRecord(20, t0, testRecord(999, "forged"))
 			out := append([][]byte{}, ls[:21]...)
 			out = append(out, appendRecordLine(nil, 20, forged)[:len(appendRecordLine(nil, 20, forged))-1])
 			for _, old := range ls[21:41] {
 				pl, _ := parseLine(old)
 				rec, _ := DecodeRecord(pl.Record)
-				re, _ := EncodeRecord(rec.Index+1, rec.Kind, rec.Time, rec.Body)
+				body, _ := DecodeBody(rec)
+				re, _ := EncodeRecord(rec.Index+1, rec.Time, body)
 				nl := appendRecordLine(nil, rec.Index+1, re)
 				out = append(out, nl[:len(nl)-1])
 			}
@@ -242,7 +244,7 @@ func TestTamperDetected(t *testing.T) {
 			return ls
 		}), "", NoIndex, "differs from the signed checkpoint"},
 		{"sub-range changed", edit(sub, func(ls [][]byte) [][]byte {
-			ls[5] = rehash(t, bytes.Replace(ls[5], []byte(`"note":"orig"`), []byte(`"note":"evil"`), 1))
+			ls[5] = rehash(t, bytes.Replace(ls[5], []byte(`orig`), []byte(`evil`), 1)) // the note, in every test record
 			return ls
 		}), "", NoIndex, "not a prefix"},
 		{"sub-range forged prefix", edit(sub, func(ls [][]byte) [][]byte {
@@ -390,7 +392,7 @@ func TestRollbackLeavesNoTrace(t *testing.T) {
 	boom := errors.New("action failed")
 	err := db.Update(func(tx *bolt.Tx) error {
 		for i := 0; i < 5; i++ {
-			if _, err := l.Append(tx, "decision", t0, i); err != nil {
+			if _, err := l.AppendBody(tx, t0, testRecord(i, "rolled back")); err != nil {
 				return err
 			}
 		}
@@ -407,7 +409,7 @@ func TestRollbackLeavesNoTrace(t *testing.T) {
 	}
 	// The next committed append takes index 7.
 	var idx uint64
-	if err := db.Update(func(tx *bolt.Tx) (err error) { idx, err = l.Append(tx, "freeze", t0, nil); return }); err != nil {
+	if err := db.Update(func(tx *bolt.Tx) (err error) { idx, err = l.AppendBody(tx, t0, testFreeze()); return }); err != nil {
 		t.Fatal(err)
 	}
 	if idx != 7 {
@@ -417,11 +419,17 @@ func TestRollbackLeavesNoTrace(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Append refuses a read-only transaction and a bad kind fails the tx.
-	if err := db.View(func(tx *bolt.Tx) error { _, err := l.Append(tx, "decision", t0, 1); return err }); err == nil {
+	if err := db.View(func(tx *bolt.Tx) error { _, err := l.AppendBody(tx, t0, testFreeze()); return err }); err == nil {
 		t.Fatal("Append in a read-only tx succeeded")
 	}
-	if err := db.Update(func(tx *bolt.Tx) error { _, err := l.Append(tx, "Bad", t0, 1); return err }); !errors.Is(err, ErrBadKind) {
-		t.Fatalf("bad kind: %v", err)
+	for _, b := range []records.Body{badBody{"Bad", 1}, badBody{"no_such_kind", 1}, badBody{records.KindFreeze, 99}, nil} {
+		if err := db.Update(func(tx *bolt.Tx) error { _, err := l.AppendBody(tx, t0, b); return err }); !errors.Is(err, ErrBadKind) {
+			t.Fatalf("bad kind %v: %v", b, err)
+		}
+	}
+	// A body its own checks refuse is never written (it would not verify).
+	if err := db.Update(func(tx *bolt.Tx) error { _, err := l.AppendBody(tx, t0, &records.Freeze{}); return err }); !errors.Is(err, records.ErrInvalid) {
+		t.Fatalf("invalid body: %v", err)
 	}
 }
 
@@ -439,7 +447,7 @@ func TestConcurrentBatchAppends(t *testing.T) {
 			for i := 0; i < each; i++ {
 				var idx uint64
 				err := db.Batch(func(tx *bolt.Tx) (err error) {
-					idx, err = l.Append(tx, "decision", t0, map[string]int{"w": w, "i": i})
+					idx, err = l.AppendBody(tx, t0, testRecord(w*1000+i, "concurrent"))
 					return err
 				})
 				if err != nil {
@@ -486,7 +494,11 @@ func TestInclusion(t *testing.T) {
 			t.Fatalf("index %d: %+v", i, res)
 		}
 		// Another record's bytes under this proof must fail.
-		bad := bytes.Replace(doc, []byte(fmt.Sprintf(`"amount_sat":%d`, i*1000)), []byte(`"amount_sat":1`), 1)
+		field := fmt.Sprintf(`"amount_sat":%d`, i*1000) // testRecord: allowance_open
+		if i%3 == 1 {
+			field = fmt.Sprintf(`"input":%d`, i) // signature
+		}
+		bad := bytes.Replace(doc, []byte(field), []byte(`"amount_sat":1`), 1)
 		if bytes.Equal(bad, doc) {
 			t.Fatalf("test did not change the record")
 		}

@@ -11,10 +11,19 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/bitlayer-org/policyd/audit/records"
 )
 
-// RecordVersion is the "v" field of every record this package writes.
-const RecordVersion = 1
+// RecordVersion is the "v" field of every record Append writes: typed
+// records (format v2), whose body is the canonical encoding of a
+// records.Body of the record's kind at the schema version "kind_v".
+const RecordVersion = 2
+
+// RecordVersion1 is the "v" of the first record format: untyped bodies.
+// Logs keep the v1 records they hold; the verifier checks them with the v1
+// rules (canonical JSON, any body) and DecodeRecord accepts them.
+const RecordVersion1 = 1
 
 // MaxRecordSize bounds one canonical record (envelope and body), in bytes.
 const MaxRecordSize = 1 << 20
@@ -25,6 +34,10 @@ type Record struct {
 	Kind  string          // [a-z_]+, e.g. "decision"
 	Time  time.Time       // UTC
 	Body  json.RawMessage // canonical JSON value
+	// V is the record format: RecordVersion1 (untyped body) or
+	// RecordVersion (typed body of schema version KindVersion).
+	V           int
+	KindVersion int // 0 in a v1 record
 }
 
 // ValidKind reports whether kind is a non-empty string of [a-z_] of at most
@@ -42,10 +55,116 @@ func ValidKind(kind string) bool {
 	return true
 }
 
-// EncodeRecord returns the canonical encoding of a record (see the package
-// documentation for the byte-level definition). body is marshalled with
-// encoding/json and then canonicalized.
-func EncodeRecord(index uint64, kind string, at time.Time, body any) ([]byte, error) {
+// maxKindVersion bounds "kind_v".
+const maxKindVersion = 1 << 20
+
+// EncodeRecord returns the canonical encoding of a typed record (format
+// v2, see the package documentation):
+//
+//	{"body":B,"index":I,"kind":K,"kind_v":KV,"time":T,"v":2}
+//
+// with K and KV from body. The body must be a registered (kind, version)
+// (records.Schemas) that the verifier accepts: it is decoded back strictly
+// and must re-encode to the same bytes, so Append never writes a record
+// that fails verification.
+func EncodeRecord(index uint64, at time.Time, body records.Body) ([]byte, error) {
+	if body == nil {
+		return nil, fmt.Errorf("%w: nil body", ErrBadKind)
+	}
+	kind, kv := body.Kind(), body.Version()
+	if !ValidKind(kind) {
+		return nil, fmt.Errorf("%w: %q", ErrBadKind, kind)
+	}
+	if _, ok := records.Lookup(kind, kv); !ok {
+		return nil, fmt.Errorf("%w: %s v%d is not a registered record schema", ErrBadKind, kind, kv)
+	}
+	ts, err := formatTime(at)
+	if err != nil {
+		return nil, err
+	}
+	b, err := EncodeBody(body)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := decodeBody(kind, kv, b); err != nil {
+		return nil, fmt.Errorf("audit: %s v%d body would not verify: %w", kind, kv, err)
+	}
+	if len(b)+96+len(kind)+len(ts) > MaxRecordSize {
+		return nil, fmt.Errorf("%w: %s record is over %d bytes", ErrRecordTooLarge, kind, MaxRecordSize)
+	}
+	out := make([]byte, 0, len(b)+96+len(kind)+len(ts))
+	out = append(out, `{"body":`...)
+	out = append(out, b...)
+	out = appendTail(out, index, kind, kv, ts)
+	return out, nil
+}
+
+// EncodeBody returns the canonical encoding of a typed body: encoding/json,
+// then canonicalized (keys sorted, no escapes but the required ones).
+func EncodeBody(body records.Body) ([]byte, error) {
+	raw, err := json.Marshal(body)
+	if err != nil {
+		return nil, fmt.Errorf("audit: marshal %s body: %w", body.Kind(), err)
+	}
+	if len(raw) > MaxRecordSize {
+		return nil, fmt.Errorf("%w: %s body is %d bytes", ErrRecordTooLarge, body.Kind(), len(raw))
+	}
+	var buf bytes.Buffer
+	buf.Grow(len(raw))
+	if _, err := canonicalize(&buf, raw); err != nil {
+		return nil, fmt.Errorf("audit: canonicalize %s body: %w", body.Kind(), err)
+	}
+	return buf.Bytes(), nil
+}
+
+// DecodeBody decodes the body of a v2 record strictly as its kind's
+// registered type (records.Decode: no unknown field, the type's checks)
+// and checks that it is exactly the canonical encoding of the result (so no
+// required field is missing and nothing the writer could not have written
+// is there). A v1 record has no typed body: DecodeBody returns nil, nil.
+func DecodeBody(rec *Record) (records.Body, error) {
+	if rec.V == RecordVersion1 {
+		return nil, nil
+	}
+	return decodeBody(rec.Kind, rec.KindVersion, rec.Body)
+}
+
+func decodeBody(kind string, kv int, body []byte) (records.Body, error) {
+	b, err := records.Decode(kind, kv, body)
+	if err != nil {
+		return nil, err
+	}
+	again, err := EncodeBody(b)
+	if err != nil {
+		return nil, err
+	}
+	if !bytes.Equal(again, body) {
+		i := 0
+		for i < len(again) && i < len(body) && again[i] == body[i] {
+			i++
+		}
+		return nil, fmt.Errorf("%w: %s v%d: not the canonical encoding of its schema at byte %d (a required field missing, a value the writer omits, or a field out of its type's form): %s",
+			records.ErrInvalid, kind, kv, i, excerpt(body, i))
+	}
+	return b, nil
+}
+
+// excerpt quotes up to 40 bytes of b from i, for error messages.
+func excerpt(b []byte, i int) string {
+	j := min(i+40, len(b))
+	return strconv.Quote(string(b[i:j]))
+}
+
+// EncodeRecordV1 returns the canonical encoding of a version-1 record
+// (untyped body), exactly as Append wrote records before typed records
+// existed:
+//
+//	{"body":B,"index":I,"kind":K,"time":T,"v":1}
+//
+// body is marshalled with encoding/json and then canonicalized.
+//
+// Deprecated: only the v1 compatibility path (AppendV1, tests) uses it.
+func EncodeRecordV1(index uint64, kind string, at time.Time, body any) ([]byte, error) {
 	if !ValidKind(kind) {
 		return nil, fmt.Errorf("%w: %q", ErrBadKind, kind)
 	}
@@ -66,25 +185,30 @@ func EncodeRecord(index uint64, kind string, at time.Time, body any) ([]byte, er
 	if _, err := canonicalize(&buf, raw); err != nil {
 		return nil, fmt.Errorf("audit: canonicalize %s body: %w", kind, err)
 	}
-	buf.Write(recordTail(index, kind, ts))
+	buf.Write(appendTail(nil, index, kind, 0, ts))
 	if buf.Len() > MaxRecordSize {
 		return nil, fmt.Errorf("%w: %s record is %d bytes", ErrRecordTooLarge, kind, buf.Len())
 	}
 	return buf.Bytes(), nil
 }
 
-// recordTail is everything after the body: the remaining keys in sorted
-// order.
-func recordTail(index uint64, kind, ts string) []byte {
-	b := make([]byte, 0, 64+len(kind)+len(ts))
+// appendTail appends everything after the body: the remaining keys in
+// sorted order; kv == 0 writes a v1 tail (no "kind_v").
+func appendTail(b []byte, index uint64, kind string, kv int, ts string) []byte {
 	b = append(b, `,"index":`...)
 	b = strconv.AppendUint(b, index, 10)
 	b = append(b, `,"kind":`...)
 	b = appendString(b, kind)
+	v := RecordVersion1
+	if kv != 0 {
+		b = append(b, `,"kind_v":`...)
+		b = strconv.AppendInt(b, int64(kv), 10)
+		v = RecordVersion
+	}
 	b = append(b, `,"time":`...)
 	b = appendString(b, ts)
 	b = append(b, `,"v":`...)
-	b = strconv.AppendInt(b, RecordVersion, 10)
+	b = strconv.AppendInt(b, int64(v), 10)
 	b = append(b, '}')
 	return b
 }
@@ -101,8 +225,9 @@ func formatTime(at time.Time) (string, error) {
 }
 
 // DecodeRecord parses a canonical record and checks every rule of the
-// encoding: canonical JSON, exactly the keys body/index/kind/time/v, v = 1,
-// a valid kind, and a UTC RFC 3339 time as EncodeRecord writes it. It does
+// encoding: canonical JSON, exactly the keys body/index/kind/time/v with
+// v = 1 (untyped body) or body/index/kind/kind_v/time/v with v = 2, a valid
+// kind, and a UTC RFC 3339 time as EncodeRecord writes it. It does
 // not trust anything about the record: whether the record is part of a log
 // is established only by its hash and a signed checkpoint. It is a single
 // pass without allocation other than the returned body.
@@ -121,24 +246,54 @@ func DecodeRecord(data []byte) (*Record, error) {
 	}
 	body := data[len(head):end]
 	rest := data[end:]
-	cut := func(prefix, stop string) (string, bool) {
-		if !bytes.HasPrefix(rest, []byte(prefix)) {
-			return "", false
-		}
-		rest = rest[len(prefix):]
-		i := bytes.Index(rest, []byte(stop))
-		if i < 0 {
-			return "", false
-		}
-		v := string(rest[:i])
-		rest = rest[i:]
-		return v, true
+	bad := func() (*Record, error) {
+		return nil, fmt.Errorf("%w: record must be exactly {\"body\",\"index\",\"kind\",\"time\",\"v\":1} or {\"body\",\"index\",\"kind\",\"kind_v\",\"time\",\"v\":2} in canonical form", ErrMalformed)
 	}
-	idxS, ok1 := cut(`,"index":`, `,"kind":"`)
-	kind, ok2 := cut(`,"kind":"`, `","time":"`)
-	ts, ok3 := cut(`","time":"`, `","v":`)
-	if !ok1 || !ok2 || !ok3 || string(rest) != `","v":`+strconv.Itoa(RecordVersion)+`}` {
-		return nil, fmt.Errorf("%w: record must be exactly {\"body\",\"index\",\"kind\",\"time\",\"v\":%d} in canonical form", ErrMalformed, RecordVersion)
+	if !bytes.HasPrefix(rest, []byte(`,"index":`)) {
+		return bad()
+	}
+	rest = rest[len(`,"index":`):]
+	k := bytes.Index(rest, []byte(`,"kind":"`))
+	if k < 0 {
+		return bad()
+	}
+	idxS := string(rest[:k])
+	rest = rest[k+len(`,"kind":"`):]
+	q := bytes.IndexByte(rest, '"')
+	if q < 0 {
+		return bad()
+	}
+	kind := string(rest[:q])
+	rest = rest[q:]
+	v, kv := RecordVersion1, 0
+	if bytes.HasPrefix(rest, []byte(`","kind_v":`)) {
+		rest = rest[len(`","kind_v":`):]
+		j := 0
+		for j < len(rest) && j < 8 && rest[j] >= '0' && rest[j] <= '9' {
+			j++
+		}
+		n, err := strconv.Atoi(string(rest[:j]))
+		if err != nil || n < 1 || n > maxKindVersion || strconv.Itoa(n) != string(rest[:j]) {
+			return nil, fmt.Errorf("%w: record kind_v %q is not a decimal in [1,%d]", ErrMalformed, rest[:j], maxKindVersion)
+		}
+		rest = rest[j:]
+		v, kv = RecordVersion, n
+	} else if len(rest) > 0 && rest[0] == '"' {
+		rest = rest[1:]
+	} else {
+		return bad()
+	}
+	if !bytes.HasPrefix(rest, []byte(`,"time":"`)) {
+		return bad()
+	}
+	rest = rest[len(`,"time":"`):]
+	q = bytes.Index(rest, []byte(`","v":`))
+	if q < 0 {
+		return bad()
+	}
+	ts := string(rest[:q])
+	if string(rest[q:]) != `","v":`+strconv.Itoa(v)+`}` {
+		return bad()
 	}
 	index, err := strconv.ParseUint(idxS, 10, 64)
 	if err != nil || strconv.FormatUint(index, 10) != idxS {
@@ -154,7 +309,7 @@ func DecodeRecord(data []byte) (*Record, error) {
 	if t2, err := formatTime(t); err != nil || t2 != ts {
 		return nil, fmt.Errorf("%w: record time %q is not canonical UTC RFC 3339", ErrMalformed, ts)
 	}
-	return &Record{Index: index, Kind: kind, Time: t.UTC(), Body: bytes.Clone(body)}, nil
+	return &Record{Index: index, Kind: kind, Time: t.UTC(), Body: bytes.Clone(body), V: v, KindVersion: kv}, nil
 }
 
 // maxDepth matches encoding/json's nesting limit.

@@ -13,7 +13,7 @@ import (
 
 func TestEncodeRecordGolden(t *testing.T) {
 	body := map[string]any{"z": 1, "a": []any{"x<y&z", nil, true}, "m": map[string]int{"b": 2, "a": 1}, "s": "tab\there \"q\" \\ \x01 é"}
-	got, err := EncodeRecord(7, "decision", time.Date(2025, 1, 2, 3, 4, 5, 600000000, time.FixedZone("X", 3600)), body)
+	got, err := EncodeRecordV1(7, "decision", time.Date(2025, 1, 2, 3, 4, 5, 600000000, time.FixedZone("X", 3600)), body)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,13 +51,13 @@ func TestEncodeRecordErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := EncodeRecord(0, tt.kind, tt.at, tt.body)
+			_, err := EncodeRecordV1(0, tt.kind, tt.at, tt.body)
 			if !errors.Is(err, tt.want) {
 				t.Fatalf("err = %v, want %v", err, tt.want)
 			}
 		})
 	}
-	if _, err := EncodeRecord(0, "decision", t0, func() {}); err == nil {
+	if _, err := EncodeRecordV1(0, "decision", t0, func() {}); err == nil {
 		t.Fatal("unmarshalable body accepted")
 	}
 }
@@ -97,13 +97,14 @@ func TestDecodeRecordRejects(t *testing.T) {
 
 func FuzzDecodeRecord(f *testing.F) {
 	for i, body := range []any{nil, 1, "x", map[string]any{"b": []any{1.5, "\n"}, "a": nil}, []int{1, 2}} {
-		rec, err := EncodeRecord(uint64(i), "decision", t0, body)
+		rec, err := EncodeRecordV1(uint64(i), "decision", t0, body)
 		if err != nil {
 			f.Fatal(err)
 		}
 		f.Add(rec)
 	}
 	f.Add([]byte(`{"body":{},"index":0,"kind":"x","time":"2025-03-01T12:00:00Z","v":1}`))
+	f.Add([]byte(`{"body":{},"index":0,"kind":"x","kind_v":7,"time":"2025-03-01T12:00:00Z","v":2}`))
 	f.Add([]byte(`{"body":1e5,"index":18446744073709551615,"kind":"x","time":"0001-01-01T00:00:00Z","v":1}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		rec, err := DecodeRecord(data)
@@ -111,8 +112,7 @@ func FuzzDecodeRecord(f *testing.F) {
 			return
 		}
 		// Whatever decodes must re-encode to exactly the same bytes.
-		var body any = json.RawMessage(rec.Body)
-		again, err := EncodeRecord(rec.Index, rec.Kind, rec.Time, body)
+		again, err := reencode(rec)
 		if err != nil {
 			t.Fatalf("re-encode of accepted record failed: %v", err)
 		}
@@ -161,15 +161,25 @@ func decodeRecordSlow(data []byte) (*Record, error) {
 		return nil, fmt.Errorf("%w: record is not in canonical form", ErrMalformed)
 	}
 	m, ok := v.(map[string]any)
-	if !ok || len(m) != 5 {
-		return nil, fmt.Errorf("%w: record must be an object with exactly body, index, kind, time, v", ErrMalformed)
+	if !ok || (len(m) != 5 && len(m) != 6) {
+		return nil, fmt.Errorf("%w: record must be an object with exactly body, index, kind, [kind_v,] time, v", ErrMalformed)
 	}
 	if _, ok := m["body"]; !ok {
 		return nil, fmt.Errorf("%w: record has no body", ErrMalformed)
 	}
 	ver, ok := m["v"].(json.Number)
-	if !ok || ver.String() != strconv.Itoa(RecordVersion) {
-		return nil, fmt.Errorf("%w: record version is not %d", ErrMalformed, RecordVersion)
+	wantV, wantLen := RecordVersion1, 5
+	kv := 0
+	if kvNum, has := m["kind_v"]; has {
+		n, isNum := kvNum.(json.Number)
+		k, err := strconv.Atoi(n.String())
+		if !isNum || err != nil || k < 1 || k > maxKindVersion || strconv.Itoa(k) != n.String() {
+			return nil, fmt.Errorf("%w: record kind_v %v", ErrMalformed, kvNum)
+		}
+		wantV, wantLen, kv = RecordVersion, 6, k
+	}
+	if !ok || ver.String() != strconv.Itoa(wantV) || len(m) != wantLen {
+		return nil, fmt.Errorf("%w: record version is not %d", ErrMalformed, wantV)
 	}
 	idxNum, ok := m["index"].(json.Number)
 	if !ok {
@@ -194,23 +204,26 @@ func decodeRecordSlow(data []byte) (*Record, error) {
 	if t2, err := formatTime(t); err != nil || t2 != ts {
 		return nil, fmt.Errorf("%w: record time %q is not canonical UTC RFC 3339", ErrMalformed, ts)
 	}
-	tail := recordTail(index, kind, ts)
+	tail := appendTail(nil, index, kind, kv, ts)
 	const head = `{"body":`
 	if !bytes.HasPrefix(data, []byte(head)) || !bytes.HasSuffix(data, tail) || len(data) < len(head)+len(tail)+1 {
 		return nil, fmt.Errorf("%w: record layout", ErrMalformed) // unreachable after the canonical check
 	}
 	body := data[len(head) : len(data)-len(tail)]
-	return &Record{Index: index, Kind: kind, Time: t.UTC(), Body: bytes.Clone(body)}, nil
+	return &Record{Index: index, Kind: kind, Time: t.UTC(), Body: bytes.Clone(body), V: wantV, KindVersion: kv}, nil
 }
 
 // FuzzDecodeRecordDifferential: the fast single-pass DecodeRecord accepts
 // exactly what the decode-and-re-encode reference accepts.
 func FuzzDecodeRecordDifferential(f *testing.F) {
 	for i, body := range []any{nil, 1.5e-7, "a\u00e9\x01\n\\\"", map[string]any{"b": []any{math.Copysign(0, -1), "\t"}, "a": map[string]any{}, "ab": []any{}}} {
-		rec, _ := EncodeRecord(uint64(i), "whitelist_proposal", t0.Add(123456789), body)
+		rec, _ := EncodeRecordV1(uint64(i), "whitelist_proposal", t0.Add(123456789), body)
 		f.Add(rec)
 	}
 	f.Add([]byte(`{"body":{"a":1,"a":1},"index":0,"kind":"x","time":"2025-03-01T12:00:00Z","v":1}`))
+	f.Add([]byte(`{"body":{"a":1},"index":0,"kind":"x","kind_v":1,"time":"2025-03-01T12:00:00Z","v":2}`))
+	f.Add([]byte(`{"body":{"a":1},"index":0,"kind":"x","kind_v":01,"time":"2025-03-01T12:00:00Z","v":2}`))
+	f.Add([]byte(`{"body":{"a":1},"index":0,"kind":"x","kind_v":1,"time":"2025-03-01T12:00:00Z","v":1}`))
 	f.Add([]byte(`{"body":"\u001f\u0041\/","index":0,"kind":"x","time":"2025-03-01T12:00:00Z","v":1}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		fast, ferr := DecodeRecord(data)
@@ -218,8 +231,26 @@ func FuzzDecodeRecordDifferential(f *testing.F) {
 		if (ferr == nil) != (serr == nil) {
 			t.Fatalf("disagree on %q: fast %v, slow %v", data, ferr, serr)
 		}
-		if ferr == nil && (fast.Index != slow.Index || fast.Kind != slow.Kind || !fast.Time.Equal(slow.Time) || string(fast.Body) != string(slow.Body)) {
+		if ferr == nil && (fast.Index != slow.Index || fast.Kind != slow.Kind || !fast.Time.Equal(slow.Time) || string(fast.Body) != string(slow.Body) ||
+			fast.V != slow.V || fast.KindVersion != slow.KindVersion) {
 			t.Fatalf("disagree on %q: %+v vs %+v", data, fast, slow)
 		}
 	})
+}
+
+// reencode writes rec back in its own format (v1 or v2) from its parts.
+func reencode(rec *Record) ([]byte, error) {
+	if rec.V == RecordVersion1 {
+		return EncodeRecordV1(rec.Index, rec.Kind, rec.Time, json.RawMessage(rec.Body))
+	}
+	ts, err := formatTime(rec.Time)
+	if err != nil {
+		return nil, err
+	}
+	b, err := Canonicalize(rec.Body)
+	if err != nil {
+		return nil, err
+	}
+	out := append([]byte(`{"body":`), b...)
+	return appendTail(out, rec.Index, rec.Kind, rec.KindVersion, ts), nil
 }

@@ -13,6 +13,8 @@ import (
 
 	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/mod/sumdb/tlog"
+
+	"github.com/bitlayer-org/policyd/audit/records"
 )
 
 // maxLine bounds one export line: a maximal record plus its envelope.
@@ -51,6 +53,9 @@ type Verified struct {
 	Checkpoint *Checkpoint       // the export's checkpoint, verified
 	From, To   uint64            // the records checked: [From, To)
 	Kinds      map[string]uint64 // record count per kind
+	// Untyped counts the v1 records (untyped bodies, checked by the v1
+	// rules only); every other record's body was decoded strictly.
+	Untyped uint64
 	// ConsistentWithPrevious is true when a previous checkpoint was given
 	// and proven to be a prefix of Checkpoint.
 	ConsistentWithPrevious bool
@@ -105,23 +110,40 @@ func parseLine(b []byte) (*exportLine, error) {
 
 // Verify is VerifyExport returning the details.
 func Verify(r io.Reader, verifierKey string, previous []byte) (*Verified, error) {
-	return verify(r, verifierKey, previous, nil)
+	return VerifyWith(r, verifierKey, previous, VerifyOptions{})
+}
+
+// VerifyOptions extend Verify.
+type VerifyOptions struct {
+	// OnRecord, if set, is called for each record in order, after the
+	// record's canonical form, index, leaf hash and (v2) typed body have
+	// been checked; body is nil for a v1 record. What it is given is
+	// trustworthy only if VerifyWith then returns nil (the root and the
+	// signature are checked at the end): act on nothing before that. An
+	// error from it stops verification and is returned as is.
+	OnRecord func(rec *Record, body records.Body) error
 }
 
 // VerifyRecords is Verify that also returns the records [From, To) of the
 // export, decoded. They are returned only when the whole export verified
 // (the checkpoint comes last): a consumer that acts on records, such as
-// the bridge relayer, never sees one the signed tree does not hold.
+// the bridge relayer, never sees one the signed tree does not hold. A
+// typed record's body is checked against its schema like any other; use
+// DecodeBody (or VerifyWith's OnRecord) for the typed value.
 func VerifyRecords(r io.Reader, verifierKey string, previous []byte) (*Verified, []*Record, error) {
 	var recs []*Record
-	v, err := verify(r, verifierKey, previous, func(rec *Record) { recs = append(recs, rec) })
+	v, err := VerifyWith(r, verifierKey, previous, VerifyOptions{OnRecord: func(rec *Record, _ records.Body) error {
+		recs = append(recs, rec) // DecodeRecord copied the bytes out of the scanner's buffer
+		return nil
+	}})
 	if err != nil {
 		return nil, nil, err
 	}
 	return v, recs, nil
 }
 
-func verify(r io.Reader, verifierKey string, previous []byte, keep func(*Record)) (*Verified, error) {
+// VerifyWith is Verify with options.
+func VerifyWith(r io.Reader, verifierKey string, previous []byte, opts VerifyOptions) (*Verified, error) {
 	if _, err := note.NewVerifier(verifierKey); err != nil {
 		return nil, fmt.Errorf("%w: verifier key: %v", ErrMalformed, err)
 	}
@@ -176,6 +198,7 @@ func verify(r io.Reader, verifierKey string, previous []byte, keep func(*Record)
 	snap()
 
 	// Records.
+	var schemaErr error // the first body that fails its schema
 	for i := from; i < to; i++ {
 		b, ok := next()
 		if !ok {
@@ -211,10 +234,23 @@ func verify(r io.Reader, verifierKey string, previous []byte, keep func(*Record)
 		if lh != l.Hash {
 			return nil, securityErr(int64(i), lineNo, "changed: record content does not match its leaf hash %v", l.Hash)
 		}
+		body, err := DecodeBody(rec)
+		if err != nil {
+			// Reported only once the records are proven to be the signed
+			// ones: a tampered record is a security error first.
+			if schemaErr == nil {
+				schemaErr = &VerifyError{Index: int64(i), Line: lineNo, Err: fmt.Errorf("%w: %w", ErrMalformed, err),
+					What: fmt.Sprintf("schema: the %s record's body is not a valid %s v%d: %v", rec.Kind, rec.Kind, rec.KindVersion, err)}
+			}
+		} else if opts.OnRecord != nil && schemaErr == nil {
+			if err := opts.OnRecord(rec, body); err != nil {
+				return nil, err
+			}
+		}
 		fr.add(lh)
 		res.Kinds[rec.Kind]++
-		if keep != nil {
-			keep(rec) // DecodeRecord copied the bytes out of the scanner's buffer
+		if rec.V == RecordVersion1 {
+			res.Untyped++
 		}
 		snap()
 	}
@@ -262,6 +298,9 @@ func verify(r io.Reader, verifierKey string, previous []byte, keep func(*Record)
 		}
 	}
 
+	if schemaErr != nil {
+		return nil, schemaErr
+	}
 	if prev == nil {
 		return res, nil
 	}
@@ -364,6 +403,7 @@ func (f *frontier) root() tlog.Hash {
 // InclusionResult is what VerifyInclusion established.
 type InclusionResult struct {
 	Record     *Record
+	Body       records.Body // the typed body, nil for a v1 record
 	Checkpoint *Checkpoint
 }
 
@@ -393,7 +433,12 @@ func VerifyInclusion(doc []byte, verifierKey string) (*InclusionResult, error) {
 	if err := tlog.CheckRecord(p.Proof, int64(cp.Size), cp.Hash, i, tlog.RecordHash(p.Record)); err != nil {
 		return nil, securityErr(i, 0, "record is not in the signed tree of size %d: %v", cp.Size, err)
 	}
-	return &InclusionResult{Record: rec, Checkpoint: cp}, nil
+	body, err := DecodeBody(rec)
+	if err != nil {
+		return nil, &VerifyError{Index: i, Err: fmt.Errorf("%w: %w", ErrMalformed, err),
+			What: fmt.Sprintf("schema: the %s record's body is not a valid %s v%d: %v", rec.Kind, rec.Kind, rec.KindVersion, err)}
+	}
+	return &InclusionResult{Record: rec, Body: body, Checkpoint: cp}, nil
 }
 
 type recordLine struct {

@@ -31,6 +31,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/bitlayer-org/policyd/audit"
+	"github.com/bitlayer-org/policyd/audit/records"
 	"github.com/bitlayer-org/policyd/console"
 	"github.com/bitlayer-org/policyd/decision"
 	"github.com/bitlayer-org/policyd/errs"
@@ -162,7 +163,7 @@ type appender struct{}
 
 var auditBucket = []byte("test_api_audit")
 
-func (appender) Append(tx *bolt.Tx, kind string, at time.Time, body any) (uint64, error) {
+func (appender) AppendBody(tx *bolt.Tx, at time.Time, body records.Body) (uint64, error) {
 	b, err := tx.CreateBucketIfNotExists(auditBucket)
 	if err != nil {
 		return 0, err
@@ -170,7 +171,7 @@ func (appender) Append(tx *bolt.Tx, kind string, at time.Time, body any) (uint64
 	seq, _ := b.NextSequence()
 	var k [8]byte
 	binary.BigEndian.PutUint64(k[:], seq)
-	return seq, b.Put(k[:], []byte(kind))
+	return seq, b.Put(k[:], []byte(body.Kind()))
 }
 
 func auditKinds(t *testing.T, db *storage.DB) []string {

@@ -6,6 +6,7 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
+	"github.com/bitlayer-org/policyd/audit/records"
 	"github.com/bitlayer-org/policyd/errs"
 )
 
@@ -51,7 +52,7 @@ func (g *Governance) Freeze(ctx context.Context, f FreezeRequest) (FreezeState, 
 		if err := putJSON(gov, keyFreeze, out); err != nil {
 			return err
 		}
-		_, err = g.cfg.Audit.Append(tx, EventFreeze, now, map[string]any{"state": out, "nonce": f.Nonce, "expiry": f.Expiry, "signature": f.Signature})
+		_, err = g.cfg.Audit.AppendBody(tx, now, &records.Freeze{State: out, Nonce: f.Nonce, Expiry: f.Expiry, Signature: f.Signature})
 		return err
 	})
 	return out, err

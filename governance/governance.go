@@ -19,7 +19,7 @@
 // dedicated wallet id as salt), so a signature made for another deployment,
 // chain or wallet recovers a different address and is refused.
 //
-// Guarantees: every change and its audit event (Config.Audit.Append) commit in
+// Guarantees: every change and its audit event (Config.Audit.AppendBody) commit in
 // one bbolt transaction, or neither does. A proposal executes at most once
 // (bbolt serializes writers and the status is checked inside the writer). An
 // addition is active only once quorum was reached AND the timelock has passed;
@@ -44,12 +44,15 @@ import (
 	"github.com/btcsuite/btcd/chaincfg"
 	"github.com/ethereum/go-ethereum/common"
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/bitlayer-org/policyd/audit/records"
 )
 
-// Appender is the audit log as governance uses it: Append adds one event
-// inside the caller's transaction. package audit's *Log implements it.
+// Appender is the audit log as governance uses it: AppendBody adds one
+// typed record inside the caller's transaction. package audit's *Log
+// implements it.
 type Appender interface {
-	Append(tx *bolt.Tx, kind string, at time.Time, body any) (uint64, error)
+	AppendBody(tx *bolt.Tx, at time.Time, body records.Body) (uint64, error)
 }
 
 // DB is the store as governance uses it; *storage.DB implements it.

@@ -18,6 +18,8 @@ import (
 	"github.com/ethereum/go-ethereum/crypto"
 	bolt "go.etcd.io/bbolt"
 
+	"github.com/bitlayer-org/policyd/audit"
+	"github.com/bitlayer-org/policyd/audit/records"
 	"github.com/bitlayer-org/policyd/errs"
 	"github.com/bitlayer-org/policyd/storage"
 )
@@ -26,6 +28,8 @@ var testAuditBucket = []byte("test_governance_audit")
 
 // bucketAppender is an Appender that writes events into a bucket of the same
 // transaction, so a rolled-back change leaves no event (like the real log).
+// Every body goes through audit.EncodeRecord first, so a body the audit
+// verifier would refuse fails the test's action as it would the real one.
 type bucketAppender struct {
 	mu   sync.Mutex
 	fail bool
@@ -33,7 +37,7 @@ type bucketAppender struct {
 
 func (a *bucketAppender) setFail(v bool) { a.mu.Lock(); a.fail = v; a.mu.Unlock() }
 
-func (a *bucketAppender) Append(tx *bolt.Tx, kind string, at time.Time, body any) (uint64, error) {
+func (a *bucketAppender) AppendBody(tx *bolt.Tx, at time.Time, body records.Body) (uint64, error) {
 	a.mu.Lock()
 	fail := a.fail
 	a.mu.Unlock()
@@ -45,7 +49,10 @@ func (a *bucketAppender) Append(tx *bolt.Tx, kind string, at time.Time, body any
 		return 0, err
 	}
 	seq, _ := b.NextSequence()
-	raw, err := json.Marshal(map[string]any{"kind": kind, "at": at, "body": body})
+	if _, err := audit.EncodeRecord(seq, at, body); err != nil {
+		return 0, err
+	}
+	raw, err := json.Marshal(map[string]any{"kind": body.Kind(), "at": at, "body": body})
 	if err != nil {
 		return 0, err
 	}

@@ -8,6 +8,7 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
+	"github.com/bitlayer-org/policyd/audit/records"
 	"github.com/bitlayer-org/policyd/errs"
 	"github.com/bitlayer-org/policyd/policy"
 )
@@ -44,7 +45,7 @@ func (g *Governance) Propose(ctx context.Context, sp SignedProposal) (*Proposal,
 		if err := putJSON(props, []byte(id), rec); err != nil {
 			return err
 		}
-		_, err = g.cfg.Audit.Append(tx, EventProposal, now, rec)
+		_, err = g.cfg.Audit.AppendBody(tx, now, &records.WhitelistProposal{Proposal: *rec})
 		return err
 	})
 	if err != nil {
@@ -114,7 +115,7 @@ func (g *Governance) Approve(ctx context.Context, id string, a Approval) (*Propo
 	signer, now := auth.signer, auth.now
 	return g.updatePending(id, now, func(tx *bolt.Tx, p *Proposal) error {
 		rec := ApprovalRecord{Signer: signer.Hex(), Expiry: a.Expiry, Signature: a.Signature, At: now}
-		event := map[string]any{"proposal_id": id, "approval": rec}
+		event := &records.WhitelistApproval{ProposalID: id, Approval: rec}
 		renewed := false
 		for i, ap := range p.Approvals {
 			if ap.Signer != rec.Signer {
@@ -127,13 +128,14 @@ func (g *Governance) Approve(ctx context.Context, id string, a Approval) (*Propo
 			// it, so an admin still has one vote, and the audit event
 			// names the approval it renews.
 			p.Approvals[i], renewed = rec, true
-			event["renews"] = ap
+			renews := ap
+			event.Renews = &renews
 			break
 		}
 		if !renewed {
 			p.Approvals = append(p.Approvals, rec)
 		}
-		if _, err := g.cfg.Audit.Append(tx, EventApproval, now, event); err != nil {
+		if _, err := g.cfg.Audit.AppendBody(tx, now, event); err != nil {
 			return err
 		}
 		if valid := validApprovals(p, now); len(valid) >= g.cfg.Quorum {
@@ -206,8 +208,7 @@ func (g *Governance) execute(tx *bolt.Tx, wl, gov, allow *bolt.Bucket, p *Propos
 	}
 	c := p.Content
 	effective := now
-	var event any
-	kind := EventActivation
+	var event records.Body
 	switch c.Action {
 	case ActionAdd:
 		canon, script, pub, _ := g.NormalizeEntry(c.EntryKind, c.Address)
@@ -220,7 +221,7 @@ func (g *Governance) execute(tx *bolt.Tx, wl, gov, allow *bolt.Bucket, p *Propos
 		if err := addChange(gov, effective); err != nil {
 			return err
 		}
-		event = map[string]any{"proposal_id": p.ID, "action": c.Action, "entry": e, "effective_at": effective}
+		event = &records.WhitelistActivation{Action: c.Action, ProposalID: p.ID, Entry: &e, EffectiveAt: &effective}
 	case ActionRemove:
 		canon, _, _, _ := g.NormalizeEntry(c.EntryKind, c.Address)
 		if err := wl.Delete(entryKey(c.EntryKind, canon)); err != nil {
@@ -229,7 +230,8 @@ func (g *Governance) execute(tx *bolt.Tx, wl, gov, allow *bolt.Bucket, p *Propos
 		if err := addChange(gov, now); err != nil {
 			return err
 		}
-		event = map[string]any{"proposal_id": p.ID, "action": c.Action, "kind": c.EntryKind, "address": canon, "approvers": approvers, "effective_at": now}
+		at := now
+		event = &records.WhitelistActivation{Action: c.Action, ProposalID: p.ID, EntryKind: c.EntryKind, Address: canon, Approvers: approvers, EffectiveAt: &at}
 	case ActionUnfreeze:
 		fs, err := readFreeze(gov)
 		if err != nil {
@@ -240,21 +242,19 @@ func (g *Governance) execute(tx *bolt.Tx, wl, gov, allow *bolt.Bucket, p *Propos
 		if err := putJSON(gov, keyFreeze, fs); err != nil {
 			return err
 		}
-		kind = EventUnfreeze
-		event = map[string]any{"proposal_id": p.ID, "approvers": approvers, "previous": prev, "state": fs}
+		event = &records.Unfreeze{ProposalID: p.ID, Approvers: approvers, Previous: prev, State: fs}
 	case ActionAllowance:
 		canon, script, _, _ := g.NormalizeEntry(policy.KindBridgeHotWallet, c.Address)
 		a := AllowanceRecord{ID: p.ID, PlanID: c.PlanID, AmountSat: c.AmountSat, Address: canon, PkScript: script, OpenedAt: now}
 		if err := putJSON(allow, []byte(p.ID), a); err != nil {
 			return err
 		}
-		kind = EventAllowance
-		event = map[string]any{"proposal_id": p.ID, "allowance": a, "approvers": approvers}
+		event = &records.AllowanceOpen{ProposalID: p.ID, Allowance: a, Approvers: approvers}
 	}
 	p.Status = StatusExecuted
 	p.ExecutedAt = &now
 	p.EffectiveAt = &effective
-	_, err := g.cfg.Audit.Append(tx, kind, now, event)
+	_, err := g.cfg.Audit.AppendBody(tx, now, event)
 	return err
 }
 
@@ -275,7 +275,7 @@ func (g *Governance) Reject(ctx context.Context, id string, r Rejection) (*Propo
 	return g.updatePending(id, now, func(tx *bolt.Tx, p *Proposal) error {
 		p.Status = StatusRejected
 		p.Rejection = &RejectionRecord{Signer: signer.Hex(), Reason: r.Reason, Signature: r.Signature, At: now}
-		_, err := g.cfg.Audit.Append(tx, EventRejection, now, map[string]any{"proposal_id": id, "rejection": p.Rejection})
+		_, err := g.cfg.Audit.AppendBody(tx, now, &records.WhitelistRejection{ProposalID: id, Rejection: *p.Rejection})
 		return err
 	})
 }
@@ -328,7 +328,7 @@ func (g *Governance) Bootstrap(ctx context.Context, entries []EntryInput) error 
 				return err
 			}
 		}
-		_, err = g.cfg.Audit.Append(tx, EventActivation, now, map[string]any{"bootstrap": true, "entries": out})
+		_, err = g.cfg.Audit.AppendBody(tx, now, &records.WhitelistActivation{Action: records.ActivationBootstrap, Entries: out})
 		return err
 	})
 }

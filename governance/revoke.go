@@ -6,6 +6,7 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
+	"github.com/bitlayer-org/policyd/audit/records"
 	"github.com/bitlayer-org/policyd/errs"
 )
 
@@ -89,9 +90,9 @@ func (g *Governance) AuthenticateRevokeTx(ctx context.Context, tx *bolt.Tx, r Re
 		return RevokeAuth{}, err
 	}
 	out := RevokeAuth{Admin: auth.signer.Hex(), DecisionID: r.DecisionID, Reason: r.Reason, At: auth.now}
-	if _, err := g.cfg.Audit.Append(tx, EventRevokeRequest, auth.now, map[string]any{
-		"decision_id": r.DecisionID, "admin": out.Admin, "reason": r.Reason,
-		"nonce": r.Nonce, "expiry": r.Expiry, "signature": r.Signature,
+	if _, err := g.cfg.Audit.AppendBody(tx, auth.now, &records.DecisionRevokeRequest{
+		DecisionID: r.DecisionID, Admin: out.Admin, Reason: r.Reason,
+		Nonce: r.Nonce, Expiry: r.Expiry, Signature: r.Signature,
 	}); err != nil {
 		return RevokeAuth{}, err
 	}

@@ -3,21 +3,22 @@ package governance
 import (
 	"time"
 
+	"github.com/bitlayer-org/policyd/audit/records"
 	"github.com/bitlayer-org/policyd/policy"
 )
 
 // Audit event kinds.
 const (
-	EventProposal   = "whitelist_proposal"
-	EventApproval   = "whitelist_approval"
-	EventRejection  = "whitelist_rejection"
-	EventActivation = "whitelist_activation"
-	EventFreeze     = "freeze"
-	EventUnfreeze   = "unfreeze"
-	EventAllowance  = "allowance_open"
+	EventProposal   = records.KindWhitelistProposal
+	EventApproval   = records.KindWhitelistApproval
+	EventRejection  = records.KindWhitelistRejection
+	EventActivation = records.KindWhitelistActivation
+	EventFreeze     = records.KindFreeze
+	EventUnfreeze   = records.KindUnfreeze
+	EventAllowance  = records.KindAllowanceOpen
 	// EventRevokeRequest records an authenticated request to revoke a
 	// decision; package decision records the revocation itself.
-	EventRevokeRequest = "decision_revoke_request"
+	EventRevokeRequest = records.KindDecisionRevokeRequest
 )
 
 // Proposal actions.
@@ -37,18 +38,9 @@ const (
 )
 
 // ProposalContent is what a proposer signs (see ProposalTypedData). Unused
-// fields stay empty / zero for an action.
-type ProposalContent struct {
-	Action      string `json:"action"`
-	EntryKind   string `json:"entry_kind,omitempty"`
-	Address     string `json:"address,omitempty"`
-	Label       string `json:"label,omitempty"`
-	PlanID      string `json:"plan_id,omitempty"`
-	AmountSat   int64  `json:"amount_sat,omitempty"`
-	FreezeEpoch uint64 `json:"freeze_epoch,omitempty"`
-	Nonce       string `json:"nonce"`
-	Expiry      int64  `json:"expiry"` // unix seconds: quorum must be reached before
-}
+// fields stay empty / zero for an action. Its shape is the audit schema's
+// (package audit/records), so the audited proposal is the stored one.
+type ProposalContent = records.ProposalContent
 
 // SignedProposal is a proposal with its proposer's signature.
 type SignedProposal struct {
@@ -98,49 +90,19 @@ type RevokeAuth struct {
 	At         time.Time `json:"at"`
 }
 
-// ApprovalRecord is one stored approval.
-type ApprovalRecord struct {
-	Signer    string    `json:"signer"`
-	Expiry    int64     `json:"expiry"`
-	Signature string    `json:"signature"`
-	At        time.Time `json:"at"`
-}
+// ApprovalRecord is one stored approval (audit schema type).
+type ApprovalRecord = records.Approval
 
-// RejectionRecord is the stored rejection.
-type RejectionRecord struct {
-	Signer    string    `json:"signer"`
-	Reason    string    `json:"reason"`
-	Signature string    `json:"signature"`
-	At        time.Time `json:"at"`
-}
+// RejectionRecord is the stored rejection (audit schema type).
+type RejectionRecord = records.Rejection
 
-// Proposal is a stored proposal.
-type Proposal struct {
-	ID                string           `json:"id"`
-	Content           ProposalContent  `json:"content"`
-	Proposer          string           `json:"proposer"`
-	ProposerSignature string           `json:"proposer_signature"`
-	CreatedAt         time.Time        `json:"created_at"`
-	Status            string           `json:"status"`
-	Approvals         []ApprovalRecord `json:"approvals"`
-	Rejection         *RejectionRecord `json:"rejection,omitempty"`
-	ExecutedAt        *time.Time       `json:"executed_at,omitempty"`
-	EffectiveAt       *time.Time       `json:"effective_at,omitempty"`
-}
+// Proposal is a stored proposal (audit schema type).
+type Proposal = records.Proposal
 
-// Entry is a whitelist entry. Destination kinds carry Address and PkScript;
-// key kinds carry the key's hex in Address and its bytes in PubKey.
-type Entry struct {
-	Kind       string          `json:"kind"`
-	Address    string          `json:"address"`
-	PkScript   policy.HexBytes `json:"pk_script,omitempty"`
-	PubKey     policy.HexBytes `json:"pub_key,omitempty"`
-	Label      string          `json:"label,omitempty"`
-	Approvers  []string        `json:"approvers"`
-	ProposalID string          `json:"proposal_id,omitempty"`
-	Since      time.Time       `json:"since"`       // quorum (or bootstrap) time
-	ActiveFrom time.Time       `json:"active_from"` // Since + timelock
-}
+// Entry is a whitelist entry (audit schema type). Destination kinds carry
+// Address and PkScript; key kinds carry the key's hex in Address and its
+// bytes in PubKey.
+type Entry = records.WhitelistEntry
 
 // EntryInput is an entry to bootstrap.
 type EntryInput struct {
@@ -149,26 +111,11 @@ type EntryInput struct {
 	Label   string `json:"label,omitempty"`
 }
 
-// FreezeState is the emergency freeze.
-type FreezeState struct {
-	Frozen bool      `json:"frozen"`
-	Epoch  uint64    `json:"epoch"` // number of unfreezes so far
-	By     string    `json:"by,omitempty"`
-	Reason string    `json:"reason,omitempty"`
-	At     time.Time `json:"at,omitempty"`
-}
+// FreezeState is the emergency freeze (audit schema type).
+type FreezeState = records.FreezeState
 
-// AllowanceRecord is a plan-redemption allowance.
-type AllowanceRecord struct {
-	ID         string          `json:"id"`
-	PlanID     string          `json:"plan_id"`
-	AmountSat  int64           `json:"amount_sat"`
-	Address    string          `json:"address"`
-	PkScript   policy.HexBytes `json:"pk_script"`
-	OpenedAt   time.Time       `json:"opened_at"`
-	ConsumedBy string          `json:"consumed_by,omitempty"`
-	ConsumedAt *time.Time      `json:"consumed_at,omitempty"`
-}
+// AllowanceRecord is a plan-redemption allowance (audit schema type).
+type AllowanceRecord = records.Allowance
 
 // Snapshot is the governance part of the policy engine's view.
 type Snapshot struct {

@@ -378,10 +378,11 @@ func (r *WhitelistRejection) Validate() error {
 	return required("proposal_id", r.ProposalID, "rejection.signer", r.Rejection.Signer, "rejection.signature", r.Rejection.Signature)
 }
 
-// Whitelist activation actions.
+// Whitelist activation actions: a proposal's action (governance's
+// ActionAdd, ActionRemove), or a bootstrap.
 const (
-	ActivationAdd       = "add"
-	ActivationRemove    = "remove"
+	ActivationAdd       = "whitelist_add"
+	ActivationRemove    = "whitelist_remove"
 	ActivationBootstrap = "bootstrap"
 )
 

@@ -21,6 +21,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/bitlayer-org/policyd/api"
+	"github.com/bitlayer-org/policyd/audit/records"
 	"github.com/bitlayer-org/policyd/governance"
 	"github.com/bitlayer-org/policyd/policy"
 	"github.com/bitlayer-org/policyd/storage"
@@ -29,7 +30,7 @@ import (
 
 type wlAppender struct{}
 
-func (wlAppender) Append(tx *bolt.Tx, kind string, at time.Time, body any) (uint64, error) {
+func (wlAppender) AppendBody(tx *bolt.Tx, at time.Time, body records.Body) (uint64, error) {
 	b, err := tx.CreateBucketIfNotExists([]byte("test_cli_audit"))
 	if err != nil {
 		return 0, err
@@ -37,7 +38,7 @@ func (wlAppender) Append(tx *bolt.Tx, kind string, at time.Time, body any) (uint
 	seq, _ := b.NextSequence()
 	var k [8]byte
 	binary.BigEndian.PutUint64(k[:], seq)
-	return seq, b.Put(k[:], []byte(kind))
+	return seq, b.Put(k[:], []byte(body.Kind()))
 }
 
 type wlEnv struct {

@@ -193,9 +193,12 @@ export async function verifyExport(bytes, vkey) {
     } catch {
       fail(`record ${i} is not UTF-8 JSON`);
     }
-    if (rec.index !== i || rec.v !== 1) fail(`record ${i}: its own index says ${rec.index}`);
+    if (rec.index !== i) fail(`record ${i}: its own index says ${rec.index}`);
+    // v1: untyped body; v2: typed body of schema kind_v (this page checks
+    // the hashes only; policyctl audit verify decodes every body strictly).
+    if (rec.v !== 1 && !(rec.v === 2 && Number.isInteger(rec.kind_v) && rec.kind_v >= 1)) fail(`record ${i}: record format v${rec.v}; this page knows 1 and 2`);
     leaves.push(lh);
-    records.push({ index: i, kind: rec.kind, time: rec.time, body: rec.body });
+    records.push({ index: i, kind: rec.kind, kindV: rec.kind_v || 0, time: rec.time, body: rec.body });
     kinds[rec.kind] = (kinds[rec.kind] || 0) + 1;
   }
   const cp = await openCheckpoint(tr.note, vk);

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/bitlayer-org/policyd/audit/records"
 	"github.com/bitlayer-org/policyd/storage"
 	"github.com/bnb-chain/tss-lib/v2/ecdsa/keygen"
 	bolt "go.etcd.io/bbolt"
@@ -28,21 +29,7 @@ type reshareResponse struct {
 // ReshareRecord is the public record of a confirmed resharing (audit kind
 // "reshare", bbolt key reshare/<session>). Parties are labelled id@epoch
 // with their tss-lib keys.
-type ReshareRecord struct {
-	Ceremony         string   `json:"ceremony"`
-	Session          string   `json:"session"`
-	PubKey           string   `json:"pubkey"`
-	Address          string   `json:"address"`
-	Network          string   `json:"network"`
-	OldParties       []string `json:"old_parties"`
-	NewParties       []string `json:"new_parties"`
-	Threshold        int      `json:"threshold"`
-	OldEpoch         int      `json:"old_epoch"`
-	NewEpoch         int      `json:"new_epoch"`
-	Self             string   `json:"self"`
-	ConfirmDigest    string   `json:"confirm_digest"`
-	ConfirmSignature string   `json:"confirm_signature"` // DER || SIGHASH_ALL, by the new shares
-}
+type ReshareRecord = records.Reshare
 
 func partyKeys(c Committee, epoch int) []string {
 	var out []string
@@ -229,7 +216,7 @@ func (s *Server) activate(old, nw *Share, rec ReshareRecord) error {
 	}
 	if s.cfg.DB != nil {
 		if err := s.cfg.DB.Update(func(tx *bolt.Tx) error {
-			return s.recordTx(tx, "reshare", "reshare/"+rec.Session, rec)
+			return s.recordTx(tx, "reshare/"+rec.Session, &rec)
 		}); err != nil {
 			return fmt.Errorf("mpc: record resharing: %w", err)
 		}

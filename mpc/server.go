@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/bitlayer-org/policyd/audit/records"
 	"github.com/bitlayer-org/policyd/psbtcheck"
 	"github.com/bitlayer-org/policyd/storage"
 	"github.com/bnb-chain/tss-lib/v2/ecdsa/keygen"
@@ -30,10 +31,10 @@ type Authorizer interface {
 	RecordSignatures(ctx context.Context, decisionID string, sigs [][]byte) error
 }
 
-// Auditor appends public records to the audit log inside a bbolt
+// Auditor appends public, typed records to the audit log inside a bbolt
 // transaction (implemented by package audit).
 type Auditor interface {
-	Append(tx *bolt.Tx, kind string, at time.Time, body any) (uint64, error)
+	AppendBody(tx *bolt.Tx, at time.Time, body records.Body) (uint64, error)
 }
 
 // ServerConfig configures policyd's side of the MPC protocol.
@@ -553,21 +554,9 @@ func (s *Server) StartKeygen(ctx context.Context, ceremony [32]byte) (SessionID,
 	return sid, nil
 }
 
-// KeygenRecord is the public audit record of a key generation.
-type KeygenRecord struct {
-	Session   string   `json:"session"`
-	PubKey    string   `json:"pubkey"`
-	Address   string   `json:"address"`
-	Network   string   `json:"network"`
-	Parties   []string `json:"parties"`
-	Threshold int      `json:"threshold"`
-	Self      string   `json:"self"`
-	// The confirmation: both new shares signed ConfirmDigest
-	// (KeygenConfirmDigest of the ceremony) before policyd activated its
-	// share; hex.
-	ConfirmDigest    string `json:"confirm_digest"`
-	ConfirmSignature string `json:"confirm_signature"`
-}
+// KeygenRecord is the public audit record of a key generation (audit kind
+// "keygen"; its shape is the audit schema's).
+type KeygenRecord = records.Keygen
 
 func (s *Server) runKeygenJob(ss, cs *srvSession, ceremony [32]byte, pre *keygen.LocalPreParams) {
 	defer s.wg.Done()
@@ -593,7 +582,7 @@ func (s *Server) runKeygenJob(ss, cs *srvSession, ceremony [32]byte, pre *keygen
 	}
 	if err == nil && s.cfg.DB != nil {
 		err = s.cfg.DB.Update(func(tx *bolt.Tx) error {
-			return s.recordTx(tx, "keygen", "keygen/"+rec.Session, rec)
+			return s.recordTx(tx, "keygen/"+rec.Session, &rec)
 		})
 	}
 	if err == nil {
@@ -631,7 +620,7 @@ func (s *Server) keygenRecord(sid SessionID, share *Share) (KeygenRecord, error)
 
 // recordTx stores a public record under key in BucketMPCSessions and
 // appends it to the audit log, in tx.
-func (s *Server) recordTx(tx *bolt.Tx, kind, key string, body any) error {
+func (s *Server) recordTx(tx *bolt.Tx, key string, body records.Body) error {
 	b := tx.Bucket(storage.BucketMPCSessions)
 	if b == nil {
 		return errors.New("mpc: bucket mpc_sessions missing")
@@ -646,7 +635,7 @@ func (s *Server) recordTx(tx *bolt.Tx, kind, key string, body any) error {
 	if err := b.Put([]byte(key), raw); err != nil {
 		return err
 	}
-	_, err = s.cfg.Audit.Append(tx, kind, s.cfg.Now().UTC(), body)
+	_, err = s.cfg.Audit.AppendBody(tx, s.cfg.Now().UTC(), body)
 	return err
 }
 

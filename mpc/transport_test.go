@@ -16,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bitlayer-org/policyd/audit"
+	"github.com/bitlayer-org/policyd/audit/records"
 	"github.com/bitlayer-org/policyd/mpc"
 	"github.com/bitlayer-org/policyd/mpc/mpctest"
 	"github.com/bitlayer-org/policyd/storage"
@@ -320,14 +322,18 @@ func waitJob(t *testing.T, e *env, id string) jobStatus {
 	return jobStatus{}
 }
 
-// memAudit records audit appends in memory (and proves they ran in the tx).
+// memAudit records audit appends in memory (and proves they ran in the tx
+// and that the audit verifier would accept the body).
 type memAudit struct{ kinds []string }
 
-func (m *memAudit) Append(tx *bolt.Tx, kind string, at time.Time, body any) (uint64, error) {
+func (m *memAudit) AppendBody(tx *bolt.Tx, at time.Time, body records.Body) (uint64, error) {
 	if !tx.Writable() {
 		return 0, errors.New("read-only tx")
 	}
-	m.kinds = append(m.kinds, kind)
+	if _, err := audit.EncodeRecord(uint64(len(m.kinds)), at, body); err != nil {
+		return 0, err
+	}
+	m.kinds = append(m.kinds, body.Kind())
 	return uint64(len(m.kinds)), nil
 }
 

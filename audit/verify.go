@@ -407,9 +407,11 @@ type InclusionResult struct {
 	Checkpoint *Checkpoint
 }
 
-// VerifyInclusion checks a document returned by Log.Inclusion: the
-// checkpoint is signed by verifierKey, the record is canonical and at its
-// index, and the proof places its hash in the signed tree.
+// VerifyInclusion checks a document returned by Log.Inclusion (as served,
+// re-indented or HTML-escaped in transit, or as produced): the checkpoint is
+// signed by verifierKey, the record (taken in its canonical form) is at its
+// index, the proof places its hash in the signed tree, and a typed (v2)
+// body decodes strictly as its kind.
 func VerifyInclusion(doc []byte, verifierKey string) (*InclusionResult, error) {
 	var p InclusionProof
 	if err := json.Unmarshal(doc, &p); err != nil {
@@ -420,6 +422,14 @@ func VerifyInclusion(doc []byte, verifierKey string) (*InclusionResult, error) {
 		return nil, err
 	}
 	i := int64(p.Index)
+	// The API's JSON writer indents the document and HTML-escapes strings;
+	// the record is a canonical JSON value, so its canonical form is
+	// exactly its bytes as logged (what the leaf hash covers).
+	raw, err := Canonicalize(p.Record)
+	if err != nil {
+		return nil, malformedErr(i, 0, "inclusion proof: record: %v", err)
+	}
+	p.Record = raw
 	rec, err := DecodeRecord(p.Record)
 	if err != nil {
 		return nil, securityErr(i, 0, "changed: not a canonical record: %v", err)

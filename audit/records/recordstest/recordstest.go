@@ -1,0 +1,177 @@
+// Package recordstest builds realistic typed audit records for tests and
+// benchmarks: decision records of the policy scenarios (real PSBTs checked by
+// psbtcheck and evaluated by the policy, so a replay reproduces them), and a
+// log's worth of every record kind in an order policyd could write them.
+// Only tests import it.
+package recordstest
+
+import (
+	"encoding/hex"
+	"fmt"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/btcsuite/btcd/chaincfg"
+
+	"github.com/bitlayer-org/policyd/audit/records"
+	"github.com/bitlayer-org/policyd/policy"
+	"github.com/bitlayer-org/policyd/psbtcheck"
+	"github.com/bitlayer-org/policyd/testvectors/psbtgen"
+	"github.com/bitlayer-org/policyd/testvectors/scenarios"
+)
+
+// T0 is the time of the first record Every returns.
+var T0 = time.Date(2026, 2, 1, 10, 0, 0, 0, time.UTC)
+
+// Decisions returns one decision record per policy scenario whose PSBT
+// psbtcheck accepts, with Decision = policy.Evaluate(Facts, Snapshot,
+// EvaluatedAt). They are about 4-5 KB each, like real ones.
+func Decisions(tb testing.TB) []*records.Decision {
+	tb.Helper()
+	_, file, _, _ := runtime.Caller(0)
+	f, err := scenarios.Load(filepath.Join(filepath.Dir(file), "..", "..", "..", "testvectors", "scenarios", "scenarios.json"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var out []*records.Decision
+	for i, sc := range f.Scenarios {
+		raw, err := sc.RawPSBT()
+		if err != nil {
+			tb.Fatal(err)
+		}
+		w := psbtgen.NewWallet(sc.WalletSeed)
+		pf, err := psbtcheck.Check(raw, psbtcheck.Wallet{PubKey: w.PubKey(), Net: &chaincfg.MainNetParams}, psbtcheck.Limits{})
+		if err != nil {
+			continue
+		}
+		facts := policy.FactsFrom(pf)
+		sc.ApplyDecls(&facts)
+		now, err := time.Parse(time.RFC3339, sc.Now)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		d := &records.Decision{
+			DecisionID: fmt.Sprintf("%.16s-%x", facts.TxID, i+1), TxID: facts.TxID, PSBTHash: hex.EncodeToString(pf.PSBTHash[:]),
+			WhitelistVersion: sc.Snapshot.Whitelist.Version, ParamsHash: sc.Snapshot.Params.Hash(), EvaluatedAt: now.UTC(),
+			Facts: facts, Snapshot: sc.Snapshot, Decision: policy.Evaluate(facts, sc.Snapshot, now),
+		}
+		for idx, dcl := range sc.StakingDecls {
+			if d.StakingDecls == nil {
+				d.StakingDecls = map[int]policy.StakingDecl{}
+			}
+			d.StakingDecls[idx] = *dcl
+		}
+		for _, q := range d.Decision.Claims {
+			d.Evidence = append(d.Evidence, records.Evidence{ReqID: q, Kind: policy.KindUnbound, AmountSat: 100_000_000, AmountWei: "1000000000000000000",
+				Token: sc.Snapshot.Params.BTCToken, TxHash: "0x" + hex.EncodeToString(pf.PSBTHash[:]), Block: 1234, LogIndex: 2})
+		}
+		if d.Decision.Outcome == policy.Allow {
+			exp := now.Add(10 * time.Minute).UTC()
+			d.ExpiresAt = &exp
+		}
+		out = append(out, d)
+	}
+	if len(out) < 10 {
+		tb.Fatalf("only %d scenario decisions", len(out))
+	}
+	return out
+}
+
+// Entry is one record to append: its time and typed body.
+type Entry struct {
+	At   time.Time
+	Body records.Body
+}
+
+// Every returns records of every registered kind in an order policyd could
+// write them: governance changes, key ceremonies, start-up, and every
+// decision of Decisions followed by its lifecycle (allowed ones begin and
+// are signed, cancelled, expired, or revoked by an admin or by a re-check
+// at signing that finds signing frozen; begin and revoke carry that
+// re-check, evaluated by the policy, so a replay reproduces them).
+func Every(tb testing.TB) []Entry {
+	tb.Helper()
+	var out []Entry
+	at := func() time.Time { return T0.Add(time.Duration(len(out)) * 1500 * time.Millisecond) }
+	add := func(b records.Body) { out = append(out, Entry{at(), b}) }
+
+	sig := "0x" + hex.EncodeToString(make([]byte, 65))
+	admin, admin2 := "0x2222222222222222222222222222222222222222", "0x3333333333333333333333333333333333333333"
+	add(&records.Startup{ConfigSHA256: hex.EncodeToString(make([]byte, 32)), Network: "mainnet", Wallet: "bc1qwallet", GroupPubKey: "02" + hex.EncodeToString(make([]byte, 32)),
+		Contract: "0x5fbdb2315678afecb367f032d93f642f64180aa3", ParamsHash: hex.EncodeToString(make([]byte, 32)), Schema: 9})
+	add(&records.Keygen{Session: "7c1e", PubKey: "02ce", Address: "bc1qwallet", Network: "mainnet", Parties: []string{"policyd", "custody"}, Threshold: 1, Self: "policyd",
+		ConfirmDigest: "5d41", ConfirmSignature: "3044"})
+	entry := records.WhitelistEntry{Kind: policy.KindBridgeHotWallet, Address: "bc1qbridge", PkScript: policy.HexBytes{0, 20, 1}, Label: "bridge hot wallet",
+		Approvers: []string{"bootstrap"}, Since: at(), ActiveFrom: at()}
+	add(&records.WhitelistActivation{Action: records.ActivationBootstrap, Entries: []records.WhitelistEntry{entry}})
+	prop := records.Proposal{ID: "0x" + hex.EncodeToString(make([]byte, 32)), Content: records.ProposalContent{Action: records.ActivationAdd, EntryKind: policy.KindBridgeHotWallet,
+		Address: "bc1qsecond", Label: "second <hot> & wallet", Nonce: "n-1", Expiry: at().Add(48 * time.Hour).Unix()},
+		Proposer: admin, ProposerSignature: sig, CreatedAt: at(), Status: "pending", Approvals: []records.Approval{}}
+	add(&records.WhitelistProposal{Proposal: prop})
+	ap := records.Approval{Signer: admin, Expiry: at().Add(time.Hour).Unix(), Signature: sig, At: at()}
+	add(&records.WhitelistApproval{ProposalID: prop.ID, Approval: ap})
+	renewed := ap
+	renewed.At = at()
+	add(&records.WhitelistApproval{ProposalID: prop.ID, Approval: renewed, Renews: &ap})
+	eff := at().Add(24 * time.Hour)
+	e2 := records.WhitelistEntry{Kind: policy.KindBridgeHotWallet, Address: "bc1qsecond", PkScript: policy.HexBytes{0, 20, 2}, Approvers: []string{admin, admin2},
+		ProposalID: prop.ID, Since: at(), ActiveFrom: eff}
+	add(&records.WhitelistActivation{Action: records.ActivationAdd, ProposalID: prop.ID, Entry: &e2, EffectiveAt: &eff})
+	now := at()
+	add(&records.WhitelistActivation{Action: records.ActivationRemove, ProposalID: prop.ID, EntryKind: e2.Kind, Address: e2.Address, Approvers: e2.Approvers, EffectiveAt: &now})
+	add(&records.WhitelistRejection{ProposalID: prop.ID, Rejection: records.Rejection{Signer: admin, Reason: "wrong\naddress", Signature: sig, At: at()}})
+	fs := records.FreezeState{Frozen: true, By: admin, Reason: "incident", At: at()}
+	add(&records.Freeze{State: fs, Nonce: "fz-1", Expiry: at().Add(time.Hour).Unix(), Signature: sig})
+	add(&records.Unfreeze{ProposalID: prop.ID, Approvers: []string{admin, admin2}, Previous: fs, State: records.FreezeState{Epoch: 1, By: admin, Reason: "unfreeze", At: at()}})
+	add(&records.AllowanceOpen{ProposalID: prop.ID, Allowance: records.Allowance{ID: prop.ID, PlanID: "7", AmountSat: 250_000_000, Address: "bc1qbridge", PkScript: policy.HexBytes{0, 20, 1}, OpenedAt: at()},
+		Approvers: []string{admin, admin2}})
+
+	n := 0
+	for _, d := range Decisions(tb) {
+		add(d)
+		if d.Decision.Outcome != policy.Allow {
+			continue
+		}
+		if d.Decision.AllowanceID != "" {
+			add(&records.AllowanceUsed{AllowanceID: d.Decision.AllowanceID, DecisionID: d.DecisionID, TxID: d.TxID})
+		}
+		tr := records.Transition{DecisionID: d.DecisionID, TxID: d.TxID, From: "reserved", By: "custody"}
+		switch n % 4 {
+		case 0: // signing begins (the re-check holds), then one signature per input
+			rc := Recheck(d, d.Snapshot, at())
+			tr.Event, tr.To, tr.Recheck = "begin", "signing", rc
+			add(&records.DecisionBegin{Transition: tr})
+			for _, in := range d.Facts.Inputs {
+				add(&records.Signature{DecisionID: d.DecisionID, TxID: d.TxID, Input: in.Index, Sighash: hex.EncodeToString(in.Sighash),
+					Signature: "3045022100" + hex.EncodeToString(in.Sighash) + "0220" + hex.EncodeToString(in.Sighash) + "01"})
+			}
+		case 1:
+			tr.Event, tr.To, tr.Released = "cancel", "cancelled", slices.Clone(d.Decision.Claims)
+			add(&records.DecisionCancel{Transition: tr})
+		case 2: // the re-check at signing finds signing frozen
+			snap := d.Snapshot
+			snap.Frozen = true
+			rc := Recheck(d, snap, at())
+			tr.Event, tr.To, tr.By, tr.Reason, tr.Reasons, tr.Recheck, tr.Released = "revoke", "revoked", "policyd", "re-check at signing failed", rc.Decision.Reasons, rc, slices.Clone(d.Decision.Claims)
+			add(&records.DecisionRevoke{Transition: tr})
+		case 3:
+			tr.Event, tr.To, tr.By, tr.Reason, tr.Released = "expire", "expired", "policyd", "decision_ttl passed before signing began", slices.Clone(d.Decision.Claims)
+			add(&records.DecisionExpire{Transition: tr})
+		}
+		n++
+	}
+	add(&records.DecisionRevokeRequest{DecisionID: "abc-1", Admin: admin, Reason: "suspicious", Nonce: "rv-1", Expiry: at().Add(time.Hour).Unix(), Signature: sig})
+	add(&records.Reshare{Ceremony: "c1", Session: "5e6f", PubKey: "02ce", Address: "bc1qwallet", Network: "mainnet", OldParties: []string{"policyd@0", "custody@0"},
+		NewParties: []string{"policyd@1", "custody@1"}, Threshold: 1, NewEpoch: 1, Self: "policyd@1", ConfirmDigest: "aa", ConfirmSignature: "3044"})
+	return out
+}
+
+// Recheck is the re-evaluation of d's facts against snap at t, as the
+// decision service records it when signing begins.
+func Recheck(d *records.Decision, snap policy.Snapshot, t time.Time) *records.Recheck {
+	return &records.Recheck{Time: t.UTC(), ParamsHash: snap.Params.Hash(), WhitelistVersion: snap.Whitelist.Version, Snapshot: snap,
+		Decision: policy.Evaluate(d.Facts, snap, t)}
+}

@@ -42,6 +42,8 @@ func runAudit(args []string, stdout, stderr io.Writer) int {
 		return runAuditWitness(args[1:], stdout, stderr)
 	case "witness-key":
 		return runAuditWitnessKey(args[1:], stdout, stderr)
+	case "proof":
+		return runAuditProof(args[1:], stdout, stderr)
 	}
 	fmt.Fprintf(stderr, "policyctl audit: unknown subcommand %q\n", args[0])
 	auditUsage(stderr)
@@ -53,7 +55,8 @@ func auditUsage(w io.Writer) {
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "  export  --server URL --token T [--ca CA.pem] [--from N] [--to M] [--since N | --previous CHECKPOINT] [-o FILE]")
 	fmt.Fprintln(w, "  verify  --key VERIFIER_KEY [--previous CHECKPOINT] [--save CHECKPOINT] FILE")
-	fmt.Fprintln(w, "  recheck  re-evaluate every stored decision with the current policy code")
+	fmt.Fprintln(w, "  recheck  --export FILE --key VERIFIER_KEY [--previous CHECKPOINT]   verify, then replay every decision through the policy")
+	fmt.Fprintln(w, "  proof    --key VERIFIER_KEY (--file PROOF.json | --server URL --index N [--token T] [--ca CA.pem])   verify one record's inclusion")
 	fmt.Fprintln(w, "  witness  --server URL --key LOGKEY --witness-key FILE --state FILE [--token T] [--ca CA] [--once] | --listen ADDR")
 	fmt.Fprintln(w, "  witness-key  --name NAME --out FILE   make a witness key (prints the verifier key)")
 }

@@ -19,25 +19,33 @@
 // records, so either both commit or neither does. Nothing is cached in
 // memory; the tree size is the records bucket's last key + 1.
 //
-// # Record encoding (version 1)
+// # Record encoding
 //
 // A record is one JSON object, UTF-8, no insignificant whitespace, keys in
-// byte-wise ascending order, exactly:
+// byte-wise ascending order, exactly one of:
 //
-//	{"body":B,"index":I,"kind":K,"time":T,"v":1}
+//	{"body":B,"index":I,"kind":K,"kind_v":KV,"time":T,"v":2}   typed (AppendBody)
+//	{"body":B,"index":I,"kind":K,"time":T,"v":1}              untyped (v1, before typed records)
 //
 // I is the record's 0-based position in decimal without leading zeros; K is
-// the kind, 1-64 bytes of [a-z_]; T is the time in UTC formatted with Go's
+// the kind, 1-64 bytes of [a-z_]; KV the version of the kind's body schema
+// (package audit/records); T is the time in UTC formatted with Go's
 // time.RFC3339Nano (trailing fractional zeros dropped, "Z" suffix); B is
-// the body: the caller's value marshalled with encoding/json and then
-// canonicalized. Canonical JSON here: objects with keys sorted by bytes,
-// no duplicates; arrays in order; numbers exactly as the literal text
-// encoding/json produced; true, false, null; strings quoted with '"' and
-// '\\' escaped by a backslash, U+0008, U+000C, U+000A, U+000D, U+0009 as
-// \b \f \n \r \t, other bytes below 0x20 as \u00xx (lowercase hex), and
-// every other character as its UTF-8 bytes (no \u escapes, no HTML
-// escaping). A record is at most MaxRecordSize bytes. DecodeRecord accepts
-// exactly the byte strings EncodeRecord produces.
+// the body: marshalled with encoding/json and then canonicalized.
+// Canonical JSON here: objects with keys sorted by bytes, no duplicates;
+// arrays in order; numbers exactly as the literal text encoding/json
+// produced; true, false, null; strings quoted with '"' and '\\' escaped by
+// a backslash, U+0008, U+000C, U+000A, U+000D, U+0009 as \b \f \n \r \t,
+// other bytes below 0x20 as \u00xx (lowercase hex), and every other
+// character as its UTF-8 bytes (no \u escapes, no HTML escaping). A record
+// is at most MaxRecordSize bytes. DecodeRecord accepts exactly the byte
+// strings EncodeRecord and EncodeRecordV1 produce.
+//
+// A v2 body must be a registered (kind, version) of package audit/records,
+// decode into its type with no unknown field, pass the type's checks, and
+// re-encode to exactly its bytes (DecodeBody); the verifier, VerifyInclusion
+// and AppendBody all enforce it. v1 bodies are checked by the v1 rules only
+// (canonical JSON).
 //
 // The leaf hash is tlog.RecordHash(record) = SHA-256(0x00 || record bytes);
 // interior nodes are SHA-256(0x01 || left || right) (RFC 6962).

@@ -175,3 +175,52 @@ func Recheck(d *records.Decision, snap policy.Snapshot, t time.Time) *records.Re
 	return &records.Recheck{Time: t.UTC(), ParamsHash: snap.Params.Hash(), WhitelistVersion: snap.Whitelist.Version, Snapshot: snap,
 		Decision: policy.Evaluate(d.Facts, snap, t)}
 }
+
+// Cycle returns a generator of an arbitrarily long log: entry i is entry
+// i mod len(Every) of Every, in cycle i / len(Every), with its decision
+// ids suffixed by the cycle (so every decision is distinct and its
+// lifecycle records follow it) and times that keep increasing.
+func Cycle(tb testing.TB) (entry func(i int) Entry, period int) {
+	tb.Helper()
+	base := Every(tb)
+	span := base[len(base)-1].At.Sub(T0) + time.Second
+	return func(i int) Entry {
+		k, e := i/len(base), base[i%len(base)]
+		suffix := fmt.Sprintf("-c%d", k)
+		at := e.At.Add(time.Duration(k) * span)
+		var b records.Body
+		switch v := e.Body.(type) {
+		case *records.Decision:
+			c := *v
+			c.DecisionID += suffix
+			b = &c
+		case *records.DecisionBegin:
+			c := *v
+			c.DecisionID += suffix
+			b = &c
+		case *records.DecisionCancel:
+			c := *v
+			c.DecisionID += suffix
+			b = &c
+		case *records.DecisionRevoke:
+			c := *v
+			c.DecisionID += suffix
+			b = &c
+		case *records.DecisionExpire:
+			c := *v
+			c.DecisionID += suffix
+			b = &c
+		case *records.Signature:
+			c := *v
+			c.DecisionID += suffix
+			b = &c
+		case *records.AllowanceUsed:
+			c := *v
+			c.DecisionID += suffix
+			b = &c
+		default:
+			b = e.Body
+		}
+		return Entry{At: at, Body: b}
+	}, len(base)
+}

@@ -5,10 +5,12 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/bitlayer-org/policyd/audit/records"
 )
 
 // EventSystemFreeze is the audit kind of a freeze policyd raised itself.
-const EventSystemFreeze = "system_freeze"
+const EventSystemFreeze = records.KindSystemFreeze
 
 // SystemFreeze stops all signing because policyd itself saw something only
 // a Bitlayer admin may judge: a wallet spend it never signed (package l1),
@@ -19,10 +21,11 @@ const EventSystemFreeze = "system_freeze"
 // lifting it is the ordinary unfreeze, which needs the admins' quorum.
 //
 // source names the detector ("l1", "l2", "audit"), reason is one line, and
-// evidence is stored in the audit record as given. An already frozen state
+// evidence (what was seen: txid, block hash, topic, sizes) is stored in the
+// audit record as given. An already frozen state
 // is left as it is, but the event is still audited: every alarm is on the
 // record.
-func (g *Governance) SystemFreeze(tx *bolt.Tx, now time.Time, source, reason string, evidence any) (FreezeState, error) {
+func (g *Governance) SystemFreeze(tx *bolt.Tx, now time.Time, source, reason string, evidence map[string]string) (FreezeState, error) {
 	if source == "" || reason == "" {
 		return FreezeState{}, errors.New("governance: system freeze needs a source and a reason")
 	}
@@ -41,7 +44,7 @@ func (g *Governance) SystemFreeze(tx *bolt.Tx, now time.Time, source, reason str
 			return FreezeState{}, err
 		}
 	}
-	_, err = g.cfg.Audit.Append(tx, EventSystemFreeze, now, map[string]any{
-		"source": source, "reason": reason, "evidence": evidence, "already_frozen": already, "state": fs})
+	_, err = g.cfg.Audit.AppendBody(tx, now, &records.SystemFreeze{
+		Source: source, Reason: reason, Evidence: evidence, AlreadyFrozen: already, State: fs})
 	return fs, err
 }

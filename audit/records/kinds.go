@@ -29,6 +29,7 @@ const (
 	KindUnfreeze              = "unfreeze"
 	KindAllowanceOpen         = "allowance_open"
 	KindDecisionRevokeRequest = "decision_revoke_request"
+	KindSystemFreeze          = "system_freeze"
 )
 
 // ---- decisions (package decision) ----
@@ -486,4 +487,26 @@ func (*DecisionRevokeRequest) Kind() string { return KindDecisionRevokeRequest }
 func (*DecisionRevokeRequest) Version() int { return 1 }
 func (r *DecisionRevokeRequest) Validate() error {
 	return required("decision_id", r.DecisionID, "admin", r.Admin, "nonce", r.Nonce, "signature", r.Signature)
+}
+
+// SystemFreeze: policyd froze signing itself on evidence only an admin may
+// judge (an unexplained wallet spend, an L2 contract upgrade or role change,
+// a log rollback). AlreadyFrozen: the state was left as it was, the alarm
+// is recorded all the same.
+type SystemFreeze struct {
+	Source string `json:"source"` // the detector: l1, l2, audit
+	Reason string `json:"reason"`
+	// Evidence names what was seen (txid, block hash, topic, sizes...).
+	Evidence      map[string]string `json:"evidence,omitempty"`
+	AlreadyFrozen bool              `json:"already_frozen"`
+	State         FreezeState       `json:"state"`
+}
+
+func (*SystemFreeze) Kind() string { return KindSystemFreeze }
+func (*SystemFreeze) Version() int { return 1 }
+func (f *SystemFreeze) Validate() error {
+	if !f.State.Frozen {
+		return errors.New("state.frozen must be true")
+	}
+	return required("source", f.Source, "reason", f.Reason)
 }

@@ -95,6 +95,7 @@ func Schemas() []Schema {
 		{KindFreeze, 1, "signing frozen by a Bitlayer admin", func() Body { return new(Freeze) }},
 		{KindUnfreeze, 1, "signing unfrozen by a quorum of security admins", func() Body { return new(Unfreeze) }},
 		{KindAllowanceOpen, 1, "a plan-redemption allowance opened by a quorum", func() Body { return new(AllowanceOpen) }},
+		{KindSystemFreeze, 1, "policyd froze signing itself on evidence (or recorded the alarm while already frozen)", func() Body { return new(SystemFreeze) }},
 		{KindDecisionRevokeRequest, 1, "an admin's signed request to revoke a decision, authenticated", func() Body { return new(DecisionRevokeRequest) }},
 	}
 	sort.Slice(s, func(i, j int) bool {

@@ -126,6 +126,8 @@ func Every(tb testing.TB) []Entry {
 	fs := records.FreezeState{Frozen: true, By: admin, Reason: "incident", At: at()}
 	add(&records.Freeze{State: fs, Nonce: "fz-1", Expiry: at().Add(time.Hour).Unix(), Signature: sig})
 	add(&records.Unfreeze{ProposalID: prop.ID, Approvers: []string{admin, admin2}, Previous: fs, State: records.FreezeState{Epoch: 1, By: admin, Reason: "unfreeze", At: at()}})
+	add(&records.SystemFreeze{Source: "l1", Reason: "a wallet spend policyd never signed", Evidence: map[string]string{"txid": hex.EncodeToString(make([]byte, 32))},
+		State: records.FreezeState{Frozen: true, Epoch: 1, By: "policyd:l1", Reason: "a wallet spend policyd never signed", At: at()}})
 	add(&records.AllowanceOpen{ProposalID: prop.ID, Allowance: records.Allowance{ID: prop.ID, PlanID: "7", AmountSat: 250_000_000, Address: "bc1qbridge", PkScript: policy.HexBytes{0, 20, 1}, OpenedAt: at()},
 		Approvers: []string{admin, admin2}})
 

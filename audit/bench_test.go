@@ -51,7 +51,7 @@ func BenchmarkAppendDurable(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		err := db.Update(func(tx *bolt.Tx) error {
-			_, err := l.Append(tx, "decision", t0, benchRecord(i))
+			_, err := l.appendV1(tx, "decision", t0, benchRecord(i))
 			return err
 		})
 		if err != nil {
@@ -77,7 +77,7 @@ func BenchmarkAppendBatch(b *testing.B) {
 		for pb.Next() {
 			i++
 			err := db.Batch(func(tx *bolt.Tx) error {
-				_, err := l.Append(tx, "decision", t0, benchRecord(i))
+				_, err := l.appendV1(tx, "decision", t0, benchRecord(i))
 				return err
 			})
 			if err != nil {
@@ -130,7 +130,7 @@ func buildBigLog(b *testing.B, n int) *Log {
 		for i := 0; i < n && bigLogErr == nil; i += 10_000 {
 			bigLogErr = db.Update(func(tx *bolt.Tx) error {
 				for j := i; j < min(i+10_000, n); j++ {
-					if _, err := bigLog.Append(tx, "decision", t0.Add(time.Duration(j)*time.Second), benchRecord(j)); err != nil {
+					if _, err := bigLog.appendV1(tx, "decision", t0.Add(time.Duration(j)*time.Second), benchRecord(j)); err != nil {
 						return err
 					}
 				}

@@ -110,3 +110,9 @@ type badBody struct {
 
 func (b badBody) Kind() string { return b.K }
 func (b badBody) Version() int { return b.V }
+
+// appendV1 appends an untyped v1 record exactly as the v1 code did (the
+// benchmarks of the log's mechanics use small v1 records).
+func (l *Log) appendV1(tx *bolt.Tx, kind string, at time.Time, body any) (uint64, error) {
+	return l.appendEncoded(tx, func(n uint64) ([]byte, error) { return EncodeRecordV1(n, kind, at, body) })
+}

@@ -89,13 +89,13 @@ func EncodeRecord(index uint64, at time.Time, body records.Body) ([]byte, error)
 	if _, err := decodeBody(kind, kv, b); err != nil {
 		return nil, fmt.Errorf("audit: %s v%d body would not verify: %w", kind, kv, err)
 	}
-	if len(b)+96+len(kind)+len(ts) > MaxRecordSize {
-		return nil, fmt.Errorf("%w: %s record is over %d bytes", ErrRecordTooLarge, kind, MaxRecordSize)
-	}
 	out := make([]byte, 0, len(b)+96+len(kind)+len(ts))
 	out = append(out, `{"body":`...)
 	out = append(out, b...)
 	out = appendTail(out, index, kind, kv, ts)
+	if len(out) > MaxRecordSize {
+		return nil, fmt.Errorf("%w: %s record is %d bytes", ErrRecordTooLarge, kind, len(out))
+	}
 	return out, nil
 }
 

@@ -235,3 +235,22 @@ func TestV1ExportFixture(t *testing.T) {
 		t.Fatalf("changed v1 export: %v", err)
 	}
 }
+
+// TestEncodeRecordLimits: a typed record over MaxRecordSize, a zero time and
+// an unregistered body are refused before anything is written.
+func TestEncodeRecordLimits(t *testing.T) {
+	big := &records.WhitelistRejection{ProposalID: "p", Rejection: records.Rejection{Signer: "s", Signature: "x", Reason: strings.Repeat("r", MaxRecordSize-150)}}
+	if _, err := EncodeRecord(0, t0, big); !errors.Is(err, ErrRecordTooLarge) {
+		t.Fatalf("too large: %v", err)
+	}
+	big.Rejection.Reason = strings.Repeat("r", MaxRecordSize-400)
+	if rec, err := EncodeRecord(0, t0, big); err != nil || len(rec) > MaxRecordSize {
+		t.Fatalf("just under the limit: %d bytes, %v", len(rec), err)
+	}
+	if _, err := EncodeRecord(0, time.Time{}, testFreeze()); !errors.Is(err, ErrMalformed) {
+		t.Fatalf("zero time: %v", err)
+	}
+	if _, err := EncodeRecord(0, t0, badBody{"startup", 2}); !errors.Is(err, ErrBadKind) {
+		t.Fatalf("unregistered version: %v", err)
+	}
+}

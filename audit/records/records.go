@@ -77,7 +77,19 @@ func (s Schema) New() Body { return s.new() }
 // Schemas returns every registered (kind, version), sorted by kind then
 // version. The table is built on each call: there is no mutable state.
 func Schemas() []Schema {
-	s := []Schema{
+	s := schemas()
+	sort.Slice(s, func(i, j int) bool {
+		if s[i].Kind != s[j].Kind {
+			return s[i].Kind < s[j].Kind
+		}
+		return s[i].Version < s[j].Version
+	})
+	return s
+}
+
+// schemas is the registry, unsorted.
+func schemas() []Schema {
+	return []Schema{
 		{KindDecision, 1, "a decision: the facts and snapshot policy.Evaluate read and its result (decision service, in the tx that reserves the claims)", func() Body { return new(Decision) }},
 		{KindDecisionCancel, 1, "an allowed decision cancelled by the custody node before signing began; its claims released", func() Body { return new(DecisionCancel) }},
 		{KindDecisionRevoke, 1, "an allowed decision revoked (by an admin, or by the re-check at signing, which it then carries)", func() Body { return new(DecisionRevoke) }},
@@ -98,18 +110,11 @@ func Schemas() []Schema {
 		{KindSystemFreeze, 1, "policyd froze signing itself on evidence (or recorded the alarm while already frozen)", func() Body { return new(SystemFreeze) }},
 		{KindDecisionRevokeRequest, 1, "an admin's signed request to revoke a decision, authenticated", func() Body { return new(DecisionRevokeRequest) }},
 	}
-	sort.Slice(s, func(i, j int) bool {
-		if s[i].Kind != s[j].Kind {
-			return s[i].Kind < s[j].Kind
-		}
-		return s[i].Version < s[j].Version
-	})
-	return s
 }
 
 // Lookup returns the schema of (kind, version).
 func Lookup(kind string, version int) (Schema, bool) {
-	for _, s := range Schemas() {
+	for _, s := range schemas() {
 		if s.Kind == kind && s.Version == version {
 			return s, true
 		}

@@ -97,13 +97,27 @@ type recheckResult struct {
 func recheckExport(r io.Reader, verifierKey string, previous []byte) (*recheckResult, error) {
 	res := &recheckResult{}
 	live := map[string]policy.Facts{} // allowed decisions that may still begin signing
+	// policy.Engine caches the parsed wallet key (one per key seen) and
+	// gives exactly Evaluate's decision.
+	engines := map[string]*policy.Engine{}
+	evaluate := func(f policy.Facts, s policy.Snapshot, at time.Time) policy.Decision {
+		e, ok := engines[string(s.WalletKey)]
+		if !ok {
+			if len(engines) > 64 {
+				clear(engines)
+			}
+			e = policy.NewEngine(s.WalletKey)
+			engines[string(s.WalletKey)] = e
+		}
+		return e.Evaluate(f, s, at)
+	}
 	differ := func(rec *audit.Record, what, id string, stored, replayed policy.Decision) {
 		res.Mismatches = append(res.Mismatches, fmt.Sprintf("record %d (%s %s): stored %s %v claims %v, replayed %s %v claims %v",
 			rec.Index, what, id, stored.Outcome, stored.Codes(), stored.Claims, replayed.Outcome, replayed.Codes(), replayed.Claims))
 	}
 	decision := func(rec *audit.Record, id string, f policy.Facts, s policy.Snapshot, at time.Time, stored policy.Decision) {
 		res.Decisions++
-		if d := policy.Evaluate(f, s, at); !sameDecision(d, stored) {
+		if d := evaluate(f, s, at); !sameDecision(d, stored) {
 			differ(rec, "decision", id, stored, d)
 		}
 		if stored.Outcome == policy.Allow {
@@ -120,7 +134,7 @@ func recheckExport(r io.Reader, verifierKey string, previous []byte) (*recheckRe
 			return
 		}
 		res.Rechecks++
-		if d := policy.Evaluate(f, t.Recheck.Snapshot, t.Recheck.Time); !sameDecision(d, t.Recheck.Decision) {
+		if d := evaluate(f, t.Recheck.Snapshot, t.Recheck.Time); !sameDecision(d, t.Recheck.Decision) {
 			differ(rec, t.Event+" re-check of", t.DecisionID, t.Recheck.Decision, d)
 		}
 	}

@@ -16,12 +16,6 @@ import (
 
 var t0 = time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
 
-type testBody struct {
-	N      int    `json:"n"`
-	Note   string `json:"note"`
-	Amount int64  `json:"amount_sat"`
-}
-
 // testRecord is the i-th typed record of a test log: a signature when
 // i%3 == 1, else an allowance_open whose allowance is of i*1000 sat (the
 // tamper tests edit "amount_sat":5000 of record 5 and the kind of record 1).

@@ -161,9 +161,8 @@ func excerpt(b []byte, i int) string {
 //
 //	{"body":B,"index":I,"kind":K,"time":T,"v":1}
 //
-// body is marshalled with encoding/json and then canonicalized.
-//
-// Deprecated: only the v1 compatibility path (AppendV1, tests) uses it.
+// body is marshalled with encoding/json and then canonicalized. Only the
+// v1 path (Append, while it exists) and tests of the v1 format use it.
 func EncodeRecordV1(index uint64, kind string, at time.Time, body any) ([]byte, error) {
 	if !ValidKind(kind) {
 		return nil, fmt.Errorf("%w: %q", ErrBadKind, kind)

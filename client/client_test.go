@@ -27,6 +27,7 @@ import (
 
 	"github.com/bitlayer-org/policyd/api"
 	"github.com/bitlayer-org/policyd/audit"
+	"github.com/bitlayer-org/policyd/audit/records"
 	"github.com/bitlayer-org/policyd/client"
 	"github.com/bitlayer-org/policyd/decision"
 	"github.com/bitlayer-org/policyd/errs"
@@ -98,7 +99,7 @@ func (l2Script) RequestView(ctx context.Context, id string) (*l2.Request, error)
 
 type appender struct{}
 
-func (appender) Append(tx *bolt.Tx, kind string, at time.Time, body any) (uint64, error) {
+func (appender) AppendBody(tx *bolt.Tx, at time.Time, body records.Body) (uint64, error) {
 	b, err := tx.CreateBucketIfNotExists([]byte("test_client_audit"))
 	if err != nil {
 		return 0, err
@@ -106,7 +107,7 @@ func (appender) Append(tx *bolt.Tx, kind string, at time.Time, body any) (uint64
 	seq, _ := b.NextSequence()
 	var k [8]byte
 	binary.BigEndian.PutUint64(k[:], seq)
-	return seq, b.Put(k[:], []byte(kind))
+	return seq, b.Put(k[:], []byte(body.Kind()))
 }
 
 var domain = governance.Domain{Name: "policyd", Version: "1", ChainID: governance.ChainIDTestnet, WalletID: "wallet-client-test"}

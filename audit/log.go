@@ -137,10 +137,9 @@ func (l *Log) AppendBody(tx *bolt.Tx, at time.Time, body records.Body) (uint64, 
 }
 
 // Append appends an untyped version-1 record (EncodeRecordV1), exactly as
-// before typed records existed. It is the transition path, kept only for
-// the callers not yet converted to AppendBody (decision/service.go,
-// cmd/policyd/run.go's startup record, and tests of other packages); it
-// goes with the last of them (see docs/audit.md, "Typed bodies").
+// before typed records existed. Nothing in policyd writes v1 records any
+// more; it remains only for tests of other packages that build v1 logs,
+// and goes with the last of them (see docs/audit.md, "Typed bodies").
 func (l *Log) Append(tx *bolt.Tx, kind string, at time.Time, body any) (uint64, error) {
 	return l.appendEncoded(tx, func(n uint64) ([]byte, error) { return EncodeRecordV1(n, kind, at, body) })
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/btcsuite/btcd/btcec/v2/ecdsa"
 	bolt "go.etcd.io/bbolt"
 
+	"github.com/bitlayer-org/policyd/audit/records"
 	"github.com/bitlayer-org/policyd/errs"
 	"github.com/bitlayer-org/policyd/policy"
 	"github.com/bitlayer-org/policyd/psbtcheck"
@@ -39,18 +40,28 @@ const (
 // amounts than the decision bound): the decision is revoked all the same.
 const CodeChangedAtSigning policy.Code = "changed_at_signing"
 
-// Audit record kinds of the transitions after the decision ("decision" is
-// the decision itself; EventRecord's audit records are one "signature" per
-// input).
-var auditKinds = map[Event]string{
-	EventCancel: "decision_cancel",
-	EventRevoke: "decision_revoke",
-	EventExpire: "decision_expire",
-	EventBegin:  "decision_begin",
+// auditTransition is the audit record of a transition after the decision:
+// decision_cancel, decision_revoke, decision_expire or decision_begin; nil
+// for the events audited otherwise ("decision" is the decision itself;
+// EventRecord's audit records are one "signature" per input).
+func auditTransition(ev Event, t Transition) records.Body {
+	rt := records.Transition{DecisionID: t.DecisionID, TxID: t.TxID, Event: string(t.Event), From: string(t.From), To: string(t.To),
+		By: t.By, Reason: t.Reason, Reasons: t.Reasons, Released: t.Released, Recheck: t.Recheck}
+	switch ev {
+	case EventCancel:
+		return &records.DecisionCancel{Transition: rt}
+	case EventRevoke:
+		return &records.DecisionRevoke{Transition: rt}
+	case EventExpire:
+		return &records.DecisionExpire{Transition: rt}
+	case EventBegin:
+		return &records.DecisionBegin{Transition: rt}
+	}
+	return nil
 }
 
 // Transition is one state change after the decision, stored in the record
-// and, for the kinds in auditKinds, appended to the audit log as its body.
+// and, for the events auditTransition names, appended to the audit log.
 type Transition struct {
 	V          int             `json:"v"`
 	DecisionID string          `json:"decision_id"`
@@ -69,14 +80,9 @@ type Transition struct {
 }
 
 // Recheck is the re-evaluation of the stored facts when signing begins:
-// exactly what policy.Evaluate saw, so an auditor can replay it.
-type Recheck struct {
-	Time             time.Time       `json:"time"`
-	ParamsHash       string          `json:"params_hash"`
-	WhitelistVersion uint64          `json:"whitelist_version"`
-	Snapshot         policy.Snapshot `json:"snapshot"`
-	Decision         policy.Decision `json:"decision"`
-}
+// exactly what policy.Evaluate saw, so an auditor can replay it (the audit
+// schema's type).
+type Recheck = records.Recheck
 
 // timeKey is 8-byte big-endian unix ns || id (expiry index, signing outflow).
 func timeKey(at time.Time, id string) []byte {
@@ -121,8 +127,8 @@ func (s *Service) transition(tx *bolt.Tx, r *Record, ev Event, now time.Time, t 
 	if err := putRecord(tx, r); err != nil {
 		return err
 	}
-	if kind, ok := auditKinds[ev]; ok {
-		if _, err := s.cfg.Audit.Append(tx, kind, now, t); err != nil {
+	if body := auditTransition(ev, t); body != nil {
+		if _, err := s.cfg.Audit.AppendBody(tx, now, body); err != nil {
 			return fmt.Errorf("audit: %w", err)
 		}
 	}
@@ -633,8 +639,8 @@ func (s *Service) RecordSignatures(ctx context.Context, decisionID string, sigs 
 			if err != nil || !parsed.Verify(in.Sighash, s.walletKey) {
 				return errs.New(errs.KindInvalid, "signature_invalid", fmt.Sprintf("signature %d does not verify", i), err)
 			}
-			body := map[string]any{"decision_id": r.ID, "txid": r.TxID, "input": in.Index, "sighash": hex.EncodeToString(in.Sighash), "signature": hex.EncodeToString(sg)}
-			if _, err := s.cfg.Audit.Append(tx, "signature", now, body); err != nil {
+			body := &records.Signature{DecisionID: r.ID, TxID: r.TxID, Input: in.Index, Sighash: hex.EncodeToString(in.Sighash), Signature: hex.EncodeToString(sg)}
+			if _, err := s.cfg.Audit.AppendBody(tx, now, body); err != nil {
 				return fmt.Errorf("audit: %w", err)
 			}
 			r.Signatures = append(r.Signatures, append(policy.HexBytes(nil), sg...))

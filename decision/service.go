@@ -46,6 +46,7 @@ import (
 	"github.com/btcsuite/btcd/btcec/v2"
 	bolt "go.etcd.io/bbolt"
 
+	"github.com/bitlayer-org/policyd/audit/records"
 	"github.com/bitlayer-org/policyd/errs"
 	"github.com/bitlayer-org/policyd/policy"
 	"github.com/bitlayer-org/policyd/psbtcheck"
@@ -55,7 +56,7 @@ import (
 // Auditor appends a record to the signed log inside the caller's tx
 // (audit.Log satisfies it).
 type Auditor interface {
-	Append(tx *bolt.Tx, kind string, at time.Time, body any) (uint64, error)
+	AppendBody(tx *bolt.Tx, at time.Time, body records.Body) (uint64, error)
 }
 
 // Ledger reads the L2 request ledger inside the caller's tx.
@@ -197,20 +198,8 @@ func (s *Service) indexLegacyExpiry() error {
 	})
 }
 
-// Evidence is one reqId's L2 evidence in a record.
-type Evidence struct {
-	ReqID     string `json:"req_id"`
-	Kind      string `json:"kind"`
-	AmountSat int64  `json:"amount_sat"`
-	AmountWei string `json:"amount_wei"`
-	Token     string `json:"token"`
-	PlanID    string `json:"plan_id,omitempty"`
-	TxHash    string `json:"l2_tx_hash"`
-	Block     uint64 `json:"l2_block"`
-	BlockHash string `json:"l2_block_hash,omitempty"`
-	LogIndex  uint   `json:"l2_log_index"`
-	User      string `json:"user,omitempty"`
-}
+// Evidence is one reqId's L2 evidence in a record (the audit schema's).
+type Evidence = records.Evidence
 
 // Record is the stored (and audited) decision.
 type Record struct {
@@ -609,7 +598,7 @@ func (s *Service) commit(tx *bolt.Tx, r *Record) error {
 			if err := s.cfg.Governance.ConsumeAllowance(tx, a, r.ID); err != nil {
 				return fmt.Errorf("consume allowance %s: %w", a, err)
 			}
-			if _, err := s.cfg.Audit.Append(tx, "allowance_used", r.Time, map[string]string{"allowance_id": a, "decision_id": r.ID, "txid": r.TxID}); err != nil {
+			if _, err := s.cfg.Audit.AppendBody(tx, r.Time, &records.AllowanceUsed{AllowanceID: a, DecisionID: r.ID, TxID: r.TxID}); err != nil {
 				return fmt.Errorf("audit: %w", err)
 			}
 		}
@@ -620,11 +609,21 @@ func (s *Service) commit(tx *bolt.Tx, r *Record) error {
 	if err := tx.Bucket(storage.BucketDecisionByTx).Put([]byte(r.TxID), []byte(r.ID)); err != nil {
 		return err
 	}
-	// The audited body is the stored record, byte for byte as encoded once.
-	if _, err := s.cfg.Audit.Append(tx, "decision", r.Time, json.RawMessage(r.raw)); err != nil {
+	// The audited decision is what Evaluate read and decided, from the
+	// stored record.
+	if _, err := s.cfg.Audit.AppendBody(tx, r.Time, r.auditRecord()); err != nil {
 		return fmt.Errorf("audit: %w", err)
 	}
 	return nil
+}
+
+// auditRecord is r's decision record for the audit log: everything
+// policy.Evaluate read (facts with the staking declarations attached,
+// snapshot, now = r.Time) and its result, so an auditor can replay it.
+func (r *Record) auditRecord() *records.Decision {
+	return &records.Decision{DecisionID: r.ID, TxID: r.TxID, PSBTHash: r.PSBTHash, WhitelistVersion: r.WhitelistVersion,
+		ParamsHash: r.ParamsHash, EvaluatedAt: r.Time, Facts: r.Facts, StakingDecls: r.StakingDecls, Snapshot: r.Snapshot,
+		Decision: r.Decision, Evidence: r.Evidence, ExpiresAt: r.ExpiresAt}
 }
 
 func view(r *Record) *View {

@@ -21,6 +21,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/bitlayer-org/policyd/audit"
+	"github.com/bitlayer-org/policyd/audit/records"
 	"github.com/bitlayer-org/policyd/errs"
 	"github.com/bitlayer-org/policyd/governance"
 	"github.com/bitlayer-org/policyd/l2"
@@ -787,7 +788,9 @@ func TestRecordJSONRoundTrip(t *testing.T) {
 	if len(r.Evidence) != 2 || r.Evidence[0].TxHash == "" || len(r.Facts.Outputs) != 4 {
 		t.Fatalf("record lacks evidence or outputs: %+v", r)
 	}
-	// The audit log's "decision" body is the stored record, canonicalized.
+	// The audit log's "decision" record is the typed decision record of the
+	// stored record: byte for byte the canonical encoding of what Evaluate
+	// read and decided, and it decodes strictly.
 	var stored, last []byte
 	if err := e.db.View(func(tx *bolt.Tx) error {
 		stored = bytes.Clone(tx.Bucket(storage.BucketDecisions).Get([]byte(v.ID)))
@@ -798,11 +801,19 @@ func TestRecordJSONRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	ar, err := audit.DecodeRecord(last)
-	if err != nil || ar.Kind != "decision" {
+	if err != nil || ar.Kind != "decision" || ar.V != audit.RecordVersion {
 		t.Fatalf("last audit record: %v %+v", err, ar)
 	}
-	want, err := audit.Canonicalize(stored)
+	var sr Record
+	if err := json.Unmarshal(stored, &sr); err != nil {
+		t.Fatal(err)
+	}
+	want, err := audit.EncodeBody(sr.auditRecord())
 	if err != nil || !bytes.Equal(ar.Body, want) || !bytes.Equal(stored, v.Record) {
 		t.Fatalf("audited body differs from the stored record (%v)", err)
+	}
+	body, err := audit.DecodeBody(ar)
+	if d, ok := body.(*records.Decision); err != nil || !ok || d.DecisionID != v.ID || d.Facts.TxID != sr.TxID || len(d.Evidence) != 2 {
+		t.Fatalf("audited decision: %+v %v", body, err)
 	}
 }

@@ -177,11 +177,16 @@ func (r *Relayer) syncAudit(ctx context.Context) error {
 
 // The parts of policyd's audit bodies the index reads.
 type (
+	// decisionBody reads a decision record: v1 (the decision service's
+	// stored record: id, outcome, txid, decision) or v2 (records.Decision:
+	// decision_id, txid, decision; its body was decoded strictly by the
+	// verifier already).
 	decisionBody struct {
-		ID       string `json:"id"`
-		TxID     string `json:"txid"`
-		Outcome  string `json:"outcome"`
-		Decision struct {
+		ID         string `json:"id"`          // v1
+		DecisionID string `json:"decision_id"` // v2
+		TxID       string `json:"txid"`
+		Outcome    string `json:"outcome"` // v1
+		Decision   struct {
 			Outcome      string   `json:"outcome"`
 			Claims       []string `json:"claims"`
 			BridgeSource string   `json:"bridge_source"`
@@ -214,6 +219,9 @@ func indexRecord(b *bolt.Bucket, rec *audit.Record) error {
 		var body decisionBody
 		if err := json.Unmarshal(rec.Body, &body); err != nil {
 			return err
+		}
+		if rec.V != audit.RecordVersion1 {
+			body.ID, body.Outcome = body.DecisionID, body.Decision.Outcome
 		}
 		if body.Decision.Outcome != "allow" || body.Outcome != "allow" || body.TxID == "" {
 			return nil // denials claim nothing

@@ -28,6 +28,7 @@ import (
 
 	"github.com/bitlayer-org/policyd/api"
 	"github.com/bitlayer-org/policyd/audit"
+	"github.com/bitlayer-org/policyd/audit/records"
 	"github.com/bitlayer-org/policyd/console"
 	"github.com/bitlayer-org/policyd/decision"
 	"github.com/bitlayer-org/policyd/errs"
@@ -373,17 +374,10 @@ func (s *server) configHash() string {
 }
 
 func (s *server) recordStartup() error {
-	body := struct {
-		ConfigSHA256 string `json:"config_sha256"`
-		Network      string `json:"network"`
-		Wallet       string `json:"wallet_address,omitempty"`
-		GroupPubKey  string `json:"group_pubkey,omitempty"`
-		Contract     string `json:"l2_contract"`
-		ParamsHash   string `json:"policy_params_hash"`
-		Schema       uint64 `json:"schema_version"`
-	}{s.configHash(), s.cfg.Network, s.walletAd, hex.EncodeToString(s.walletPK), s.cfg.L2.Contract, s.cfg.Policy.Hash(), storage.LatestSchemaVersion()}
+	body := &records.Startup{ConfigSHA256: s.configHash(), Network: s.cfg.Network, Wallet: s.walletAd, GroupPubKey: hex.EncodeToString(s.walletPK),
+		Contract: s.cfg.L2.Contract, ParamsHash: s.cfg.Policy.Hash(), Schema: storage.LatestSchemaVersion()}
 	return s.db.Update(func(tx *bolt.Tx) error {
-		_, err := s.audit.Append(tx, "startup", time.Now().UTC(), body)
+		_, err := s.audit.AppendBody(tx, time.Now().UTC(), body)
 		return err
 	})
 }

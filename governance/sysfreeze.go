@@ -25,7 +25,7 @@ const EventSystemFreeze = records.KindSystemFreeze
 // audit record as given. An already frozen state
 // is left as it is, but the event is still audited: every alarm is on the
 // record.
-func (g *Governance) SystemFreeze(tx *bolt.Tx, now time.Time, source, reason string, evidence map[string]string) (FreezeState, error) {
+func (g *Governance) SystemFreeze(tx *bolt.Tx, now time.Time, source, reason string, evidence records.FreezeEvidence) (FreezeState, error) {
 	if source == "" || reason == "" {
 		return FreezeState{}, errors.New("governance: system freeze needs a source and a reason")
 	}

@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/bitlayer-org/policyd/audit/records"
 )
 
 // policyd freezes itself on evidence; lifting it takes the admins' quorum
@@ -20,7 +22,7 @@ func TestSystemFreeze(t *testing.T) {
 	// The audit sink fails: nothing is frozen (freeze and record are one).
 	h.audit.setFail(true)
 	err := h.db.Update(func(tx *bolt.Tx) error {
-		_, err := h.g.SystemFreeze(tx, h.clock.Now(), "l1", "unexplained spend", map[string]string{"txid": "ab"})
+		_, err := h.g.SystemFreeze(tx, h.clock.Now(), "l1", "unexplained spend", records.FreezeEvidence{Values: map[string]string{"txid": "ab"}})
 		return err
 	})
 	if err == nil || frozen() {
@@ -29,7 +31,7 @@ func TestSystemFreeze(t *testing.T) {
 	h.audit.setFail(false)
 
 	err = h.db.Update(func(tx *bolt.Tx) error {
-		fs, err := h.g.SystemFreeze(tx, h.clock.Now(), "l1", "unexplained spend", map[string]string{"txid": "ab"})
+		fs, err := h.g.SystemFreeze(tx, h.clock.Now(), "l1", "unexplained spend", records.FreezeEvidence{Values: map[string]string{"txid": "ab"}})
 		if err == nil && (fs.By != "policyd:l1" || !fs.Frozen) {
 			err = errors.New("bad state")
 		}
@@ -40,7 +42,7 @@ func TestSystemFreeze(t *testing.T) {
 	}
 	// A second alarm while frozen: still frozen, still audited.
 	if err := h.db.Update(func(tx *bolt.Tx) error {
-		_, err := h.g.SystemFreeze(tx, h.clock.Now(), "l2", "Upgraded", nil)
+		_, err := h.g.SystemFreeze(tx, h.clock.Now(), "l2", "Upgraded", records.FreezeEvidence{})
 		return err
 	}); err != nil {
 		t.Fatal(err)
@@ -66,7 +68,10 @@ func TestSystemFreeze(t *testing.T) {
 	if frozen() {
 		t.Fatal("still frozen at quorum")
 	}
-	if err := h.db.Update(func(tx *bolt.Tx) error { _, err := h.g.SystemFreeze(tx, h.clock.Now(), "", "x", nil); return err }); err == nil {
+	if err := h.db.Update(func(tx *bolt.Tx) error {
+		_, err := h.g.SystemFreeze(tx, h.clock.Now(), "", "x", records.FreezeEvidence{})
+		return err
+	}); err == nil {
 		t.Fatal("system freeze without a source")
 	}
 }

@@ -494,12 +494,35 @@ func (r *DecisionRevokeRequest) Validate() error {
 // a log rollback). AlreadyFrozen: the state was left as it was, the alarm
 // is recorded all the same.
 type SystemFreeze struct {
-	Source string `json:"source"` // the detector: l1, l2, audit
-	Reason string `json:"reason"`
-	// Evidence names what was seen (txid, block hash, topic, sizes...).
-	Evidence      map[string]string `json:"evidence,omitempty"`
-	AlreadyFrozen bool              `json:"already_frozen"`
-	State         FreezeState       `json:"state"`
+	Source        string         `json:"source"` // the detector: l1, l2, audit
+	Reason        string         `json:"reason"`
+	Evidence      FreezeEvidence `json:"evidence"`
+	AlreadyFrozen bool           `json:"already_frozen"`
+	State         FreezeState    `json:"state"`
+}
+
+// FreezeEvidence is what the detector saw: the L2 trust events, or named
+// values (txid, block hash, sizes) for the other detectors.
+type FreezeEvidence struct {
+	TrustEvents []TrustEvent      `json:"trust_events,omitempty"`
+	Values      map[string]string `json:"values,omitempty"`
+}
+
+// TrustEvent is an event of the watched L2 contract that changes what it
+// is or who controls it (l2.TrustEvent; hashes, addresses and data as 0x
+// hex).
+type TrustEvent struct {
+	Seq         uint64    `json:"seq"`
+	Name        string    `json:"name"`
+	Topic0      string    `json:"topic0"`
+	Topics      []string  `json:"topics"`
+	Data        string    `json:"data"`
+	Contract    string    `json:"contract"`
+	BlockNumber uint64    `json:"block_number"`
+	BlockHash   string    `json:"block_hash"`
+	TxHash      string    `json:"tx_hash"`
+	LogIndex    uint      `json:"log_index"`
+	SeenAt      time.Time `json:"seen_at"`
 }
 
 func (*SystemFreeze) Kind() string { return KindSystemFreeze }

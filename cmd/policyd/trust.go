@@ -7,6 +7,7 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
+	"github.com/bitlayer-org/policyd/audit/records"
 	"github.com/bitlayer-org/policyd/governance"
 	"github.com/bitlayer-org/policyd/l2"
 	"github.com/bitlayer-org/policyd/storage"
@@ -84,7 +85,7 @@ func freezeOnTrustEvents(db *storage.DB, gov *governance.Governance, ledger *l2.
 		if len(hold) > 1 {
 			reason = fmt.Sprintf("%s and %d more trust events", reason, len(hold)-1)
 		}
-		fs, err := gov.SystemFreeze(tx, at, "l2", reason, hold)
+		fs, err := gov.SystemFreeze(tx, at, "l2", reason, trustEvidence(hold))
 		if err != nil {
 			return err
 		}
@@ -95,4 +96,18 @@ func freezeOnTrustEvents(db *storage.DB, gov *governance.Governance, ledger *l2.
 			"events", len(hold), "last", last.Name, "block", last.BlockNumber, "tx", last.TxHash.Hex(), "freeze_epoch", fs.Epoch)
 		return nil
 	})
+}
+
+// trustEvidence is the audit record's evidence of held trust events.
+func trustEvidence(hold []l2.TrustEvent) records.FreezeEvidence {
+	var ev records.FreezeEvidence
+	for _, e := range hold {
+		te := records.TrustEvent{Seq: e.Seq, Name: e.Name, Topic0: e.Topic0.Hex(), Topics: []string{}, Data: e.Data.String(), Contract: e.Contract.Hex(),
+			BlockNumber: e.BlockNumber, BlockHash: e.BlockHash.Hex(), TxHash: e.TxHash.Hex(), LogIndex: e.LogIndex, SeenAt: e.SeenAt}
+		for _, t := range e.Topics {
+			te.Topics = append(te.Topics, t.Hex())
+		}
+		ev.TrustEvents = append(ev.TrustEvents, te)
+	}
+	return ev
 }

@@ -126,7 +126,11 @@ func Every(tb testing.TB) []Entry {
 	fs := records.FreezeState{Frozen: true, By: admin, Reason: "incident", At: at()}
 	add(&records.Freeze{State: fs, Nonce: "fz-1", Expiry: at().Add(time.Hour).Unix(), Signature: sig})
 	add(&records.Unfreeze{ProposalID: prop.ID, Approvers: []string{admin, admin2}, Previous: fs, State: records.FreezeState{Epoch: 1, By: admin, Reason: "unfreeze", At: at()}})
-	add(&records.SystemFreeze{Source: "l1", Reason: "a wallet spend policyd never signed", Evidence: map[string]string{"txid": hex.EncodeToString(make([]byte, 32))},
+	add(&records.SystemFreeze{Source: "l1", Reason: "a wallet spend policyd never signed", Evidence: records.FreezeEvidence{Values: map[string]string{"txid": hex.EncodeToString(make([]byte, 32))}},
+		State: records.FreezeState{Frozen: true, Epoch: 1, By: "policyd:l1", Reason: "a wallet spend policyd never signed", At: at()}})
+	add(&records.SystemFreeze{Source: "l2", Reason: "L2 contract upgraded", AlreadyFrozen: true, Evidence: records.FreezeEvidence{TrustEvents: []records.TrustEvent{{
+		Seq: 1, Name: "Upgraded(address)", Topic0: "0x" + hex.EncodeToString(make([]byte, 32)), Topics: []string{"0x" + hex.EncodeToString(make([]byte, 32))}, Data: "0x",
+		Contract: "0x5FbDB2315678afecb367f032d93F642f64180aa3", BlockNumber: 12, BlockHash: "0x" + hex.EncodeToString(make([]byte, 32)), TxHash: "0x" + hex.EncodeToString(make([]byte, 32)), SeenAt: at()}}},
 		State: records.FreezeState{Frozen: true, Epoch: 1, By: "policyd:l1", Reason: "a wallet spend policyd never signed", At: at()}})
 	add(&records.AllowanceOpen{ProposalID: prop.ID, Allowance: records.Allowance{ID: prop.ID, PlanID: "7", AmountSat: 250_000_000, Address: "bc1qbridge", PkScript: policy.HexBytes{0, 20, 1}, OpenedAt: at()},
 		Approvers: []string{admin, admin2}})

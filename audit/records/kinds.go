@@ -501,11 +501,22 @@ type SystemFreeze struct {
 	State         FreezeState    `json:"state"`
 }
 
-// FreezeEvidence is what the detector saw: the L2 trust events, or named
-// values (txid, block hash, sizes) for the other detectors.
+// FreezeEvidence is what the detector saw: the L2 trust events (l2), the
+// log rollback (audit), or named values (txid, block hash) for the others.
 type FreezeEvidence struct {
 	TrustEvents []TrustEvent      `json:"trust_events,omitempty"`
+	Rollback    *Rollback         `json:"rollback,omitempty"`
 	Values      map[string]string `json:"values,omitempty"`
+}
+
+// Rollback is the evidence of a log smaller than (or forked from) a
+// checkpoint its witnesses cosigned.
+type Rollback struct {
+	LocalSize    uint64   `json:"local_size"`
+	CosignedSize uint64   `json:"cosigned_size"`
+	Fork         bool     `json:"fork"`
+	Cosigned     string   `json:"cosigned_checkpoint"` // the cosigned note, if known
+	Cosigners    []string `json:"cosigners"`           // sorted
 }
 
 // TrustEvent is an event of the watched L2 contract that changes what it

@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"sync"
 	"time"
 
@@ -18,6 +19,7 @@ import (
 
 	"github.com/bitlayer-org/policyd/api"
 	"github.com/bitlayer-org/policyd/audit"
+	"github.com/bitlayer-org/policyd/audit/records"
 	"github.com/bitlayer-org/policyd/errs"
 	"github.com/bitlayer-org/policyd/governance"
 	"github.com/bitlayer-org/policyd/mpc"
@@ -193,19 +195,15 @@ func (w *logWitnesses) onRollback(rb *witness.RollbackError) {
 	if w.frozen {
 		return
 	}
-	evidence := struct {
-		LocalSize    uint64   `json:"local_size"`
-		CosignedSize uint64   `json:"cosigned_size"`
-		Fork         bool     `json:"fork"`
-		Cosigned     string   `json:"cosigned_checkpoint"`
-		Cosigners    []string `json:"cosigners"`
-	}{LocalSize: rb.LocalSize, CosignedSize: rb.CosignedSize, Fork: rb.Fork}
+	rollback := &records.Rollback{LocalSize: rb.LocalSize, CosignedSize: rb.CosignedSize, Fork: rb.Fork}
 	if cs != nil {
-		evidence.Cosigned = string(cs.Note)
+		rollback.Cosigned = string(cs.Note)
 		for n := range cs.Cosigners {
-			evidence.Cosigners = append(evidence.Cosigners, n)
+			rollback.Cosigners = append(rollback.Cosigners, n)
 		}
+		slices.Sort(rollback.Cosigners)
 	}
+	evidence := records.FreezeEvidence{Rollback: rollback}
 	err := w.db.Update(func(tx *bolt.Tx) error {
 		_, err := w.gov.SystemFreeze(tx, time.Now().UTC(), "audit", rb.Error(), evidence)
 		return err

@@ -132,6 +132,9 @@ func Every(tb testing.TB) []Entry {
 		Seq: 1, Name: "Upgraded(address)", Topic0: "0x" + hex.EncodeToString(make([]byte, 32)), Topics: []string{"0x" + hex.EncodeToString(make([]byte, 32))}, Data: "0x",
 		Contract: "0x5FbDB2315678afecb367f032d93F642f64180aa3", BlockNumber: 12, BlockHash: "0x" + hex.EncodeToString(make([]byte, 32)), TxHash: "0x" + hex.EncodeToString(make([]byte, 32)), SeenAt: at()}}},
 		State: records.FreezeState{Frozen: true, Epoch: 1, By: "policyd:l1", Reason: "a wallet spend policyd never signed", At: at()}})
+	add(&records.SystemFreeze{Source: "audit", Reason: "log smaller than a cosigned checkpoint", AlreadyFrozen: true,
+		Evidence: records.FreezeEvidence{Rollback: &records.Rollback{LocalSize: 10, CosignedSize: 12, Cosigned: "go.sum database tree\n12\n...", Cosigners: []string{"custody", "relayer"}}},
+		State:    records.FreezeState{Frozen: true, Epoch: 1, By: "policyd:l1", Reason: "a wallet spend policyd never signed", At: at()}})
 	add(&records.AllowanceOpen{ProposalID: prop.ID, Allowance: records.Allowance{ID: prop.ID, PlanID: "7", AmountSat: 250_000_000, Address: "bc1qbridge", PkScript: policy.HexBytes{0, 20, 1}, OpenedAt: at()},
 		Approvers: []string{admin, admin2}})
 

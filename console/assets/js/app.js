@@ -538,10 +538,14 @@ async function pageDecisions(el) {
     for (const l of lines) {
       const x = JSON.parse(l);
       if (x.type !== 'record' || x.record.kind !== 'decision') continue;
+      // v2 (typed): decision_id and the result under decision; v1: the
+      // stored record (id, outcome, reasons, and the same decision).
       const b = x.record.body || {};
+      const d = b.decision || {};
+      const did = b.decision_id || b.id;
       rows.push(h('tr', {}, h('td', {}, String(x.index)), h('td', {}, fmtTime(x.record.time)),
-        h('td', {}, h('a', { href: '#/decisions', onclick: (ev) => { ev.preventDefault(); show(b.id); } }, b.id)),
-        h('td', {}, b.outcome || ''), h('td', {}, (b.reasons || []).map((r) => r.code).join(', '))));
+        h('td', {}, h('a', { href: '#/decisions', onclick: (ev) => { ev.preventDefault(); show(did); } }, did)),
+        h('td', {}, d.outcome || b.outcome || ''), h('td', {}, (d.reasons || b.reasons || []).map((r) => r.code).join(', '))));
     }
     list.appendChild(table(['#', 'time', 'id', 'outcome', 'reasons'], rows.reverse()));
     list.appendChild(h('p', { class: 'muted' }, 'Listed from the audit export (not verified here: verify it on the Audit page).'));

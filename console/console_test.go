@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"io/fs"
 	"net/http"
@@ -504,8 +505,8 @@ func TestConsoleInBrowser(t *testing.T) {
 	}
 	var revokeDisabled bool
 	b.exec(t, "return document.getElementById('revoke').disabled;", &revokeDisabled)
-	if !revokeDisabled || !strings.Contains(b.text(t, "#revoke-note"), "disabled") {
-		t.Errorf("revoke without a route: disabled %v, note %q", revokeDisabled, b.text(t, "#revoke-note"))
+	if !revokeDisabled || !strings.Contains(b.text(t, "#revoke-note"), "has not begun signing") || !strings.Contains(b.text(t, "#revoke-note"), "denied") {
+		t.Errorf("revoke of a denied decision: disabled %v, note %q", revokeDisabled, b.text(t, "#revoke-note"))
 	}
 	b.screenshot(t, "decisions")
 	b.page(t, "l2")
@@ -650,6 +651,13 @@ func TestAuditVerificationInBrowser(t *testing.T) {
 func TestRevokeFlowAgainstGovStruct(t *testing.T) {
 	got := make(chan governance.RevokeAuth, 1)
 	e := newEnv(t, func(e *env, mux *http.ServeMux) {
+		// A live decision (allowed, not yet signing): the only kind the
+		// page offers to revoke.
+		mux.HandleFunc("GET /v1/decisions/{id}", func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			rec := strings.Replace(decisionRecord, `"state":"denied"`, `"state":"reserved"`, 1)
+			fmt.Fprintf(w, `{"id":%q,"outcome":"allow","record":%s}`, r.PathValue("id"), rec)
+		})
 		mux.HandleFunc("GET /v1/openapi.json", func(w http.ResponseWriter, r *http.Request) {
 			var doc map[string]any
 			if err := json.Unmarshal(api.OpenAPI(), &doc); err != nil {

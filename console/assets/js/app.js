@@ -477,7 +477,7 @@ function decisionView(d, revokeOK) {
     ]),
     h('h4', {}, 'Reasons'),
     table(['code', 'detail'], reasons.map((x) => h('tr', {}, h('td', {}, h('code', {}, x.code)), h('td', {}, visible(x.detail || ''))))),
-    revokeControls(d.id, revokeOK));
+    revokeControls(d.id, revokeOK, r.state || ''));
 }
 
 // The revoke route is detected in the served OpenAPI document, so the button
@@ -493,7 +493,11 @@ async function revokeAvailable() {
   }
 }
 
-function revokeControls(id, available) {
+// Only a decision that is allowed and has not begun signing (reserved) can
+// be revoked; policyd refuses any other, and the page says so up front.
+function revokeControls(id, routeServed, stage) {
+  const live = stage === 'reserved';
+  const available = routeServed && live;
   const host = h('div', { id: 'revoke-host' });
   const reason = h('input', { id: 'revoke-reason', type: 'text', size: 40, placeholder: 'why this decision must not be signed', disabled: !available });
   const ttl = ttlSelect('action');
@@ -509,9 +513,9 @@ function revokeControls(id, available) {
   } }, 'Revoke decision…');
   return h('div', {},
     h('div', { class: 'actions' }, reason, h('label', {}, ' lifetime ', ttl), btn),
-    available ? null : h('p', { class: 'note', id: 'revoke-note' },
-      `Revoking is disabled: this policyd does not serve ${REVOKE_PATH} yet (it is not in its OpenAPI document). ` +
-      'The console already builds the admin-signed EIP-712 "Revoke" (decisionId, reason, nonce, expiry) of the governance branch; the button enables itself when the route is served.'),
+    available ? null : h('p', { class: 'note', id: 'revoke-note' }, !routeServed
+      ? `Revoking is disabled: this policyd does not serve ${REVOKE_PATH} (it is not in its OpenAPI document).`
+      : `Revoking is disabled: only an allowed decision that has not begun signing can be revoked; this one is ${stage || 'unknown'}.`),
     host);
 }
 

@@ -465,7 +465,7 @@ func loadShare(c MPCConfig, db *storage.DB) (*mpc.Share, error) {
 	if err != nil {
 		return nil, fmt.Errorf("key share %s: %w", c.ShareFile, err)
 	}
-	epoch, err := confirmedEpoch(db)
+	epoch, err := mpc.ConfirmedEpoch(db)
 	if err != nil {
 		return nil, err
 	}
@@ -481,31 +481,6 @@ func loadShare(c MPCConfig, db *storage.DB) (*mpc.Share, error) {
 		return nil, fmt.Errorf("key share %s is not the confirmed epoch %d of this wallet", path, epoch)
 	}
 	return next, nil
-}
-
-// confirmedEpoch is the newest epoch a recorded (confirmed) resharing moved
-// to, 0 when there was none.
-func confirmedEpoch(db *storage.DB) (int, error) {
-	epoch := 0
-	err := db.View(func(tx *bolt.Tx) error {
-		b := tx.Bucket(storage.BucketMPCSessions)
-		if b == nil {
-			return nil
-		}
-		c := b.Cursor()
-		prefix := []byte("reshare/")
-		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
-			var rec mpc.ReshareRecord
-			if err := json.Unmarshal(v, &rec); err != nil {
-				return fmt.Errorf("resharing record %s: %w", k, err)
-			}
-			if rec.NewEpoch > epoch {
-				epoch = rec.NewEpoch
-			}
-		}
-		return nil
-	})
-	return epoch, err
 }
 
 // protector builds the share encryption from the passphrase file or the

@@ -43,13 +43,17 @@ const (
 	RoleAdmin   Role = "admin"   // EIP-712 signature in the body, verified by governance
 	RoleAuditor Role = "auditor" // bearer token
 	RoleReader  Role = "reader"  // bearer token
+	// RoleOperator is a bearer token for the server's operators: everything
+	// a reader may read, and the online backup of the database (which holds
+	// every record, so it is not a reader's).
+	RoleOperator Role = "operator"
 )
 
 // Token is a configured bearer token: only its SHA-256 is kept.
 type Token struct {
 	Name   string `json:"name"`
 	SHA256 string `json:"sha256"` // lowercase hex of sha256(token)
-	Role   Role   `json:"role"`   // RoleAuditor or RoleReader
+	Role   Role   `json:"role"`   // RoleAuditor, RoleReader or RoleOperator
 }
 
 // HashToken is the value to put in Token.SHA256 for a secret token.
@@ -77,6 +81,10 @@ type Config struct {
 	L2     L2Service
 	// Witness serves the witnessed checkpoints (nil: 503).
 	Witness WitnessService
+	// Ready answers GET /readyz; nil answers 503 (never ready). Backup
+	// serves GET /v1/backup; nil answers 503.
+	Ready  ReadinessService
+	Backup BackupService
 
 	// CustodyFingerprints pin the custody node's client certificates
 	// (lowercase hex SHA-256 of the DER, see tlsutil.Fingerprint).
@@ -141,8 +149,8 @@ func newServer(cfg Config) (*server, error) {
 		if err != nil || len(b) != 32 {
 			return nil, fmt.Errorf("api: token %q: sha256 is not 32 bytes of hex", t.Name)
 		}
-		if t.Role != RoleAuditor && t.Role != RoleReader {
-			return nil, fmt.Errorf("api: token %q: role must be auditor or reader", t.Name)
+		if t.Role != RoleAuditor && t.Role != RoleReader && t.Role != RoleOperator {
+			return nil, fmt.Errorf("api: token %q: role must be auditor, reader or operator", t.Name)
 		}
 		var k [32]byte
 		copy(k[:], b)
@@ -175,14 +183,16 @@ type route struct {
 func (s *server) routes() []route {
 	hf := func(f http.HandlerFunc) http.Handler { return f }
 	custodyOrAuditor := []Role{RoleCustody, RoleAuditor}
-	readers := []Role{RoleCustody, RoleAuditor, RoleReader}
+	readers := []Role{RoleCustody, RoleAuditor, RoleReader, RoleOperator}
 	admin := []Role{RoleAdmin}
 	custody := []Role{RoleCustody}
 	mpc := s.mpcOp
 	return []route{
 		{"GET", "/healthz", []Role{RolePublic}, hf(s.health)},
+		{"GET", "/readyz", []Role{RolePublic}, hf(s.readyz)},
 		{"GET", "/v1/openapi.json", []Role{RolePublic}, hf(s.openapi)},
-		{"GET", "/metrics", []Role{RoleReader, RoleAuditor}, s.metricsHandler()},
+		{"GET", "/metrics", []Role{RoleReader, RoleAuditor, RoleOperator}, s.metricsHandler()},
+		{"GET", "/v1/backup", []Role{RoleOperator}, hf(s.backup)},
 
 		{"POST", "/v1/sign-requests", []Role{RoleCustody}, hf(s.submit)},
 		{"POST", "/v1/sign-requests/dry-run", []Role{RoleCustody, RoleReader}, hf(s.dryRun)},

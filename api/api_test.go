@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/ecdsa"
+	"crypto/sha256"
 	"crypto/tls"
 	"encoding/base64"
 	"encoding/binary"
@@ -85,6 +86,30 @@ type stubAudit struct {
 }
 
 type stubL2 struct{ calls atomic.Int32 }
+
+type stubReady struct{ ready atomic.Bool }
+
+func (r *stubReady) Readiness(ctx context.Context) (bool, any) {
+	return r.ready.Load(), map[string]any{"ready": r.ready.Load(), "checks": []any{}}
+}
+
+// stubBackup writes a fixed "database"; fail cuts the copy midway.
+type stubBackup struct {
+	calls atomic.Int32
+	fail  atomic.Bool
+}
+
+var backupBody = bytes.Repeat([]byte("bolt page "), 10000)
+
+func (b *stubBackup) Backup(w io.Writer) (int64, error) {
+	b.calls.Add(1)
+	if b.fail.Load() {
+		n, _ := w.Write(backupBody[:1000])
+		return int64(n), errors.New("disk error")
+	}
+	n, err := w.Write(backupBody)
+	return int64(n), err
+}
 
 func (l *stubL2) StatusView(ctx context.Context) (*l2.StatusView, error) {
 	l.calls.Add(1)
@@ -209,6 +234,8 @@ type env struct {
 	audit    *stubAudit
 	mpc      *stubMPC
 	l2       *stubL2
+	ready    *stubReady
+	backup   *stubBackup
 	admins   []*ecdsa.PrivateKey
 	project  *ecdsa.PrivateKey
 	outsider *ecdsa.PrivateKey
@@ -225,8 +252,8 @@ var domain = governance.Domain{Name: "policyd", Version: "1", ChainID: governanc
 func newEnv(t *testing.T, nAdmins, quorum int) *env {
 	t.Helper()
 	e := &env{t: t, dbPath: filepath.Join(t.TempDir(), "policyd.db"), clock: &clock{t: time.Date(2026, 5, 1, 9, 0, 0, 0, time.UTC)},
-		sign: &stubSign{outcome: "allow"}, audit: &stubAudit{}, mpc: &stubMPC{}, l2: &stubL2{},
-		tokens: map[string]string{"reader": "reader-secret-token", "auditor": "auditor-secret-token"}}
+		sign: &stubSign{outcome: "allow"}, audit: &stubAudit{}, mpc: &stubMPC{}, l2: &stubL2{}, ready: &stubReady{}, backup: &stubBackup{},
+		tokens: map[string]string{"reader": "reader-secret-token", "auditor": "auditor-secret-token", "operator": "operator-secret-token"}}
 	var addrs []common.Address
 	for i := 0; i < nAdmins; i++ {
 		k, _ := crypto.GenerateKey()
@@ -268,10 +295,11 @@ func (e *env) start(custody tls.Certificate) {
 		e.t.Fatal(err)
 	}
 	e.reg = prometheus.NewRegistry()
-	h, err := New(Config{Governance: e.gov, Sign: e.sign, Revoke: e.revoke, Console: e.console, Audit: e.audit, MPC: e.mpc, L2: e.l2,
+	h, err := New(Config{Governance: e.gov, Sign: e.sign, Revoke: e.revoke, Console: e.console, Audit: e.audit, MPC: e.mpc, L2: e.l2, Ready: e.ready, Backup: e.backup,
 		CustodyFingerprints: []string{tlsutil.Fingerprint(e.custody.Certificate[0])},
 		Tokens: []Token{{Name: "r", SHA256: HashToken(e.tokens["reader"]), Role: RoleReader},
-			{Name: "a", SHA256: HashToken(e.tokens["auditor"]), Role: RoleAuditor}},
+			{Name: "a", SHA256: HashToken(e.tokens["auditor"]), Role: RoleAuditor},
+			{Name: "o", SHA256: HashToken(e.tokens["operator"]), Role: RoleOperator}},
 		Registry: e.reg, MaxBodyBytes: 64 << 10})
 	if err != nil {
 		e.t.Fatal(err)
@@ -321,7 +349,7 @@ func (e *env) do(identity, method, path string, body []byte) (int, []byte) {
 		req.Header.Set("Content-Type", "application/json")
 	}
 	switch identity {
-	case "reader", "auditor":
+	case "reader", "auditor", "operator":
 		req.Header.Set("Authorization", "Bearer "+e.tokens[identity])
 	case "badtoken":
 		req.Header.Set("Authorization", "Bearer nope")
@@ -423,7 +451,7 @@ func TestEveryRouteHasARoleAndIsRouted(t *testing.T) {
 		}
 		for _, r := range rt.roles {
 			switch r {
-			case RolePublic, RoleCustody, RoleAdmin, RoleAuditor, RoleReader:
+			case RolePublic, RoleCustody, RoleAdmin, RoleAuditor, RoleReader, RoleOperator:
 			default:
 				t.Errorf("route %s %s: unknown role %q", rt.method, rt.pattern, r)
 			}
@@ -501,7 +529,7 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 func TestEveryRouteRefusesWrongRoles(t *testing.T) {
 	e := newEnv(t, 3, 2)
 	s, _ := newServer(Config{Governance: &governance.Governance{}})
-	identities := map[string]Role{"custody": RoleCustody, "reader": RoleReader, "auditor": RoleAuditor, "anon": "", "unpinned": "", "badtoken": ""}
+	identities := map[string]Role{"custody": RoleCustody, "reader": RoleReader, "auditor": RoleAuditor, "operator": RoleOperator, "anon": "", "unpinned": "", "badtoken": ""}
 	for _, rt := range s.routes() {
 		open := false
 		for _, r := range rt.roles {
@@ -524,7 +552,7 @@ func TestEveryRouteRefusesWrongRoles(t *testing.T) {
 				continue
 			}
 			t.Run(rt.method+" "+rt.pattern+" as "+id, func(t *testing.T) {
-				before := e.sign.calls.Load() + e.audit.calls.Load() + e.mpc.calls.Load() + e.l2.calls.Load()
+				before := e.sign.calls.Load() + e.audit.calls.Load() + e.mpc.calls.Load() + e.l2.calls.Load() + e.backup.calls.Load()
 				st, b := e.do(id, rt.method, path, []byte(`{"psbt":"cHNidP8="}`))
 				want := http.StatusForbidden
 				if role == "" {
@@ -533,7 +561,7 @@ func TestEveryRouteRefusesWrongRoles(t *testing.T) {
 				if st != want || (errCode(b) != "wrong_role" && errCode(b) != "unauthenticated" && errCode(b) != "bad_token") {
 					t.Fatalf("status %d body %s, want %d", st, b, want)
 				}
-				if e.sign.calls.Load()+e.audit.calls.Load()+e.mpc.calls.Load()+e.l2.calls.Load() != before {
+				if e.sign.calls.Load()+e.audit.calls.Load()+e.mpc.calls.Load()+e.l2.calls.Load()+e.backup.calls.Load() != before {
 					t.Fatal("a service ran for a refused caller")
 				}
 			})
@@ -1075,5 +1103,62 @@ func TestConsoleRoute(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusOK || !strings.Contains(resp.Header.Get("Content-Security-Policy"), "default-src 'none'") || !bytes.Contains(b, []byte("<html")) {
 		t.Fatalf("console: %d %q %.200s", resp.StatusCode, resp.Header.Get("Content-Security-Policy"), b)
+	}
+}
+
+// GET /readyz is public and answers 503 until the readiness service says
+// ready; without a service it is never ready.
+func TestReadyz(t *testing.T) {
+	e := newEnv(t, 1, 1)
+	if st, b := e.do("anon", "GET", "/readyz", nil); st != 503 || !strings.Contains(string(b), `"ready": false`) {
+		t.Fatalf("not ready: %d %s", st, b)
+	}
+	e.ready.ready.Store(true)
+	if st, b := e.do("anon", "GET", "/readyz", nil); st != 200 || !strings.Contains(string(b), `"ready": true`) {
+		t.Fatalf("ready: %d %s", st, b)
+	}
+	s, _ := newServer(Config{Governance: &governance.Governance{}})
+	rec := httptest.NewRecorder()
+	s.router().ServeHTTP(rec, httptest.NewRequest("GET", "/readyz", nil))
+	if rec.Code != 503 {
+		t.Fatalf("no readiness service: %d %s", rec.Code, rec.Body)
+	}
+}
+
+// GET /v1/backup streams the copy with its SHA-256 and size as trailers,
+// to the operator role only; a copy that fails midway is cut without
+// trailers.
+func TestBackupRoute(t *testing.T) {
+	e := newEnv(t, 1, 1)
+	get := func(identity string) (*http.Response, []byte, error) {
+		req, _ := http.NewRequest("GET", e.srv.URL+"/v1/backup", nil)
+		if identity != "" {
+			req.Header.Set("Authorization", "Bearer "+e.tokens[identity])
+		}
+		resp, err := e.clients["anon"].Do(req)
+		if err != nil {
+			return nil, nil, err
+		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		return resp, b, err
+	}
+	resp, b, err := get("operator")
+	if err != nil || resp.StatusCode != 200 || !bytes.Equal(b, backupBody) {
+		t.Fatalf("backup: %v %v %d bytes", err, resp, len(b))
+	}
+	sum := sha256.Sum256(backupBody)
+	if resp.Trailer.Get(BackupSHA256Trailer) != hex.EncodeToString(sum[:]) || resp.Trailer.Get(BackupSizeTrailer) != fmt.Sprint(len(backupBody)) {
+		t.Fatalf("trailers %v", resp.Trailer)
+	}
+	for _, id := range []string{"reader", "auditor"} {
+		if resp, _, err := get(id); err != nil || resp.StatusCode != 403 {
+			t.Fatalf("%s: %v %v", id, err, resp)
+		}
+	}
+	e.backup.fail.Store(true)
+	resp, _, err = get("operator")
+	if err == nil && resp.Trailer.Get(BackupSHA256Trailer) != "" {
+		t.Fatalf("a failed copy carried a checksum: %v", resp.Trailer)
 	}
 }

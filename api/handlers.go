@@ -2,9 +2,12 @@ package api
 
 import (
 	"context"
+	"crypto/sha256"
 	_ "embed"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -44,6 +47,53 @@ func OpenAPI() []byte { return append([]byte(nil), openapiDoc...) }
 
 func (s *server) health(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+// readyz answers 200 when policyd would sign a valid request now and 503
+// otherwise, the checks as JSON either way (no Ready service: 503).
+func (s *server) readyz(w http.ResponseWriter, r *http.Request) {
+	if s.cfg.Ready == nil {
+		writeJSON(w, http.StatusServiceUnavailable, map[string]any{"ready": false})
+		return
+	}
+	ready, report := s.cfg.Ready.Readiness(r.Context())
+	status := http.StatusOK
+	if !ready {
+		status = http.StatusServiceUnavailable
+	}
+	writeJSON(w, status, report)
+}
+
+// Backup's response headers: the body is the bbolt file; its SHA-256 (hex)
+// and byte count follow as HTTP trailers, since they are known only once
+// the copy was written. A client must read the body to its end and compare.
+const (
+	BackupSHA256Trailer = "X-Policyd-Backup-Sha256"
+	BackupSizeTrailer   = "X-Policyd-Backup-Size"
+)
+
+// backup streams a consistent copy of the database (one read transaction:
+// writers go on). A copy that fails midway ends the stream without the
+// trailers, so the client refuses it.
+func (s *server) backup(w http.ResponseWriter, r *http.Request) {
+	if s.cfg.Backup == nil {
+		s.fail(w, r, errUnavailable)
+		return
+	}
+	w.Header().Set("Content-Type", "application/octet-stream")
+	w.Header().Set("Content-Disposition", `attachment; filename="policyd.db"`)
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Trailer", BackupSHA256Trailer+", "+BackupSizeTrailer)
+	w.WriteHeader(http.StatusOK)
+	h := sha256.New()
+	n, err := s.cfg.Backup.Backup(io.MultiWriter(w, h))
+	if err != nil {
+		s.log.Warn("api: backup failed", "bytes", n, "err", err)
+		panic(http.ErrAbortHandler) // cut the stream: no trailers, no valid copy
+	}
+	w.Header().Set(BackupSHA256Trailer, hex.EncodeToString(h.Sum(nil)))
+	w.Header().Set(BackupSizeTrailer, strconv.FormatInt(n, 10))
+	s.log.Info("backup served", "bytes", n)
 }
 
 func (s *server) openapi(w http.ResponseWriter, r *http.Request) {

@@ -76,3 +76,16 @@ type MPCService interface {
 	HandleFetchMessages(w http.ResponseWriter, r *http.Request) error
 	HandleAbort(w http.ResponseWriter, r *http.Request) error
 }
+
+// ReadinessService says whether policyd would sign a valid request now
+// (GET /readyz). The report is rendered as JSON as it is; it must hold no
+// secret (the route is public).
+type ReadinessService interface {
+	Readiness(ctx context.Context) (ready bool, report any)
+}
+
+// BackupService writes a consistent copy of the whole database to w while
+// the server keeps running (*storage.DB implements it).
+type BackupService interface {
+	Backup(w io.Writer) (int64, error)
+}

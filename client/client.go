@@ -19,7 +19,9 @@ package client
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -455,4 +457,57 @@ func (c *Client) AuditProof(ctx context.Context, index uint64) (json.RawMessage,
 		return nil, err
 	}
 	return v, nil
+}
+
+// Readiness is GET /readyz: ready is true on 200, false on 503 (the checks
+// say why); any other answer or a transport failure is an error.
+func (c *Client) Readiness(ctx context.Context) (ready bool, report json.RawMessage, err error) {
+	resp, err := c.send(ctx, http.MethodGet, "/readyz", nil, nil)
+	if err != nil {
+		return false, nil, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK && resp.StatusCode != http.StatusServiceUnavailable {
+		return false, nil, readError(resp)
+	}
+	b, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if err != nil {
+		return false, nil, fmt.Errorf("client: readyz: %w", err)
+	}
+	b = bytes.TrimSpace(b)
+	if !json.Valid(b) {
+		return false, nil, fmt.Errorf("client: readyz: bad answer %q", b)
+	}
+	return resp.StatusCode == http.StatusOK, b, nil
+}
+
+// Backup is GET /v1/backup (operator token): it streams a consistent copy
+// of the server's database into w and checks it against the SHA-256 and
+// size trailers the server sends after the body. It returns the bytes
+// written and the hex SHA-256; any error means w holds no valid copy.
+func (c *Client) Backup(ctx context.Context, w io.Writer) (int64, string, error) {
+	resp, err := c.send(ctx, http.MethodGet, "/v1/backup", nil, nil)
+	if err != nil {
+		return 0, "", err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return 0, "", readError(resp)
+	}
+	h := sha256.New()
+	n, err := io.Copy(io.MultiWriter(w, h), resp.Body)
+	if err != nil {
+		return n, "", fmt.Errorf("client: backup cut short after %d bytes: %w", n, err)
+	}
+	sum := hex.EncodeToString(h.Sum(nil))
+	want, size := resp.Trailer.Get(api.BackupSHA256Trailer), resp.Trailer.Get(api.BackupSizeTrailer)
+	switch {
+	case want == "" || size == "":
+		return n, "", fmt.Errorf("client: backup: the server sent no checksum (copy incomplete, %d bytes)", n)
+	case want != sum:
+		return n, "", fmt.Errorf("client: backup: SHA-256 %s, the server announced %s", sum, want)
+	case size != strconv.FormatInt(n, 10):
+		return n, "", fmt.Errorf("client: backup: %d bytes, the server announced %s", n, size)
+	}
+	return n, sum, nil
 }

@@ -14,6 +14,7 @@ import (
 	"math/big"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -97,6 +98,12 @@ func (l2Script) RequestView(ctx context.Context, id string) (*l2.Request, error)
 	return &l2.Request{ReqID: big.NewInt(101), State: l2.StateFinalized}, nil
 }
 
+type readyScript struct{ ready bool }
+
+func (r *readyScript) Readiness(ctx context.Context) (bool, any) {
+	return r.ready, map[string]any{"ready": r.ready, "checks": []map[string]any{{"name": "key_share", "ok": r.ready}}}
+}
+
 type appender struct{}
 
 func (appender) AppendBody(tx *bolt.Tx, at time.Time, body records.Body) (uint64, error) {
@@ -116,18 +123,22 @@ type env struct {
 	sign            *signScript
 	custody, reader *client.Client
 	auditor, anon   *client.Client
+	operator        *client.Client
+	ready           *readyScript
+	db              *storage.DB
 	admin, project  *ecdsa.PrivateKey
 	now             time.Time
 }
 
 func newEnv(t *testing.T, wit ...api.WitnessService) *env {
 	t.Helper()
-	e := &env{sign: &signScript{}, now: time.Now()}
+	e := &env{sign: &signScript{}, now: time.Now(), ready: &readyScript{}}
 	db, err := storage.Open(filepath.Join(t.TempDir(), "p.db"), storage.Options{NoSync: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
+	e.db = db
 	e.admin, _ = crypto.GenerateKey()
 	e.project, _ = crypto.GenerateKey()
 	gov, err := governance.New(governance.Config{DB: db, Audit: appender{}, Net: &chaincfg.RegressionNetParams, Domain: domain,
@@ -145,10 +156,11 @@ func newEnv(t *testing.T, wit ...api.WitnessService) *env {
 	if len(wit) > 0 {
 		ws = wit[0]
 	}
-	h, err := api.New(api.Config{Governance: gov, Sign: e.sign, Audit: auditScript{}, L2: l2Script{}, Witness: ws,
+	h, err := api.New(api.Config{Governance: gov, Sign: e.sign, Audit: auditScript{}, L2: l2Script{}, Witness: ws, Ready: e.ready, Backup: db,
 		CustodyFingerprints: []string{tlsutil.Fingerprint(custodyCert.Certificate[0])},
 		Tokens: []api.Token{{Name: "r", SHA256: api.HashToken("reader-tok"), Role: api.RoleReader},
-			{Name: "a", SHA256: api.HashToken("auditor-tok"), Role: api.RoleAuditor}}})
+			{Name: "a", SHA256: api.HashToken("auditor-tok"), Role: api.RoleAuditor},
+			{Name: "o", SHA256: api.HashToken("operator-tok"), Role: api.RoleOperator}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -168,6 +180,7 @@ func newEnv(t *testing.T, wit ...api.WitnessService) *env {
 		return c
 	}
 	e.custody, e.reader, e.auditor, e.anon = mk("", custodyCert), mk("reader-tok"), mk("auditor-tok"), mk("")
+	e.operator = mk("operator-tok")
 	return e
 }
 
@@ -325,6 +338,41 @@ func TestContractAuditAndL2(t *testing.T) {
 	}
 	if _, err := e.reader.L2Request(ctx, "7"); errCode(err) != "404 request_not_found" {
 		t.Fatalf("l2 unknown request: %v", err)
+	}
+}
+
+// Readiness is 200 or 503 with the checks either way; Backup is a real
+// bbolt file (the storage's hot copy) whose checksum the client verified.
+func TestContractReadinessAndBackup(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	if ok, rep, err := e.anon.Readiness(ctx); err != nil || ok || !strings.Contains(string(rep), `"key_share"`) {
+		t.Fatalf("not ready: %v %s %v", ok, rep, err)
+	}
+	e.ready.ready = true
+	if ok, _, err := e.anon.Readiness(ctx); err != nil || !ok {
+		t.Fatalf("ready: %v %v", ok, err)
+	}
+	path := filepath.Join(t.TempDir(), "backup.db")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, sum, err := e.operator.Backup(ctx, f)
+	f.Close()
+	if err != nil || n == 0 || len(sum) != 64 {
+		t.Fatalf("backup: %d %q %v", n, sum, err)
+	}
+	copyDB, err := storage.Open(path, storage.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatalf("the copy does not open: %v", err)
+	}
+	defer copyDB.Close()
+	if v, err := copyDB.SchemaVersion(); err != nil || v != storage.LatestSchemaVersion() {
+		t.Fatalf("copy schema %d %v", v, err)
+	}
+	if _, _, err := e.auditor.Backup(ctx, io.Discard); errCode(err) != "403 wrong_role" {
+		t.Fatalf("auditor backup: %v", err)
 	}
 }
 

@@ -15,6 +15,8 @@ import (
 // unknown commands and the exit codes are internal/cli's.
 func commands() []cli.Command {
 	return []cli.Command{
+		{Name: "status", Summary: "a running server's health, readiness, freeze, L2 view and audit size (like vault status)", Run: runStatus},
+		{Name: "backup", Summary: "an online, checksummed copy of a running server's database (operator token)", Run: runBackup},
 		{Name: "psbt", Summary: "inspect a PSBT offline or ask a server for a dry-run decision", Run: runPSBT},
 		{Name: "l2", Summary: "show the L2 indexer's status and request records", Run: runL2},
 		{Name: "whitelist", Summary: "list, propose, approve and reject whitelist changes; freeze and unfreeze", Run: runWhitelist},

@@ -272,7 +272,7 @@ func pkiToken(args []string, stdout, stderr io.Writer) int {
 	flags := flag.NewFlagSet("policyctl pki token", flag.ContinueOnError)
 	flags.SetOutput(stderr)
 	name := flags.String("name", "", "the token's name in policyd's configuration (required)")
-	role := flags.String("role", "reader", "reader or auditor")
+	role := flags.String("role", "reader", "reader, auditor or operator (operator: online backup)")
 	out := flags.String("out", "", "file to write the token to (created 0600; required)")
 	if err := flags.Parse(args); err != nil {
 		return flagExit(err)
@@ -282,8 +282,8 @@ func pkiToken(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	r := api.Role(*role)
-	if r != api.RoleReader && r != api.RoleAuditor {
-		fmt.Fprintf(stderr, "policyctl pki token: --role %q: want reader or auditor\n", *role)
+	if r != api.RoleReader && r != api.RoleAuditor && r != api.RoleOperator {
+		fmt.Fprintf(stderr, "policyctl pki token: --role %q: want reader, auditor or operator\n", *role)
 		return 2
 	}
 	s, err := randomSecret()

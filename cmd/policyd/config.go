@@ -72,7 +72,7 @@ type TLSConfig struct {
 type AuthConfig struct {
 	// CustodyCertSHA256 pins the custody node's client certificate(s).
 	CustodyCertSHA256 []string `json:"custody_cert_sha256"`
-	// Tokens are the auditors' and readers' bearer tokens, each kept only
+	// Tokens are the auditors', readers' and operators' bearer tokens, each kept only
 	// as its SHA-256 (policyctl or api.HashToken computes it).
 	Tokens []api.Token `json:"tokens"`
 }

@@ -69,8 +69,8 @@ func (c *Config) validate() error {
 		if !isSHA256Hex(t.SHA256) {
 			p.add(key+".sha256", "want 64 lowercase hex characters (SHA-256 of the token, never the token)")
 		}
-		if t.Role != api.RoleAuditor && t.Role != api.RoleReader {
-			p.add(key+".role", "%q: want %q or %q", t.Role, api.RoleAuditor, api.RoleReader)
+		if t.Role != api.RoleAuditor && t.Role != api.RoleReader && t.Role != api.RoleOperator {
+			p.add(key+".role", "%q: want %q, %q or %q", t.Role, api.RoleAuditor, api.RoleReader, api.RoleOperator)
 		}
 	}
 

@@ -1,9 +1,8 @@
 package main
 
 import (
-	"encoding/json"
+	"context"
 	"fmt"
-	"net/http"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -86,17 +85,13 @@ func errDetail(err error) string {
 	return err.Error()
 }
 
-// readyzHandler serves readiness: 200 when ready, 503 otherwise, the
-// checks as JSON either way. It reveals no secret (addresses and states
-// only), so it can be public like /healthz.
-func (s *server) readyzHandler() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		rd := s.readiness(time.Now())
-		w.Header().Set("Content-Type", "application/json")
-		w.Header().Set("Cache-Control", "no-store")
-		if !rd.Ready {
-			w.WriteHeader(http.StatusServiceUnavailable)
-		}
-		_ = json.NewEncoder(w).Encode(rd)
-	})
+// readyService is the readiness as package api's GET /readyz reads it
+// (200 when ready, 503 otherwise, the checks as JSON either way). It
+// reveals no secret (addresses and states only), so the route is public
+// like /healthz.
+type readyService struct{ s *server }
+
+func (r readyService) Readiness(ctx context.Context) (bool, any) {
+	rd := r.s.readiness(time.Now())
+	return rd.Ready, rd
 }

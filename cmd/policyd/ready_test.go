@@ -64,7 +64,7 @@ func TestReadinessNotReady(t *testing.T) {
 	}
 
 	rec := httptest.NewRecorder()
-	s.readyzHandler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/readyz", nil))
+	s.handler.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/readyz", nil)) // mounted in api's route table
 	var got Readiness
 	if rec.Code != http.StatusServiceUnavailable || json.Unmarshal(rec.Body.Bytes(), &got) != nil || got.Ready || len(got.Checks) != 4 {
 		t.Fatalf("GET /readyz: %d %s", rec.Code, rec.Body)

@@ -298,6 +298,8 @@ func (s *server) build(ctx context.Context) (err error) {
 		MPC:                 s.mpc,
 		L2:                  s.indexer,
 		Witness:             s.wit,
+		Ready:               readyService{s},
+		Backup:              s.db,
 		CustodyFingerprints: cfg.Auth.CustodyCertSHA256,
 		Tokens:              cfg.Auth.Tokens,
 		Logger:              logger.With("component", "api"),

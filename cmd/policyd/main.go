@@ -98,9 +98,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 // above all: auditors check the log against it.
 func (s *server) printBanner(w io.Writer) {
 	fmt.Fprintf(w, "audit verifier key: %s\n", s.audit.VerifierKey())
-	if s.walletAd != "" {
-		fmt.Fprintf(w, "dedicated wallet:   %s (group key %x)\n", s.walletAd, s.walletPK)
+	if addr, pk := s.wallet(); pk != nil {
+		fmt.Fprintf(w, "dedicated wallet:   %s (group key %x)\n", addr, pk)
 	} else {
-		fmt.Fprintln(w, "dedicated wallet:   none yet (no key share loaded; signing disabled)")
+		fmt.Fprintln(w, "dedicated wallet:   none yet (no key share loaded; signing starts when a key generation completes, no restart)")
 	}
 }

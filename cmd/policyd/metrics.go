@@ -12,6 +12,7 @@ import (
 	"github.com/bitlayer-org/policyd/decision"
 	"github.com/bitlayer-org/policyd/internal/cli"
 	"github.com/bitlayer-org/policyd/l2"
+	"github.com/bitlayer-org/policyd/mpc"
 	"github.com/bitlayer-org/policyd/storage"
 )
 
@@ -108,10 +109,10 @@ func (m *metrics) observe(v *decision.View, err error, dryRun bool) {
 }
 
 // authorizer times signing from its start to its recorded end.
-func (m *metrics) authorizer(d *decision.Service) *timedAuthorizer { return &timedAuthorizer{d, m} }
+func (m *metrics) authorizer(d mpc.Authorizer) *timedAuthorizer { return &timedAuthorizer{d, m} }
 
 type timedAuthorizer struct {
-	d *decision.Service
+	d mpc.Authorizer
 	m *metrics
 }
 

@@ -38,8 +38,8 @@ func (s *server) readiness(now time.Time) Readiness {
 		r.Checks = append(r.Checks, ReadyCheck{Name: name, OK: ok, Detail: detail})
 	}
 
-	if s.walletPK != nil {
-		add("key_share", true, "wallet "+s.walletAd)
+	if addr, pk := s.wallet(); pk != nil {
+		add("key_share", true, "wallet "+addr)
 	} else {
 		add("key_share", false, "no key share loaded; signing disabled")
 	}
@@ -62,9 +62,12 @@ func (s *server) readiness(now time.Time) Readiness {
 		add("not_frozen", true, "")
 	}
 
+	_, pk := s.wallet()
 	switch {
 	case s.pool == nil:
 		add("pre_parameters", true, "not needed (no key ceremony enabled)")
+	case pk != nil && !s.cfg.MPC.AllowReshare:
+		add("pre_parameters", true, "not needed (the key was generated; resharing not enabled)")
 	case s.pool.Ready() > 0:
 		add("pre_parameters", true, fmt.Sprintf("%d set(s) ready", s.pool.Ready()))
 	default:

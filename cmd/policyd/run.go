@@ -51,7 +51,7 @@ type server struct {
 	audit     *audit.Log
 	gov       *governance.Governance
 	indexer   *l2.Indexer
-	decide    *decision.Service
+	signer    *liveSigner    // the decision service, once a key share is active
 	wit       *logWitnesses  // witness.go
 	authz     mpc.Authorizer // the MPC server's signing gate, as wired
 	mpc       *mpc.Server
@@ -232,37 +232,32 @@ func (s *server) build(ctx context.Context) (err error) {
 	}
 
 	m := newMetrics(s.registry)
-	var sign api.SignService
-	var authz mpc.Authorizer
-	if share != nil {
-		if s.decide, err = decision.New(decision.Config{
-			DB:         s.db,
-			Wallet:     psbtcheck.Wallet{PubKey: s.walletPK, Net: s.net},
-			Limits:     psbtcheck.Limits{MaxDataCarrierSize: cfg.PSBT.MaxDataCarrierSize},
-			Params:     cfg.Policy.Params,
-			Ledger:     l2.NewPolicyLedger(s.indexer),
-			Governance: trustGuard{governance.NewPolicySource(s.gov), s.indexer.Ledger(), cfg.L2.TrustReviewedThrough},
-			Audit:      s.audit,
-			// The decision lifecycle (issue 13): expiry, clock floor.
-			DecisionTTL:   cfg.Policy.DecisionTTL.D(),
-			Logger:        logger.With("component", "decision"),
-			OnClockBehind: m.clockBehindHook,
-		}); err != nil {
-			return fmt.Errorf("decision service: %w", err)
-		}
-		sign = m.signService(s.decide)
-		authz = witnessGuard{Authorizer: m.authorizer(s.decide), gate: s.wit}
-	} else {
-		// No share yet: sign requests answer 503 until a key generation
-		// completes and the server is restarted with the new share.
-		authz = refuseAll{}
-	}
 	wctx, stopWatch := context.WithCancel(context.Background())
 	s.stopWatch = stopWatch
 	m.watchIndexer(wctx, s.db, s.indexer)
-	if s.decide != nil {
-		go expireDecisions(wctx, s.decide, cfg.Policy.DecisionTTL.D(), logger.With("component", "decision"))
+	// The decision service exists once a share is active in the MPC
+	// server: now when one was loaded, or as soon as a key generation
+	// activated one (no restart). Until then sign requests answer 503.
+	s.signer = &liveSigner{
+		share: func() *mpc.Share {
+			if s.mpc == nil {
+				return nil
+			}
+			return s.mpc.Share()
+		},
+		build: func(sh *mpc.Share) (*decision.Service, error) { return s.newDecisionService(sh, m) },
+		activate: func(sh *mpc.Share, dec *decision.Service) {
+			addr, _ := sh.Address(s.net)
+			logger.Info("signing enabled", "event", "key_share_active", "wallet", addr,
+				"group_pubkey", hex.EncodeToString(sh.PubKeyBytes()), "epoch", sh.Epoch)
+			go expireDecisions(wctx, dec, cfg.Policy.DecisionTTL.D(), logger.With("component", "decision"))
+			if s.stopPool != nil && !s.cfg.MPC.AllowReshare {
+				s.stopPool() // the key exists: no more safe primes for a ceremony that cannot come
+			}
+		},
 	}
+	sign := m.signService(s.signer)
+	authz := mpc.Authorizer(witnessGuard{Authorizer: m.authorizer(s.signer), gate: s.wit})
 
 	mpcCfg := mpc.ServerConfig{
 		Share:          share,
@@ -282,6 +277,11 @@ func (s *server) build(ctx context.Context) (err error) {
 	s.authz = authz
 	if s.mpc, err = mpc.NewServer(mpcCfg); err != nil {
 		return fmt.Errorf("mpc: %w", err)
+	}
+	if share != nil {
+		if _, err := s.signer.get(); err != nil {
+			return fmt.Errorf("decision service: %w", err)
+		}
 	}
 
 	s.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -316,6 +316,37 @@ func (s *server) build(ctx context.Context) (err error) {
 		return fmt.Errorf("audit startup record: %w", err)
 	}
 	return nil
+}
+
+// newDecisionService builds the decision service for the wallet of share.
+func (s *server) newDecisionService(share *mpc.Share, m *metrics) (*decision.Service, error) {
+	return decision.New(decision.Config{
+		DB:         s.db,
+		Wallet:     psbtcheck.Wallet{PubKey: share.PubKeyBytes(), Net: s.net},
+		Limits:     psbtcheck.Limits{MaxDataCarrierSize: s.cfg.PSBT.MaxDataCarrierSize},
+		Params:     s.cfg.Policy.Params,
+		Ledger:     l2.NewPolicyLedger(s.indexer),
+		Governance: trustGuard{governance.NewPolicySource(s.gov), s.indexer.Ledger(), s.cfg.L2.TrustReviewedThrough},
+		Audit:      s.audit,
+		// The decision lifecycle (issue 13): expiry, clock floor.
+		DecisionTTL:   s.cfg.Policy.DecisionTTL.D(),
+		Logger:        s.log.With("component", "decision"),
+		OnClockBehind: m.clockBehindHook,
+	})
+}
+
+// wallet is the dedicated wallet of the active share ("" and nil before a
+// key generation completed).
+func (s *server) wallet() (addr string, pubkey []byte) {
+	if s.mpc == nil {
+		return s.walletAd, s.walletPK
+	}
+	sh := s.mpc.Share()
+	if sh == nil {
+		return "", nil
+	}
+	addr, _ = sh.Address(s.net)
+	return addr, sh.PubKeyBytes()
 }
 
 func (s *server) bootstrapWhitelist(ctx context.Context) error {
@@ -501,16 +532,4 @@ func protector(c MPCConfig) (*mpc.Protector, error) {
 		return nil, errors.New("no share passphrase: set mpc.passphrase_file or POLICYD_SHARE_PASSPHRASE")
 	}
 	return mpc.NewPassphraseProtector(pass, c.WorkFactor)
-}
-
-// refuseAll authorizes nothing: the MPC server's gate while no decision
-// service exists.
-type refuseAll struct{}
-
-func (refuseAll) BeginSigning(context.Context, string, [][32]byte) ([][32]byte, error) {
-	return nil, errors.New("policyd: no key share loaded; signing is disabled")
-}
-
-func (refuseAll) RecordSignatures(context.Context, string, [][]byte) error {
-	return errors.New("policyd: no key share loaded; signing is disabled")
 }

@@ -22,6 +22,7 @@ func commands() []cli.Command {
 		{Name: "whitelist", Summary: "list, propose, approve and reject whitelist changes; freeze and unfreeze", Run: runWhitelist},
 		{Name: "audit", Summary: "export and verify the signed decision log, re-check decisions", Run: runAudit},
 		{Name: "contracts", Summary: "deploy the reference staking contracts (GovernorMultisig, StakingPool)", Run: runContracts},
+		{Name: "config", Summary: "render the final policyd and relayer configurations from deploy/ examples and the kit's outputs", Run: runConfig},
 		{Name: "pki", Summary: "make the deployment's CA, certificates, custody pin, tokens and secret files", Run: runPKI},
 	}
 }

@@ -55,6 +55,7 @@ var secretFiles = []pkiFile{
 	{"custody_share_passphrase.txt", 0o600, true},
 	{"prometheus_token.txt", 0o600, true},
 	{"auditor_token.txt", 0o600, true},
+	{"operator_token.txt", 0o600, true}, // policyctl backup (operator role); no container mounts it
 	{"btcd_rpc_pass.txt", 0o600, true},
 	{"relayer_keystore_pass.txt", 0o600, true},
 	{"relayer_keystore.json", 0o600, true},
@@ -172,7 +173,7 @@ func writeDeploymentSecrets(dir string, hosts []string, lightKeystore bool) (*pk
 	}
 	secrets := map[string]string{}
 	for _, name := range []string{"policyd_share_passphrase.txt", "custody_share_passphrase.txt",
-		"prometheus_token.txt", "auditor_token.txt", "btcd_rpc_pass.txt", "relayer_keystore_pass.txt"} {
+		"prometheus_token.txt", "auditor_token.txt", "operator_token.txt", "btcd_rpc_pass.txt", "relayer_keystore_pass.txt"} {
 		s, err := randomSecret()
 		if err != nil {
 			return nil, err
@@ -203,6 +204,7 @@ func writeDeploymentSecrets(dir string, hosts []string, lightKeystore bool) (*pk
 		Tokens: []api.Token{
 			{Name: "prometheus", Role: api.RoleReader, SHA256: api.HashToken(secrets["prometheus_token.txt"])},
 			{Name: "auditor", Role: api.RoleAuditor, SHA256: api.HashToken(secrets["auditor_token.txt"])},
+			{Name: "operator", Role: api.RoleOperator, SHA256: api.HashToken(secrets["operator_token.txt"])},
 		},
 	}, nil
 }

@@ -57,7 +57,7 @@ func TestPKIInitWritesEveryComposeSecret(t *testing.T) {
 		}
 	}
 	// Nothing secret on standard output: only hashes and the pin.
-	for _, name := range []string{"prometheus_token.txt", "auditor_token.txt", "policyd_share_passphrase.txt", "btcd_rpc_pass.txt"} {
+	for _, name := range []string{"prometheus_token.txt", "auditor_token.txt", "operator_token.txt", "policyd_share_passphrase.txt", "btcd_rpc_pass.txt"} {
 		s := readSecret(t, filepath.Join(dir, name))
 		if strings.Contains(out.String()+errb.String(), s) {
 			t.Errorf("pki init printed the secret of %s", name)

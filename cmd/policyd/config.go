@@ -123,6 +123,9 @@ type MPCConfig struct {
 	// and address) while a share is loaded.
 	AllowReshare       bool   `json:"allow_reshare"`
 	PreParamsDirectory string `json:"pre_params_dir"`
+	// PreParamsTarget is how many pre-parameter sets the pool keeps ready
+	// (default 2; each takes minutes of one core to generate).
+	PreParamsTarget int `json:"pre_params_target,omitempty"`
 	// WorkFactor is the scrypt work factor of the share encryption (0: age's default).
 	WorkFactor     int      `json:"work_factor"`
 	SessionTimeout Duration `json:"session_timeout"`

@@ -152,6 +152,9 @@ func (c *Config) validate() error {
 	if c.MPC.SessionTimeout <= 0 {
 		p.add("mpc.session_timeout", "must be positive")
 	}
+	if c.MPC.PreParamsTarget < 0 {
+		p.add("mpc.pre_params_target", "must not be negative (0: the default, 2)")
+	}
 	if c.MPC.WorkFactor < 0 {
 		p.add("mpc.work_factor", "must not be negative")
 	}

@@ -282,6 +282,15 @@ func (s *server) build(ctx context.Context) (err error) {
 		if _, err := s.signer.get(); err != nil {
 			return fmt.Errorf("decision service: %w", err)
 		}
+	} else {
+		// Enable signing as soon as a key generation activated a share
+		// (not only at the first sign request): the pool stops, the log
+		// says so, readiness follows.
+		every(wctx, time.Second, func() {
+			if s.mpc.Share() != nil {
+				_, _ = s.signer.get()
+			}
+		})
 	}
 
 	s.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -372,7 +381,8 @@ func (s *server) enableCeremonies(mc *mpc.ServerConfig, reshare bool) error {
 	if err != nil {
 		return err
 	}
-	pool, err := mpc.NewPreParamsPool(mpc.PoolConfig{Dir: s.cfg.MPC.PreParamsDir(s.cfg.DataDir), Protector: prot})
+	pool, err := mpc.NewPreParamsPool(mpc.PoolConfig{Dir: s.cfg.MPC.PreParamsDir(s.cfg.DataDir), Protector: prot,
+		Target: s.cfg.MPC.PreParamsTarget, Logger: s.log.With("component", "preparams")})
 	if err != nil {
 		return err
 	}

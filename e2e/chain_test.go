@@ -51,6 +51,7 @@ type chains struct {
 	bridge     *regtest.Key // the bridge hot wallet (whitelisted)
 
 	gethURL     string
+	rpc         *rpc.Client
 	eth         *ethclient.Client
 	chainID     *big.Int
 	governor    *ecdsa.PrivateKey
@@ -140,27 +141,48 @@ func (c *chains) deploy(nUsers int) {
 	t := c.t
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
+	c.connect(ctx)
+	c.governor = mustKey(t)
+	for i := 0; i < nUsers; i++ {
+		c.users = append(c.users, mustKey(t))
+	}
+	c.fundFromDev(ctx, append([]*ecdsa.PrivateKey{c.governor}, c.users...)...)
+	addr, tx, pool, err := bindings.DeployStakingPool(c.transactor(ctx, c.governor), c.eth, crypto.PubkeyToAddress(c.governor.PublicKey))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rcpt := c.mined(ctx, tx)
+	c.poolAddr, c.pool, c.deployBlock = addr, pool, rcpt.BlockNumber.Uint64()
+	t.Logf("geth --dev at %s (chain %s), StakingPool %s at block %d", c.gethURL, c.chainID, addr, c.deployBlock)
+}
+
+// connect dials geth and reads its chain id.
+func (c *chains) connect(ctx context.Context) {
+	t := c.t
 	rc, err := rpc.DialContext(ctx, c.gethURL)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(rc.Close)
+	c.rpc = rc
 	c.eth = ethclient.NewClient(rc)
 	if c.chainID, err = c.eth.ChainID(ctx); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// fundFromDev sends 100 BTC (L2 native) to each key from geth's dev
+// account and waits until every transfer is mined.
+func (c *chains) fundFromDev(ctx context.Context, keys ...*ecdsa.PrivateKey) {
+	t := c.t
 	var accounts []common.Address
-	if err := rc.CallContext(ctx, &accounts, "eth_accounts"); err != nil || len(accounts) == 0 {
+	if err := c.rpc.CallContext(ctx, &accounts, "eth_accounts"); err != nil || len(accounts) == 0 {
 		t.Fatalf("geth eth_accounts: %v %v", accounts, err)
 	}
-	c.governor = mustKey(t)
-	for i := 0; i < nUsers; i++ {
-		c.users = append(c.users, mustKey(t))
-	}
 	var funding []common.Hash
-	for _, k := range append([]*ecdsa.PrivateKey{c.governor}, c.users...) {
+	for _, k := range keys {
 		var h common.Hash
-		if err := rc.CallContext(ctx, &h, "eth_sendTransaction", map[string]any{
+		if err := c.rpc.CallContext(ctx, &h, "eth_sendTransaction", map[string]any{
 			"from": accounts[0], "to": crypto.PubkeyToAddress(k.PublicKey), "value": (*hexutil.Big)(satToWei(100 * btcSat)),
 		}); err != nil {
 			t.Fatalf("fund from geth's dev account: %v", err)
@@ -172,13 +194,6 @@ func (c *chains) deploy(nUsers int) {
 			t.Fatalf("funding %s: %v", h, err)
 		}
 	}
-	addr, tx, pool, err := bindings.DeployStakingPool(c.transactor(ctx, c.governor), c.eth, crypto.PubkeyToAddress(c.governor.PublicKey))
-	if err != nil {
-		t.Fatal(err)
-	}
-	rcpt := c.mined(ctx, tx)
-	c.poolAddr, c.pool, c.deployBlock = addr, pool, rcpt.BlockNumber.Uint64()
-	t.Logf("geth --dev at %s (chain %s), StakingPool %s at block %d", c.gethURL, c.chainID, addr, c.deployBlock)
 }
 
 func mustKey(t testing.TB) *ecdsa.PrivateKey {

@@ -52,6 +52,7 @@ type policydNode struct {
 	custodyShare string // the custody node's encrypted share
 	passFile     string // the fixture passphrase (both shares)
 
+	bin         string // the policyd binary (default bins.policyd, a source-tree build)
 	proc        *proc
 	verifierKey string // from the start-up banner
 	starts      int
@@ -159,7 +160,11 @@ func (p *policydNode) start() {
 	t := p.t
 	t.Helper()
 	p.starts++
-	p.proc = startProc(t, fmt.Sprintf("policyd (start %d)", p.starts), bins.policyd, nil, "--config", p.cfgPath)
+	bin := p.bin
+	if bin == "" {
+		bin = bins.policyd
+	}
+	p.proc = startProc(t, fmt.Sprintf("policyd (start %d)", p.starts), bin, nil, "--config", p.cfgPath)
 	var key string
 	eventually(t, 60*time.Second, 100*time.Millisecond, "policyd prints its audit verifier key", func() (bool, error) {
 		if !p.proc.running() {

@@ -69,20 +69,7 @@ func newPolicyd(t *testing.T, c *chains) *policydNode {
 	if p.tls, err = tlsutil.DevCA(filepath.Join(p.dir, "tls")); err != nil {
 		t.Fatal(err)
 	}
-	tlsCfg, err := tlsutil.ClientConfig(p.tls.CACert, p.tls.ClientCert, p.tls.ClientKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p.httpc = &http.Client{Transport: &http.Transport{TLSClientConfig: tlsCfg}, Timeout: 30 * time.Second}
-	t.Cleanup(p.httpc.CloseIdleConnections)
-	for _, c := range []struct {
-		to    **client.Client
-		token string
-	}{{&p.api, ""}, {&p.reader, readerToken}, {&p.auditor, auditorToken}} {
-		if *c.to, err = client.New(p.url, client.WithHTTPClient(p.httpc), client.WithToken(c.token)); err != nil {
-			t.Fatal(err)
-		}
-	}
+	p.dial(readerToken, auditorToken)
 
 	p.passFile = filepath.Join(p.dir, "share.pass")
 	mustWrite(t, p.passFile, []byte(tssfixtures.DevPassphrase+"\n"))
@@ -144,6 +131,27 @@ func newPolicyd(t *testing.T, c *chains) *policydNode {
 	p.cfgPath = filepath.Join(p.dir, "policyd.json")
 	mustWrite(t, p.cfgPath, b)
 	return p
+}
+
+// dial makes the clients: custody (the client certificate of p.tls), reader
+// and auditor (bearer tokens).
+func (p *policydNode) dial(reader, auditor string) {
+	t := p.t
+	t.Helper()
+	tlsCfg, err := tlsutil.ClientConfig(p.tls.CACert, p.tls.ClientCert, p.tls.ClientKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.httpc = &http.Client{Transport: &http.Transport{TLSClientConfig: tlsCfg}, Timeout: 30 * time.Second}
+	t.Cleanup(p.httpc.CloseIdleConnections)
+	for _, c := range []struct {
+		to    **client.Client
+		token string
+	}{{&p.api, ""}, {&p.reader, reader}, {&p.auditor, auditor}} {
+		if *c.to, err = client.New(p.url, client.WithHTTPClient(p.httpc), client.WithToken(c.token)); err != nil {
+			t.Fatal(err)
+		}
+	}
 }
 
 func mustWrite(t testing.TB, path string, b []byte) {

@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/big"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -25,7 +24,6 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/crypto"
 
-	"github.com/bitlayer-org/policyd/client"
 	"github.com/bitlayer-org/policyd/internal/regtest"
 	"github.com/bitlayer-org/policyd/l2/bindings"
 	"github.com/bitlayer-org/policyd/mpc"
@@ -354,24 +352,8 @@ func kitPolicyd(t *testing.T, bin, cfgPath, listen, secrets string) *policydNode
 	p := &policydNode{t: t, bin: bin, cfgPath: cfgPath, listen: listen, url: "https://" + listen, dir: filepath.Dir(cfgPath),
 		tls: &tlsutil.DevFiles{CACert: filepath.Join(secrets, "ca.pem"),
 			ClientCert: filepath.Join(secrets, "custody_tls_cert.pem"), ClientKey: filepath.Join(secrets, "custody_tls_key.pem")}}
-	tlsCfg, err := tlsutil.ClientConfig(p.tls.CACert, p.tls.ClientCert, p.tls.ClientKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p.httpc = &http.Client{Transport: &http.Transport{TLSClientConfig: tlsCfg}, Timeout: 30 * time.Second}
-	t.Cleanup(p.httpc.CloseIdleConnections)
-	for _, c := range []struct {
-		to    **client.Client
-		token string
-	}{{&p.api, ""}, {&p.reader, "prometheus_token.txt"}, {&p.auditor, "auditor_token.txt"}} {
-		tok := ""
-		if c.token != "" {
-			tok = strings.TrimSpace(string(mustRead(t, filepath.Join(secrets, c.token))))
-		}
-		if *c.to, err = client.New(p.url, client.WithHTTPClient(p.httpc), client.WithToken(tok)); err != nil {
-			t.Fatal(err)
-		}
-	}
+	token := func(name string) string { return strings.TrimSpace(string(mustRead(t, filepath.Join(secrets, name)))) }
+	p.dial(token("prometheus_token.txt"), token("auditor_token.txt"))
 	return p
 }
 

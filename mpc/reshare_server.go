@@ -133,6 +133,7 @@ func (s *Server) runReshareJob(ctx context.Context, cancel context.CancelCauseFu
 	defer cancel(nil)
 	j := ss.job
 	log := s.cfg.Logger.With("session", ss.id.String())
+	log.Info("mpc: resharing started", "event", "reshare_started", "epoch", share.Epoch)
 	t0 := time.Now()
 	sendTo := func(o *outbox) func(*Envelope) error {
 		return func(e *Envelope) error {
@@ -170,14 +171,14 @@ func (s *Server) runReshareJob(ctx context.Context, cancel context.CancelCauseFu
 		j.mu.Lock()
 		j.pubkey, j.address, j.epoch = rec.PubKey, rec.Address, rec.NewEpoch
 		j.mu.Unlock()
-		log.Info("mpc: key share reshared and confirmed", "pubkey", rec.PubKey, "address", rec.Address,
+		log.Info("mpc: key share reshared and confirmed", "event", "reshare_done", "epoch", rec.NewEpoch, "pubkey", rec.PubKey, "address", rec.Address,
 			"old", rec.OldParties, "new", rec.NewParties, "took", time.Since(t0).Round(time.Millisecond))
 	} else {
 		var se *SessionError
 		if errors.As(err, &se) {
-			log.Warn("mpc: resharing failed, old share stays in use", "round", se.Round, "culprits", se.Culprits, "err", err)
+			log.Warn("mpc: resharing failed, old share stays in use", "event", "reshare_failed", "round", se.Round, "culprits", se.Culprits, "err", err)
 		} else {
-			log.Warn("mpc: resharing failed, old share stays in use", "err", err)
+			log.Warn("mpc: resharing failed, old share stays in use", "event", "reshare_failed", "err", err)
 		}
 	}
 	j.finish(err, s.cfg.Now())

@@ -551,6 +551,7 @@ func (s *Server) StartKeygen(ctx context.Context, ceremony [32]byte) (SessionID,
 	s.wg.Add(1)
 	s.mu.Unlock()
 	go s.runKeygenJob(ss, cs, ceremony, pre)
+	s.cfg.Logger.Info("mpc: key generation started", "event", "keygen_started", "session", sid.String())
 	return sid, nil
 }
 
@@ -598,9 +599,9 @@ func (s *Server) runKeygenJob(ss, cs *srvSession, ceremony [32]byte, pre *keygen
 		j.mu.Lock()
 		j.pubkey, j.address = rec.PubKey, rec.Address
 		j.mu.Unlock()
-		s.cfg.Logger.Info("mpc: key generated", "pubkey", rec.PubKey, "address", rec.Address, "parties", rec.Parties)
+		s.cfg.Logger.Info("mpc: key generated", "event", "keygen_done", "session", ss.s.id.String(), "pubkey", rec.PubKey, "address", rec.Address, "parties", rec.Parties)
 	} else {
-		s.cfg.Logger.Warn("mpc: key generation failed", "session", ss.s.id.String(), "err", err)
+		s.cfg.Logger.Warn("mpc: key generation failed", "event", "keygen_failed", "session", ss.s.id.String(), "err", err)
 	}
 	j.finish(err, s.cfg.Now())
 }

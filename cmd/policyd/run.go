@@ -256,8 +256,10 @@ func (s *server) build(ctx context.Context) (err error) {
 			}
 		},
 	}
-	sign := m.signService(s.signer)
-	authz := mpc.Authorizer(witnessGuard{Authorizer: m.authorizer(s.signer), gate: s.wit})
+	sign := m.signService(&loggedSign{s.signer, logger.With("component", "decision")})
+	// the witness guard refuses signing on a rolled-back log; the log line
+	// covers its refusals too
+	authz := mpc.Authorizer(&loggedAuthorizer{witnessGuard{Authorizer: m.authorizer(s.signer), gate: s.wit}, logger.With("component", "signing")})
 
 	mpcCfg := mpc.ServerConfig{
 		Share:          share,
@@ -299,7 +301,7 @@ func (s *server) build(ctx context.Context) (err error) {
 		revoke = revokeFunc(s.decide, s.gov)
 	}
 	if s.handler, err = api.New(api.Config{
-		Governance:          s.gov,
+		Governance:          &loggedGovernance{s.gov, logger.With("component", "governance")},
 		Sign:                sign,
 		Revoke:              revoke,
 		Console:             console.Handler(console.Config{}),

@@ -195,7 +195,7 @@ func runAuditVerify(args []string, stdout, stderr io.Writer) int {
 		var err error
 		if prev, err = os.ReadFile(*prevFile); err != nil {
 			fmt.Fprintf(stderr, "policyctl audit verify: %v\n", err)
-			return 2
+			return 3 // I/O (internal/cli's scheme)
 		}
 	}
 	var in io.Reader
@@ -205,7 +205,7 @@ func runAuditVerify(args []string, stdout, stderr io.Writer) int {
 		f, err := os.Open(name)
 		if err != nil {
 			fmt.Fprintf(stderr, "policyctl audit verify: %v\n", err)
-			return 2
+			return 3
 		}
 		defer f.Close()
 		in = f
@@ -223,7 +223,7 @@ func runAuditVerify(args []string, stdout, stderr io.Writer) int {
 	if *save != "" {
 		if err := os.WriteFile(*save, v.Checkpoint.Note, 0o644); err != nil {
 			fmt.Fprintf(stderr, "policyctl audit verify: save checkpoint: %v\n", err)
-			return 1
+			return 3
 		}
 	}
 	var kinds bytes.Buffer

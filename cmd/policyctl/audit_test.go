@@ -181,7 +181,7 @@ func TestAuditCLIErrors(t *testing.T) {
 		{"untrusted server cert", []string{"audit", "export", "--server", f.url, "--token", testToken, "-o", out}, 1, "certificate"},
 		{"bad range", []string{"audit", "export", "--server", f.url, "--token", testToken, "--ca", f.ca, "--from", "9", "-o", out}, 1, "400"},
 		{"verify without key", []string{"audit", "verify", out}, 2, "usage"},
-		{"verify missing file", []string{"audit", "verify", "--key", "k+00000000+AQ==", filepath.Join(t.TempDir(), "none")}, 2, "no such file"},
+		{"verify missing file", []string{"audit", "verify", "--key", "k+00000000+AQ==", filepath.Join(t.TempDir(), "none")}, 3, "no such file"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

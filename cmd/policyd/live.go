@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 
 	"github.com/bitlayer-org/policyd/decision"
 	"github.com/bitlayer-org/policyd/errs"
@@ -24,8 +25,8 @@ type liveSigner struct {
 	build    func(*mpc.Share) (*decision.Service, error) // the decision service for a share
 	activate func(*mpc.Share, *decision.Service)         // called once, when the service was built
 
-	mu  sync.Mutex
-	dec *decision.Service
+	mu  sync.Mutex                       // serializes building
+	dec atomic.Pointer[decision.Service] // set once built
 }
 
 var errNoShare = errs.New(errs.KindUnavailable, "no_share",
@@ -34,10 +35,13 @@ var errNoShare = errs.New(errs.KindUnavailable, "no_share",
 // get returns the decision service, building it on first use after a share
 // became active.
 func (l *liveSigner) get() (*decision.Service, error) {
+	if d := l.dec.Load(); d != nil {
+		return d, nil
+	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.dec != nil {
-		return l.dec, nil
+	if d := l.dec.Load(); d != nil {
+		return d, nil
 	}
 	sh := l.share()
 	if sh == nil {
@@ -47,12 +51,17 @@ func (l *liveSigner) get() (*decision.Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	l.dec = dec
+	l.dec.Store(dec)
 	if l.activate != nil {
 		l.activate(sh, dec)
 	}
 	return dec, nil
 }
+
+// current is the decision service if it was built, else nil (it never
+// builds one and never waits: governance's clock reads it, also while a
+// build runs).
+func (l *liveSigner) current() *decision.Service { return l.dec.Load() }
 
 func (l *liveSigner) SubmitRequest(ctx context.Context, req decision.Request) (*decision.View, error) {
 	d, err := l.get()

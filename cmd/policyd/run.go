@@ -296,10 +296,7 @@ func (s *server) build(ctx context.Context) (err error) {
 	}
 
 	s.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	var revoke api.RevokeFunc
-	if s.decide != nil {
-		revoke = revokeFunc(s.decide, s.gov)
-	}
+	revoke := revokeFunc(s.signer, s.gov)
 	if s.handler, err = api.New(api.Config{
 		Governance:          &loggedGovernance{s.gov, logger.With("component", "governance")},
 		Sign:                sign,

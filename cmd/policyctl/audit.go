@@ -81,9 +81,7 @@ func runAuditExport(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "policyctl audit export: --server is required and no positional arguments are allowed")
 		return 2
 	}
-	if *token == "" {
-		*token = os.Getenv("POLICYCTL_TOKEN")
-	}
+	*token = bearerToken(*token)
 	if *prevFile != "" {
 		size, err := checkpointSize(*prevFile)
 		if err != nil {

@@ -35,9 +35,7 @@ func runBackup(args []string, stdout, stderr io.Writer) int {
 	if code, ok := cli.Parse(fs, args); !ok {
 		return code
 	}
-	if *token == "" {
-		*token = os.Getenv("POLICYCTL_TOKEN")
-	}
+	*token = bearerToken(*token)
 	if fs.NArg() != 0 || *out == "" || *token == "" {
 		fmt.Fprintln(stderr, "policyctl backup: --server, --token (operator) and --out are required")
 		return cli.ExitUsage

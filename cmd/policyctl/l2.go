@@ -246,7 +246,7 @@ type l2Remote struct {
 func remoteFlags(fs *flag.FlagSet) l2Remote {
 	return l2Remote{
 		server: fs.String("server", "", "policyd https:// URL (instead of --db)"),
-		token:  fs.String("token", "", "bearer token"),
+		token:  fs.String("token", "", "bearer token (or env POLICYCTL_TOKEN)"),
 		ca:     fs.String("ca", "", "CA certificate (PEM) of the server"),
 	}
 }
@@ -258,7 +258,7 @@ func (r l2Remote) get(who string, stdout, stderr io.Writer, read func(*client.Cl
 		fmt.Fprintf(stderr, "%s: %v\n", who, err)
 		return 1
 	}
-	c, err := client.New(*r.server, client.WithHTTPClient(httpc), client.WithToken(*r.token))
+	c, err := client.New(*r.server, client.WithHTTPClient(httpc), client.WithToken(bearerToken(*r.token)))
 	if err != nil {
 		fmt.Fprintf(stderr, "%s: --server must be an https:// URL\n", who)
 		return 2

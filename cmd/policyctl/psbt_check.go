@@ -28,7 +28,7 @@ func runPSBTCheck(args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	server := fs.String("server", "", "server base URL, e.g. https://policyd:8443")
 	ca := fs.String("ca", "", "PEM CA certificate to trust for the server")
-	token := fs.String("token", "", "bearer token (reader role)")
+	token := fs.String("token", "", "bearer token, reader role (or env POLICYCTL_TOKEN)")
 	if err := fs.Parse(args); err != nil || *server == "" || fs.NArg() != 1 {
 		fmt.Fprintln(stderr, "usage: policyctl psbt check --server URL [--ca CA] [--token T] FILE|-")
 		return 2
@@ -42,6 +42,7 @@ func runPSBTCheck(args []string, stdout, stderr io.Writer) int {
 	if bytes.HasPrefix(raw, []byte("psbt\xff")) {
 		b64 = base64.StdEncoding.EncodeToString(raw)
 	}
+	*token = bearerToken(*token)
 	httpc, err := tlsClient(*ca)
 	if err != nil {
 		fmt.Fprintln(stderr, "policyctl:", err)

@@ -56,9 +56,7 @@ func runStatus(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "policyctl status: unexpected argument %q\n", fs.Arg(0))
 		return cli.ExitUsage
 	}
-	if *token == "" {
-		*token = os.Getenv("POLICYCTL_TOKEN")
-	}
+	*token = bearerToken(*token)
 	httpc, err := tlsClient(*ca)
 	if err != nil {
 		fmt.Fprintf(stderr, "policyctl status: %v\n", err)

@@ -78,7 +78,7 @@ func newWLFlags(name string, stderr io.Writer) *wlFlags {
 		ca:       fs.String("ca", "", "PEM CA certificate that signed the server's certificate"),
 		cert:     fs.String("cert", "", "client certificate (optional)"),
 		key:      fs.String("key", "", "client key (optional)"),
-		token:    fs.String("token", os.Getenv("POLICYD_TOKEN"), "bearer token for reads (default $POLICYD_TOKEN)"),
+		token:    fs.String("token", "", "bearer token for reads (or env POLICYCTL_TOKEN)"),
 		keystore: fs.String("keystore", "", "Ethereum keystore JSON file of the signing admin"),
 		password: fs.String("password-file", "", "file holding the keystore password"),
 		chainID:  fs.Int64("chain-id", 0, "expected chain id (200901 mainnet, 200810 testnet); 0 = no check"),
@@ -107,6 +107,7 @@ func (f *wlFlags) client() (*client.Client, error) {
 	if *f.ca == "" {
 		cfg = &tls.Config{MinVersion: tls.VersionTLS13} // system roots
 	}
+	*f.token = bearerToken(*f.token)
 	return client.New(*f.server, client.WithToken(*f.token),
 		client.WithHTTPClient(&http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{TLSClientConfig: cfg}}))
 }

@@ -15,6 +15,7 @@ require (
 	github.com/prometheus/client_golang v1.16.0
 	go.etcd.io/bbolt v1.4.3
 	golang.org/x/mod v0.39.0
+	golang.org/x/term v0.45.0
 )
 
 require (

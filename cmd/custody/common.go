@@ -9,9 +9,9 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"strings"
 	"time"
 
+	"github.com/bitlayer-org/policyd/internal/cli"
 	"github.com/bitlayer-org/policyd/mpc"
 	"github.com/bnb-chain/tss-lib/v2/ecdsa/keygen"
 )
@@ -24,7 +24,7 @@ type keyFlags struct {
 }
 
 func (k *keyFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&k.passFile, "passphrase-file", "", "file holding the age passphrase (else $CUSTODY_PASSPHRASE)")
+	fs.StringVar(&k.passFile, "passphrase-file", "", "file holding the age passphrase (else $CUSTODY_PASSPHRASE, else asked on the terminal)")
 	fs.StringVar(&k.identity, "identity", "", "age X25519 identity file (instead of a passphrase)")
 	fs.IntVar(&k.work, "scrypt-work-factor", mpc.DefaultScryptWorkFactor, "scrypt log2(N) when encrypting with a passphrase")
 }
@@ -38,16 +38,9 @@ func (k *keyFlags) protector() (*mpc.Protector, error) {
 		defer f.Close()
 		return mpc.NewIdentityProtector(f)
 	}
-	pass := os.Getenv("CUSTODY_PASSPHRASE")
-	if k.passFile != "" {
-		b, err := os.ReadFile(k.passFile)
-		if err != nil {
-			return nil, err
-		}
-		pass = strings.TrimRight(string(b), "\r\n")
-	}
-	if pass == "" {
-		return nil, errors.New("no passphrase: use --passphrase-file, $CUSTODY_PASSPHRASE or --identity")
+	pass, err := cli.Secret(k.passFile, "CUSTODY_PASSPHRASE", "share passphrase: ", os.Stderr)
+	if err != nil {
+		return nil, fmt.Errorf("no passphrase: use --passphrase-file, $CUSTODY_PASSPHRASE, --identity or a terminal: %w", err)
 	}
 	return mpc.NewPassphraseProtector(pass, k.work)
 }

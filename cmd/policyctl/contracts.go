@@ -18,6 +18,7 @@ import (
 	"github.com/ethereum/go-ethereum/core/types"
 	"github.com/ethereum/go-ethereum/ethclient"
 
+	"github.com/bitlayer-org/policyd/internal/cli"
 	"github.com/bitlayer-org/policyd/l2/bindings"
 )
 
@@ -59,7 +60,7 @@ func runContracts(args []string, stdout, stderr io.Writer) int {
 	flags.SetOutput(stderr)
 	rpc := flags.String("rpc", "", "L2 JSON-RPC URL (required)")
 	ksFile := flags.String("keystore", "", "Ethereum keystore JSON of the deploying account (required; it pays gas and has no role afterwards)")
-	pwFile := flags.String("password-file", "", "file holding the keystore password (required)")
+	pwFile := flags.String("password-file", "", "file holding the keystore password (else $POLICYCTL_KEYSTORE_PASSWORD, else asked on the terminal)")
 	bitlayer := flags.String("bitlayer", "", "Bitlayer's governor key address (required; indispensable on every governor call)")
 	project := flags.String("project", "", "comma-separated project governor key addresses (required)")
 	threshold := flags.Uint64("project-threshold", 1, "project confirmations a governor call needs besides Bitlayer's")
@@ -67,8 +68,8 @@ func runContracts(args []string, stdout, stderr io.Writer) int {
 	if err := flags.Parse(args[1:]); err != nil {
 		return flagExit(err)
 	}
-	if *rpc == "" || *ksFile == "" || *pwFile == "" || *bitlayer == "" || *project == "" {
-		fmt.Fprintln(stderr, "policyctl contracts deploy: --rpc, --keystore, --password-file, --bitlayer and --project are required")
+	if *rpc == "" || *ksFile == "" || *bitlayer == "" || *project == "" {
+		fmt.Fprintln(stderr, "policyctl contracts deploy: --rpc, --keystore, --bitlayer and --project are required")
 		return 2
 	}
 	bl, err := parseAddress("--bitlayer", *bitlayer)
@@ -89,7 +90,7 @@ func runContracts(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "policyctl contracts deploy: --project-threshold %d: want 1 to %d (the number of project keys)\n", *threshold, len(proj))
 		return 2
 	}
-	key, err := loadKeystore(*ksFile, *pwFile)
+	key, err := loadKeystore(*ksFile, *pwFile, stderr)
 	if err != nil {
 		fmt.Fprintf(stderr, "policyctl contracts deploy: %v\n", err)
 		return 2
@@ -118,16 +119,16 @@ func parseAddress(flagName, s string) (common.Address, error) {
 	return a, nil
 }
 
-func loadKeystore(ksFile, pwFile string) (*keystore.Key, error) {
+func loadKeystore(ksFile, pwFile string, prompt io.Writer) (*keystore.Key, error) {
 	ks, err := os.ReadFile(ksFile)
 	if err != nil {
 		return nil, err
 	}
-	pw, err := os.ReadFile(pwFile)
+	pw, err := cli.Secret(pwFile, "POLICYCTL_KEYSTORE_PASSWORD", "keystore password for "+ksFile+": ", prompt)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("keystore password (--password-file, $POLICYCTL_KEYSTORE_PASSWORD or a terminal): %w", err)
 	}
-	k, err := keystore.DecryptKey(ks, strings.TrimRight(string(pw), "\r\n"))
+	k, err := keystore.DecryptKey(ks, pw)
 	if err != nil {
 		return nil, fmt.Errorf("decrypt keystore %s: %w", ksFile, err)
 	}

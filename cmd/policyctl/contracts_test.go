@@ -102,6 +102,7 @@ func TestContractsDeploy(t *testing.T) {
 }
 
 func TestContractsDeployRefusals(t *testing.T) {
+	t.Setenv("POLICYCTL_KEYSTORE_PASSWORD", "pw")
 	dir := t.TempDir()
 	pw := filepath.Join(dir, "pw.txt")
 	_ = os.WriteFile(pw, []byte("pw\n"), 0o600)
@@ -122,6 +123,8 @@ func TestContractsDeployRefusals(t *testing.T) {
 		{"missing flags", []string{"deploy", "--rpc", "http://127.0.0.1:1"}, 2, "required"},
 		{"wrong password", []string{"deploy", "--rpc", "http://127.0.0.1:1", "--keystore", acct.URL.Path, "--password-file", filepath.Join(dir, "nope"), "--bitlayer", a, "--project", a}, 2, "nope"},
 		{"unreachable L2", []string{"deploy", "--rpc", "http://127.0.0.1:1", "--keystore", acct.URL.Path, "--password-file", pw, "--bitlayer", a, "--project", a, "--timeout", "2s"}, 3, "127.0.0.1:1"},
+		// no password file: the environment variable (a terminal would be asked)
+		{"password from the environment", []string{"deploy", "--rpc", "http://127.0.0.1:1", "--keystore", acct.URL.Path, "--bitlayer", a, "--project", a, "--timeout", "2s"}, 3, "127.0.0.1:1"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var errb bytes.Buffer

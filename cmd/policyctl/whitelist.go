@@ -23,6 +23,7 @@ import (
 	"github.com/bitlayer-org/policyd/api"
 	"github.com/bitlayer-org/policyd/client"
 	"github.com/bitlayer-org/policyd/governance"
+	"github.com/bitlayer-org/policyd/internal/cli"
 	"github.com/bitlayer-org/policyd/tlsutil"
 )
 
@@ -80,7 +81,7 @@ func newWLFlags(name string, stderr io.Writer) *wlFlags {
 		key:      fs.String("key", "", "client key (optional)"),
 		token:    fs.String("token", "", "bearer token for reads (or env POLICYCTL_TOKEN)"),
 		keystore: fs.String("keystore", "", "Ethereum keystore JSON file of the signing admin"),
-		password: fs.String("password-file", "", "file holding the keystore password"),
+		password: fs.String("password-file", "", "file holding the keystore password (else $POLICYCTL_KEYSTORE_PASSWORD, else asked on the terminal)"),
 		chainID:  fs.Int64("chain-id", 0, "expected chain id (200901 mainnet, 200810 testnet); 0 = no check"),
 		walletID: fs.String("wallet-id", "", "expected dedicated wallet id; empty = no check"),
 		ttl:      fs.Duration("ttl", 0, "signature lifetime; 0 = 72h for propose/unfreeze/approve, 15m for reject/freeze"),
@@ -113,18 +114,18 @@ func (f *wlFlags) client() (*client.Client, error) {
 }
 
 func (f *wlFlags) signingKey() (*ecdsa.PrivateKey, error) {
-	if *f.keystore == "" || *f.password == "" {
-		return nil, errors.New("--keystore and --password-file are required to sign")
+	if *f.keystore == "" {
+		return nil, errors.New("--keystore is required to sign")
 	}
 	ks, err := os.ReadFile(*f.keystore)
 	if err != nil {
 		return nil, err
 	}
-	pw, err := os.ReadFile(*f.password)
+	pw, err := cli.Secret(*f.password, "POLICYCTL_KEYSTORE_PASSWORD", "keystore password for "+*f.keystore+": ", f.prompt)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("keystore password (--password-file, $POLICYCTL_KEYSTORE_PASSWORD or a terminal): %w", err)
 	}
-	k, err := keystore.DecryptKey(ks, strings.TrimRight(string(pw), "\r\n"))
+	k, err := keystore.DecryptKey(ks, pw)
 	if err != nil {
 		return nil, fmt.Errorf("decrypt keystore: %w", err)
 	}

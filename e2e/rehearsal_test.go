@@ -142,26 +142,6 @@ func TestDeployRehearsal(t *testing.T) {
 	}
 	mark("deploy/setup.sh init: pki init, contracts deploy, config render")
 
-	// btcd mines its regtest chain to a faucet while policyd and the
-	// ceremony run; its RPC password is the kit's.
-	btcPass := strings.TrimSpace(string(mustRead(t, sec("btcd_rpc_pass.txt"))))
-	faucet, err := regtest.NewKey("policyd-rehearsal/faucet")
-	if err != nil {
-		t.Fatal(err)
-	}
-	btcReady := make(chan error, 1)
-	go func() {
-		n, err := regtest.Start(ctx, regtest.Config{MiningAddr: faucet.Addr, InitialBlocks: regtest.ReadyHeight,
-			Dir: filepath.Join(dir, "btcd"), User: "policyd", Pass: btcPass})
-		c.btc = n
-		btcReady <- err
-	}()
-	t.Cleanup(func() {
-		if c.btc != nil {
-			c.btc.Stop()
-		}
-	})
-
 	// Pre-parameters: the committed fixtures, under the kit's passphrases.
 	custodyDir := filepath.Join(dir, "custody")
 	reencryptPreParams(t, 0, sec("policyd_share_passphrase.txt"), filepath.Join(data, "preparams", "preparams-fixture.age"))
@@ -170,6 +150,33 @@ func TestDeployRehearsal(t *testing.T) {
 	pd := kitPolicyd(t, policydBin, filepath.Join(rendered, "policyd.config.json"), listen, secrets)
 	pd.start()
 	mark("policyd (release) started with allow_keygen and no share")
+	// btcd mines its regtest chain to a faucet while the ceremony runs
+	// (started only now: its free ports are picked after policyd bound
+	// its own, so they cannot collide); its RPC password is the kit's.
+	btcPass := strings.TrimSpace(string(mustRead(t, sec("btcd_rpc_pass.txt"))))
+	faucet, err := regtest.NewKey("policyd-rehearsal/faucet")
+	if err != nil {
+		t.Fatal(err)
+	}
+	type started struct {
+		n   *regtest.Node
+		err error
+	}
+	btcReady := make(chan started, 1)
+	go func() {
+		n, err := regtest.Start(ctx, regtest.Config{MiningAddr: faucet.Addr, InitialBlocks: regtest.ReadyHeight,
+			Dir: filepath.Join(dir, "btcd"), User: "policyd", Pass: btcPass})
+		btcReady <- started{n, err}
+	}()
+	btcTaken := false
+	t.Cleanup(func() {
+		if !btcTaken { // the test ended before it waited for btcd
+			if r := <-btcReady; r.n != nil {
+				r.n.Stop()
+			}
+		}
+	})
+
 	status := func() (int, string) {
 		cmd := exec.CommandContext(ctx, policyctl, "status", "--server", pd.url, "--ca", sec("ca.pem"), "--token", strings.TrimSpace(string(mustRead(t, sec("auditor_token.txt")))))
 		var out bytes.Buffer
@@ -219,9 +226,13 @@ func TestDeployRehearsal(t *testing.T) {
 	}
 	mark("policyd ready without a restart")
 
-	if err := <-btcReady; err != nil {
-		t.Fatalf("btcd: %v", err)
+	r := <-btcReady
+	btcTaken = true
+	if r.err != nil {
+		t.Fatalf("btcd: %v", r.err)
 	}
+	c.btc = r.n
+	t.Cleanup(c.btc.Stop)
 	h0, err := c.btc.Height()
 	if err != nil {
 		t.Fatal(err)

@@ -35,6 +35,7 @@ import (
 	"github.com/bitlayer-org/policyd/governance"
 	"github.com/bitlayer-org/policyd/internal/btcnet"
 	"github.com/bitlayer-org/policyd/internal/cli"
+	"github.com/bitlayer-org/policyd/l1"
 	"github.com/bitlayer-org/policyd/l2"
 	"github.com/bitlayer-org/policyd/mpc"
 	"github.com/bitlayer-org/policyd/psbtcheck"
@@ -51,6 +52,8 @@ type server struct {
 	audit     *audit.Log
 	gov       *governance.Governance
 	indexer   *l2.Indexer
+	l1        *l1.Watcher   // nil without the l1 block
+	l1Done    chan struct{} // closed when the L1 loop returned
 	decide    *decision.Service
 	wit       *logWitnesses  // witness.go
 	authz     mpc.Authorizer // the MPC server's signing gate, as wired
@@ -231,6 +234,11 @@ func (s *server) build(ctx context.Context) (err error) {
 		return fmt.Errorf("l2 trust events: %w", err)
 	}
 
+	// The L1 view (issue 16): nil without the l1 block, logged loudly.
+	if s.l1, err = s.startL1(s.db); err != nil {
+		return err
+	}
+
 	m := newMetrics(s.registry)
 	var sign api.SignService
 	var authz mpc.Authorizer
@@ -260,6 +268,10 @@ func (s *server) build(ctx context.Context) (err error) {
 	wctx, stopWatch := context.WithCancel(context.Background())
 	s.stopWatch = stopWatch
 	m.watchIndexer(wctx, s.db, s.indexer)
+	if s.l1 != nil {
+		s.l1Done = make(chan struct{})
+		go func() { defer close(s.l1Done); runL1(wctx, s.l1, nil) }()
+	}
 	if s.decide != nil {
 		go expireDecisions(wctx, s.decide, cfg.Policy.DecisionTTL.D(), logger.With("component", "decision"))
 	}
@@ -433,6 +445,12 @@ func (s *server) close() {
 	}
 	if s.indexer != nil {
 		s.indexer.Close()
+	}
+	if s.l1Done != nil {
+		<-s.l1Done
+	}
+	if s.l1 != nil {
+		s.l1.Close()
 	}
 	if s.db != nil {
 		s.db.Close()

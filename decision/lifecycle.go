@@ -579,6 +579,9 @@ func (s *Service) recheck(tx *bolt.Tx, r *Record, now time.Time) (*Recheck, erro
 	snap.Stake.StakedSat = getInt(sa, keyStaked) - r.Decision.StakingSat
 	snap.Stake.ReturnedSat = getInt(sa, keyReturned) - r.Decision.BridgeSat
 	snap.OutflowSat = signingOutflow(tx, now.Add(-24*time.Hour), now, r.ID)
+	if err := s.l1State(tx, f, now, &snap); err != nil {
+		return nil, err
+	}
 	d := s.engine.Evaluate(f, snap, now)
 	if d.Outcome == policy.Allow && (!slices.Equal(d.Claims, r.Decision.Claims) || d.AllowanceID != r.Decision.AllowanceID ||
 		d.OutflowSat != r.Decision.OutflowSat || d.BridgeSat != r.Decision.BridgeSat || d.StakingSat != r.Decision.StakingSat) {
@@ -646,6 +649,10 @@ func (s *Service) RecordSignatures(ctx context.Context, decisionID string, sigs 
 			r.Signatures = append(r.Signatures, append(policy.HexBytes(nil), sg...))
 		}
 		if err := setClaims(tx, r, policy.ClaimSigned); err != nil {
+			return err
+		}
+		// The L1 view follows what policyd signed (same transaction).
+		if err := s.watch(tx, r); err != nil {
 			return err
 		}
 		return s.transition(tx, r, EventRecord, now, Transition{By: actorCustody})

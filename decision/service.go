@@ -106,6 +106,14 @@ type Config struct {
 	// OnClockBehind, when set, is called (a metric hook) each time an
 	// operation is refused because the wall clock is behind the floor.
 	OnClockBehind func(behind time.Duration)
+	// Chain is the L1 view (*l1.View); nil: inputs are not checked against
+	// Bitcoin and nothing is reconciled (policyd without the l1 block).
+	Chain Chain
+	// Freeze is the system freeze (governance.SystemFreeze); required with Chain.
+	Freeze FreezeFunc
+	// OnUnexplainedSpend, when set, is called (a metric hook) once for each
+	// wallet spend reconciliation found no decision for.
+	OnUnexplainedSpend func()
 }
 
 // DefaultDecisionTTL is the default Config.DecisionTTL.
@@ -138,6 +146,9 @@ func New(cfg Config) (*Service, error) {
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if cfg.Chain != nil && cfg.Freeze == nil {
+		return nil, errors.New("decision: Config.Chain needs Config.Freeze (an unexplained spend freezes signing)")
 	}
 	if cfg.DecisionTTL < 0 {
 		return nil, errors.New("decision: DecisionTTL must not be negative")
@@ -229,6 +240,9 @@ type Record struct {
 	// Transitions are the state changes after the decision, each as it was
 	// audited.
 	Transitions []Transition `json:"transitions,omitempty"`
+	// UnsignedTx is the transaction (no witnesses), stored with an L1 view
+	// so that RecordSignatures can put it on the view's watch list.
+	UnsignedTx policy.HexBytes `json:"unsigned_tx,omitempty"`
 
 	// raw is the JSON of the record as last stored or loaded (owned copy).
 	raw []byte
@@ -397,6 +411,11 @@ func (s *Service) evaluate(tx *bolt.Tx, facts policy.Facts, pf *psbtcheck.Facts,
 		Outcome: d.Outcome, Reasons: d.Reasons, Decision: d, Facts: facts, Snapshot: snap,
 		State: StateNew,
 	}
+	if s.cfg.Chain != nil {
+		if r.UnsignedTx, err = unsignedTx(pf.Tx); err != nil {
+			return nil, err
+		}
+	}
 	byID := map[string]policy.Request{}
 	for _, q := range append(append([]policy.Request(nil), snap.Requests...), snap.PendingUnbound...) {
 		byID[q.ID] = q
@@ -474,6 +493,9 @@ func (s *Service) snapshot(tx *bolt.Tx, facts policy.Facts, pf *psbtcheck.Facts,
 	snap.Stake.StakedSat = getInt(sa, keyStaked)
 	snap.Stake.ReturnedSat = getInt(sa, keyReturned)
 	snap.OutflowSat = outflowSince(tx, now.Add(-24*time.Hour), now)
+	if err := s.l1State(tx, facts, now, &snap); err != nil {
+		return snap, err
+	}
 	return snap, nil
 }
 

@@ -117,6 +117,7 @@ func (e *evaluation) run() {
 	if s.L2.Disagree {
 		e.deny(CodeL2EndpointsDisagree, "L2 endpoints disagree: %s", s.L2.Detail)
 	}
+	e.checkL1()
 
 	// Limits.
 	if p.MaxFeeSat > 0 && f.Fee > p.MaxFeeSat {
@@ -337,7 +338,9 @@ func (e *evaluation) checkRequest(r *Request, wantKind string) {
 		e.deny(CodeReqIDNotFinalized, "reqId %s state %q", r.ID, r.State)
 	}
 	if c := r.Claim; c != nil {
-		if c.State == ClaimSigning || c.State == ClaimSigned {
+		if c.State == ClaimPaidUnexplained {
+			e.deny(CodeReqIDSigned, "reqId %s already paid by L1 transaction %s, which no decision explains", r.ID, c.TxID)
+		} else if c.State == ClaimSigning || c.State == ClaimSigned {
 			e.deny(CodeReqIDSigned, "reqId %s already signed in decision %s", r.ID, c.DecisionID)
 		} else {
 			e.deny(CodeReqIDClaimed, "reqId %s reserved by decision %s (tx %s)", r.ID, c.DecisionID, c.TxID)
@@ -550,4 +553,41 @@ func satAdd(a, b int64) int64 {
 		return maxSat + 1
 	}
 	return a + b
+}
+
+// checkL1 applies the L1 view (when configured): a usable view, and every
+// input an unspent wallet output in it with the value the PSBT proved.
+func (e *evaluation) checkL1() {
+	l := e.s.L1
+	if l == nil {
+		return
+	}
+	if l.Stale {
+		e.deny(CodeL1Stale, "L1 view stale at height %d: %s", l.Height, l.Detail)
+	}
+	if l.Disagree {
+		e.deny(CodeL1EndpointsDisagree, "Bitcoin endpoints disagree: %s", l.Detail)
+	}
+	if l.NotReconciled {
+		e.deny(CodeL1NotReconciled, "the L1 view at height %d is not yet reconciled with the decisions", l.Height)
+	}
+	byOutpoint := make(map[string]InputState, len(e.s.Inputs))
+	for _, in := range e.s.Inputs {
+		byOutpoint[in.Outpoint] = in
+	}
+	for _, in := range e.f.Inputs {
+		st, ok := byOutpoint[in.Outpoint]
+		switch {
+		case !ok || st.State == InputUnknown:
+			e.deny(CodeInputNotInL1View, "input %d (%s) is not a wallet output in the L1 view", in.Index, in.Outpoint)
+		case st.State == InputSpent:
+			e.deny(CodeInputSpent, "input %d (%s) is already spent on chain: %s", in.Index, in.Outpoint, st.Detail)
+		case st.State == InputUnconfirmed:
+			e.deny(CodeInputUnconfirmed, "input %d (%s) has too few confirmations: %s", in.Index, in.Outpoint, st.Detail)
+		case st.State != InputConfirmed && st.State != InputOwnChange:
+			e.deny(CodeInputNotInL1View, "input %d (%s) has L1 state %q", in.Index, in.Outpoint, st.State)
+		case st.Value != in.Value:
+			e.deny(CodeInputValueMismatch, "input %d (%s) is %d sat in the PSBT, %d sat in the L1 view", in.Index, in.Outpoint, in.Value, st.Value)
+		}
+	}
 }

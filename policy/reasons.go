@@ -16,6 +16,15 @@ const (
 	CodeL2Stale             Code = "l2_stale"
 	CodeL2EndpointsDisagree Code = "l2_endpoints_disagree"
 
+	// The L1 view (issue 16; only when one is configured: Snapshot.L1).
+	CodeL1Stale             Code = "l1_stale"              // no fresh L1 view (never synced, poll failed or old, head stalled)
+	CodeL1EndpointsDisagree Code = "l1_endpoints_disagree" // the Bitcoin endpoints disagree on a block hash
+	CodeL1NotReconciled     Code = "l1_not_reconciled"     // the view's wallet spends are not yet matched to decisions
+	CodeInputNotInL1View    Code = "input_not_in_l1_view"  // an input is not a wallet output in the L1 view
+	CodeInputSpent          Code = "input_spent"           // an input is already spent on chain
+	CodeInputUnconfirmed    Code = "input_unconfirmed"     // an input has too few confirmations (or is an immature coinbase)
+	CodeInputValueMismatch  Code = "input_value_mismatch"  // the PSBT's proven value differs from the L1 view's (tripwire)
+
 	// Outputs.
 	CodeChangeNotWallet       Code = "change_not_wallet"
 	CodeOutputNotWhitelisted  Code = "output_not_whitelisted"
@@ -54,6 +63,8 @@ func AllCodes() []Code {
 	return []Code{
 		CodeParamsInvalid, CodeSnapshotInvalid, CodeFactsInvalid,
 		CodeFrozen, CodeL2Stale, CodeL2EndpointsDisagree,
+		CodeL1Stale, CodeL1EndpointsDisagree, CodeL1NotReconciled,
+		CodeInputNotInL1View, CodeInputSpent, CodeInputUnconfirmed, CodeInputValueMismatch,
 		CodeChangeNotWallet, CodeOutputNotWhitelisted, CodeStakingOutputMismatch,
 		CodeStakingKeyNotApproved, CodeStakingFPNotApproved, CodeStakingTimeNotAllowed, CodeStakingDeclInvalid,
 		CodeReqIDDuplicate, CodeReqIDUnknown, CodeReqIDWrongKind, CodeReqIDNotFinalized,

@@ -236,6 +236,10 @@ const (
 	ClaimReserved = "reserved"
 	ClaimSigning  = "signing"
 	ClaimSigned   = "signed"
+	// ClaimPaidUnexplained: a wallet spend on L1 that no decision of this
+	// database explains paid the reqId (a database restored from a backup,
+	// a signature made outside policyd): it is paid, never again.
+	ClaimPaidUnexplained = "paid_unexplained"
 )
 
 // Claim is a reqId already bound to a decision.
@@ -300,6 +304,38 @@ type Snapshot struct {
 	Stake          StakeTotals `json:"stake"`
 	// OutflowSat is the outflow of the allowed decisions of the last 24 h.
 	OutflowSat int64 `json:"outflow_24h_sat"`
+	// L1 is the Bitcoin view's state; nil when policyd runs without one
+	// (then no input is checked against the chain).
+	L1 *L1Status `json:"l1,omitempty"`
+	// Inputs are the L1 view's answer for each transaction input (with L1).
+	Inputs []InputState `json:"l1_inputs,omitempty"`
+}
+
+// L1Status is the L1 view's freshness as the decision service read it.
+type L1Status struct {
+	Height        uint64 `json:"height"`
+	Stale         bool   `json:"stale"`
+	Disagree      bool   `json:"disagree"`
+	NotReconciled bool   `json:"not_reconciled"`
+	Detail        string `json:"detail,omitempty"`
+}
+
+// Input states in the L1 view.
+const (
+	InputConfirmed   = "confirmed"   // unspent wallet output N deep
+	InputOwnChange   = "own_change"  // change of a signed (watched) transaction
+	InputUnknown     = "unknown"     // not a wallet output in the view
+	InputSpent       = "spent"       // spent on chain
+	InputUnconfirmed = "unconfirmed" // too few confirmations / immature coinbase
+)
+
+// InputState is the L1 view's answer for one input.
+type InputState struct {
+	Outpoint string `json:"outpoint"`
+	State    string `json:"state"`
+	Value    int64  `json:"value_sat,omitempty"`
+	Depth    uint64 `json:"depth,omitempty"`
+	Detail   string `json:"detail,omitempty"`
 }
 
 // Outcome of a decision.

@@ -7,11 +7,14 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/btcsuite/btcd/btcutil"
 	"github.com/btcsuite/btcd/chaincfg"
 	"github.com/btcsuite/btcd/txscript"
+	bolt "go.etcd.io/bbolt"
 
+	"github.com/bitlayer-org/policyd/decision"
 	"github.com/bitlayer-org/policyd/l1"
 	"github.com/bitlayer-org/policyd/storage"
 )
@@ -188,4 +191,18 @@ func (s *server) startL1(db *storage.DB) (*l1.Watcher, error) {
 // (reconciliation). Errors are recorded in the view's status (stale).
 func runL1(ctx context.Context, w *l1.Watcher, afterPoll func(context.Context)) {
 	_ = w.RunWith(ctx, afterPoll)
+}
+
+// chain is the decision service's L1 view (nil interface without one).
+func (s *server) chain() decision.Chain {
+	if s.l1 == nil {
+		return nil
+	}
+	return s.l1.View()
+}
+
+// systemFreeze is governance's system freeze as the decision service calls it.
+func (s *server) systemFreeze(tx *bolt.Tx, now time.Time, source, reason string, evidence any) error {
+	_, err := s.gov.SystemFreeze(tx, now, source, reason, evidence)
+	return err
 }

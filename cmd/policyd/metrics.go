@@ -26,6 +26,8 @@ type metrics struct {
 	l2Fresh    prometheus.Gauge
 	l2Disagree prometheus.Gauge
 	clockBack  prometheus.Counter
+	// L1 (issue 16): wallet spends no decision explains (each froze signing).
+	l1Unexplained prometheus.Counter
 
 	frozen     prometheus.Gauge
 	shareReady prometheus.Gauge
@@ -62,13 +64,16 @@ func newMetrics(reg *prometheus.Registry) *metrics {
 		clockBack: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "policyd_clock_behind_total", Help: "Operations refused because the wall clock was behind the persisted clock floor (fail closed).",
 		}),
+		l1Unexplained: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "policyd_l1_unexplained_spends_total", Help: "Wallet spends on Bitcoin that no decision explains (each freezes signing and is audited).",
+		}),
 		buildInfo: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "policyd_build_info", Help: "Always 1; the labels describe the running binary.",
 		}, []string{"version", "commit", "go_version"}),
 		started: map[string]time.Time{},
 	}
 	reg.MustRegister(m.decisions, m.reasons, m.signing, m.l2Lag, m.l2Indexed, m.l2Fresh, m.l2Disagree,
-		m.frozen, m.shareReady, m.preParams, m.auditSize, m.ready, m.buildInfo, m.clockBack)
+		m.frozen, m.shareReady, m.preParams, m.auditSize, m.ready, m.buildInfo, m.clockBack, m.l1Unexplained)
 	in := cli.BuildInfo()
 	commit := in.Commit
 	if in.Modified {

@@ -255,6 +255,10 @@ func (s *server) build(ctx context.Context) (err error) {
 			DecisionTTL:   cfg.Policy.DecisionTTL.D(),
 			Logger:        logger.With("component", "decision"),
 			OnClockBehind: m.clockBehindHook,
+			// The L1 view (nil without the l1 block).
+			Chain:              s.chain(),
+			Freeze:             s.systemFreeze,
+			OnUnexplainedSpend: m.l1Unexplained.Inc,
 		}); err != nil {
 			return fmt.Errorf("decision service: %w", err)
 		}
@@ -268,9 +272,22 @@ func (s *server) build(ctx context.Context) (err error) {
 	wctx, stopWatch := context.WithCancel(context.Background())
 	s.stopWatch = stopWatch
 	m.watchIndexer(wctx, s.db, s.indexer)
-	if s.l1 != nil {
+	if s.l1 != nil && s.decide != nil {
+		// Reconcile what the file already holds before anything is signed
+		// (decisions are refused l1_not_reconciled until the view's tip is),
+		// then after every poll.
+		if _, err := s.decide.Reconcile(ctx); err != nil {
+			return fmt.Errorf("l1 reconciliation at start-up: %w", err)
+		}
 		s.l1Done = make(chan struct{})
-		go func() { defer close(s.l1Done); runL1(wctx, s.l1, nil) }()
+		go func() {
+			defer close(s.l1Done)
+			runL1(wctx, s.l1, func(ctx context.Context) {
+				if _, err := s.decide.Reconcile(ctx); err != nil && ctx.Err() == nil {
+					logger.Error("l1 reconciliation failed (signing stays refused: l1_not_reconciled)", "err", err)
+				}
+			})
+		}()
 	}
 	if s.decide != nil {
 		go expireDecisions(wctx, s.decide, cfg.Policy.DecisionTTL.D(), logger.With("component", "decision"))

@@ -1,0 +1,262 @@
+package decision
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/btcsuite/btcd/txscript"
+	"github.com/btcsuite/btcd/wire"
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/bitlayer-org/policyd/policy"
+	"github.com/bitlayer-org/policyd/psbtcheck"
+	"github.com/bitlayer-org/policyd/storage"
+)
+
+// FreezeFunc freezes signing inside the caller's transaction, audited with
+// its evidence (governance.SystemFreeze).
+type FreezeFunc func(tx *bolt.Tx, now time.Time, source, reason string, evidence any) error
+
+// AuditUnexplainedSpend is the audit kind of a wallet spend on L1 that no
+// decision of this database explains.
+const AuditUnexplainedSpend = "unexplained_spend"
+
+// UnexplainedSpend is the body of an AuditUnexplainedSpend record.
+type UnexplainedSpend struct {
+	TxID string `json:"txid"`
+	// Height of the block, 0 for a transaction seen in a mempool.
+	Height   uint64   `json:"height,omitempty"`
+	Mempool  bool     `json:"mempool,omitempty"`
+	Inputs   []string `json:"inputs"`
+	InputSat int64    `json:"input_sat,omitempty"`
+	// ReqIDs are the ids of its StReqIds OP_RETURN, now claimed
+	// paid_unexplained; ReqIDsError says why none could be read.
+	ReqIDs      []string `json:"req_ids,omitempty"`
+	ReqIDsError string   `json:"req_ids_error,omitempty"`
+}
+
+// reconcile watermark: the view's tip as last reconciled.
+type reconciled struct {
+	Height uint64 `json:"height"`
+	Hash   string `json:"hash"`
+	Reorgs uint64 `json:"reorgs"`
+}
+
+var (
+	keyReconciled     = []byte("reconciled")
+	prefixJudgedChain = "chain/"
+	prefixJudgedMem   = "mempool/"
+)
+
+func reconciledTip(tx *bolt.Tx) (*reconciled, error) {
+	b := tx.Bucket(storage.BucketL1Reconcile)
+	if b == nil {
+		return nil, fmt.Errorf("bucket %s missing", storage.BucketL1Reconcile)
+	}
+	raw := b.Get(keyReconciled)
+	if raw == nil {
+		return nil, nil
+	}
+	var r reconciled
+	if err := json.Unmarshal(raw, &r); err != nil {
+		return nil, fmt.Errorf("reconcile watermark: corrupt: %w", err)
+	}
+	return &r, nil
+}
+
+// Reconcile matches every wallet spend in the L1 view (chain and mempool)
+// to a decision of this database: a transaction of a decision that began
+// signing is explained; anything else is unexplained, and in ONE
+// transaction policyd freezes signing (source "l1"), appends an
+// AuditUnexplainedSpend record and claims the reqIds of its OP_RETURN
+// paid_unexplained, so no later decision pays them again (a database
+// restored from a backup forgets the claims made after it). It then moves
+// the watermark to the view's tip: until then decisions are denied
+// l1_not_reconciled. Run at start-up and after every L1 poll; idempotent
+// (each spend is judged once). A no-op without Config.Chain, or before the
+// view's first sync.
+func (s *Service) Reconcile(ctx context.Context) (unexplained int, err error) {
+	c := s.cfg.Chain
+	if c == nil {
+		return 0, nil
+	}
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	err = s.cfg.DB.Update(func(tx *bolt.Tx) error {
+		unexplained = 0
+		now, err := s.clock(tx, s.cfg.Now(), true)
+		if err != nil {
+			return err
+		}
+		st, err := c.Status(tx)
+		if err != nil || !st.Synced {
+			return err
+		}
+		wm, err := reconciledTip(tx)
+		if err != nil {
+			return err
+		}
+		var from uint64
+		if wm != nil && wm.Reorgs == st.Reorgs && wm.Height <= st.TipHeight {
+			from = wm.Height + 1 // no rollback since: only new blocks
+		}
+		spends, err := c.Spends(tx, from, 0)
+		if err != nil {
+			return fmt.Errorf("l1 spends: %w", err)
+		}
+		judged := tx.Bucket(storage.BucketL1Reconcile)
+		for _, sp := range spends {
+			key := []byte(prefixJudgedChain + sp.Txid.String())
+			if judged.Get(key) != nil {
+				continue
+			}
+			ok, err := s.explained(tx, sp.Txid.String())
+			if err != nil {
+				return err
+			}
+			if ok {
+				if err := judged.Put(key, []byte("explained")); err != nil {
+					return err
+				}
+				continue
+			}
+			ev := UnexplainedSpend{TxID: sp.Txid.String(), Height: sp.Height, InputSat: sp.InputSat}
+			for _, op := range sp.Inputs {
+				ev.Inputs = append(ev.Inputs, op.String())
+			}
+			if err := s.unexplained(tx, now, ev, sp.Tx); err != nil {
+				return err
+			}
+			if err := judged.Put(key, []byte("unexplained")); err != nil {
+				return err
+			}
+			unexplained++
+		}
+		mps, err := c.MempoolSpends(tx)
+		if err != nil {
+			return fmt.Errorf("l1 mempool spends: %w", err)
+		}
+		byTx := map[string][]string{}
+		var order []string
+		for _, m := range mps {
+			id := m.Txid.String()
+			if _, seen := byTx[id]; !seen {
+				order = append(order, id)
+			}
+			byTx[id] = append(byTx[id], m.Outpoint.String())
+		}
+		for _, id := range order {
+			key := []byte(prefixJudgedMem + id)
+			if judged.Get(key) != nil || judged.Get([]byte(prefixJudgedChain+id)) != nil {
+				continue
+			}
+			ok, err := s.explained(tx, id)
+			if err != nil {
+				return err
+			}
+			verdict := "explained"
+			if !ok {
+				// The mempool scan keeps no transaction: its reqIds are
+				// claimed when it is mined (judged again as a chain spend).
+				if err := s.unexplained(tx, now, UnexplainedSpend{TxID: id, Mempool: true, Inputs: byTx[id]}, nil); err != nil {
+					return err
+				}
+				verdict = "unexplained"
+				unexplained++
+			}
+			if err := judged.Put(key, []byte(verdict)); err != nil {
+				return err
+			}
+		}
+		b, err := json.Marshal(reconciled{Height: st.TipHeight, Hash: st.TipHash.String(), Reorgs: st.Reorgs})
+		if err != nil {
+			return err
+		}
+		return judged.Put(keyReconciled, b)
+	})
+	if err != nil {
+		return 0, classify(err)
+	}
+	if unexplained > 0 {
+		s.cfg.Logger.Error("decision: wallet spends on Bitcoin that no decision explains: signing frozen", "count", unexplained)
+		if s.cfg.OnUnexplainedSpend != nil {
+			for i := 0; i < unexplained; i++ {
+				s.cfg.OnUnexplainedSpend()
+			}
+		}
+	}
+	return unexplained, nil
+}
+
+// explained: txid is the transaction of a decision that began signing.
+func (s *Service) explained(tx *bolt.Tx, txid string) (bool, error) {
+	id := tx.Bucket(storage.BucketDecisionByTx).Get([]byte(txid))
+	if id == nil {
+		return false, nil
+	}
+	r, err := loadRecord(tx, string(id))
+	if err != nil || r == nil {
+		return false, err
+	}
+	return r.State == StateSigning || r.State == StateSigned, nil
+}
+
+// unexplained records one unexplained spend in tx: reqIds claimed paid,
+// audit record, system freeze. t is the transaction (nil: mempool).
+func (s *Service) unexplained(tx *bolt.Tx, now time.Time, ev UnexplainedSpend, t *wire.MsgTx) error {
+	if t != nil {
+		ids, err := opReturnReqIDs(t)
+		if err != nil {
+			ev.ReqIDsError = err.Error()
+		}
+		for _, id := range ids {
+			ev.ReqIDs = append(ev.ReqIDs, id)
+			// Overwrites a live reservation too: that decision can no
+			// longer begin signing (its re-check sees the id paid).
+			if err := putClaim(tx, id, policy.Claim{TxID: ev.TxID, State: policy.ClaimPaidUnexplained}); err != nil {
+				return err
+			}
+		}
+	}
+	if _, err := s.cfg.Audit.Append(tx, AuditUnexplainedSpend, now, ev); err != nil {
+		return fmt.Errorf("audit: %w", err)
+	}
+	where := fmt.Sprintf("block %d", ev.Height)
+	if ev.Mempool {
+		where = "a mempool"
+	}
+	reason := fmt.Sprintf("wallet spend %s in %s that no decision explains", ev.TxID, where)
+	if err := s.cfg.Freeze(tx, now, "l1", reason, ev); err != nil {
+		return fmt.Errorf("system freeze: %w", err)
+	}
+	return nil
+}
+
+// opReturnReqIDs reads the StReqIds of t's OP_RETURN outputs (none: nil).
+func opReturnReqIDs(t *wire.MsgTx) ([]string, error) {
+	var out []string
+	for _, o := range t.TxOut {
+		if len(o.PkScript) == 0 || o.PkScript[0] != txscript.OP_RETURN {
+			continue
+		}
+		pushes, err := txscript.PushedData(o.PkScript)
+		if err != nil {
+			return out, fmt.Errorf("OP_RETURN: %w", err)
+		}
+		var payload []byte
+		for _, p := range pushes {
+			payload = append(payload, p...)
+		}
+		ids, err := psbtcheck.ParseStReqIDs(payload)
+		if err != nil {
+			return out, err
+		}
+		for _, id := range ids {
+			out = append(out, id.String())
+		}
+	}
+	return out, nil
+}

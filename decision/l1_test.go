@@ -425,3 +425,33 @@ func standInFreeze(lg *audit.Log) FreezeFunc {
 		return err
 	}
 }
+
+// TestL1UnexplainedSpendFIFO: an unexplained transfer to the bridge without
+// OP_RETURN has its reqIds found by P002's FIFO rule (what the relayer
+// would approve) and marked paid.
+func TestL1UnexplainedSpendFIFO(t *testing.T) {
+	sc := scenario(t, "withdraw_one_id")
+	now, _ := time.Parse(time.RFC3339, sc.Now)
+	e := newStandInEnv(t, sc.WalletSeed, sc.Snapshot, now, true)
+	le := attachL1(t, e, newBTCChain(), standInFreeze(e.log), e.ledger, fakeGov{}, sc.Snapshot.Params)
+	raw, _ := sc.RawPSBT()
+	prev := prevTxs(t, raw)
+	le.btc.mine(prev...)
+	le.poll(t)
+	var amount int64
+	for _, r := range sc.Snapshot.Requests {
+		if r.ID == "100" {
+			amount = r.AmountSat
+		}
+	}
+	spend := wire.NewMsgTx(2)
+	spend.AddTxIn(wire.NewTxIn(&unsignedOf(t, raw).TxIn[0].PreviousOutPoint, nil, nil))
+	spend.AddTxOut(wire.NewTxOut(amount, sc.Snapshot.Whitelist.Entries[0].PkScript))
+	le.btc.mine(spend)
+	if n := le.poll(t); n != 1 || !le.frozen(t, fakeGov{}) {
+		t.Fatalf("%d unexplained, frozen %v", n, le.frozen(t, fakeGov{}))
+	}
+	if c := claimOf(t, e, "100"); c == nil || c.State != policy.ClaimPaidUnexplained || c.TxID != spend.TxHash().String() {
+		t.Fatalf("claim %+v", c)
+	}
+}

@@ -31,10 +31,14 @@ type UnexplainedSpend struct {
 	Mempool  bool     `json:"mempool,omitempty"`
 	Inputs   []string `json:"inputs"`
 	InputSat int64    `json:"input_sat,omitempty"`
-	// ReqIDs are the ids of its StReqIds OP_RETURN, now claimed
-	// paid_unexplained; ReqIDsError says why none could be read.
-	ReqIDs      []string `json:"req_ids,omitempty"`
-	ReqIDsError string   `json:"req_ids_error,omitempty"`
+	// ReqIDs are the ids it pays, now claimed paid_unexplained: those of
+	// its StReqIds OP_RETURN or, without readable ones, what P002's FIFO
+	// rule matches to its bridge outputs (ReqIDsSource says which);
+	// ReqIDsError says why no OP_RETURN ids could be read.
+	ReqIDs       []string `json:"req_ids,omitempty"`
+	ReqIDsSource string   `json:"req_ids_source,omitempty"`
+	BridgeSat    int64    `json:"bridge_sat,omitempty"`
+	ReqIDsError  string   `json:"req_ids_error,omitempty"`
 }
 
 // reconcile watermark: the view's tip as last reconciled.
@@ -212,6 +216,13 @@ func (s *Service) unexplained(tx *bolt.Tx, now time.Time, ev UnexplainedSpend, t
 		if err != nil {
 			ev.ReqIDsError = err.Error()
 		}
+		if len(ids) > 0 {
+			ev.ReqIDsSource = policy.SourceOpReturn
+		} else if ids, ev.BridgeSat, err = s.fifoReqIDs(tx, now, t); err != nil {
+			return err
+		} else if len(ids) > 0 {
+			ev.ReqIDsSource = policy.SourceFIFO
+		}
 		for _, id := range ids {
 			ev.ReqIDs = append(ev.ReqIDs, id)
 			// Overwrites a live reservation too: that decision can no
@@ -259,4 +270,46 @@ func opReturnReqIDs(t *wire.MsgTx) ([]string, error) {
 		}
 	}
 	return out, nil
+}
+
+// fifoReqIDs are the unclaimed pending unbound requests P002's FIFO rule
+// matches to what t pays the bridge hot wallets (the relayer's rule for a
+// transfer without OP_RETURN), whatever policy.fifo_fallback says: an
+// unexplained transfer may be approved by the relayer all the same.
+func (s *Service) fifoReqIDs(tx *bolt.Tx, now time.Time, t *wire.MsgTx) ([]string, int64, error) {
+	wl, err := s.cfg.Governance.Whitelist(tx, now)
+	if err != nil {
+		return nil, 0, fmt.Errorf("whitelist: %w", err)
+	}
+	var bridge int64
+	for _, o := range t.TxOut {
+		for _, e := range wl.Entries {
+			if e.Kind == policy.KindBridgeHotWallet && len(e.PkScript) > 0 && string(e.PkScript) == string(o.PkScript) {
+				bridge += o.Value
+				break
+			}
+		}
+	}
+	if bridge <= 0 {
+		return nil, 0, nil
+	}
+	q, err := s.cfg.Ledger.PendingUnbound(tx)
+	if err != nil {
+		return nil, 0, fmt.Errorf("l2 pending queue: %w", err)
+	}
+	var open []policy.Request
+	for _, r := range q {
+		c, err := getClaim(tx, r.ID)
+		if err != nil {
+			return nil, 0, err
+		}
+		if c == nil {
+			open = append(open, r)
+		}
+	}
+	var ids []string
+	for _, r := range policy.MatchFIFO(bridge, open) {
+		ids = append(ids, r.ID)
+	}
+	return ids, bridge, nil
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/btcsuite/btcd/chaincfg/chainhash"
 	"github.com/btcsuite/btcd/wire"
 	bolt "go.etcd.io/bbolt"
 
@@ -24,6 +25,8 @@ type Chain interface {
 	// Input answers for one outpoint: acceptable, or an error wrapping
 	// l1.ErrInputUnknown, l1.ErrInputSpent or l1.ErrInputUnconfirmed.
 	Input(tx *bolt.Tx, op wire.OutPoint) (l1.Input, error)
+	// Stage is where a (watched) transaction stands on L1.
+	Stage(tx *bolt.Tx, txid chainhash.Hash) (l1.Stage, error)
 	// Watch adds a signed transaction (as the decision has it, unsigned).
 	Watch(tx *bolt.Tx, t *wire.MsgTx) error
 	// Spends lists chain transactions spending wallet outputs from height up.

@@ -131,9 +131,14 @@ type l1Env struct {
 
 // attachL1 rebuilds e's service with the L1 view and freeze.
 func attachL1(t testing.TB, e *env, btc *btcChain, freeze FreezeFunc, ledger Ledger, gov Governance, params policy.Params) *l1Env {
+	return attachL1Conf(t, e, btc, freeze, ledger, gov, params, 1)
+}
+
+// attachL1Conf is attachL1 with conf as the final depth.
+func attachL1Conf(t testing.TB, e *env, btc *btcChain, freeze FreezeFunc, ledger Ledger, gov Governance, params policy.Params, conf uint64) *l1Env {
 	t.Helper()
 	w, err := l1.NewWithSources(l1.Config{Params: &chaincfg.RegressionNetParams, Scripts: [][]byte{e.wallet.PkScript()},
-		StartHeight: 1, Confirmations: 1, Now: e.clock.Now, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}, e.db, btc)
+		StartHeight: 1, Confirmations: conf, Now: e.clock.Now, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}, e.db, btc)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -308,14 +313,7 @@ func TestL1RestoredBackupCannotPayTwice(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	id := e.submitAllow(t, raw)
-	hashes, err := e.begin(t, id)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := e.svc.RecordSignatures(ctx, id, e.sign(hashes)); err != nil {
-		t.Fatal(err)
-	}
+	e.signAllowed(t, raw)
 	btc.mine(unsignedOf(t, raw))
 	if n := le.poll(t); n != 0 {
 		t.Fatalf("original database: %d unexplained", n)
@@ -454,4 +452,74 @@ func TestL1UnexplainedSpendFIFO(t *testing.T) {
 	if c := claimOf(t, e, "100"); c == nil || c.State != policy.ClaimPaidUnexplained || c.TxID != spend.TxHash().String() {
 		t.Fatalf("claim %+v", c)
 	}
+}
+
+// TestL1ClaimStagesFollowTheChain: a signed withdrawal's claim moves
+// signed -> broadcast (mined, not yet N deep) -> confirmed (N deep), back
+// to signed when a reorg drops it, each move audited; GET
+// /v1/decisions/{id} (Decision) shows the stage. Nothing is released.
+func TestL1ClaimStagesFollowTheChain(t *testing.T) {
+	ctx := context.Background()
+	sc := scenario(t, "withdraw_one_id")
+	now, _ := time.Parse(time.RFC3339, sc.Now)
+	e := newStandInEnv(t, sc.WalletSeed, sc.Snapshot, now, true)
+	btc := newBTCChain()
+	le := attachL1Conf(t, e, btc, standInFreeze(e.log), e.ledger, fakeGov{}, sc.Snapshot.Params, 2)
+	raw, _ := sc.RawPSBT()
+	btc.mine(prevTxs(t, raw)...)
+	btc.mine() // 2 deep: the inputs are confirmed
+	le.poll(t)
+	id := e.signAllowed(t, raw)
+	stage := func(want string) {
+		t.Helper()
+		if _, err := e.svc.FollowChain(ctx); err != nil {
+			t.Fatal(err)
+		}
+		v, err := e.svc.Decision(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(v.Claims) != 1 || v.Claims[0].ReqID != "100" || v.Claims[0].State != want {
+			t.Fatalf("claims %+v, want 100 %s", v.Claims, want)
+		}
+	}
+	stage(policy.ClaimSigned) // unseen
+	btc.mine(unsignedOf(t, raw))
+	le.poll(t)
+	stage(policy.ClaimBroadcast)
+	btc.mine()
+	le.poll(t)
+	stage(policy.ClaimConfirmed)
+	// A reorg drops both blocks (the chain forks below them, longer).
+	btc.mu.Lock()
+	btc.blocks = btc.blocks[:len(btc.blocks)-2]
+	btc.mu.Unlock()
+	btc.mine()
+	btc.mine()
+	btc.mine()
+	le.poll(t)
+	stage(policy.ClaimSigned)
+	// Still claimed: the same id cannot be paid again.
+	second := buildTx(t, e.wallet, []int64{4e8, 1e8}, []*wire.TxOut{wire.NewTxOut(1e8, sc.Snapshot.Whitelist.Entries[0].PkScript)}, 3000, "100")
+	if out, codes := submitCodes(t, e, second); out != "deny" || !slices.Contains(codes, string(policy.CodeReqIDSigned)) {
+		t.Fatalf("second pay: %s %v", out, codes)
+	}
+	if kinds := verifyAudit(t, e); kinds[AuditClaimStage] != 3 {
+		t.Fatalf("audit kinds %v", kinds)
+	}
+}
+
+// signAllowed submits raw (it must be allowed), begins signing and records
+// the wallet's signatures: a signed withdrawal.
+func (e *env) signAllowed(t testing.TB, raw []byte) string {
+	t.Helper()
+	id := e.submitAllow(t, raw)
+	hashes, err := e.begin(t, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.svc.RecordSignatures(context.Background(), id, e.sign(hashes)); err != nil {
+		t.Fatal(err)
+	}
+	return id
 }

@@ -211,7 +211,11 @@ func (s *Service) Decision(ctx context.Context, id string) (*View, error) {
 	if err != nil {
 		return nil, err
 	}
-	return view(r), nil
+	v := view(r)
+	if v.Claims, err = s.claimViews(r); err != nil {
+		return nil, internal(err)
+	}
+	return v, nil
 }
 
 // Record returns a stored decision record (for tools and tests).

@@ -236,6 +236,11 @@ const (
 	ClaimReserved = "reserved"
 	ClaimSigning  = "signing"
 	ClaimSigned   = "signed"
+	// ClaimBroadcast: the signed transaction is in a mempool, or mined
+	// fewer than N blocks deep (the L1 view's stage).
+	ClaimBroadcast = "broadcast"
+	// ClaimConfirmed: the signed transaction is N blocks deep.
+	ClaimConfirmed = "confirmed"
 	// ClaimPaidUnexplained: a wallet spend on L1 that no decision of this
 	// database explains paid the reqId (a database restored from a backup,
 	// a signature made outside policyd): it is paid, never again.

@@ -286,6 +286,12 @@ func (s *server) build(ctx context.Context) (err error) {
 				if _, err := s.decide.Reconcile(ctx); err != nil && ctx.Err() == nil {
 					logger.Error("l1 reconciliation failed (signing stays refused: l1_not_reconciled)", "err", err)
 				}
+				// Claims follow their transactions' stages on L1.
+				if counts, err := s.decide.FollowChain(ctx); err != nil && ctx.Err() == nil {
+					logger.Error("l1 claim stages not updated", "err", err)
+				} else if err == nil {
+					m.setClaims(counts)
+				}
 			})
 		}()
 	}

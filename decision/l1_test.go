@@ -209,16 +209,14 @@ func TestL1InputsMustExist(t *testing.T) {
 	if out, codes = submitCodes(t, e, raw); out != "deny" || !slices.Equal(codes, []string{string(policy.CodeInputNotInL1View), string(policy.CodeInputNotInL1View)}) {
 		t.Fatalf("made-up inputs: %s %v", out, codes)
 	}
-	// Polled but not yet reconciled: refused.
+	// Polled but not yet reconciled: a dry run (read-only) says so; a
+	// decision reconciles in its own transaction first.
 	le.btc.mine(prevTxs(t, raw)...)
 	if err := le.w.SyncOnce(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if out, codes = submitCodes(t, e, raw); out != "deny" || !slices.Equal(codes, []string{string(policy.CodeL1NotReconciled)}) {
-		t.Fatalf("unreconciled: %s %v", out, codes)
-	}
-	if _, err := le.svc.Reconcile(ctx); err != nil {
-		t.Fatal(err)
+	if v, err := e.svc.Submit(ctx, raw, true); err != nil || v.Outcome != "deny" || !slices.Equal(v.Reasons, []string{string(policy.CodeL1NotReconciled)}) {
+		t.Fatalf("unreconciled dry run: %+v %v", v, err)
 	}
 	id := e.submitAllow(t, raw)
 	rec := e.record(t, id)
@@ -268,16 +266,22 @@ func TestL1RecheckAtSigning(t *testing.T) {
 	thief.AddTxIn(wire.NewTxIn(&wire.OutPoint{Hash: prev[0].TxHash(), Index: unsignedOf(t, raw).TxIn[0].PreviousOutPoint.Index}, nil, nil))
 	thief.AddTxOut(wire.NewTxOut(1000, []byte{0x51}))
 	le.btc.mine(thief)
-	if n := le.poll(t); n != 1 || !le.frozen(t, gov) {
-		t.Fatalf("unexplained spend: %d, frozen %v", n, le.frozen(t, gov))
+	// Polled, not yet reconciled in the background: BeginSigning
+	// reconciles in its own transaction before its re-check.
+	if err := le.w.SyncOnce(context.Background()); err != nil {
+		t.Fatal(err)
 	}
 	_, err := e.begin(t, id)
 	if errCode(err) != "decision_revoked_at_signing" {
 		t.Fatalf("begin: %v", err)
 	}
+	if !le.frozen(t, gov) {
+		t.Fatal("unexplained spend did not freeze")
+	}
 	r := e.record(t, id)
 	last := r.Transitions[len(r.Transitions)-1]
-	if r.State != StateRevoked || last.Recheck == nil || !slices.Contains(last.Recheck.Decision.Codes(), policy.CodeInputSpent) {
+	if r.State != StateRevoked || last.Recheck == nil || !slices.Contains(last.Recheck.Decision.Codes(), policy.CodeInputSpent) ||
+		!slices.Contains(last.Recheck.Decision.Codes(), policy.CodeFrozen) {
 		t.Fatalf("state %s, recheck %+v", r.State, last.Recheck)
 	}
 	kinds := verifyAudit(t, e)
@@ -347,22 +351,24 @@ func TestL1RestoredBackupCannotPayTwice(t *testing.T) {
 	if err := rle.w.SyncOnce(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if out, codes := submitCodes(t, re, second); out != "deny" || !slices.Equal(codes, []string{string(policy.CodeL1NotReconciled)}) {
-		t.Fatalf("restored, not reconciled: %s %v", out, codes)
+	if v, err := re.svc.Submit(ctx, second, true); err != nil || v.Outcome != "deny" || !slices.Equal(v.Reasons, []string{string(policy.CodeL1NotReconciled)}) {
+		t.Fatalf("restored, not reconciled (dry run): %+v %v", v, err)
 	}
-	if n, err := rle.svc.Reconcile(ctx); err != nil || n != 1 {
-		t.Fatalf("restored: %d unexplained (%v), want 1", n, err)
+	// The decision itself reconciles first, in its own transaction: the
+	// spend is unexplained, signing freezes and id 100 is paid.
+	out, codes := submitCodes(t, re, second)
+	if out != "deny" || !slices.Contains(codes, string(policy.CodeReqIDSigned)) || !slices.Contains(codes, string(policy.CodeFrozen)) {
+		t.Fatalf("restored: second pay of 100: %s %v", out, codes)
 	}
 	if !rle.frozen(t, fakeGov{}) {
 		t.Fatal("restored: not frozen")
 	}
+	if n, err := rle.svc.Reconcile(ctx); err != nil || n != 0 {
+		t.Fatalf("restored: judged again: %d (%v)", n, err)
+	}
 	c := claimOf(t, re, "100")
 	if c == nil || c.State != policy.ClaimPaidUnexplained || c.TxID != unsignedOf(t, raw).TxHash().String() {
 		t.Fatalf("claim %+v", c)
-	}
-	out, codes := submitCodes(t, re, second)
-	if out != "deny" || !slices.Contains(codes, string(policy.CodeReqIDSigned)) {
-		t.Fatalf("restored: second pay of 100: %s %v", out, codes)
 	}
 	// Even once an admin unfreezes, the id stays paid.
 	if err := db.Update(func(tx *bolt.Tx) error {

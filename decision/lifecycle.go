@@ -519,6 +519,9 @@ func (s *Service) BeginSigning(ctx context.Context, decisionID string, peer [][3
 // allowance and amounts is a failure.
 func (s *Service) recheck(tx *bolt.Tx, r *Record, now time.Time) (*Recheck, error) {
 	f := r.Facts
+	if err := s.catchUp(tx, now); err != nil {
+		return nil, err
+	}
 	snap, err := s.globalState(tx, now)
 	if err != nil {
 		return nil, err

@@ -90,109 +90,150 @@ func (s *Service) Reconcile(ctx context.Context) (unexplained int, err error) {
 		return 0, err
 	}
 	err = s.cfg.DB.Update(func(tx *bolt.Tx) error {
-		unexplained = 0
 		now, err := s.clock(tx, s.cfg.Now(), true)
 		if err != nil {
 			return err
 		}
-		st, err := c.Status(tx)
-		if err != nil || !st.Synced {
-			return err
-		}
-		wm, err := reconciledTip(tx)
-		if err != nil {
-			return err
-		}
-		var from uint64
-		if wm != nil && wm.Reorgs == st.Reorgs && wm.Height <= st.TipHeight {
-			from = wm.Height + 1 // no rollback since: only new blocks
-		}
-		spends, err := c.Spends(tx, from, 0)
-		if err != nil {
-			return fmt.Errorf("l1 spends: %w", err)
-		}
-		judged := tx.Bucket(storage.BucketL1Reconcile)
-		for _, sp := range spends {
-			key := []byte(prefixJudgedChain + sp.Txid.String())
-			if judged.Get(key) != nil {
-				continue
-			}
-			ok, err := s.explained(tx, sp.Txid.String())
-			if err != nil {
-				return err
-			}
-			if ok {
-				if err := judged.Put(key, []byte("explained")); err != nil {
-					return err
-				}
-				continue
-			}
-			ev := UnexplainedSpend{TxID: sp.Txid.String(), Height: sp.Height, InputSat: sp.InputSat}
-			for _, op := range sp.Inputs {
-				ev.Inputs = append(ev.Inputs, op.String())
-			}
-			if err := s.unexplained(tx, now, ev, sp.Tx); err != nil {
-				return err
-			}
-			if err := judged.Put(key, []byte("unexplained")); err != nil {
-				return err
-			}
-			unexplained++
-		}
-		mps, err := c.MempoolSpends(tx)
-		if err != nil {
-			return fmt.Errorf("l1 mempool spends: %w", err)
-		}
-		byTx := map[string][]string{}
-		var order []string
-		for _, m := range mps {
-			id := m.Txid.String()
-			if _, seen := byTx[id]; !seen {
-				order = append(order, id)
-			}
-			byTx[id] = append(byTx[id], m.Outpoint.String())
-		}
-		for _, id := range order {
-			key := []byte(prefixJudgedMem + id)
-			if judged.Get(key) != nil || judged.Get([]byte(prefixJudgedChain+id)) != nil {
-				continue
-			}
-			ok, err := s.explained(tx, id)
-			if err != nil {
-				return err
-			}
-			verdict := "explained"
-			if !ok {
-				// The mempool scan keeps no transaction: its reqIds are
-				// claimed when it is mined (judged again as a chain spend).
-				if err := s.unexplained(tx, now, UnexplainedSpend{TxID: id, Mempool: true, Inputs: byTx[id]}, nil); err != nil {
-					return err
-				}
-				verdict = "unexplained"
-				unexplained++
-			}
-			if err := judged.Put(key, []byte(verdict)); err != nil {
-				return err
-			}
-		}
-		b, err := json.Marshal(reconciled{Height: st.TipHeight, Hash: st.TipHash.String(), Reorgs: st.Reorgs})
-		if err != nil {
-			return err
-		}
-		return judged.Put(keyReconciled, b)
+		unexplained, err = s.reconcileTx(tx, now)
+		return err
 	})
 	if err != nil {
 		return 0, classify(err)
 	}
-	if unexplained > 0 {
-		s.cfg.Logger.Error("decision: wallet spends on Bitcoin that no decision explains: signing frozen", "count", unexplained)
-		if s.cfg.OnUnexplainedSpend != nil {
-			for i := 0; i < unexplained; i++ {
-				s.cfg.OnUnexplainedSpend()
-			}
+	s.reportUnexplained(unexplained)
+	return unexplained, nil
+}
+
+func (s *Service) reportUnexplained(n int) {
+	if n == 0 {
+		return
+	}
+	s.cfg.Logger.Error("decision: wallet spends on Bitcoin that no decision explains: signing frozen", "count", n)
+	if s.cfg.OnUnexplainedSpend != nil {
+		for i := 0; i < n; i++ {
+			s.cfg.OnUnexplainedSpend()
 		}
 	}
-	return unexplained, nil
+}
+
+// catchUp reconciles inside a decision's own writable transaction when the
+// watermark is behind the view's tip, BEFORE the snapshot is read: a
+// decision or a BeginSigning right after a poll neither waits for the
+// background reconciliation nor misses its freeze or paid claims. A
+// read-only transaction (dry run) is left as it is (l1_not_reconciled).
+func (s *Service) catchUp(tx *bolt.Tx, now time.Time) error {
+	c := s.cfg.Chain
+	if c == nil || !tx.Writable() {
+		return nil
+	}
+	st, err := c.Status(tx)
+	if err != nil || !st.Synced {
+		return err
+	}
+	rec, err := reconciledTip(tx)
+	if err != nil {
+		return err
+	}
+	if rec != nil && rec.Height == st.TipHeight && rec.Hash == st.TipHash.String() && rec.Reorgs == st.Reorgs {
+		return nil
+	}
+	n, err := s.reconcileTx(tx, now)
+	if err != nil {
+		return err
+	}
+	// Reported before the commit: a retried batch may count one twice.
+	s.reportUnexplained(n)
+	return nil
+}
+
+// reconcileTx is Reconcile's work inside tx at now.
+func (s *Service) reconcileTx(tx *bolt.Tx, now time.Time) (unexplained int, err error) {
+	c := s.cfg.Chain
+	st, err := c.Status(tx)
+	if err != nil || !st.Synced {
+		return unexplained, err
+	}
+	wm, err := reconciledTip(tx)
+	if err != nil {
+		return unexplained, err
+	}
+	var from uint64
+	if wm != nil && wm.Reorgs == st.Reorgs && wm.Height <= st.TipHeight {
+		from = wm.Height + 1 // no rollback since: only new blocks
+	}
+	spends, err := c.Spends(tx, from, 0)
+	if err != nil {
+		return unexplained, fmt.Errorf("l1 spends: %w", err)
+	}
+	judged := tx.Bucket(storage.BucketL1Reconcile)
+	for _, sp := range spends {
+		key := []byte(prefixJudgedChain + sp.Txid.String())
+		if judged.Get(key) != nil {
+			continue
+		}
+		ok, err := s.explained(tx, sp.Txid.String())
+		if err != nil {
+			return unexplained, err
+		}
+		if ok {
+			if err := judged.Put(key, []byte("explained")); err != nil {
+				return unexplained, err
+			}
+			continue
+		}
+		ev := UnexplainedSpend{TxID: sp.Txid.String(), Height: sp.Height, InputSat: sp.InputSat}
+		for _, op := range sp.Inputs {
+			ev.Inputs = append(ev.Inputs, op.String())
+		}
+		if err := s.unexplained(tx, now, ev, sp.Tx); err != nil {
+			return unexplained, err
+		}
+		if err := judged.Put(key, []byte("unexplained")); err != nil {
+			return unexplained, err
+		}
+		unexplained++
+	}
+	mps, err := c.MempoolSpends(tx)
+	if err != nil {
+		return unexplained, fmt.Errorf("l1 mempool spends: %w", err)
+	}
+	byTx := map[string][]string{}
+	var order []string
+	for _, m := range mps {
+		id := m.Txid.String()
+		if _, seen := byTx[id]; !seen {
+			order = append(order, id)
+		}
+		byTx[id] = append(byTx[id], m.Outpoint.String())
+	}
+	for _, id := range order {
+		key := []byte(prefixJudgedMem + id)
+		if judged.Get(key) != nil || judged.Get([]byte(prefixJudgedChain+id)) != nil {
+			continue
+		}
+		ok, err := s.explained(tx, id)
+		if err != nil {
+			return unexplained, err
+		}
+		verdict := "explained"
+		if !ok {
+			// The mempool scan keeps no transaction: its reqIds are
+			// claimed when it is mined (judged again as a chain spend).
+			if err := s.unexplained(tx, now, UnexplainedSpend{TxID: id, Mempool: true, Inputs: byTx[id]}, nil); err != nil {
+				return unexplained, err
+			}
+			verdict = "unexplained"
+			unexplained++
+		}
+		if err := judged.Put(key, []byte(verdict)); err != nil {
+			return unexplained, err
+		}
+	}
+	b, err := json.Marshal(reconciled{Height: st.TipHeight, Hash: st.TipHash.String(), Reorgs: st.Reorgs})
+	if err != nil {
+		return unexplained, err
+	}
+	return unexplained, judged.Put(keyReconciled, b)
 }
 
 // explained: txid is the transaction of a decision that began signing.

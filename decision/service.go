@@ -398,8 +398,12 @@ func putRecord(tx *bolt.Tx, r *Record) error {
 	return tx.Bucket(storage.BucketDecisions).Put([]byte(r.ID), b)
 }
 
-// evaluate reads the snapshot in tx and evaluates; it writes nothing.
+// evaluate reads the snapshot in tx and evaluates; it writes nothing but
+// the L1 reconciliation it catches up first (catchUp).
 func (s *Service) evaluate(tx *bolt.Tx, facts policy.Facts, pf *psbtcheck.Facts, now time.Time) (*Record, error) {
+	if err := s.catchUp(tx, now); err != nil { // writes only in a writable tx
+		return nil, err
+	}
 	snap, err := s.snapshot(tx, facts, pf, now)
 	if err != nil {
 		return nil, err

@@ -12,6 +12,7 @@ import (
 
 	"github.com/bitlayer-org/policyd/l1"
 	"github.com/bitlayer-org/policyd/policy"
+	"github.com/bitlayer-org/policyd/storage"
 )
 
 // Chain is the L1 view as the decision service reads it, inside the
@@ -126,4 +127,61 @@ func (s *Service) watch(tx *bolt.Tx, r *Record) error {
 		return fmt.Errorf("decision %s: stored transaction hashes to %s, not %s", r.ID, t.TxHash(), r.TxID)
 	}
 	return s.cfg.Chain.Watch(tx, &t)
+}
+
+// replaces builds Snapshot.Replaces (with an L1 view only): the signed
+// transactions txids (a claim's transaction and its family), each from its
+// decision record and its L1 stage.
+func (s *Service) replaces(tx *bolt.Tx, txids []string) ([]policy.SignedTx, error) {
+	if s.cfg.Chain == nil || len(txids) == 0 {
+		return nil, nil
+	}
+	var out []policy.SignedTx
+	seen := map[string]bool{}
+	for _, txid := range txids {
+		if seen[txid] {
+			continue
+		}
+		seen[txid] = true
+		id := tx.Bucket(storage.BucketDecisionByTx).Get([]byte(txid))
+		if id == nil {
+			return nil, fmt.Errorf("signed transaction %s has no decision", txid)
+		}
+		r, err := loadRecord(tx, string(id))
+		if err != nil || r == nil {
+			return nil, fmt.Errorf("decision of signed transaction %s: %v", txid, err)
+		}
+		h, err := chainhash.NewHashFromStr(txid)
+		if err != nil {
+			return nil, err
+		}
+		st, err := s.cfg.Chain.Stage(tx, *h)
+		if err != nil {
+			return nil, fmt.Errorf("l1 stage of %s: %w", txid, err)
+		}
+		m := policy.SignedTx{TxID: txid, ReqIDs: r.Decision.Claims, Fee: r.Facts.Fee, FeeRate: r.Facts.FeeRate, Stage: string(st.Kind)}
+		for _, in := range r.Facts.Inputs {
+			m.Inputs = append(m.Inputs, in.Outpoint)
+		}
+		for _, o := range r.Facts.Outputs {
+			if o.Class == policy.ClassExternal {
+				m.External = append(m.External, o)
+			}
+		}
+		out = append(out, m)
+	}
+	return out, nil
+}
+
+// replacedTxids are the signed transactions (and their families) of the
+// claims in reqs that a replacement would take over.
+func replacedTxids(reqs []policy.Request) []string {
+	var out []string
+	for _, q := range reqs {
+		if c := q.Claim; c != nil && (c.State == policy.ClaimSigned || c.State == policy.ClaimBroadcast) {
+			out = append(out, c.Family...)
+			out = append(out, c.TxID)
+		}
+	}
+	return out
 }

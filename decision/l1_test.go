@@ -323,7 +323,7 @@ func TestL1RestoredBackupCannotPayTwice(t *testing.T) {
 		t.Fatalf("original database: %d unexplained", n)
 	}
 	// The live database denies the second transaction already.
-	if out, codes := submitCodes(t, e, second); out != "deny" || !slices.Contains(codes, string(policy.CodeReqIDSigned)) {
+	if out, codes := submitCodes(t, e, second); out != "deny" || !slices.Contains(codes, string(policy.CodeReqIDConfirming)) {
 		t.Fatalf("live db: %s %v", out, codes)
 	}
 
@@ -505,9 +505,10 @@ func TestL1ClaimStagesFollowTheChain(t *testing.T) {
 	btc.mine()
 	le.poll(t)
 	stage(policy.ClaimSigned)
-	// Still claimed: the same id cannot be paid again.
+	// Still claimed: the same id cannot be paid again by a transaction
+	// that does not replace the signed one.
 	second := buildTx(t, e.wallet, []int64{4e8, 1e8}, []*wire.TxOut{wire.NewTxOut(1e8, sc.Snapshot.Whitelist.Entries[0].PkScript)}, 3000, "100")
-	if out, codes := submitCodes(t, e, second); out != "deny" || !slices.Contains(codes, string(policy.CodeReqIDSigned)) {
+	if out, codes := submitCodes(t, e, second); out != "deny" || !slices.Contains(codes, string(policy.CodeReplacementNotConflicting)) {
 		t.Fatalf("second pay: %s %v", out, codes)
 	}
 	if kinds := verifyAudit(t, e); kinds[AuditClaimStage] != 3 {
@@ -528,4 +529,62 @@ func (e *env) signAllowed(t testing.TB, raw []byte) string {
 		t.Fatal(err)
 	}
 	return id
+}
+
+// TestL1ReplaceByFee: a signed withdrawal that does not confirm is replaced
+// by a conflicting transaction with the same outputs and ids and a higher
+// fee (the claim moves to it, its family remembers the original); a
+// cancelled replacement gives the claim back to the original; a
+// non-conflicting transaction reusing the id is denied; once the
+// replacement confirms, the id is confirmed and cannot be paid again.
+func TestL1ReplaceByFee(t *testing.T) {
+	ctx := context.Background()
+	sc := scenario(t, "withdraw_one_id")
+	now, _ := time.Parse(time.RFC3339, sc.Now)
+	e := newStandInEnv(t, sc.WalletSeed, sc.Snapshot, now, true)
+	le := attachL1(t, e, newBTCChain(), standInFreeze(e.log), e.ledger, fakeGov{}, sc.Snapshot.Params)
+	bridge := []*wire.TxOut{wire.NewTxOut(1e8, sc.Snapshot.Whitelist.Entries[0].PkScript)}
+	orig := buildTx(t, e.wallet, []int64{3e8, 2e8}, bridge, 2000, "100")
+	repl := buildTx(t, e.wallet, []int64{3e8, 2e8}, bridge, 6000, "100")
+	other := buildTx(t, e.wallet, []int64{4e8, 1e8}, bridge, 6000, "100")
+	le.btc.mine(append(prevTxs(t, orig), prevTxs(t, other)...)...)
+	le.poll(t)
+	origTx := unsignedOf(t, orig).TxHash().String()
+	id1 := e.signAllowed(t, orig)
+
+	v, err := e.svc.Submit(ctx, repl, false)
+	if err != nil || v.Outcome != "allow" {
+		t.Fatalf("replacement: %+v %v", v, err)
+	}
+	c := claimOf(t, e, "100")
+	if c.DecisionID != v.ID || c.State != policy.ClaimReserved || !slices.Equal(c.Family, []string{origTx}) || c.Prev == nil || c.Prev.DecisionID != id1 {
+		t.Fatalf("claim after replacement decision: %+v", c)
+	}
+	if _, err := e.svc.Cancel(ctx, v.ID); err != nil {
+		t.Fatal(err)
+	}
+	if c := claimOf(t, e, "100"); c.DecisionID != id1 || c.State != policy.ClaimSigned || c.TxID != origTx {
+		t.Fatalf("claim after cancelling the replacement: %+v", c)
+	}
+	if out, codes := submitCodes(t, e, other); out != "deny" || !slices.Equal(codes, []string{string(policy.CodeReplacementNotConflicting)}) {
+		t.Fatalf("non-conflicting reuse: %s %v", out, codes)
+	}
+	id3 := e.signAllowed(t, repl)
+	if c := claimOf(t, e, "100"); c.DecisionID != id3 || c.State != policy.ClaimSigned || !slices.Equal(c.Family, []string{origTx}) {
+		t.Fatalf("claim after signing the replacement: %+v", c)
+	}
+	le.btc.mine(unsignedOf(t, repl))
+	if n := le.poll(t); n != 0 {
+		t.Fatalf("%d unexplained", n)
+	}
+	if _, err := e.svc.FollowChain(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if c := claimOf(t, e, "100"); c.State != policy.ClaimConfirmed {
+		t.Fatalf("claim after the replacement confirmed: %+v", c)
+	}
+	again := buildTx(t, e.wallet, []int64{3e8, 2e8}, bridge, 9000, "100")
+	if out, codes := submitCodes(t, e, again); out != "deny" || !slices.Contains(codes, string(policy.CodeReqIDSigned)) || !slices.Contains(codes, string(policy.CodeInputSpent)) {
+		t.Fatalf("after confirmation: %s %v", out, codes)
+	}
 }

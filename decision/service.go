@@ -40,6 +40,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/big"
+	"slices"
 	"sync/atomic"
 	"time"
 
@@ -500,6 +501,9 @@ func (s *Service) snapshot(tx *bolt.Tx, facts policy.Facts, pf *psbtcheck.Facts,
 	if err := s.l1State(tx, facts, now, &snap); err != nil {
 		return snap, err
 	}
+	if snap.Replaces, err = s.replaces(tx, replacedTxids(snap.Requests)); err != nil {
+		return snap, err
+	}
 	return snap, nil
 }
 
@@ -534,6 +538,19 @@ func addInt(b *bolt.Bucket, k []byte, delta int64) error {
 	var buf [8]byte
 	binary.BigEndian.PutUint64(buf[:], uint64(getInt(b, k)+delta))
 	return b.Put(k, buf[:])
+}
+
+// replacing: c is a signed transaction's claim among ms.
+func replacing(ms []policy.SignedTx, c *policy.Claim) bool {
+	if c.State != policy.ClaimSigned && c.State != policy.ClaimBroadcast {
+		return false
+	}
+	for _, m := range ms {
+		if m.TxID == c.TxID {
+			return true
+		}
+	}
+	return false
 }
 
 func getClaim(tx *bolt.Tx, id string) (*policy.Claim, error) {
@@ -599,11 +616,22 @@ func (s *Service) commit(tx *bolt.Tx, r *Record) error {
 			return err
 		}
 		for _, id := range r.Decision.Claims {
-			if c, err := getClaim(tx, id); err != nil || c != nil {
-				// Evaluate saw no claim in this same tx; anything else is a bug.
-				return fmt.Errorf("claim %s appeared during the transaction: %v", id, err)
+			c, err := getClaim(tx, id)
+			if err != nil {
+				return err
 			}
-			if err := putClaim(tx, id, policy.Claim{DecisionID: r.ID, TxID: r.TxID, State: policy.ClaimReserved}); err != nil {
+			nc := policy.Claim{DecisionID: r.ID, TxID: r.TxID, State: policy.ClaimReserved}
+			if c != nil {
+				// Only a replacement Evaluate allowed takes over a claim:
+				// of a signed transaction it judged (Snapshot.Replaces).
+				if !replacing(r.Snapshot.Replaces, c) {
+					return fmt.Errorf("claim %s appeared during the transaction", id)
+				}
+				prev := *c
+				nc.Family = append(slices.Clone(c.Family), c.TxID)
+				nc.Prev = &prev
+			}
+			if err := putClaim(tx, id, nc); err != nil {
 				return err
 			}
 		}

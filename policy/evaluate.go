@@ -118,6 +118,7 @@ func (e *evaluation) run() {
 		e.deny(CodeL2EndpointsDisagree, "L2 endpoints disagree: %s", s.L2.Detail)
 	}
 	e.checkL1()
+	e.checkReplacement()
 
 	// Limits.
 	if p.MaxFeeSat > 0 && f.Fee > p.MaxFeeSat {
@@ -340,6 +341,8 @@ func (e *evaluation) checkRequest(r *Request, wantKind string) {
 	if c := r.Claim; c != nil {
 		if c.State == ClaimPaidUnexplained {
 			e.deny(CodeReqIDSigned, "reqId %s already paid by L1 transaction %s, which no decision explains", r.ID, c.TxID)
+		} else if (c.State == ClaimSigned || c.State == ClaimBroadcast) && e.replaces(c.TxID) {
+			// a replacement: judged by checkReplacement
 		} else if c.State == ClaimSigning || c.State == ClaimSigned || c.State == ClaimBroadcast || c.State == ClaimConfirmed {
 			e.deny(CodeReqIDSigned, "reqId %s already signed in decision %s", r.ID, c.DecisionID)
 		} else {
@@ -590,4 +593,72 @@ func (e *evaluation) checkL1() {
 			e.deny(CodeInputValueMismatch, "input %d (%s) is %d sat in the PSBT, %d sat in the L1 view", in.Index, in.Outpoint, in.Value, st.Value)
 		}
 	}
+}
+
+// replaces: txid is one of the signed transactions this one replaces.
+func (e *evaluation) replaces(txid string) bool {
+	for _, m := range e.s.Replaces {
+		if m.TxID == txid {
+			return true
+		}
+	}
+	return false
+}
+
+// checkReplacement applies the RBF rule against every earlier signed
+// transaction of the claims (Snapshot.Replaces): none mined, each conflicts
+// with this one (so at most one can ever confirm), the same external
+// outputs and reqIds, a higher fee and fee rate, no input from a replaced
+// transaction.
+func (e *evaluation) checkReplacement() {
+	if len(e.s.Replaces) == 0 {
+		return
+	}
+	f := e.f
+	spends := map[string]bool{}
+	for _, in := range f.Inputs {
+		spends[in.Outpoint] = true
+	}
+	ext := outputsKey(f.Outputs)
+	ids := slices.Clone(f.ReqIDs)
+	slices.Sort(ids)
+	for _, m := range e.s.Replaces {
+		if m.Stage != "mempool" && m.Stage != "unseen" {
+			e.deny(CodeReqIDConfirming, "transaction %s of the claim is %s: it cannot be replaced", m.TxID, m.Stage)
+		}
+		conflicts := false
+		for _, op := range m.Inputs {
+			if spends[op] {
+				conflicts = true
+			}
+		}
+		if !conflicts {
+			e.deny(CodeReplacementNotConflicting, "spends none of the inputs of signed transaction %s", m.TxID)
+		}
+		mids := slices.Clone(m.ReqIDs)
+		slices.Sort(mids)
+		if outputsKey(m.External) != ext || !slices.Equal(ids, mids) {
+			e.deny(CodeReplacementOutputsDiffer, "external outputs or reqIds differ from signed transaction %s", m.TxID)
+		}
+		if f.Fee < m.Fee+IncrementalRelayFeeRate*f.VSize || f.FeeRate <= m.FeeRate {
+			e.deny(CodeReplacementFeeNotHigher, "fee %d sat at %d sat/vB does not replace %s (%d sat at %d sat/vB)", f.Fee, f.FeeRate, m.TxID, m.Fee, m.FeeRate)
+		}
+		for _, in := range f.Inputs {
+			if strings.HasPrefix(in.Outpoint, m.TxID+":") {
+				e.deny(CodeInputFromReplacedTx, "input %d spends an output of %s, which it replaces", in.Index, m.TxID)
+			}
+		}
+	}
+}
+
+// outputsKey is the external outputs (script and value) as a sorted key.
+func outputsKey(outs []Output) string {
+	var ks []string
+	for _, o := range outs {
+		if o.Class == ClassExternal {
+			ks = append(ks, fmt.Sprintf("%x:%d", []byte(o.PkScript), o.Value))
+		}
+	}
+	slices.Sort(ks)
+	return strings.Join(ks, ",")
 }

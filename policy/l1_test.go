@@ -3,6 +3,7 @@ package policy_test
 import (
 	"encoding/json"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -19,12 +20,7 @@ func init() {
 func TestL1Codes(t *testing.T) {
 	f0, s0 := base(t)
 	withL1 := func() (policy.Facts, policy.Snapshot) {
-		var f policy.Facts
-		var s policy.Snapshot
-		b, _ := json.Marshal(f0)
-		_ = json.Unmarshal(b, &f)
-		b, _ = json.Marshal(s0)
-		_ = json.Unmarshal(b, &s)
+		f, s := cloneBase(f0, s0)
 		s.L1 = &policy.L1Status{Height: 100}
 		for _, in := range f.Inputs {
 			s.Inputs = append(s.Inputs, policy.InputState{Outpoint: in.Outpoint, State: policy.InputConfirmed, Value: in.Value, Depth: 6})
@@ -70,4 +66,78 @@ func TestL1Codes(t *testing.T) {
 	if d := policy.Evaluate(f, s, time.Time{}); d.Outcome != policy.Deny || !slices.Contains(d.Codes(), policy.CodeReqIDSigned) {
 		t.Fatalf("paid_unexplained claim: %s %v", d.Outcome, d.Reasons)
 	}
+}
+
+func init() {
+	unitOnlyCodes = append(unitOnlyCodes, policy.CodeReqIDConfirming, policy.CodeReplacementNotConflicting,
+		policy.CodeReplacementOutputsDiffer, policy.CodeReplacementFeeNotHigher, policy.CodeInputFromReplacedTx)
+}
+
+// TestReplacementCodes: a reqId held by a signed, unmined transaction may
+// be paid by a replacement that conflicts with it, pays the same external
+// outputs and ids, and pays more; each failed rule has its code.
+func TestReplacementCodes(t *testing.T) {
+	f0, s0 := base(t)
+	old := "aa" + strings.Repeat("0", 62)
+	mk := func() (policy.Facts, policy.Snapshot) {
+		f, s := cloneBase(f0, s0)
+		m := policy.SignedTx{TxID: old, Inputs: []string{f.Inputs[0].Outpoint, "bb" + strings.Repeat("0", 62) + ":0"},
+			ReqIDs: f.ReqIDs, Fee: f.Fee - f.VSize, FeeRate: f.FeeRate - 1, Stage: "mempool"}
+		for _, o := range f.Outputs {
+			if o.Class == policy.ClassExternal {
+				m.External = append(m.External, o)
+			}
+		}
+		s.Replaces = []policy.SignedTx{m}
+		for i := range s.Requests {
+			s.Requests[i].Claim = &policy.Claim{DecisionID: "d-old", TxID: old, State: policy.ClaimBroadcast}
+		}
+		return f, s
+	}
+	f, s := mk()
+	if d := policy.Evaluate(f, s, time.Time{}); d.Outcome != policy.Allow {
+		t.Fatalf("replacement denied: %v", d.Reasons)
+	}
+	cases := []struct {
+		name   string
+		mutate func(*policy.Facts, *policy.Snapshot)
+		want   []policy.Code
+	}{
+		{"original mined", func(f *policy.Facts, s *policy.Snapshot) { s.Replaces[0].Stage = "confirmed" }, []policy.Code{policy.CodeReqIDConfirming}},
+		{"original conflicted", func(f *policy.Facts, s *policy.Snapshot) { s.Replaces[0].Stage = "conflicted" }, []policy.Code{policy.CodeReqIDConfirming}},
+		{"no common input", func(f *policy.Facts, s *policy.Snapshot) { s.Replaces[0].Inputs = s.Replaces[0].Inputs[1:] }, []policy.Code{policy.CodeReplacementNotConflicting}},
+		{"other bridge amount", func(f *policy.Facts, s *policy.Snapshot) { s.Replaces[0].External[0].Value++ }, []policy.Code{policy.CodeReplacementOutputsDiffer}},
+		{"other ids", func(f *policy.Facts, s *policy.Snapshot) { s.Replaces[0].ReqIDs = append(s.Replaces[0].ReqIDs, "999") }, []policy.Code{policy.CodeReplacementOutputsDiffer}},
+		{"fee not higher by the relay increment", func(f *policy.Facts, s *policy.Snapshot) { s.Replaces[0].Fee = f.Fee - f.VSize + 1 }, []policy.Code{policy.CodeReplacementFeeNotHigher}},
+		{"fee rate not higher", func(f *policy.Facts, s *policy.Snapshot) { s.Replaces[0].FeeRate = f.FeeRate }, []policy.Code{policy.CodeReplacementFeeNotHigher}},
+		{"spends the replaced tx's change", func(f *policy.Facts, s *policy.Snapshot) {
+			txid := strings.Split(f.Inputs[1].Outpoint, ":")[0]
+			s.Replaces[0].TxID = txid
+			for i := range s.Requests {
+				s.Requests[i].Claim.TxID = txid
+			}
+		}, []policy.Code{policy.CodeInputFromReplacedTx}},
+		{"claim's tx not among the replaced", func(f *policy.Facts, s *policy.Snapshot) { s.Replaces[0].TxID = "cc" + strings.Repeat("0", 62) }, []policy.Code{policy.CodeReqIDSigned}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			f, s := mk()
+			c.mutate(&f, &s)
+			d := policy.Evaluate(f, s, time.Time{})
+			if d.Outcome != policy.Deny || !slices.Equal(d.Codes(), c.want) {
+				t.Fatalf("got %s %v, want deny %v", d.Outcome, d.Reasons, c.want)
+			}
+		})
+	}
+}
+
+// cloneBase deep-copies facts and snapshot through JSON.
+func cloneBase(f0 policy.Facts, s0 policy.Snapshot) (policy.Facts, policy.Snapshot) {
+	var f policy.Facts
+	var s policy.Snapshot
+	b, _ := json.Marshal(f0)
+	_ = json.Unmarshal(b, &f)
+	b, _ = json.Marshal(s0)
+	_ = json.Unmarshal(b, &s)
+	return f, s
 }

@@ -25,6 +25,13 @@ const (
 	CodeInputUnconfirmed    Code = "input_unconfirmed"     // an input has too few confirmations (or is an immature coinbase)
 	CodeInputValueMismatch  Code = "input_value_mismatch"  // the PSBT's proven value differs from the L1 view's (tripwire)
 
+	// Conflict-aware replacement (RBF) of a signed transaction.
+	CodeReqIDConfirming           Code = "reqid_confirming"            // a transaction of the claim is mined: it cannot be replaced
+	CodeReplacementNotConflicting Code = "replacement_not_conflicting" // does not spend an input of every earlier signed transaction
+	CodeReplacementOutputsDiffer  Code = "replacement_outputs_differ"  // external outputs or reqIds differ from the replaced transaction's
+	CodeReplacementFeeNotHigher   Code = "replacement_fee_not_higher"  // fee not above the replaced one by the incremental relay fee, or fee rate not higher
+	CodeInputFromReplacedTx       Code = "input_from_replaced_tx"      // spends an output of a transaction it replaces
+
 	// Outputs.
 	CodeChangeNotWallet       Code = "change_not_wallet"
 	CodeOutputNotWhitelisted  Code = "output_not_whitelisted"
@@ -65,6 +72,7 @@ func AllCodes() []Code {
 		CodeFrozen, CodeL2Stale, CodeL2EndpointsDisagree,
 		CodeL1Stale, CodeL1EndpointsDisagree, CodeL1NotReconciled,
 		CodeInputNotInL1View, CodeInputSpent, CodeInputUnconfirmed, CodeInputValueMismatch,
+		CodeReqIDConfirming, CodeReplacementNotConflicting, CodeReplacementOutputsDiffer, CodeReplacementFeeNotHigher, CodeInputFromReplacedTx,
 		CodeChangeNotWallet, CodeOutputNotWhitelisted, CodeStakingOutputMismatch,
 		CodeStakingKeyNotApproved, CodeStakingFPNotApproved, CodeStakingTimeNotAllowed, CodeStakingDeclInvalid,
 		CodeReqIDDuplicate, CodeReqIDUnknown, CodeReqIDWrongKind, CodeReqIDNotFinalized,

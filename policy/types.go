@@ -252,6 +252,12 @@ type Claim struct {
 	DecisionID string `json:"decision_id"`
 	TxID       string `json:"txid"`
 	State      string `json:"state"`
+	// Family are the txids of the earlier signed transactions this claim's
+	// transaction replaces (conflict-aware RBF), oldest first.
+	Family []string `json:"family,omitempty"`
+	// Prev is the claim a replacement took over, restored if the
+	// replacement is released before it is signed.
+	Prev *Claim `json:"prev,omitempty"`
 }
 
 // Request is one L2 ledger record with its claim, if any.
@@ -314,7 +320,28 @@ type Snapshot struct {
 	L1 *L1Status `json:"l1,omitempty"`
 	// Inputs are the L1 view's answer for each transaction input (with L1).
 	Inputs []InputState `json:"l1_inputs,omitempty"`
+	// Replaces are the signed transactions of the reqIds' claims this
+	// transaction would replace (conflict-aware RBF; with L1 only).
+	Replaces []SignedTx `json:"replaces,omitempty"`
 }
+
+// SignedTx is an earlier signed transaction of a claim, as a replacement
+// is judged against it.
+type SignedTx struct {
+	TxID     string   `json:"txid"`
+	Inputs   []string `json:"inputs"`
+	External []Output `json:"external_outputs"`
+	ReqIDs   []string `json:"req_ids"`
+	Fee      int64    `json:"fee_sat"`
+	FeeRate  int64    `json:"fee_rate_sat_vb"`
+	// Stage is its L1 stage kind: unseen, mempool, confirmed, conflicted.
+	Stage string `json:"stage"`
+}
+
+// IncrementalRelayFeeRate is the sat/vB a replacement must add to the
+// replaced transaction's fee for its own size (Bitcoin Core's default
+// -incrementalrelayfee, BIP125 rule 4).
+const IncrementalRelayFeeRate = 1
 
 // L1Status is the L1 view's freshness as the decision service read it.
 type L1Status struct {

@@ -574,6 +574,17 @@ func (e *evaluation) checkL1() {
 	if l.NotReconciled {
 		e.deny(CodeL1NotReconciled, "the L1 view at height %d is not yet reconciled with the decisions", l.Height)
 	}
+	// Every signed transaction must be replaceable (BIP125: some input's
+	// sequence below 0xfffffffe), or a stuck one could never be bumped.
+	signals := false
+	for _, in := range e.f.Inputs {
+		if in.Sequence < 0xfffffffe {
+			signals = true
+		}
+	}
+	if !signals {
+		e.deny(CodeRBFNotSignalled, "no input signals replaceability (BIP125: a sequence below 0xfffffffe)")
+	}
 	byOutpoint := make(map[string]InputState, len(e.s.Inputs))
 	for _, in := range e.s.Inputs {
 		byOutpoint[in.Outpoint] = in

@@ -49,11 +49,18 @@ func TestL1Codes(t *testing.T) {
 		{"input spent", func(s *policy.Snapshot) { s.Inputs[0].State = policy.InputSpent }, []policy.Code{policy.CodeInputSpent}},
 		{"input unconfirmed", func(s *policy.Snapshot) { s.Inputs[0].State = policy.InputUnconfirmed }, []policy.Code{policy.CodeInputUnconfirmed}},
 		{"input value differs", func(s *policy.Snapshot) { s.Inputs[0].Value++ }, []policy.Code{policy.CodeInputValueMismatch}},
+		{"no input signals replaceability", nil, []policy.Code{policy.CodeRBFNotSignalled}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			f, s := withL1()
-			c.mutate(&s)
+			if c.mutate == nil {
+				for i := range f.Inputs {
+					f.Inputs[i].Sequence = 0xfffffffe
+				}
+			} else {
+				c.mutate(&s)
+			}
 			d := policy.Evaluate(f, s, time.Time{})
 			if d.Outcome != policy.Deny || !slices.Equal(d.Codes(), c.want) {
 				t.Fatalf("got %s %v, want deny %v", d.Outcome, d.Reasons, c.want)
@@ -70,7 +77,7 @@ func TestL1Codes(t *testing.T) {
 
 func init() {
 	unitOnlyCodes = append(unitOnlyCodes, policy.CodeReqIDConfirming, policy.CodeReplacementNotConflicting,
-		policy.CodeReplacementOutputsDiffer, policy.CodeReplacementFeeNotHigher, policy.CodeInputFromReplacedTx)
+		policy.CodeReplacementOutputsDiffer, policy.CodeReplacementFeeNotHigher, policy.CodeInputFromReplacedTx, policy.CodeRBFNotSignalled)
 }
 
 // TestReplacementCodes: a reqId held by a signed, unmined transaction may

@@ -31,6 +31,7 @@ const (
 	CodeReplacementOutputsDiffer  Code = "replacement_outputs_differ"  // external outputs or reqIds differ from the replaced transaction's
 	CodeReplacementFeeNotHigher   Code = "replacement_fee_not_higher"  // fee not above the replaced one by the incremental relay fee, or fee rate not higher
 	CodeInputFromReplacedTx       Code = "input_from_replaced_tx"      // spends an output of a transaction it replaces
+	CodeRBFNotSignalled           Code = "rbf_not_signalled"           // with an L1 view: no input signals BIP125 replaceability
 
 	// Outputs.
 	CodeChangeNotWallet       Code = "change_not_wallet"
@@ -73,6 +74,7 @@ func AllCodes() []Code {
 		CodeL1Stale, CodeL1EndpointsDisagree, CodeL1NotReconciled,
 		CodeInputNotInL1View, CodeInputSpent, CodeInputUnconfirmed, CodeInputValueMismatch,
 		CodeReqIDConfirming, CodeReplacementNotConflicting, CodeReplacementOutputsDiffer, CodeReplacementFeeNotHigher, CodeInputFromReplacedTx,
+		CodeRBFNotSignalled,
 		CodeChangeNotWallet, CodeOutputNotWhitelisted, CodeStakingOutputMismatch,
 		CodeStakingKeyNotApproved, CodeStakingFPNotApproved, CodeStakingTimeNotAllowed, CodeStakingDeclInvalid,
 		CodeReqIDDuplicate, CodeReqIDUnknown, CodeReqIDWrongKind, CodeReqIDNotFinalized,

@@ -34,6 +34,8 @@ type Chain interface {
 	Spends(tx *bolt.Tx, fromHeight uint64, limit int) ([]l1.Spend, error)
 	// MempoolSpends lists mempool transactions spending wallet outputs.
 	MempoolSpends(tx *bolt.Tx) ([]l1.MempoolSpend, error)
+	// Reserves counts the wallet's outputs and transfers in flight.
+	Reserves(tx *bolt.Tx) (l1.Reserves, error)
 }
 
 var _ Chain = (*l1.View)(nil)

@@ -588,3 +588,49 @@ func TestL1ReplaceByFee(t *testing.T) {
 		t.Fatalf("after confirmation: %s %v", out, codes)
 	}
 }
+
+// TestL1Reserves: the reserves read the L1 view, the L2 totals, the
+// allowed amounts and the claims in one transaction; without an L1 view
+// they are unavailable.
+func TestL1Reserves(t *testing.T) {
+	ctx := context.Background()
+	sc := scenario(t, "withdraw_one_id")
+	now, _ := time.Parse(time.RFC3339, sc.Now)
+	e := newStandInEnv(t, sc.WalletSeed, sc.Snapshot, now, true)
+	if _, err := e.svc.Reserves(ctx); errCode(err) != "no_l1_view" {
+		t.Fatalf("without L1: %v", err)
+	}
+	le := attachL1(t, e, newBTCChain(), standInFreeze(e.log), e.ledger, fakeGov{}, sc.Snapshot.Params)
+	raw, _ := sc.RawPSBT()
+	prev := prevTxs(t, raw)
+	le.btc.mine(prev...)
+	le.poll(t)
+	e.signAllowed(t, raw)
+	r, err := e.svc.Reserves(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := e.record(t, e.svc.mustOnlyDecision(t)).Facts
+	var bridge int64
+	for _, o := range f.Outputs {
+		if o.Class == policy.ClassExternal {
+			bridge += o.Value
+		}
+	}
+	if r.L1.ConfirmedSat != f.InputTotal || r.L1.InFlightSat != bridge || r.AllowedReturnedSat-sc.Snapshot.Stake.ReturnedSat != bridge ||
+		r.Claims[policy.ClaimSigned] != 1 || r.L2.FinalizedStakedSat != sc.Snapshot.Stake.FinalizedStakedSat {
+		t.Fatalf("reserves %+v (inputs %d, bridge %d)", r, f.InputTotal, bridge)
+	}
+}
+
+// mustOnlyDecision is the id of the one decision stored.
+func (s *Service) mustOnlyDecision(t testing.TB) string {
+	t.Helper()
+	var id string
+	if err := s.cfg.DB.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(storage.BucketDecisions).ForEach(func(k, _ []byte) error { id = string(k); return nil })
+	}); err != nil || id == "" {
+		t.Fatalf("no decision: %v", err)
+	}
+	return id
+}

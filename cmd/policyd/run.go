@@ -324,6 +324,10 @@ func (s *server) build(ctx context.Context) (err error) {
 	if s.decide != nil {
 		revoke = revokeFunc(s.decide, s.gov)
 	}
+	var reserves api.ReservesService // GET /v1/reserves: 503 without an L1 view
+	if s.decide != nil && s.l1 != nil {
+		reserves = s.decide
+	}
 	if s.handler, err = api.New(api.Config{
 		Governance:          s.gov,
 		Sign:                sign,
@@ -332,6 +336,7 @@ func (s *server) build(ctx context.Context) (err error) {
 		Audit:               s.audit,
 		MPC:                 s.mpc,
 		L2:                  s.indexer,
+		Reserves:            reserves,
 		Witness:             s.wit,
 		CustodyFingerprints: cfg.Auth.CustodyCertSHA256,
 		Tokens:              cfg.Auth.Tokens,

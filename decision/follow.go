@@ -8,23 +8,17 @@ import (
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
 	bolt "go.etcd.io/bbolt"
 
+	"github.com/bitlayer-org/policyd/audit/records"
 	"github.com/bitlayer-org/policyd/l1"
 	"github.com/bitlayer-org/policyd/policy"
 	"github.com/bitlayer-org/policyd/storage"
 )
 
 // AuditClaimStage is the audit kind of a claim moving along the chain.
-const AuditClaimStage = "claim_stage"
+const AuditClaimStage = records.KindClaimStage
 
 // ClaimStage is the body of an AuditClaimStage record.
-type ClaimStage struct {
-	ReqID  string `json:"req_id"`
-	TxID   string `json:"txid"`
-	From   string `json:"from"`
-	To     string `json:"to"`
-	Height uint64 `json:"height,omitempty"`
-	Depth  uint64 `json:"depth,omitempty"`
-}
+type ClaimStage = records.ClaimStage
 
 // stageOf is the claim state a signed transaction's L1 stage means; ok is
 // false when the claim stays where it is (conflicted: released only by the
@@ -110,7 +104,7 @@ func (s *Service) FollowChain(ctx context.Context) (map[string]int, error) {
 			if err := putClaim(tx, m.id, m.c); err != nil {
 				return err
 			}
-			if _, err := s.cfg.Audit.Append(tx, AuditClaimStage, now, m.ev); err != nil {
+			if _, err := s.cfg.Audit.AppendBody(tx, now, &m.ev); err != nil {
 				return fmt.Errorf("audit: %w", err)
 			}
 		}

@@ -21,6 +21,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/bitlayer-org/policyd/audit"
+	"github.com/bitlayer-org/policyd/audit/records"
 	"github.com/bitlayer-org/policyd/governance"
 	"github.com/bitlayer-org/policyd/l1"
 	"github.com/bitlayer-org/policyd/policy"
@@ -408,7 +409,7 @@ func withdrawalL1Env(t testing.TB) (scenarios.Scenario, *env, *l1Env, Governance
 
 // govFreeze is the real governance's system freeze.
 func govFreeze(g *governance.Governance) FreezeFunc {
-	return func(tx *bolt.Tx, now time.Time, source, reason string, evidence any) error {
+	return func(tx *bolt.Tx, now time.Time, source, reason string, evidence records.FreezeEvidence) error {
 		_, err := g.SystemFreeze(tx, now, source, reason, evidence)
 		return err
 	}
@@ -416,7 +417,7 @@ func govFreeze(g *governance.Governance) FreezeFunc {
 
 // standInFreeze is the system freeze of the stand-in governance.
 func standInFreeze(lg *audit.Log) FreezeFunc {
-	return func(tx *bolt.Tx, now time.Time, source, reason string, evidence any) error {
+	return func(tx *bolt.Tx, now time.Time, source, reason string, evidence records.FreezeEvidence) error {
 		var g govState
 		if err := getJSON(tx, testGovBucket, &g); err != nil {
 			return err
@@ -425,7 +426,8 @@ func standInFreeze(lg *audit.Log) FreezeFunc {
 		if err := putJSON(tx, testGovBucket, g); err != nil {
 			return err
 		}
-		_, err := lg.Append(tx, "system_freeze", now, map[string]any{"source": source, "reason": reason, "evidence": evidence})
+		_, err := lg.AppendBody(tx, now, &records.SystemFreeze{Source: source, Reason: reason, Evidence: evidence,
+			State: records.FreezeState{Frozen: true, By: "policyd:" + source, Reason: reason, At: now.UTC()}})
 		return err
 	}
 }

@@ -4,12 +4,15 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/btcsuite/btcd/txscript"
 	"github.com/btcsuite/btcd/wire"
 	bolt "go.etcd.io/bbolt"
 
+	"github.com/bitlayer-org/policyd/audit/records"
 	"github.com/bitlayer-org/policyd/policy"
 	"github.com/bitlayer-org/policyd/psbtcheck"
 	"github.com/bitlayer-org/policyd/storage"
@@ -17,29 +20,14 @@ import (
 
 // FreezeFunc freezes signing inside the caller's transaction, audited with
 // its evidence (governance.SystemFreeze).
-type FreezeFunc func(tx *bolt.Tx, now time.Time, source, reason string, evidence any) error
+type FreezeFunc func(tx *bolt.Tx, now time.Time, source, reason string, evidence records.FreezeEvidence) error
 
 // AuditUnexplainedSpend is the audit kind of a wallet spend on L1 that no
 // decision of this database explains.
-const AuditUnexplainedSpend = "unexplained_spend"
+const AuditUnexplainedSpend = records.KindUnexplainedSpend
 
 // UnexplainedSpend is the body of an AuditUnexplainedSpend record.
-type UnexplainedSpend struct {
-	TxID string `json:"txid"`
-	// Height of the block, 0 for a transaction seen in a mempool.
-	Height   uint64   `json:"height,omitempty"`
-	Mempool  bool     `json:"mempool,omitempty"`
-	Inputs   []string `json:"inputs"`
-	InputSat int64    `json:"input_sat,omitempty"`
-	// ReqIDs are the ids it pays, now claimed paid_unexplained: those of
-	// its StReqIds OP_RETURN or, without readable ones, what P002's FIFO
-	// rule matches to its bridge outputs (ReqIDsSource says which);
-	// ReqIDsError says why no OP_RETURN ids could be read.
-	ReqIDs       []string `json:"req_ids,omitempty"`
-	ReqIDsSource string   `json:"req_ids_source,omitempty"`
-	BridgeSat    int64    `json:"bridge_sat,omitempty"`
-	ReqIDsError  string   `json:"req_ids_error,omitempty"`
-}
+type UnexplainedSpend = records.UnexplainedSpend
 
 // reconcile watermark: the view's tip as last reconciled.
 type reconciled struct {
@@ -273,7 +261,7 @@ func (s *Service) unexplained(tx *bolt.Tx, now time.Time, ev UnexplainedSpend, t
 			}
 		}
 	}
-	if _, err := s.cfg.Audit.Append(tx, AuditUnexplainedSpend, now, ev); err != nil {
+	if _, err := s.cfg.Audit.AppendBody(tx, now, &ev); err != nil {
 		return fmt.Errorf("audit: %w", err)
 	}
 	where := fmt.Sprintf("block %d", ev.Height)
@@ -281,7 +269,13 @@ func (s *Service) unexplained(tx *bolt.Tx, now time.Time, ev UnexplainedSpend, t
 		where = "a mempool"
 	}
 	reason := fmt.Sprintf("wallet spend %s in %s that no decision explains", ev.TxID, where)
-	if err := s.cfg.Freeze(tx, now, "l1", reason, ev); err != nil {
+	evidence := records.FreezeEvidence{Values: map[string]string{"txid": ev.TxID, "inputs": strings.Join(ev.Inputs, ","), "req_ids": strings.Join(ev.ReqIDs, ",")}}
+	if ev.Mempool {
+		evidence.Values["mempool"] = "true"
+	} else {
+		evidence.Values["height"] = strconv.FormatUint(ev.Height, 10)
+	}
+	if err := s.cfg.Freeze(tx, now, "l1", reason, evidence); err != nil {
 		return fmt.Errorf("system freeze: %w", err)
 	}
 	return nil

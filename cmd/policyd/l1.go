@@ -14,6 +14,7 @@ import (
 	"github.com/btcsuite/btcd/txscript"
 	bolt "go.etcd.io/bbolt"
 
+	"github.com/bitlayer-org/policyd/audit/records"
 	"github.com/bitlayer-org/policyd/decision"
 	"github.com/bitlayer-org/policyd/l1"
 	"github.com/bitlayer-org/policyd/storage"
@@ -202,7 +203,7 @@ func (s *server) chain() decision.Chain {
 }
 
 // systemFreeze is governance's system freeze as the decision service calls it.
-func (s *server) systemFreeze(tx *bolt.Tx, now time.Time, source, reason string, evidence any) error {
+func (s *server) systemFreeze(tx *bolt.Tx, now time.Time, source, reason string, evidence records.FreezeEvidence) error {
 	_, err := s.gov.SystemFreeze(tx, now, source, reason, evidence)
 	return err
 }

@@ -79,6 +79,8 @@ type Config struct {
 	Audit  AuditService
 	MPC    MPCService
 	L2     L2Service
+	// Reserves serves GET /v1/reserves (nil: 503).
+	Reserves ReservesService
 	// Witness serves the witnessed checkpoints (nil: 503).
 	Witness WitnessService
 	// Ready answers GET /readyz; nil answers 503 (never ready). Backup
@@ -216,6 +218,7 @@ func (s *server) routes() []route {
 
 		{"GET", "/v1/l2/status", readers, hf(s.l2Status)},
 		{"GET", "/v1/l2/requests/{id}", readers, hf(s.l2Request)},
+		{"GET", "/v1/reserves", readers, hf(s.reserves)},
 
 		{"GET", "/v1/audit/export", []Role{RoleAuditor}, hf(s.auditExport)},
 		{"GET", "/v1/audit/checkpoint", []Role{RoleAuditor}, hf(s.auditCheckpoint)},

@@ -439,6 +439,15 @@ func (s *server) l2Status(w http.ResponseWriter, r *http.Request) {
 	respond(s, w, r, http.StatusOK, v, err)
 }
 
+func (s *server) reserves(w http.ResponseWriter, r *http.Request) {
+	if s.cfg.Reserves == nil {
+		s.fail(w, r, errUnavailable)
+		return
+	}
+	v, err := s.cfg.Reserves.Reserves(r.Context())
+	respond(s, w, r, http.StatusOK, v, err)
+}
+
 func (s *server) l2Request(w http.ResponseWriter, r *http.Request) {
 	if s.cfg.L2 == nil {
 		s.fail(w, r, errUnavailable)

@@ -59,6 +59,13 @@ type L2Service interface {
 	RequestView(ctx context.Context, reqID string) (*l2.Request, error)
 }
 
+// ReservesService sets the wallet's holdings on L1 against L2 and the
+// decisions (*decision.Service implements it; without an L1 view it answers
+// unavailable).
+type ReservesService interface {
+	Reserves(ctx context.Context) (*decision.Reserves, error)
+}
+
 // MPCService is policyd's side of the threshold-signing, key generation and
 // resharing protocol (*mpc.Server implements it). Each operation is its own
 // row of the route table under /v1/mpc behind the custody role (mutual TLS).

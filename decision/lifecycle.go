@@ -145,6 +145,14 @@ func release(tx *bolt.Tx, r *Record) error {
 			return err
 		}
 		if c != nil && c.DecisionID == r.ID {
+			if c.Prev != nil {
+				// A replacement released: the signed transaction it would
+				// have replaced holds the claim again.
+				if err := putClaim(tx, q, *c.Prev); err != nil {
+					return err
+				}
+				continue
+			}
 			if err := tx.Bucket(storage.BucketClaims).Delete([]byte(q)); err != nil {
 				return err
 			}
@@ -211,7 +219,11 @@ func (s *Service) Decision(ctx context.Context, id string) (*View, error) {
 	if err != nil {
 		return nil, err
 	}
-	return view(r), nil
+	v := view(r)
+	if v.Claims, err = s.claimViews(r); err != nil {
+		return nil, internal(err)
+	}
+	return v, nil
 }
 
 // Record returns a stored decision record (for tools and tests).
@@ -515,6 +527,9 @@ func (s *Service) BeginSigning(ctx context.Context, decisionID string, peer [][3
 // allowance and amounts is a failure.
 func (s *Service) recheck(tx *bolt.Tx, r *Record, now time.Time) (*Recheck, error) {
 	f := r.Facts
+	if err := s.catchUp(tx, now); err != nil {
+		return nil, err
+	}
 	snap, err := s.globalState(tx, now)
 	if err != nil {
 		return nil, err
@@ -579,6 +594,23 @@ func (s *Service) recheck(tx *bolt.Tx, r *Record, now time.Time) (*Recheck, erro
 	snap.Stake.StakedSat = getInt(sa, keyStaked) - r.Decision.StakingSat
 	snap.Stake.ReturnedSat = getInt(sa, keyReturned) - r.Decision.BridgeSat
 	snap.OutflowSat = signingOutflow(tx, now.Add(-24*time.Hour), now, r.ID)
+	if err := s.l1State(tx, f, now, &snap); err != nil {
+		return nil, err
+	}
+	// A replacement is judged again against its family's stages now.
+	var family []string
+	for _, q := range r.Decision.Claims {
+		c, err := getClaim(tx, q)
+		if err != nil {
+			return nil, err
+		}
+		if c != nil && c.DecisionID == r.ID {
+			family = append(family, c.Family...)
+		}
+	}
+	if snap.Replaces, err = s.replaces(tx, family); err != nil {
+		return nil, err
+	}
 	d := s.engine.Evaluate(f, snap, now)
 	if d.Outcome == policy.Allow && (!slices.Equal(d.Claims, r.Decision.Claims) || d.AllowanceID != r.Decision.AllowanceID ||
 		d.OutflowSat != r.Decision.OutflowSat || d.BridgeSat != r.Decision.BridgeSat || d.StakingSat != r.Decision.StakingSat) {
@@ -608,7 +640,16 @@ func signingOutflow(tx *bolt.Tx, from, to time.Time, skip string) int64 {
 
 func setClaims(tx *bolt.Tx, r *Record, state string) error {
 	for _, q := range r.Decision.Claims {
-		if err := putClaim(tx, q, policy.Claim{DecisionID: r.ID, TxID: r.TxID, State: state}); err != nil {
+		c := policy.Claim{DecisionID: r.ID, TxID: r.TxID, State: state}
+		if old, err := getClaim(tx, q); err != nil {
+			return err
+		} else if old != nil && old.DecisionID == r.ID {
+			c.Family = old.Family // a replacement keeps its family
+			if state == policy.ClaimReserved || state == policy.ClaimSigning {
+				c.Prev = old.Prev
+			}
+		}
+		if err := putClaim(tx, q, c); err != nil {
 			return err
 		}
 	}
@@ -646,6 +687,10 @@ func (s *Service) RecordSignatures(ctx context.Context, decisionID string, sigs 
 			r.Signatures = append(r.Signatures, append(policy.HexBytes(nil), sg...))
 		}
 		if err := setClaims(tx, r, policy.ClaimSigned); err != nil {
+			return err
+		}
+		// The L1 view follows what policyd signed (same transaction).
+		if err := s.watch(tx, r); err != nil {
 			return err
 		}
 		return s.transition(tx, r, EventRecord, now, Transition{By: actorCustody})

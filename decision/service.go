@@ -40,6 +40,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/big"
+	"slices"
 	"sync/atomic"
 	"time"
 
@@ -106,6 +107,14 @@ type Config struct {
 	// OnClockBehind, when set, is called (a metric hook) each time an
 	// operation is refused because the wall clock is behind the floor.
 	OnClockBehind func(behind time.Duration)
+	// Chain is the L1 view (*l1.View); nil: inputs are not checked against
+	// Bitcoin and nothing is reconciled (policyd without the l1 block).
+	Chain Chain
+	// Freeze is the system freeze (governance.SystemFreeze); required with Chain.
+	Freeze FreezeFunc
+	// OnUnexplainedSpend, when set, is called (a metric hook) once for each
+	// wallet spend reconciliation found no decision for.
+	OnUnexplainedSpend func()
 }
 
 // DefaultDecisionTTL is the default Config.DecisionTTL.
@@ -138,6 +147,9 @@ func New(cfg Config) (*Service, error) {
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if cfg.Chain != nil && cfg.Freeze == nil {
+		return nil, errors.New("decision: Config.Chain needs Config.Freeze (an unexplained spend freezes signing)")
 	}
 	if cfg.DecisionTTL < 0 {
 		return nil, errors.New("decision: DecisionTTL must not be negative")
@@ -229,6 +241,9 @@ type Record struct {
 	// Transitions are the state changes after the decision, each as it was
 	// audited.
 	Transitions []Transition `json:"transitions,omitempty"`
+	// UnsignedTx is the transaction (no witnesses), stored with an L1 view
+	// so that RecordSignatures can put it on the view's watch list.
+	UnsignedTx policy.HexBytes `json:"unsigned_tx,omitempty"`
 
 	// raw is the JSON of the record as last stored or loaded (owned copy).
 	raw []byte
@@ -384,8 +399,12 @@ func putRecord(tx *bolt.Tx, r *Record) error {
 	return tx.Bucket(storage.BucketDecisions).Put([]byte(r.ID), b)
 }
 
-// evaluate reads the snapshot in tx and evaluates; it writes nothing.
+// evaluate reads the snapshot in tx and evaluates; it writes nothing but
+// the L1 reconciliation it catches up first (catchUp).
 func (s *Service) evaluate(tx *bolt.Tx, facts policy.Facts, pf *psbtcheck.Facts, now time.Time) (*Record, error) {
+	if err := s.catchUp(tx, now); err != nil { // writes only in a writable tx
+		return nil, err
+	}
 	snap, err := s.snapshot(tx, facts, pf, now)
 	if err != nil {
 		return nil, err
@@ -396,6 +415,11 @@ func (s *Service) evaluate(tx *bolt.Tx, facts policy.Facts, pf *psbtcheck.Facts,
 		WhitelistVersion: snap.Whitelist.Version, ParamsHash: s.paramsHash,
 		Outcome: d.Outcome, Reasons: d.Reasons, Decision: d, Facts: facts, Snapshot: snap,
 		State: StateNew,
+	}
+	if s.cfg.Chain != nil {
+		if r.UnsignedTx, err = unsignedTx(pf.Tx); err != nil {
+			return nil, err
+		}
 	}
 	byID := map[string]policy.Request{}
 	for _, q := range append(append([]policy.Request(nil), snap.Requests...), snap.PendingUnbound...) {
@@ -474,6 +498,12 @@ func (s *Service) snapshot(tx *bolt.Tx, facts policy.Facts, pf *psbtcheck.Facts,
 	snap.Stake.StakedSat = getInt(sa, keyStaked)
 	snap.Stake.ReturnedSat = getInt(sa, keyReturned)
 	snap.OutflowSat = outflowSince(tx, now.Add(-24*time.Hour), now)
+	if err := s.l1State(tx, facts, now, &snap); err != nil {
+		return snap, err
+	}
+	if snap.Replaces, err = s.replaces(tx, replacedTxids(snap.Requests)); err != nil {
+		return snap, err
+	}
 	return snap, nil
 }
 
@@ -508,6 +538,19 @@ func addInt(b *bolt.Bucket, k []byte, delta int64) error {
 	var buf [8]byte
 	binary.BigEndian.PutUint64(buf[:], uint64(getInt(b, k)+delta))
 	return b.Put(k, buf[:])
+}
+
+// replacing: c is a signed transaction's claim among ms.
+func replacing(ms []policy.SignedTx, c *policy.Claim) bool {
+	if c.State != policy.ClaimSigned && c.State != policy.ClaimBroadcast {
+		return false
+	}
+	for _, m := range ms {
+		if m.TxID == c.TxID {
+			return true
+		}
+	}
+	return false
 }
 
 func getClaim(tx *bolt.Tx, id string) (*policy.Claim, error) {
@@ -573,11 +616,22 @@ func (s *Service) commit(tx *bolt.Tx, r *Record) error {
 			return err
 		}
 		for _, id := range r.Decision.Claims {
-			if c, err := getClaim(tx, id); err != nil || c != nil {
-				// Evaluate saw no claim in this same tx; anything else is a bug.
-				return fmt.Errorf("claim %s appeared during the transaction: %v", id, err)
+			c, err := getClaim(tx, id)
+			if err != nil {
+				return err
 			}
-			if err := putClaim(tx, id, policy.Claim{DecisionID: r.ID, TxID: r.TxID, State: policy.ClaimReserved}); err != nil {
+			nc := policy.Claim{DecisionID: r.ID, TxID: r.TxID, State: policy.ClaimReserved}
+			if c != nil {
+				// Only a replacement Evaluate allowed takes over a claim:
+				// of a signed transaction it judged (Snapshot.Replaces).
+				if !replacing(r.Snapshot.Replaces, c) {
+					return fmt.Errorf("claim %s appeared during the transaction", id)
+				}
+				prev := *c
+				nc.Family = append(slices.Clone(c.Family), c.TxID)
+				nc.Prev = &prev
+			}
+			if err := putClaim(tx, id, nc); err != nil {
 				return err
 			}
 		}

@@ -22,6 +22,10 @@ type View struct {
 	Reasons []string        `json:"reasons,omitempty"`
 	DryRun  bool            `json:"dry_run,omitempty"`
 	Record  json.RawMessage `json:"record,omitempty"`
+	// Claims are the current claims of the decision's reqIds, with their
+	// stage on L1 (reserved, signing, signed, broadcast, confirmed, or
+	// paid_unexplained); a claim held by another decision names it.
+	Claims []ClaimView `json:"claims,omitempty"`
 }
 
 // StakingDeclaration names the Babylon parameters of one staking output as

@@ -192,12 +192,19 @@ func (w *Watcher) View() *View { return w.view }
 
 // Run calls SyncOnce every PollInterval until ctx ends. Errors are logged and
 // recorded in the status (which makes the view stale), never fatal.
-func (w *Watcher) Run(ctx context.Context) error {
+func (w *Watcher) Run(ctx context.Context) error { return w.RunWith(ctx, nil) }
+
+// RunWith is Run that calls afterPoll (when set) after every poll, failed
+// or not: the decision side reconciles the view it left.
+func (w *Watcher) RunWith(ctx context.Context, afterPoll func(context.Context)) error {
 	t := time.NewTicker(w.cfg.PollInterval)
 	defer t.Stop()
 	for {
 		if err := w.SyncOnce(ctx); err != nil && ctx.Err() == nil {
 			w.cfg.Logger.Warn("l1 sync failed", "err", w.redact(err.Error()))
+		}
+		if afterPoll != nil && ctx.Err() == nil {
+			afterPoll(ctx)
 		}
 		select {
 		case <-ctx.Done():

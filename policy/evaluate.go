@@ -117,6 +117,8 @@ func (e *evaluation) run() {
 	if s.L2.Disagree {
 		e.deny(CodeL2EndpointsDisagree, "L2 endpoints disagree: %s", s.L2.Detail)
 	}
+	e.checkL1()
+	e.checkReplacement()
 
 	// Limits.
 	if p.MaxFeeSat > 0 && f.Fee > p.MaxFeeSat {
@@ -337,7 +339,11 @@ func (e *evaluation) checkRequest(r *Request, wantKind string) {
 		e.deny(CodeReqIDNotFinalized, "reqId %s state %q", r.ID, r.State)
 	}
 	if c := r.Claim; c != nil {
-		if c.State == ClaimSigning || c.State == ClaimSigned {
+		if c.State == ClaimPaidUnexplained {
+			e.deny(CodeReqIDSigned, "reqId %s already paid by L1 transaction %s, which no decision explains", r.ID, c.TxID)
+		} else if (c.State == ClaimSigned || c.State == ClaimBroadcast) && e.replaces(c.TxID) {
+			// a replacement: judged by checkReplacement
+		} else if c.State == ClaimSigning || c.State == ClaimSigned || c.State == ClaimBroadcast || c.State == ClaimConfirmed {
 			e.deny(CodeReqIDSigned, "reqId %s already signed in decision %s", r.ID, c.DecisionID)
 		} else {
 			e.deny(CodeReqIDClaimed, "reqId %s reserved by decision %s (tx %s)", r.ID, c.DecisionID, c.TxID)
@@ -550,4 +556,120 @@ func satAdd(a, b int64) int64 {
 		return maxSat + 1
 	}
 	return a + b
+}
+
+// checkL1 applies the L1 view (when configured): a usable view, and every
+// input an unspent wallet output in it with the value the PSBT proved.
+func (e *evaluation) checkL1() {
+	l := e.s.L1
+	if l == nil {
+		return
+	}
+	if l.Stale {
+		e.deny(CodeL1Stale, "L1 view stale at height %d: %s", l.Height, l.Detail)
+	}
+	if l.Disagree {
+		e.deny(CodeL1EndpointsDisagree, "Bitcoin endpoints disagree: %s", l.Detail)
+	}
+	if l.NotReconciled {
+		e.deny(CodeL1NotReconciled, "the L1 view at height %d is not yet reconciled with the decisions", l.Height)
+	}
+	// Every signed transaction must be replaceable (BIP125: some input's
+	// sequence below 0xfffffffe), or a stuck one could never be bumped.
+	signals := false
+	for _, in := range e.f.Inputs {
+		if in.Sequence < 0xfffffffe {
+			signals = true
+		}
+	}
+	if !signals {
+		e.deny(CodeRBFNotSignalled, "no input signals replaceability (BIP125: a sequence below 0xfffffffe)")
+	}
+	byOutpoint := make(map[string]InputState, len(e.s.Inputs))
+	for _, in := range e.s.Inputs {
+		byOutpoint[in.Outpoint] = in
+	}
+	for _, in := range e.f.Inputs {
+		st, ok := byOutpoint[in.Outpoint]
+		switch {
+		case !ok || st.State == InputUnknown:
+			e.deny(CodeInputNotInL1View, "input %d (%s) is not a wallet output in the L1 view", in.Index, in.Outpoint)
+		case st.State == InputSpent:
+			e.deny(CodeInputSpent, "input %d (%s) is already spent on chain: %s", in.Index, in.Outpoint, st.Detail)
+		case st.State == InputUnconfirmed:
+			e.deny(CodeInputUnconfirmed, "input %d (%s) has too few confirmations: %s", in.Index, in.Outpoint, st.Detail)
+		case st.State != InputConfirmed && st.State != InputOwnChange:
+			e.deny(CodeInputNotInL1View, "input %d (%s) has L1 state %q", in.Index, in.Outpoint, st.State)
+		case st.Value != in.Value:
+			e.deny(CodeInputValueMismatch, "input %d (%s) is %d sat in the PSBT, %d sat in the L1 view", in.Index, in.Outpoint, in.Value, st.Value)
+		}
+	}
+}
+
+// replaces: txid is one of the signed transactions this one replaces.
+func (e *evaluation) replaces(txid string) bool {
+	for _, m := range e.s.Replaces {
+		if m.TxID == txid {
+			return true
+		}
+	}
+	return false
+}
+
+// checkReplacement applies the RBF rule against every earlier signed
+// transaction of the claims (Snapshot.Replaces): none mined, each conflicts
+// with this one (so at most one can ever confirm), the same external
+// outputs and reqIds, a higher fee and fee rate, no input from a replaced
+// transaction.
+func (e *evaluation) checkReplacement() {
+	if len(e.s.Replaces) == 0 {
+		return
+	}
+	f := e.f
+	spends := map[string]bool{}
+	for _, in := range f.Inputs {
+		spends[in.Outpoint] = true
+	}
+	ext := outputsKey(f.Outputs)
+	ids := slices.Clone(f.ReqIDs)
+	slices.Sort(ids)
+	for _, m := range e.s.Replaces {
+		if m.Stage != "mempool" && m.Stage != "unseen" {
+			e.deny(CodeReqIDConfirming, "transaction %s of the claim is %s: it cannot be replaced", m.TxID, m.Stage)
+		}
+		conflicts := false
+		for _, op := range m.Inputs {
+			if spends[op] {
+				conflicts = true
+			}
+		}
+		if !conflicts {
+			e.deny(CodeReplacementNotConflicting, "spends none of the inputs of signed transaction %s", m.TxID)
+		}
+		mids := slices.Clone(m.ReqIDs)
+		slices.Sort(mids)
+		if outputsKey(m.External) != ext || !slices.Equal(ids, mids) {
+			e.deny(CodeReplacementOutputsDiffer, "external outputs or reqIds differ from signed transaction %s", m.TxID)
+		}
+		if f.Fee < m.Fee+IncrementalRelayFeeRate*f.VSize || f.FeeRate <= m.FeeRate {
+			e.deny(CodeReplacementFeeNotHigher, "fee %d sat at %d sat/vB does not replace %s (%d sat at %d sat/vB)", f.Fee, f.FeeRate, m.TxID, m.Fee, m.FeeRate)
+		}
+		for _, in := range f.Inputs {
+			if strings.HasPrefix(in.Outpoint, m.TxID+":") {
+				e.deny(CodeInputFromReplacedTx, "input %d spends an output of %s, which it replaces", in.Index, m.TxID)
+			}
+		}
+	}
+}
+
+// outputsKey is the external outputs (script and value) as a sorted key.
+func outputsKey(outs []Output) string {
+	var ks []string
+	for _, o := range outs {
+		if o.Class == ClassExternal {
+			ks = append(ks, fmt.Sprintf("%x:%d", []byte(o.PkScript), o.Value))
+		}
+	}
+	slices.Sort(ks)
+	return strings.Join(ks, ",")
 }

@@ -127,15 +127,7 @@ func TestUnitCodes(t *testing.T) {
 	if d := policy.Evaluate(f0, s0, time.Time{}); d.Outcome != policy.Allow {
 		t.Fatalf("base not allowed: %v", d.Reasons)
 	}
-	clone := func() (policy.Facts, policy.Snapshot) {
-		var f policy.Facts
-		var s policy.Snapshot
-		b, _ := json.Marshal(f0)
-		_ = json.Unmarshal(b, &f)
-		b, _ = json.Marshal(s0)
-		_ = json.Unmarshal(b, &s)
-		return f, s
-	}
+	clone := func() (policy.Facts, policy.Snapshot) { return cloneBase(f0, s0) }
 	cases := []struct {
 		name   string
 		mutate func(*policy.Facts, *policy.Snapshot)

@@ -16,6 +16,23 @@ const (
 	CodeL2Stale             Code = "l2_stale"
 	CodeL2EndpointsDisagree Code = "l2_endpoints_disagree"
 
+	// The L1 view (issue 16; only when one is configured: Snapshot.L1).
+	CodeL1Stale             Code = "l1_stale"              // no fresh L1 view (never synced, poll failed or old, head stalled)
+	CodeL1EndpointsDisagree Code = "l1_endpoints_disagree" // the Bitcoin endpoints disagree on a block hash
+	CodeL1NotReconciled     Code = "l1_not_reconciled"     // the view's wallet spends are not yet matched to decisions
+	CodeInputNotInL1View    Code = "input_not_in_l1_view"  // an input is not a wallet output in the L1 view
+	CodeInputSpent          Code = "input_spent"           // an input is already spent on chain
+	CodeInputUnconfirmed    Code = "input_unconfirmed"     // an input has too few confirmations (or is an immature coinbase)
+	CodeInputValueMismatch  Code = "input_value_mismatch"  // the PSBT's proven value differs from the L1 view's (tripwire)
+
+	// Conflict-aware replacement (RBF) of a signed transaction.
+	CodeReqIDConfirming           Code = "reqid_confirming"            // a transaction of the claim is mined: it cannot be replaced
+	CodeReplacementNotConflicting Code = "replacement_not_conflicting" // does not spend an input of every earlier signed transaction
+	CodeReplacementOutputsDiffer  Code = "replacement_outputs_differ"  // external outputs or reqIds differ from the replaced transaction's
+	CodeReplacementFeeNotHigher   Code = "replacement_fee_not_higher"  // fee not above the replaced one by the incremental relay fee, or fee rate not higher
+	CodeInputFromReplacedTx       Code = "input_from_replaced_tx"      // spends an output of a transaction it replaces
+	CodeRBFNotSignalled           Code = "rbf_not_signalled"           // with an L1 view: no input signals BIP125 replaceability
+
 	// Outputs.
 	CodeChangeNotWallet       Code = "change_not_wallet"
 	CodeOutputNotWhitelisted  Code = "output_not_whitelisted"
@@ -54,6 +71,10 @@ func AllCodes() []Code {
 	return []Code{
 		CodeParamsInvalid, CodeSnapshotInvalid, CodeFactsInvalid,
 		CodeFrozen, CodeL2Stale, CodeL2EndpointsDisagree,
+		CodeL1Stale, CodeL1EndpointsDisagree, CodeL1NotReconciled,
+		CodeInputNotInL1View, CodeInputSpent, CodeInputUnconfirmed, CodeInputValueMismatch,
+		CodeReqIDConfirming, CodeReplacementNotConflicting, CodeReplacementOutputsDiffer, CodeReplacementFeeNotHigher, CodeInputFromReplacedTx,
+		CodeRBFNotSignalled,
 		CodeChangeNotWallet, CodeOutputNotWhitelisted, CodeStakingOutputMismatch,
 		CodeStakingKeyNotApproved, CodeStakingFPNotApproved, CodeStakingTimeNotAllowed, CodeStakingDeclInvalid,
 		CodeReqIDDuplicate, CodeReqIDUnknown, CodeReqIDWrongKind, CodeReqIDNotFinalized,

@@ -236,6 +236,15 @@ const (
 	ClaimReserved = "reserved"
 	ClaimSigning  = "signing"
 	ClaimSigned   = "signed"
+	// ClaimBroadcast: the signed transaction is in a mempool, or mined
+	// fewer than N blocks deep (the L1 view's stage).
+	ClaimBroadcast = "broadcast"
+	// ClaimConfirmed: the signed transaction is N blocks deep.
+	ClaimConfirmed = "confirmed"
+	// ClaimPaidUnexplained: a wallet spend on L1 that no decision of this
+	// database explains paid the reqId (a database restored from a backup,
+	// a signature made outside policyd): it is paid, never again.
+	ClaimPaidUnexplained = "paid_unexplained"
 )
 
 // Claim is a reqId already bound to a decision.
@@ -243,6 +252,12 @@ type Claim struct {
 	DecisionID string `json:"decision_id"`
 	TxID       string `json:"txid"`
 	State      string `json:"state"`
+	// Family are the txids of the earlier signed transactions this claim's
+	// transaction replaces (conflict-aware RBF), oldest first.
+	Family []string `json:"family,omitempty"`
+	// Prev is the claim a replacement took over, restored if the
+	// replacement is released before it is signed.
+	Prev *Claim `json:"prev,omitempty"`
 }
 
 // Request is one L2 ledger record with its claim, if any.
@@ -300,6 +315,59 @@ type Snapshot struct {
 	Stake          StakeTotals `json:"stake"`
 	// OutflowSat is the outflow of the allowed decisions of the last 24 h.
 	OutflowSat int64 `json:"outflow_24h_sat"`
+	// L1 is the Bitcoin view's state; nil when policyd runs without one
+	// (then no input is checked against the chain).
+	L1 *L1Status `json:"l1,omitempty"`
+	// Inputs are the L1 view's answer for each transaction input (with L1).
+	Inputs []InputState `json:"l1_inputs,omitempty"`
+	// Replaces are the signed transactions of the reqIds' claims this
+	// transaction would replace (conflict-aware RBF; with L1 only).
+	Replaces []SignedTx `json:"replaces,omitempty"`
+}
+
+// SignedTx is an earlier signed transaction of a claim, as a replacement
+// is judged against it.
+type SignedTx struct {
+	TxID     string   `json:"txid"`
+	Inputs   []string `json:"inputs"`
+	External []Output `json:"external_outputs"`
+	ReqIDs   []string `json:"req_ids"`
+	Fee      int64    `json:"fee_sat"`
+	FeeRate  int64    `json:"fee_rate_sat_vb"`
+	// Stage is its L1 stage kind: unseen, mempool, confirmed, conflicted.
+	Stage string `json:"stage"`
+}
+
+// IncrementalRelayFeeRate is the sat/vB a replacement must add to the
+// replaced transaction's fee for its own size (Bitcoin Core's default
+// -incrementalrelayfee, BIP125 rule 4).
+const IncrementalRelayFeeRate = 1
+
+// L1Status is the L1 view's freshness as the decision service read it.
+type L1Status struct {
+	Height        uint64 `json:"height"`
+	Stale         bool   `json:"stale"`
+	Disagree      bool   `json:"disagree"`
+	NotReconciled bool   `json:"not_reconciled"`
+	Detail        string `json:"detail,omitempty"`
+}
+
+// Input states in the L1 view.
+const (
+	InputConfirmed   = "confirmed"   // unspent wallet output N deep
+	InputOwnChange   = "own_change"  // change of a signed (watched) transaction
+	InputUnknown     = "unknown"     // not a wallet output in the view
+	InputSpent       = "spent"       // spent on chain
+	InputUnconfirmed = "unconfirmed" // too few confirmations / immature coinbase
+)
+
+// InputState is the L1 view's answer for one input.
+type InputState struct {
+	Outpoint string `json:"outpoint"`
+	State    string `json:"state"`
+	Value    int64  `json:"value_sat,omitempty"`
+	Depth    uint64 `json:"depth,omitempty"`
+	Detail   string `json:"detail,omitempty"`
 }
 
 // Outcome of a decision.

@@ -49,6 +49,21 @@ var (
 
 	// auth: hashed bearer tokens.
 	BucketTokens = []byte("tokens")
+
+	// l1 (schema 3): the wallet on Bitcoin (docs/l1.md has each layout).
+	BucketL1Blocks        = []byte("l1_blocks")         // height (8) -> block hash (32)
+	BucketL1UTXOs         = []byte("l1_utxos")          // outpoint (36) -> utxo record
+	BucketL1Spent         = []byte("l1_spent")          // outpoint (36) -> spending txid (32) | height (8)
+	BucketL1Txs           = []byte("l1_txs")            // txid (32) -> tx record
+	BucketL1TxOrder       = []byte("l1_tx_order")       // height (8) | position (4) -> txid (32)
+	BucketL1Cursor        = []byte("l1_cursor")         // status, totals, undo floor
+	BucketL1Undo          = []byte("l1_undo")           // height (8) | seq (8) -> undo entry
+	BucketL1Watch         = []byte("l1_watch")          // txid (32) -> signed tx (written through l1.View.Watch)
+	BucketL1Mempool       = []byte("l1_mempool")        // txid (32) -> mempool sighting of a watched tx
+	BucketL1MempoolSpends = []byte("l1_mempool_spends") // outpoint (36) -> txid (32) of a mempool spend
+	// decisions' reconciliation with the L1 view (schema 3): watermark and
+	// the txids of wallet spends already judged (txid -> JSON verdict).
+	BucketL1Reconcile = []byte("l1_reconcile")
 )
 
 // allBucketsV1 is the bucket set of schema version 1.
@@ -64,3 +79,10 @@ var allBucketsV1 = [][]byte{
 
 // bucketsV2 are the buckets schema version 2 adds.
 var bucketsV2 = [][]byte{BucketDecisionExpiry, BucketSigningOutflow}
+
+// bucketsV3 are the buckets schema version 3 adds (the L1 view, issue 16).
+var bucketsV3 = [][]byte{
+	BucketL1Blocks, BucketL1UTXOs, BucketL1Spent, BucketL1Txs, BucketL1TxOrder,
+	BucketL1Cursor, BucketL1Undo, BucketL1Watch, BucketL1Mempool, BucketL1MempoolSpends,
+	BucketL1Reconcile,
+}

@@ -31,6 +31,14 @@ var migrations = []migration{
 		}
 		return nil
 	}},
+	{name: "create l1 buckets", apply: func(tx *bolt.Tx) error {
+		for _, b := range bucketsV3 {
+			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+				return fmt.Errorf("create bucket %s: %w", b, err)
+			}
+		}
+		return nil
+	}},
 }
 
 // LatestSchemaVersion is the schema version this binary writes.

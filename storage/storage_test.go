@@ -260,3 +260,25 @@ func BenchmarkBatchParallel(b *testing.B) {
 		}
 	})
 }
+
+// TestL1BucketsMigrated: schema 3 creates every bucket of the L1 view and
+// the decisions' reconciliation bucket, so nothing creates them lazily.
+func TestL1BucketsMigrated(t *testing.T) {
+	db := openTemp(t)
+	if v, _ := db.SchemaVersion(); v < 3 {
+		t.Fatalf("schema %d, want >= 3", v)
+	}
+	err := db.View(func(tx *bolt.Tx) error {
+		for _, b := range [][]byte{storage.BucketL1Blocks, storage.BucketL1UTXOs, storage.BucketL1Spent, storage.BucketL1Txs,
+			storage.BucketL1TxOrder, storage.BucketL1Cursor, storage.BucketL1Undo, storage.BucketL1Watch,
+			storage.BucketL1Mempool, storage.BucketL1MempoolSpends, storage.BucketL1Reconcile} {
+			if tx.Bucket(b) == nil {
+				return fmt.Errorf("bucket %s missing", b)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}

@@ -109,6 +109,8 @@ func schemas() []Schema {
 		{KindAllowanceOpen, 1, "a plan-redemption allowance opened by a quorum", func() Body { return new(AllowanceOpen) }},
 		{KindSystemFreeze, 1, "policyd froze signing itself on evidence (or recorded the alarm while already frozen)", func() Body { return new(SystemFreeze) }},
 		{KindDecisionRevokeRequest, 1, "an admin's signed request to revoke a decision, authenticated", func() Body { return new(DecisionRevokeRequest) }},
+		{KindUnexplainedSpend, 1, "a wallet spend on L1 no decision explains: signing froze and its reqIds were claimed paid (same transaction)", func() Body { return new(UnexplainedSpend) }},
+		{KindClaimStage, 1, "a reqId's claim moved along its transaction's L1 stage (signed, broadcast, confirmed)", func() Body { return new(ClaimStage) }},
 	}
 }
 

@@ -31,9 +31,12 @@ type Config struct {
 	// Network is the Bitcoin network: mainnet, testnet3, regtest or signet.
 	Network string `json:"network"`
 
-	TLS        TLSConfig        `json:"tls"`
-	Auth       AuthConfig       `json:"auth"`
-	L2         L2Config         `json:"l2"`
+	TLS  TLSConfig  `json:"tls"`
+	Auth AuthConfig `json:"auth"`
+	L2   L2Config   `json:"l2"`
+	// L1 is the Bitcoin view (issue 16); nil: inputs are not checked
+	// against the chain (logged loudly at every start).
+	L1         *L1Config        `json:"l1,omitempty"`
 	Governance GovernanceConfig `json:"governance"`
 	Policy     PolicyConfig     `json:"policy"`
 	MPC        MPCConfig        `json:"mpc"`

@@ -109,6 +109,8 @@ func (c *Config) validate() error {
 		p.add("policy.btc_token", "%s differs from l2.btc_token %s: both must name the same token", c.Policy.BTCToken, c.L2.BTCToken)
 	}
 
+	c.L1.validate(&p)
+
 	g := c.Governance
 	if g.ChainID <= 0 {
 		p.add("governance.chain_id", "must be positive")
@@ -171,7 +173,7 @@ func (c *Config) checkFiles() error {
 	if fi, err := os.Stat(c.DataDir); err == nil && !fi.IsDir() {
 		p.add("data_dir", "%s is not a directory", c.DataDir)
 	}
-	for _, f := range append(c.tlsFiles(), configFile{"mpc.passphrase_file", c.MPC.PassphraseFile}) {
+	for _, f := range append(append(c.tlsFiles(), configFile{"mpc.passphrase_file", c.MPC.PassphraseFile}), c.L1.files()...) {
 		if f.path == "" {
 			continue
 		}

@@ -27,6 +27,9 @@ type metrics struct {
 	l2Fresh    prometheus.Gauge
 	l2Disagree prometheus.Gauge
 	clockBack  prometheus.Counter
+	// L1 (issue 16): wallet spends no decision explains (each froze signing).
+	l1Unexplained prometheus.Counter
+	claims        *prometheus.GaugeVec
 
 	frozen     prometheus.Gauge
 	shareReady prometheus.Gauge
@@ -63,13 +66,19 @@ func newMetrics(reg *prometheus.Registry) *metrics {
 		clockBack: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "policyd_clock_behind_total", Help: "Operations refused because the wall clock was behind the persisted clock floor (fail closed).",
 		}),
+		l1Unexplained: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "policyd_l1_unexplained_spends_total", Help: "Wallet spends on Bitcoin that no decision explains (each freezes signing and is audited).",
+		}),
+		claims: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "policyd_claims", Help: "reqId claims by stage (reserved, signing, signed, broadcast, confirmed, paid_unexplained), as of the last L1 poll.",
+		}, []string{"stage"}),
 		buildInfo: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "policyd_build_info", Help: "Always 1; the labels describe the running binary.",
 		}, []string{"version", "commit", "go_version"}),
 		started: map[string]time.Time{},
 	}
 	reg.MustRegister(m.decisions, m.reasons, m.signing, m.l2Lag, m.l2Indexed, m.l2Fresh, m.l2Disagree,
-		m.frozen, m.shareReady, m.preParams, m.auditSize, m.ready, m.buildInfo, m.clockBack)
+		m.frozen, m.shareReady, m.preParams, m.auditSize, m.ready, m.buildInfo, m.clockBack, m.l1Unexplained, m.claims)
 	in := cli.BuildInfo()
 	commit := in.Commit
 	if in.Modified {
@@ -225,4 +234,11 @@ func b2f(b bool) float64 {
 		return 1
 	}
 	return 0
+}
+
+// setClaims publishes the claim counts FollowChain returned.
+func (m *metrics) setClaims(counts map[string]int) {
+	for _, st := range []string{"reserved", "signing", "signed", "broadcast", "confirmed", "paid_unexplained"} {
+		m.claims.WithLabelValues(st).Set(float64(counts[st]))
+	}
 }

@@ -16,6 +16,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -35,6 +36,7 @@ import (
 	"github.com/bitlayer-org/policyd/governance"
 	"github.com/bitlayer-org/policyd/internal/btcnet"
 	"github.com/bitlayer-org/policyd/internal/cli"
+	"github.com/bitlayer-org/policyd/l1"
 	"github.com/bitlayer-org/policyd/l2"
 	"github.com/bitlayer-org/policyd/mpc"
 	"github.com/bitlayer-org/policyd/psbtcheck"
@@ -52,6 +54,8 @@ type server struct {
 	gov       *governance.Governance
 	indexer   *l2.Indexer
 	signer    *liveSigner    // the decision service, once a key share is active
+	l1        *l1.Watcher    // nil without the l1 block
+	l1Loop    sync.WaitGroup // the L1 follow loop (started once a decision service exists)
 	wit       *logWitnesses  // witness.go
 	authz     mpc.Authorizer // the MPC server's signing gate, as wired
 	mpc       *mpc.Server
@@ -231,6 +235,11 @@ func (s *server) build(ctx context.Context) (err error) {
 		return fmt.Errorf("l2 trust events: %w", err)
 	}
 
+	// The L1 view (issue 16): nil without the l1 block, logged loudly.
+	if s.l1, err = s.startL1(s.db); err != nil {
+		return err
+	}
+
 	m := newMetrics(s.registry)
 	wctx, stopWatch := context.WithCancel(context.Background())
 	s.stopWatch = stopWatch
@@ -251,6 +260,10 @@ func (s *server) build(ctx context.Context) (err error) {
 			logger.Info("signing enabled", "event", "key_share_active", "wallet", addr,
 				"group_pubkey", hex.EncodeToString(sh.PubKeyBytes()), "epoch", sh.Epoch)
 			go expireDecisions(wctx, dec, cfg.Policy.DecisionTTL.D(), logger.With("component", "decision"))
+			if s.l1 != nil {
+				s.l1Loop.Add(1)
+				go s.followL1(wctx, dec, m)
+			}
 			if s.stopPool != nil && !s.cfg.MPC.AllowReshare {
 				s.stopPool() // the key exists: no more safe primes for a ceremony that cannot come
 			}
@@ -297,6 +310,10 @@ func (s *server) build(ctx context.Context) (err error) {
 
 	s.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	revoke := revokeFunc(s.signer, s.gov)
+	var reserves api.ReservesService // GET /v1/reserves: 503 without an L1 view
+	if s.l1 != nil {
+		reserves = liveReserves{s.signer}
+	}
 	if s.handler, err = api.New(api.Config{
 		Governance:          &loggedGovernance{s.gov, logger.With("component", "governance")},
 		Sign:                sign,
@@ -305,6 +322,7 @@ func (s *server) build(ctx context.Context) (err error) {
 		Audit:               s.audit,
 		MPC:                 s.mpc,
 		L2:                  s.indexer,
+		Reserves:            reserves,
 		Witness:             s.wit,
 		Ready:               readyService{s},
 		Backup:              s.db,
@@ -340,7 +358,44 @@ func (s *server) newDecisionService(share *mpc.Share, m *metrics) (*decision.Ser
 		DecisionTTL:   s.cfg.Policy.DecisionTTL.D(),
 		Logger:        s.log.With("component", "decision"),
 		OnClockBehind: m.clockBehindHook,
+		// The L1 view (nil without the l1 block).
+		Chain:              s.chain(),
+		Freeze:             s.systemFreeze,
+		OnUnexplainedSpend: m.l1Unexplained.Inc,
 	})
+}
+
+// followL1 reconciles the L1 view with the decisions (unexplained spends
+// freeze signing and mark their reqIds paid) and moves claims through their
+// L1 stages, at once and after every poll, until ctx ends. Decisions behind
+// the view reconcile first on their own, so nothing is signed before.
+func (s *server) followL1(ctx context.Context, dec *decision.Service, m *metrics) {
+	defer s.l1Loop.Done()
+	logger := s.log.With("component", "l1")
+	step := func(ctx context.Context) {
+		if _, err := dec.Reconcile(ctx); err != nil && ctx.Err() == nil {
+			logger.Error("l1 reconciliation failed (signing stays refused: l1_not_reconciled)", "err", err)
+		}
+		// Claims follow their transactions' stages on L1.
+		if counts, err := dec.FollowChain(ctx); err != nil && ctx.Err() == nil {
+			logger.Error("l1 claim stages not updated", "err", err)
+		} else if err == nil {
+			m.setClaims(counts)
+		}
+	}
+	step(ctx)
+	runL1(ctx, s.l1, step)
+}
+
+// liveReserves serves GET /v1/reserves from the live decision service.
+type liveReserves struct{ l *liveSigner }
+
+func (r liveReserves) Reserves(ctx context.Context) (*decision.Reserves, error) {
+	d, err := r.l.get()
+	if err != nil {
+		return nil, err
+	}
+	return d.Reserves(ctx)
 }
 
 // wallet is the dedicated wallet of the active share ("" and nil before a
@@ -475,6 +530,10 @@ func (s *server) close() {
 	}
 	if s.indexer != nil {
 		s.indexer.Close()
+	}
+	s.l1Loop.Wait()
+	if s.l1 != nil {
+		s.l1.Close()
 	}
 	if s.db != nil {
 		s.db.Close()

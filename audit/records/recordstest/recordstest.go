@@ -137,6 +137,11 @@ func Every(tb testing.TB) []Entry {
 		State:    records.FreezeState{Frozen: true, Epoch: 1, By: "policyd:l1", Reason: "a wallet spend policyd never signed", At: at()}})
 	add(&records.AllowanceOpen{ProposalID: prop.ID, Allowance: records.Allowance{ID: prop.ID, PlanID: "7", AmountSat: 250_000_000, Address: "bc1qbridge", PkScript: policy.HexBytes{0, 20, 1}, OpenedAt: at()},
 		Approvers: []string{admin, admin2}})
+	zeroTx := hex.EncodeToString(make([]byte, 32))
+	add(&records.UnexplainedSpend{TxID: zeroTx, Height: 812_345, Inputs: []string{zeroTx + ":1"}, InputSat: 150_000_000,
+		ReqIDs: []string{"100", "101"}, ReqIDsSource: "op_return"})
+	add(&records.UnexplainedSpend{TxID: zeroTx, Mempool: true, Inputs: []string{zeroTx + ":0"}})
+	add(&records.ClaimStage{ReqID: "100", TxID: zeroTx, From: "signed", To: "broadcast", Height: 812_346, Depth: 1})
 
 	n := 0
 	for _, d := range Decisions(tb) {

@@ -41,7 +41,8 @@ func runPSBT(args []string, stdout, stderr io.Writer) int {
 }
 
 func psbtUsage(w io.Writer) {
-	fmt.Fprintln(w, "usage: policyctl psbt inspect [--network mainnet|testnet3|regtest|signet] --wallet ADDRESS FILE|-")
+	fmt.Fprintln(w, "usage: policyctl psbt inspect [--network mainnet|testnet3|regtest|signet] --wallet ADDRESS [--json] FILE|-")
+	fmt.Fprintln(w, "  the network defaults to the wallet address's; prints a summary, or the facts as JSON with --json")
 	fmt.Fprintln(w, "       policyctl psbt check ...   (dry-run decision from a server)")
 }
 
@@ -124,16 +125,23 @@ func factsView(f *psbtcheck.Facts, net *chaincfg.Params, wallet string) inspectV
 func runPSBTInspect(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("policyctl psbt inspect", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	network := fs.String("network", "mainnet", "Bitcoin network: mainnet, testnet3, regtest or signet")
+	network := fs.String("network", "", "Bitcoin network: mainnet, testnet3, regtest or signet (default: the wallet address's)")
 	walletAddr := fs.String("wallet", "", "the wallet's P2WPKH address (required)")
+	asJSON := fs.Bool("json", false, "print the facts as JSON (for programs) instead of the summary")
 	if err := fs.Parse(args); err != nil {
-		return 2
+		return flagExit(err)
 	}
 	if fs.NArg() != 1 || *walletAddr == "" {
 		psbtUsage(stderr)
 		return 2
 	}
-	net, err := btcnet.Params(*network)
+	var net *chaincfg.Params
+	var err error
+	if *network == "" {
+		net, err = btcnet.FromAddress(*walletAddr)
+	} else {
+		net, err = btcnet.Params(*network)
+	}
 	if err != nil {
 		fmt.Fprintln(stderr, "policyctl psbt inspect:", err)
 		return 2
@@ -159,13 +167,53 @@ func runPSBTInspect(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "policyctl psbt inspect:", err)
 		return 2
 	}
+	v := factsView(f, net, *walletAddr)
+	if !*asJSON {
+		writeSummary(stdout, v)
+		return 0
+	}
 	enc := json.NewEncoder(stdout)
 	enc.SetIndent("", "  ")
-	if err := enc.Encode(factsView(f, net, *walletAddr)); err != nil {
+	if err := enc.Encode(v); err != nil {
 		fmt.Fprintln(stderr, "policyctl psbt inspect:", err)
-		return 2
+		return 3
 	}
 	return 0
+}
+
+// btc renders satoshis as BTC with all eight decimals.
+func btc(sat int64) string {
+	sign := ""
+	if sat < 0 {
+		sign, sat = "-", -sat
+	}
+	return fmt.Sprintf("%s%d.%08d BTC", sign, sat/100_000_000, sat%100_000_000)
+}
+
+// writeSummary prints what a person checks before a co-signature, in the
+// manner of Bitcoin Core's analyzepsbt: where the money goes, the fee, the
+// request ids.
+func writeSummary(w io.Writer, v inspectView) {
+	fmt.Fprintf(w, "PSBT %s (unsigned txid %s) on %s\n", v.PSBTSHA256[:16], v.UnsignedTxID, v.Network)
+	fmt.Fprintf(w, "wallet   %s\n", v.Wallet)
+	fmt.Fprintf(w, "inputs   %d, %s (every one the wallet's, proven by its previous transaction)\n", len(v.Inputs), btc(v.InputTotal))
+	for _, in := range v.Inputs {
+		fmt.Fprintf(w, "  #%-3d %s  %s\n", in.Index, in.Outpoint, btc(in.Value))
+	}
+	fmt.Fprintf(w, "outputs  %d, %s\n", len(v.Outputs), btc(v.OutputTotal))
+	for _, o := range v.Outputs {
+		to := o.Address
+		if to == "" {
+			to = "script " + o.Script
+		}
+		fmt.Fprintf(w, "  #%-3d %-20s %s  %s\n", o.Index, o.Class, btc(o.Value), to)
+	}
+	fmt.Fprintf(w, "fee      %s, %d vB, %d sat/vB\n", btc(v.Fee), v.VSize, v.FeeRate)
+	if len(v.ReqIDs) > 0 {
+		fmt.Fprintf(w, "reqIds   %s\n", strings.Join(v.ReqIDs, ", "))
+	} else {
+		fmt.Fprintln(w, "reqIds   none (no OP_RETURN: policyd applies P002's FIFO rule)")
+	}
 }
 
 // readPSBTInput reads FILE or stdin ("-"), at most what the default limit

@@ -50,7 +50,7 @@ func TestPSBTInspect(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			var out, errb bytes.Buffer
-			code := run([]string{"psbt", "inspect", "--network", "regtest", "--wallet", w.Address(net), file}, &out, &errb)
+			code := run([]string{"psbt", "inspect", "--network", "regtest", "--json", "--wallet", w.Address(net), file}, &out, &errb)
 			if code != 0 {
 				t.Fatalf("exit %d: %s", code, errb.String())
 			}
@@ -132,5 +132,42 @@ func TestPSBTCheckDispatch(t *testing.T) {
 	run([]string{"psbt", "check", "--help"}, &out, &errb)
 	if strings.Contains(errb.String(), "unknown subcommand") {
 		t.Fatalf("check not dispatched: %s", errb.String())
+	}
+}
+
+// Without --network the wallet address names the network; the default
+// output is a summary a person reads (BTC amounts, fee, reqIds), --json the
+// facts for programs; a --network that contradicts the address is refused.
+func TestPSBTInspectInfersNetworkAndSummarizes(t *testing.T) {
+	w := psbtgen.CaseWallet()
+	net := &chaincfg.RegressionNetParams
+	p, err := psbtgen.Build(net, w, []int64{100_000, 250_000},
+		[]*wire.TxOut{psbtgen.P2WPKHOutput("bridge", 200_000), wire.NewTxOut(140_000, w.PkScript())},
+		psbtgen.StReqIDsPayload("100", "101"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := writeTemp(t, "a.psbt", psbtgen.Serialize(p))
+	var out, errb bytes.Buffer
+	if code := run([]string{"psbt", "inspect", "--wallet", w.Address(net), file}, &out, &errb); code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	s := out.String()
+	for _, want := range []string{"on regtest", "inputs   2, 0.00350000 BTC", "0.00200000 BTC", "fee      0.00010000 BTC", "reqIds   100, 101"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("summary lacks %q:\n%s", want, s)
+		}
+	}
+	out.Reset()
+	if code := run([]string{"psbt", "inspect", "--json", "--wallet", w.Address(net), file}, &out, &errb); code != 0 {
+		t.Fatalf("--json exit %d", code)
+	}
+	var v inspectView
+	if err := json.Unmarshal(out.Bytes(), &v); err != nil || v.Network != "regtest" || v.Fee != 10_000 {
+		t.Fatalf("--json: %+v %v", v, err)
+	}
+	errb.Reset()
+	if code := run([]string{"psbt", "inspect", "--network", "mainnet", "--wallet", w.Address(net), file}, &out, &errb); code != 2 {
+		t.Fatalf("mainnet with a regtest address: exit %d %s", code, errb.String())
 	}
 }

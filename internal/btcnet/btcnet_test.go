@@ -15,3 +15,22 @@ func TestParams(t *testing.T) {
 		}
 	}
 }
+
+func TestFromAddress(t *testing.T) {
+	for addr, want := range map[string]string{
+		"bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4":   "mainnet",
+		"BC1QW508D6QEJXTDG4Y5R3ZARVARY0C5XW7KV8F3T4":   "mainnet",
+		"tb1qw508d6qejxtdg4y5r3zarvary0c5xw7kxpjzsx":   "testnet3",
+		"bcrt1q6q8hxyfu7amd7xt8wnz8gfa7tlyml3uqkysncu": "regtest",
+	} {
+		p, err := FromAddress(addr)
+		if err != nil || p.Name != want {
+			t.Errorf("%s: %v %v, want %s", addr, p, err, want)
+		}
+	}
+	for _, bad := range []string{"", "1abc", "ltc1qw508d6qejxtdg4y5r3zarvary0c5xw7kgmn4n9", "3J98t1WpEZ73CNmQviecrnyiWrnqRhWNLy"} {
+		if _, err := FromAddress(bad); err == nil {
+			t.Errorf("%q: inferred a network", bad)
+		}
+	}
+}

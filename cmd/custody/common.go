@@ -3,7 +3,6 @@ package main
 import (
 	"crypto/tls"
 	"crypto/x509"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -59,7 +58,7 @@ func (t *tlsFlags) register(fs *flag.FlagSet) {
 
 func (t *tlsFlags) client() (*http.Client, error) {
 	if t.server == "" || t.ca == "" || t.cert == "" || t.key == "" {
-		return nil, errors.New("--server, --ca, --cert and --key are required")
+		return nil, cli.Usagef("--server, --ca, --cert and --key are required")
 	}
 	pem, err := os.ReadFile(t.ca)
 	if err != nil {
@@ -76,9 +75,11 @@ func (t *tlsFlags) client() (*http.Client, error) {
 	return mpc.NewHTTPClient(&tls.Config{RootCAs: pool, Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}), nil
 }
 
+// fail prints err and returns its exit code (internal/cli's scheme: a
+// usage error is 2, anything unclassified is a refusal, 1).
 func fail(stderr interface{ Write([]byte) (int, error) }, err error) int {
 	fmt.Fprintln(stderr, "custody:", err)
-	return 1
+	return cli.Code(err)
 }
 
 // loadPreParams reads age-encrypted pre-parameters from path, or, with no

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/bitlayer-org/policyd/internal/btcnet"
+	"github.com/bitlayer-org/policyd/internal/cli"
 	"github.com/bitlayer-org/policyd/mpc"
 	"github.com/bnb-chain/tss-lib/v2/ecdsa/keygen"
 )
@@ -24,7 +25,7 @@ func runPreParams(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	if *out == "" {
-		return fail(stderr, fmt.Errorf("--out is required"))
+		return fail(stderr, cli.Usagef("--out is required"))
 	}
 	prot, err := kf.protector()
 	if err != nil {
@@ -75,7 +76,7 @@ func runKeygen(args []string, stdout, stderr io.Writer) int {
 		return fail(stderr, err)
 	}
 	if *shareOut == "" {
-		return fail(stderr, fmt.Errorf("--share-out is required"))
+		return fail(stderr, cli.Usagef("--share-out is required"))
 	}
 	if _, err := os.Stat(*shareOut); err == nil {
 		return fail(stderr, fmt.Errorf("%s exists: refusing to overwrite a share", *shareOut))

@@ -27,11 +27,11 @@ func TestCommands(t *testing.T) {
 		{"address testnet", []string{"address", "--share", share, "--net", "testnet"}, tssfixtures.DevPassphrase, 0, w.AddressTestnet, ""},
 		{"wrong passphrase", []string{"address", "--share", share}, "not the dev passphrase", 1, "", "decrypt"},
 		{"plaintext refused", []string{"address", "--share", "../../testvectors/tss/data/wallet.json"}, tssfixtures.DevPassphrase, 1, "", "not age-encrypted"},
-		{"no passphrase", []string{"address", "--share", share}, "", 1, "", "no passphrase"},
-		{"sign needs flags", []string{"sign"}, "", 1, "", "--psbt and --share"},
-		{"reshare needs the share", []string{"reshare"}, tssfixtures.DevPassphrase, 1, "", "--share is required"},
+		{"no passphrase", []string{"address", "--share", share}, "", 2, "", "no passphrase"},
+		{"sign needs flags", []string{"sign"}, "", 2, "", "--psbt and --share"},
+		{"reshare needs the share", []string{"reshare"}, tssfixtures.DevPassphrase, 2, "", "--share is required"},
 		{"reshare never overwrites", []string{"reshare", "--share", share, "--share-out", share}, tssfixtures.DevPassphrase, 1, "", "refusing to overwrite"},
-		{"reshare needs TLS flags", []string{"reshare", "--share", share, "--share-out", "/nonexistent-dir/share.1.age"}, tssfixtures.DevPassphrase, 1, "", "--server, --ca, --cert and --key are required"},
+		{"reshare needs TLS flags", []string{"reshare", "--share", share, "--share-out", "/nonexistent-dir/share.1.age"}, tssfixtures.DevPassphrase, 2, "", "--server, --ca, --cert and --key are required"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/bitlayer-org/policyd/internal/btcnet"
+	"github.com/bitlayer-org/policyd/internal/cli"
 	"github.com/bitlayer-org/policyd/mpc"
 	"github.com/bitlayer-org/policyd/mpc/custody"
 )
@@ -35,7 +36,7 @@ func runReshare(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	if *sharePath == "" {
-		return fail(stderr, fmt.Errorf("--share is required"))
+		return fail(stderr, cli.Usagef("--share is required"))
 	}
 	net, err := btcnet.Params(*netName)
 	if err != nil {

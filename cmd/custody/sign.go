@@ -11,6 +11,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/bitlayer-org/policyd/internal/cli"
 	"github.com/bitlayer-org/policyd/mpc"
 	"github.com/bitlayer-org/policyd/mpc/custody"
 	"github.com/btcsuite/btcd/btcutil/psbt"
@@ -56,7 +57,7 @@ func runSign(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	if *psbtFile == "" || *sharePath == "" {
-		return fail(stderr, fmt.Errorf("--psbt and --share are required"))
+		return fail(stderr, cli.Usagef("--psbt and --share are required"))
 	}
 	packet, err := readPSBT(*psbtFile)
 	if err != nil {

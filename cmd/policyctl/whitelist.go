@@ -115,7 +115,7 @@ func (f *wlFlags) client() (*client.Client, error) {
 
 func (f *wlFlags) signingKey() (*ecdsa.PrivateKey, error) {
 	if *f.keystore == "" {
-		return nil, errors.New("--keystore is required to sign")
+		return nil, fmt.Errorf("%w: --keystore is required to sign", errUsage)
 	}
 	ks, err := os.ReadFile(*f.keystore)
 	if err != nil {

@@ -190,7 +190,7 @@ func TestWhitelistCLIRefusals(t *testing.T) {
 		{"chain id pin mismatch", "admin1", []string{"approve", "--id", id, "--chain-id", "200901"}, 1, "not signing"},
 		{"wallet id pin mismatch", "admin1", []string{"approve", "--id", id, "--wallet-id", "other"}, 1, "not signing"},
 		{"wrong password", "admin1", []string{"approve", "--id", id, "--password-file", badPW}, 1, "decrypt keystore"},
-		{"no keystore", "", []string{"approve", "--id", id}, 1, "--keystore"},
+		{"no keystore", "", []string{"approve", "--id", id}, 2, "--keystore"}, // a usage error (internal/cli: 2),
 		{"missing id", "admin1", []string{"approve"}, 2, "--id is required"},
 		{"bad action", "project", []string{"propose", "--action", "drop"}, 2, "--action"},
 		{"invalid address", "project", []string{"propose", "--action", "add", "--kind", policy.KindBridgeHotWallet, "--address", "bc1qwrongnet"}, 1, "invalid_request"},

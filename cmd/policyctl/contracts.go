@@ -43,16 +43,24 @@ type DeployResult struct {
 
 func runContracts(args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
-		fmt.Fprint(stderr, `usage: policyctl contracts deploy [flags]
+		fmt.Fprint(stderr, `usage: policyctl contracts <deploy|calls|confirm|execute> [flags]
   deploy   deploy GovernorMultisig and the StakingPool it governs; prints their
            addresses and the start block as JSON
+  calls    list the GovernorMultisig's submitted calls, decoded (function,
+           arguments, reqIds), with their confirmations (--json)
+  confirm  show one call decoded, ask, and confirm it with your key (--yes)
+  execute  execute a call that has Bitlayer's and enough project confirmations
 `)
 		if len(args) == 0 {
 			return 2
 		}
 		return 0
 	}
-	if args[0] != "deploy" {
+	switch args[0] {
+	case "calls", "confirm", "execute":
+		return runGovernor(args[0], args[1:], stdout, stderr, os.Stdin)
+	case "deploy":
+	default:
 		fmt.Fprintf(stderr, "policyctl contracts: unknown command %q\n", args[0])
 		return 2
 	}

@@ -352,7 +352,7 @@ func (s *Service) ExpireDue(ctx context.Context, now time.Time) (int, error) {
 			}
 			var keys [][]byte
 			c := tx.Bucket(storage.BucketDecisionExpiry).Cursor()
-			for k, _ := c.First(); k != nil && len(k) > 8; k, _ = c.Next() {
+			for k, _ := c.First(); len(k) > 8; k, _ = c.Next() {
 				if int64(binary.BigEndian.Uint64(k[:8])) > now.UnixNano() {
 					break
 				}
@@ -626,7 +626,7 @@ func (s *Service) recheck(tx *bolt.Tx, r *Record, now time.Time) (*Recheck, erro
 func signingOutflow(tx *bolt.Tx, from, to time.Time, skip string) int64 {
 	c := tx.Bucket(storage.BucketSigningOutflow).Cursor()
 	var sum int64
-	for k, v := c.Seek(binary.BigEndian.AppendUint64(nil, uint64(from.UnixNano()))); k != nil && len(k) >= 8; k, v = c.Next() {
+	for k, v := c.Seek(binary.BigEndian.AppendUint64(nil, uint64(from.UnixNano()))); len(k) >= 8; k, v = c.Next() {
 		if int64(binary.BigEndian.Uint64(k[:8])) > to.UnixNano() {
 			break
 		}

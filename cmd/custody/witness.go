@@ -27,10 +27,6 @@ func (f *witnessFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.logKey, "log-key", "", "policyd's audit verifier key (printed at policyd's start-up); needed once, then kept in the witness directory")
 }
 
-// witnessExit is the exit code of a refused ceremony: 1 (refused or
-// security) with a clear message.
-const witnessExit = 1
-
 // witnessLog pulls policyd's latest checkpoint and a consistency proof from
 // the size this node saw last, checks and cosigns it with the local
 // witness and posts the cosignature. A log smaller than, or forked from,

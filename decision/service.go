@@ -95,7 +95,9 @@ type Config struct {
 	Ledger     Ledger
 	Governance Governance
 	Audit      Auditor
-	// Check defaults to psbtcheck.Check.
+	// Check defaults to a psbtcheck.Checker bound to Wallet and Limits once
+	// (the same results as psbtcheck.Check, without validating the wallet
+	// key on every request).
 	Check CheckFunc
 	// Now defaults to time.Now.
 	Now func() time.Time
@@ -117,6 +119,20 @@ type Config struct {
 	OnUnexplainedSpend func()
 }
 
+// defaultCheck binds check (nil: the default) to w and lim. The default is
+// a psbtcheck.Checker made once; if w or lim is unusable, every request is
+// refused by psbtcheck.Check with the same error it always gave.
+func defaultCheck(check CheckFunc, w psbtcheck.Wallet, lim psbtcheck.Limits) func([]byte) (*psbtcheck.Facts, error) {
+	if check != nil {
+		return func(raw []byte) (*psbtcheck.Facts, error) { return check(raw, w, lim) }
+	}
+	c, err := psbtcheck.NewChecker(w, lim)
+	if err != nil {
+		return func(raw []byte) (*psbtcheck.Facts, error) { return psbtcheck.Check(raw, w, lim) }
+	}
+	return c.Check
+}
+
 // DefaultDecisionTTL is the default Config.DecisionTTL.
 const DefaultDecisionTTL = 15 * time.Minute
 
@@ -127,7 +143,10 @@ type Service struct {
 	walletRaw  policy.HexBytes // compressed walletKey, shared read-only by snapshots
 	engine     *policy.Engine  // Evaluate with walletKey decoded once
 	paramsHash string
-	floorNS    atomic.Int64 // the clock floor (unix ns) as last read or written
+	// check is cfg.Check bound to cfg.Wallet and cfg.Limits: by default a
+	// psbtcheck.Checker (immutable, safe for concurrent use).
+	check   func(raw []byte) (*psbtcheck.Facts, error)
+	floorNS atomic.Int64 // the clock floor (unix ns) as last read or written
 }
 
 // New validates cfg.
@@ -141,9 +160,6 @@ func New(cfg Config) (*Service, error) {
 	}
 	if cfg.Params.MaxFeeSat <= 0 || cfg.Params.MaxFeeRate <= 0 || cfg.Params.VelocityCapSat <= 0 {
 		return nil, errors.New("decision: Params need positive MaxFeeSat, MaxFeeRate and VelocityCapSat")
-	}
-	if cfg.Check == nil {
-		cfg.Check = psbtcheck.Check
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -162,6 +178,7 @@ func New(cfg Config) (*Service, error) {
 	}
 	raw := policy.HexBytes(k.SerializeCompressed())
 	s := &Service{cfg: cfg, walletKey: k, walletRaw: raw, engine: policy.NewEngine(raw), paramsHash: cfg.Params.Hash()}
+	s.check = defaultCheck(cfg.Check, cfg.Wallet, cfg.Limits)
 	if err := cfg.DB.View(func(tx *bolt.Tx) error {
 		s.raiseFloorCache(clockFloor(tx))
 		return nil
@@ -295,7 +312,7 @@ func (s *Service) SubmitRequest(ctx context.Context, req Request) (*View, error)
 		return nil, errs.New(errs.KindUnavailable, "cancelled", "request cancelled", err)
 	}
 	raw, dryRun := req.PSBT, req.DryRun
-	pf, err := s.cfg.Check(raw, s.cfg.Wallet, s.cfg.Limits)
+	pf, err := s.check(raw)
 	if err != nil {
 		return nil, refusal(err)
 	}

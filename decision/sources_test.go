@@ -174,7 +174,7 @@ func withdrawal(t testing.TB, r policy.Request) (policy.Facts, policy.Snapshot) 
 	sc := scenario(t, "withdraw_one_id")
 	raw, _ := sc.RawPSBT()
 	e := newStandInEnv(t, sc.WalletSeed, sc.Snapshot, time.Now(), true)
-	pf, err := e.svc.cfg.Check(raw, e.svc.cfg.Wallet, e.svc.cfg.Limits)
+	pf, err := e.svc.check(raw)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -181,3 +181,34 @@ func BenchmarkVerify1M(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkVerify1MWorkers: BenchmarkVerify1M's export checked by the
+// sequential pass (seq) and by the parallel record checks with GOMAXPROCS
+// workers (par), one after the other in one process; cores is the CPU time the run used
+// over its wall time.
+func BenchmarkVerify1MWorkers(b *testing.B) {
+	n := benchSize()
+	l := buildBigLog(b, n)
+	var buf bytes.Buffer
+	if err := l.ExportRange(b.Context(), &buf, ExportRequest{}); err != nil {
+		b.Fatal(err)
+	}
+	for _, c := range []struct {
+		name    string
+		workers int
+	}{{"seq", 1}, {"par", 0}} {
+		b.Run(c.name, func(b *testing.B) {
+			b.SetBytes(int64(buf.Len()))
+			cpu0, t0 := processCPU(), time.Now()
+			for b.Loop() {
+				if _, err := VerifyWith(bytes.NewReader(buf.Bytes()), l.VerifierKey(), nil, VerifyOptions{workers: c.workers}); err != nil {
+					b.Fatal(err)
+				}
+			}
+			// cores: CPU time over wall time (what the run got of the machine).
+			cpu, wall := processCPU()-cpu0, time.Since(t0)
+			b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N), "cpu_ns/op")
+			b.ReportMetric(float64(cpu)/float64(wall), "cores")
+		})
+	}
+}

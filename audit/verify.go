@@ -9,7 +9,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime"
 	"strconv"
+	"sync"
 
 	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/mod/sumdb/tlog"
@@ -122,6 +124,33 @@ type VerifyOptions struct {
 	// signature are checked at the end): act on nothing before that. An
 	// error from it stops verification and is returned as is.
 	OnRecord func(rec *Record, body records.Body) error
+
+	// workers and batch override the parallel record checks (tests):
+	// workers 0 is GOMAXPROCS, 1 is the sequential pass; batch 0 is
+	// verifyBatch records per unit of work.
+	workers, batch int
+}
+
+// verifyBatch is how many record lines a worker checks at a time, and
+// verifyBatchBytes ends a batch early (large records): memory in flight is
+// about 3*GOMAXPROCS batches.
+const (
+	verifyBatch      = 256
+	verifyBatchBytes = 1 << 20
+)
+
+func (o VerifyOptions) verifyWorkers() int {
+	if o.workers > 0 {
+		return o.workers
+	}
+	return runtime.GOMAXPROCS(0)
+}
+
+func (o VerifyOptions) batchSize() int {
+	if o.batch > 0 {
+		return o.batch
+	}
+	return verifyBatch
 }
 
 // VerifyRecords is Verify that also returns the records [From, To) of the
@@ -197,62 +226,59 @@ func VerifyWith(r io.Reader, verifierKey string, previous []byte, opts VerifyOpt
 	}
 	snap()
 
-	// Records.
+	// Records: each line is checked on its own (canonical form, index, leaf
+	// hash, typed body) by checkRecord, in parallel when there are cores to
+	// spare; the results are taken in order (consume), so the tree, the
+	// callbacks and the first error are those of a sequential pass.
 	var schemaErr error // the first body that fails its schema
-	for i := from; i < to; i++ {
-		b, ok := next()
-		if !ok {
-			return nil, scanErrSec(sc, int64(i), lineNo+1, "missing: export ends before record %d (header promised [%d,%d))", i, from, to)
+	consume := func(i uint64, lineNo int, r *recordResult) error {
+		if r.err != nil {
+			return r.err
 		}
-		l, ok := parseRecordLine(b)
-		if !ok {
-			// Not in the exporter's exact layout: decode it generically
-			// for a precise error.
-			pl, err := parseLine(b)
-			if err != nil {
-				return nil, securityErr(int64(i), lineNo, "unparseable record line: %v", err)
-			}
-			if pl.Type != "record" || pl.Index == nil || pl.Hash == nil || pl.Record == nil {
-				return nil, securityErr(int64(i), lineNo, "missing: expected record %d, found a %q line", i, pl.Type)
-			}
-			l = recordLine{Index: *pl.Index, Hash: *pl.Hash, Record: pl.Record}
-		}
-		switch idx := l.Index; {
-		case idx > i:
-			return nil, securityErr(int64(i), lineNo, "missing: record %d is absent (next line is record %d): dropped or reordered", i, idx)
-		case idx < i:
-			return nil, securityErr(int64(i), lineNo, "out of order: record %d appears where record %d belongs: inserted, duplicated or reordered", idx, i)
-		}
-		rec, err := DecodeRecord(l.Record)
-		if err != nil {
-			return nil, securityErr(int64(i), lineNo, "changed: not a canonical record: %v", err)
-		}
-		if rec.Index != i {
-			return nil, securityErr(int64(i), lineNo, "changed: the record's own index says %d", rec.Index)
-		}
-		lh := tlog.RecordHash(l.Record)
-		if lh != l.Hash {
-			return nil, securityErr(int64(i), lineNo, "changed: record content does not match its leaf hash %v", l.Hash)
-		}
-		body, err := DecodeBody(rec)
-		if err != nil {
+		rec := r.rec
+		if r.bodyErr != nil {
 			// Reported only once the records are proven to be the signed
 			// ones: a tampered record is a security error first.
 			if schemaErr == nil {
-				schemaErr = &VerifyError{Index: int64(i), Line: lineNo, Err: fmt.Errorf("%w: %w", ErrMalformed, err),
-					What: fmt.Sprintf("schema: the %s record's body is not a valid %s v%d: %v", rec.Kind, rec.Kind, rec.KindVersion, err)}
+				schemaErr = &VerifyError{Index: int64(i), Line: lineNo, Err: fmt.Errorf("%w: %w", ErrMalformed, r.bodyErr),
+					What: fmt.Sprintf("schema: the %s record's body is not a valid %s v%d: %v", rec.Kind, rec.Kind, rec.KindVersion, r.bodyErr)}
 			}
 		} else if opts.OnRecord != nil && schemaErr == nil {
-			if err := opts.OnRecord(rec, body); err != nil {
-				return nil, err
+			if err := opts.OnRecord(rec, r.body); err != nil {
+				return err
 			}
 		}
-		fr.add(lh)
+		fr.add(r.lh)
 		res.Kinds[rec.Kind]++
 		if rec.V == RecordVersion1 {
 			res.Untyped++
 		}
 		snap()
+		return nil
+	}
+	missing := func(i uint64, line int) error {
+		return scanErrSec(sc, int64(i), line, "missing: export ends before record %d (header promised [%d,%d))", i, from, to)
+	}
+	if workers := opts.verifyWorkers(); workers > 1 && to-from > 1 {
+		read, err := verifyParallel(sc, from, to, lineNo, workers, opts.batchSize(), consume)
+		if err != nil {
+			return nil, err
+		}
+		lineNo += read
+		if read < int(to-from) {
+			return nil, missing(from+uint64(read), lineNo+1)
+		}
+	} else {
+		for i := from; i < to; i++ {
+			b, ok := next()
+			if !ok {
+				return nil, missing(i, lineNo+1)
+			}
+			r := checkRecord(i, lineNo, b)
+			if err := consume(i, lineNo, &r); err != nil {
+				return nil, err
+			}
+		}
 	}
 
 	// Trailer: the signed checkpoint and proofs.
@@ -491,4 +517,164 @@ func parseRecordLine(b []byte) (recordLine, bool) {
 		return recordLine{}, false
 	}
 	return recordLine{Index: idx, Hash: h, Record: rest[len(p3) : len(rest)-1]}, true
+}
+
+// recordResult is what checkRecord found about one record line.
+type recordResult struct {
+	rec     *Record
+	lh      tlog.Hash
+	body    records.Body // nil for a v1 record
+	bodyErr error        // the body fails its schema (reported after the root)
+	err     error        // verification stops here
+}
+
+// checkRecord checks line b, at line number lineNo, as record i: everything
+// that does not depend on the other records (its layout and index, its
+// canonical form, its leaf hash, its typed body). It is safe to call from
+// several goroutines.
+func checkRecord(i uint64, lineNo int, b []byte) recordResult {
+	l, ok := parseRecordLine(b)
+	if !ok {
+		// Not in the exporter's exact layout: decode it generically
+		// for a precise error.
+		pl, err := parseLine(b)
+		if err != nil {
+			return recordResult{err: securityErr(int64(i), lineNo, "unparseable record line: %v", err)}
+		}
+		if pl.Type != "record" || pl.Index == nil || pl.Hash == nil || pl.Record == nil {
+			return recordResult{err: securityErr(int64(i), lineNo, "missing: expected record %d, found a %q line", i, pl.Type)}
+		}
+		l = recordLine{Index: *pl.Index, Hash: *pl.Hash, Record: pl.Record}
+	}
+	switch idx := l.Index; {
+	case idx > i:
+		return recordResult{err: securityErr(int64(i), lineNo, "missing: record %d is absent (next line is record %d): dropped or reordered", i, idx)}
+	case idx < i:
+		return recordResult{err: securityErr(int64(i), lineNo, "out of order: record %d appears where record %d belongs: inserted, duplicated or reordered", idx, i)}
+	}
+	rec, err := DecodeRecord(l.Record)
+	if err != nil {
+		return recordResult{err: securityErr(int64(i), lineNo, "changed: not a canonical record: %v", err)}
+	}
+	if rec.Index != i {
+		return recordResult{err: securityErr(int64(i), lineNo, "changed: the record's own index says %d", rec.Index)}
+	}
+	lh := tlog.RecordHash(l.Record)
+	if lh != l.Hash {
+		return recordResult{err: securityErr(int64(i), lineNo, "changed: record content does not match its leaf hash %v", l.Hash)}
+	}
+	body, err := DecodeBody(rec)
+	return recordResult{rec: rec, lh: lh, body: body, bodyErr: err}
+}
+
+// verifyBatchWork is a run of consecutive record lines, checked by one
+// worker.
+type verifyBatchWork struct {
+	first uint64 // the index of lines[0]
+	line  int    // the line number of lines[0]
+	lines [][]byte
+	res   []recordResult
+	done  chan struct{} // closed when res is filled
+}
+
+// verifyParallel reads the record lines [from, to) from sc (the line after
+// lastLine), checks them with workers goroutines, a batch of lines each at
+// a time, and hands the results to consume strictly in index order. It
+// returns how many record lines were read (fewer than to-from if the export
+// ends early; consume has then seen them all) and the first error from
+// consume. Memory is bounded: at most 3*workers+2 batches are in flight. It
+// returns only when its goroutines are done with sc.
+func verifyParallel(sc *bufio.Scanner, from, to uint64, lastLine, workers, batch int,
+	consume func(i uint64, lineNo int, r *recordResult) error) (int, error) {
+	quit := make(chan struct{})
+	order := make(chan *verifyBatchWork, 2*workers) // batches in index order
+	jobs := make(chan *verifyBatchWork, workers)
+	var wg sync.WaitGroup
+	wg.Add(1 + workers)
+	go func() { // the reader: sc is used by this goroutine alone until wg.Wait
+		defer wg.Done()
+		defer close(order)
+		defer close(jobs)
+		i, line := from, lastLine+1
+		arenaHint := 64 << 10
+		for i < to {
+			bt := &verifyBatchWork{first: i, line: line, done: make(chan struct{})}
+			n := min(uint64(batch), to-i)
+			// The lines are copied out of the scanner's buffer into one
+			// arena per batch, cut into lines once it is complete.
+			short := false
+			arena := make([]byte, 0, arenaHint)
+			ends := make([]int, 0, n)
+			for range n {
+				if !sc.Scan() {
+					short = true
+					break
+				}
+				arena = append(arena, sc.Bytes()...)
+				ends = append(ends, len(arena))
+				if len(arena) >= verifyBatchBytes {
+					break
+				}
+			}
+			arenaHint = max(arenaHint, min(cap(arena), verifyBatchBytes))
+			bt.lines = make([][]byte, len(ends))
+			start := 0
+			for k, e := range ends {
+				bt.lines[k] = arena[start:e:e]
+				start = e
+			}
+			i += uint64(len(bt.lines))
+			line += len(bt.lines)
+			select {
+			case order <- bt:
+			case <-quit:
+				return
+			}
+			select {
+			case jobs <- bt:
+			case <-quit:
+				return
+			}
+			if short {
+				return
+			}
+		}
+	}()
+	for range workers {
+		go func() {
+			defer wg.Done()
+			for bt := range jobs {
+				bt.res = make([]recordResult, len(bt.lines))
+			check:
+				for k, b := range bt.lines {
+					select {
+					case <-quit:
+						break check
+					default:
+					}
+					bt.res[k] = checkRecord(bt.first+uint64(k), bt.line+k, b)
+				}
+				close(bt.done)
+			}
+		}()
+	}
+	read, err := 0, error(nil)
+	for bt := range order {
+		<-bt.done
+		for k := range bt.res {
+			if err = consume(bt.first+uint64(k), bt.line+k, &bt.res[k]); err != nil {
+				break
+			}
+		}
+		if err != nil {
+			break
+		}
+		read += len(bt.lines)
+	}
+	close(quit)
+	// Drain so the reader is not blocked on a full order channel.
+	for range order {
+	}
+	wg.Wait()
+	return read, err
 }

@@ -116,13 +116,24 @@ func schemas() []Schema {
 
 // Lookup returns the schema of (kind, version).
 func Lookup(kind string, version int) (Schema, bool) {
-	for _, s := range schemas() {
-		if s.Kind == kind && s.Version == version {
-			return s, true
-		}
-	}
-	return Schema{}, false
+	s, ok := registry[kindVersion{kind, version}]
+	return s, ok
 }
+
+type kindVersion struct {
+	kind    string
+	version int
+}
+
+// registry indexes schemas() once; it is only read afterwards, so lookups
+// are safe from any number of goroutines (parallel verification).
+var registry = func() map[kindVersion]Schema {
+	m := make(map[kindVersion]Schema)
+	for _, s := range schemas() {
+		m[kindVersion{s.Kind, s.Version}] = s
+	}
+	return m
+}()
 
 // Decode decodes body as the registered type of (kind, version): unknown
 // fields are refused, trailing data is refused, and the type's Validate

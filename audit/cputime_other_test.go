@@ -1,0 +1,8 @@
+//go:build !unix
+
+package audit
+
+import "time"
+
+// processCPU is not measured off Unix.
+func processCPU() time.Duration { return 0 }

@@ -341,8 +341,10 @@ func (s *Service) SubmitRequest(ctx context.Context, req Request) (*View, error)
 		v.DryRun = true
 		return v, nil
 	}
-	err = s.cfg.DB.Batch(func(tx *bolt.Tx) error {
-		// Batch may run this more than once: everything is recomputed from tx.
+	// Commit: at once when no other decision is committing (an idle server
+	// does not wait for bbolt's batch timer), batched under load.
+	err = s.cfg.DB.Commit(func(tx *bolt.Tx) error {
+		// Commit may run this more than once: everything is recomputed from tx.
 		rec = nil
 		now, err := s.clock(tx, s.cfg.Now(), true)
 		if err != nil {

@@ -16,6 +16,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -39,7 +40,8 @@ type Options struct {
 
 // DB is the opened store.
 type DB struct {
-	b *bolt.DB
+	b       *bolt.DB
+	commits atomic.Int64 // Commit calls in flight
 }
 
 // Open opens (creating if needed) the bbolt file at path and migrates it to
@@ -81,6 +83,20 @@ func (d *DB) Update(fn func(*bolt.Tx) error) error { return d.b.Update(fn) }
 // Batch is Update coalesced with concurrent callers into fewer fsyncs. fn may
 // be called more than once and must be idempotent apart from its tx effects.
 func (d *DB) Batch(fn func(*bolt.Tx) error) error { return d.b.Batch(fn) }
+
+// Commit is Batch that does not wait for company: a caller with no other
+// Commit in flight runs fn at once in its own transaction (Update: no batch
+// timer, one fsync); callers that overlap are coalesced by Batch into fewer
+// fsyncs. As with Batch, fn may be called more than once and must be
+// idempotent apart from its tx effects.
+func (d *DB) Commit(fn func(*bolt.Tx) error) error {
+	n := d.commits.Add(1)
+	defer d.commits.Add(-1)
+	if n == 1 {
+		return d.b.Update(fn)
+	}
+	return d.b.Batch(fn)
+}
 
 // View runs fn in a read-only transaction.
 func (d *DB) View(fn func(*bolt.Tx) error) error { return d.b.View(fn) }

@@ -289,17 +289,25 @@ func (w *Witness) persist(s State) error {
 	if err != nil {
 		return err
 	}
-	dir := filepath.Dir(w.path)
+	return writeAtomic(w.path, append(raw, '\n'))
+}
+
+// writeAtomic replaces path with data so that a crash leaves either the old
+// or the new content: a synced temporary file renamed over it, then the
+// directory synced. A witness's state and the log's cosigned checkpoint are
+// both written this way before anything acts on them.
+func writeAtomic(path string, data []byte) error {
+	dir := filepath.Dir(path)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return err
 	}
-	f, err := os.CreateTemp(dir, ".witness-*")
+	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+"-*")
 	if err != nil {
 		return err
 	}
 	tmp := f.Name()
 	defer os.Remove(tmp)
-	if _, err := f.Write(append(raw, '\n')); err != nil {
+	if _, err := f.Write(data); err != nil {
 		f.Close()
 		return err
 	}
@@ -310,7 +318,7 @@ func (w *Witness) persist(s State) error {
 	if err := f.Close(); err != nil {
 		return err
 	}
-	if err := os.Rename(tmp, w.path); err != nil {
+	if err := os.Rename(tmp, path); err != nil {
 		return err
 	}
 	if d, err := os.Open(dir); err == nil {

@@ -51,6 +51,9 @@ type policydNode struct {
 
 	custodyShare string // the custody node's encrypted share
 	passFile     string // the fixture passphrase (both shares)
+	// custodyWitnessKey: custody sign's --witness-key (the kit's key);
+	// empty: the witness key beside the share, created on first use.
+	custodyWitnessKey string
 
 	bin         string // the policyd binary (default bins.policyd, a source-tree build)
 	proc        *proc
@@ -373,6 +376,9 @@ func (p *policydNode) custodySign(name string, pk *psbt.Packet, c *chains, broad
 	args := []string{"sign", "--psbt", psbtFile, "--share", p.custodyShare, "--passphrase-file", p.passFile,
 		"--server", p.url, "--ca", p.tls.CACert, "--cert", p.tls.ClientCert, "--key", p.tls.ClientKey,
 		"--out", out, "--timeout", "2m", "--log-key", p.verifierKey}
+	if p.custodyWitnessKey != "" {
+		args = append(args, "--witness-key", p.custodyWitnessKey)
+	}
 	var env []string
 	if broadcast {
 		args = append(args, "--broadcast", "--rpc-host", c.btc.RPCAddr(), "--rpc-user", c.btc.User(), "--rpc-cert", c.btc.CertPath())

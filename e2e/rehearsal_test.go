@@ -30,6 +30,7 @@ import (
 	"github.com/bitlayer-org/policyd/testvectors/psbtgen"
 	tssfixtures "github.com/bitlayer-org/policyd/testvectors/tss"
 	"github.com/bitlayer-org/policyd/tlsutil"
+	"github.com/bitlayer-org/policyd/witness"
 )
 
 // TestDeployRehearsal deploys from the kit alone, as docs/deploy.md tells an
@@ -199,7 +200,8 @@ func TestDeployRehearsal(t *testing.T) {
 	kg := startProc(t, "custody keygen", bins.custody, nil, "keygen", "--share-out", shareOut,
 		"--preparams", filepath.Join(custodyDir, "preparams.age"), "--passphrase-file", sec("custody_share_passphrase.txt"),
 		"--server", pd.url, "--ca", sec("ca.pem"), "--cert", sec("custody_tls_cert.pem"), "--key", sec("custody_tls_key.pem"),
-		"--net", "regtest", "--timeout", "2m", "--log-key", pd.verifierKey) // the custody node witnesses policyd's log first
+		"--net", "regtest", "--timeout", "2m", "--log-key", pd.verifierKey, // the custody node witnesses policyd's log first,
+		"--witness-key", sec("custody_witness.key")) // with the kit's key, enrolled in audit.witnesses by config render
 	kg.mustExit(2*time.Minute, 0)
 	m := regexp.MustCompile(`group public key: ([0-9a-f]{66})\nwallet address \(regtest\): (\S+)`).FindStringSubmatch(kg.stdout.String())
 	if m == nil {
@@ -245,7 +247,8 @@ func TestDeployRehearsal(t *testing.T) {
 		"--set", "relayer:policyd_url="+pd.url, "--set", "relayer:policyd_token_file="+sec("auditor_token.txt"),
 		"--set", "relayer:policyd_ca="+sec("ca.pem"), "--set", "relayer:db="+relayerDB,
 		"--set", "relayer:confirmations=2", "--set", "relayer:start_height="+strconv.FormatInt(h0, 10),
-		"--set", "relayer:metrics_listen=", "--set", "relayer:tx_timeout=60s")...)...)
+		"--set", "relayer:metrics_listen=", "--set", "relayer:tx_timeout=60s",
+		"--set", "relayer:witness_key_file="+sec("relayer_witness.key"))...)...)
 	mark("deploy/setup.sh wallet: relayer configuration complete")
 
 	// L1: the faucet funds the new wallet; L2: two users stake and unbound.
@@ -266,6 +269,7 @@ func TestDeployRehearsal(t *testing.T) {
 	pk := c.withdrawal(c.spendable(1), amounts, ids, 3_000)
 	txid := pk.UnsignedTx.TxHash()
 	pd.custodyShare, pd.passFile = shareOut, sec("custody_share_passphrase.txt")
+	pd.custodyWitnessKey = sec("custody_witness.key")
 	sign, _ := pd.custodySign("custody sign --broadcast", pk, c, true)
 	sign.mustExit(2*time.Minute, 0)
 	if err := c.btc.WaitConfirmations(ctx, &txid, 2); err != nil {
@@ -316,6 +320,8 @@ func TestDeployRehearsal(t *testing.T) {
 	}
 	pd.waitL2State(idStrs, "approved", 60*time.Second)
 	mark(fmt.Sprintf("relayer proposed, Bitlayer confirmed and executed: UnboundApproved %v", approved))
+	kitWitnessesCosigned(t, ctx, pd, filepath.Join(rendered, "auth.json"))
+	mark("policyd holds the custody node's and the relayer's cosignatures (kit-enrolled witnesses, no config edit)")
 
 	// Online backup, then a restore into a fresh data directory.
 	backup := filepath.Join(dir, "policyd.db.backup")
@@ -342,7 +348,8 @@ func TestDeployRehearsal(t *testing.T) {
 	cfg["audit"].(map[string]any)["key_file"] = filepath.Join(restored, "audit.key")
 	// The cosigned checkpoint stays where it was (outside the data directory
 	// and its backups): the restored log must reach it (docs/audit.md).
-	// (Empty here: the kit does not enroll witnesses in audit.witnesses yet.)
+	// (It holds the kit-enrolled witnesses' cosignatures: the backup was
+	// taken after them, so the restored log reaches it.)
 	cfg["audit"].(map[string]any)["cosigned_file"] = data + ".cosigned"
 	b, _ := json.Marshal(cfg)
 	pd.cfgPath = filepath.Join(dir, "restored.config.json")
@@ -428,4 +435,46 @@ func mustRead(t testing.TB, path string) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// kitWitnessesCosigned requires policyd's latest cosigned checkpoint to
+// carry valid cosignatures of both witness keys that policyctl pki init
+// made and printed (auth.json's audit.witnesses): the custody node and the
+// relayer were enrolled by the kit, with no configuration edit.
+func kitWitnessesCosigned(t *testing.T, ctx context.Context, pd *policydNode, authFile string) {
+	t.Helper()
+	var kit struct {
+		Audit struct {
+			Witnesses []struct{ Name, Key string } `json:"witnesses"`
+		} `json:"audit"`
+	}
+	if err := json.Unmarshal(mustRead(t, authFile), &kit); err != nil {
+		t.Fatal(err)
+	}
+	var vs []*witness.CosigVerifier
+	names := map[string]bool{}
+	for _, w := range kit.Audit.Witnesses {
+		v, err := witness.NewCosigVerifier(w.Key)
+		if err != nil {
+			t.Fatalf("pki init printed witness %q with key %q: %v", w.Name, w.Key, err)
+		}
+		vs = append(vs, v)
+		names[w.Name] = true
+	}
+	if !names["custody"] || !names["relayer"] {
+		t.Fatalf("pki init's audit.witnesses: %+v, want custody and relayer", kit.Audit.Witnesses)
+	}
+	n, err := pd.api.AuditCosigned(ctx)
+	if err != nil {
+		t.Fatalf("GET /v1/audit/cosigned: %v", err)
+	}
+	cs, err := witness.OpenCosigned(n, pd.verifierKey, vs)
+	if err != nil {
+		t.Fatalf("cosigned checkpoint does not verify: %v\n%s", err, n)
+	}
+	for name := range names {
+		if cs.Cosigners[name].IsZero() {
+			t.Fatalf("policyd's cosigned checkpoint (size %d) has no cosignature of the kit's %s witness:\n%s", cs.Size, name, n)
+		}
+	}
 }

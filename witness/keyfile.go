@@ -16,20 +16,9 @@ import (
 // exclusively, synced). A key file readable or writable by group or others
 // is refused. The key is never printed; print Cosigner.VerifierKey.
 func LoadOrCreateKey(path, name string) (skey string, created bool, err error) {
-	data, err := os.ReadFile(path)
+	skey, err = LoadKey(path)
 	switch {
 	case err == nil:
-		fi, err := os.Stat(path)
-		if err != nil {
-			return "", false, err
-		}
-		if fi.Mode().Perm()&0o077 != 0 {
-			return "", false, fmt.Errorf("witness: key file %s has mode %v; want 0600", path, fi.Mode().Perm())
-		}
-		skey = strings.TrimSpace(string(data))
-		if _, err := NewCosigner(skey); err != nil {
-			return "", false, fmt.Errorf("witness: key file %s: %w", path, err)
-		}
 		return skey, false, nil
 	case errors.Is(err, fs.ErrNotExist):
 	default:
@@ -42,6 +31,28 @@ func LoadOrCreateKey(path, name string) (skey string, created bool, err error) {
 		return "", false, err
 	}
 	return skey, true, nil
+}
+
+// LoadKey reads the cosigner key at path, which must exist (the error
+// wraps fs.ErrNotExist otherwise). A key file readable or writable by group
+// or others is refused, as is anything but a cosigner key.
+func LoadKey(path string) (string, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return "", err
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		return "", err
+	}
+	if fi.Mode().Perm()&0o077 != 0 {
+		return "", fmt.Errorf("witness: key file %s has mode %v; want 0600", path, fi.Mode().Perm())
+	}
+	skey := strings.TrimSpace(string(data))
+	if _, err := NewCosigner(skey); err != nil {
+		return "", fmt.Errorf("witness: key file %s: %w", path, err)
+	}
+	return skey, nil
 }
 
 // PinLogKey returns the log verifier key this witness follows: the one
@@ -100,11 +111,24 @@ func writeExclusive(path, content string) error {
 // reports a new cosigner key (print its VerifierKey for policyd's
 // audit.witnesses).
 func OpenDir(dir, name, logKey string) (w *Witness, created bool, err error) {
+	return OpenDirKey(dir, "", name, logKey)
+}
+
+// OpenDirKey is OpenDir with the cosigner key read from keyFile when it is
+// set (a key the deployment kit made and enrolled in policyd's
+// audit.witnesses beforehand): that file must exist and is never created
+// or replaced. The log key and the state stay in dir.
+func OpenDirKey(dir, keyFile, name, logKey string) (w *Witness, created bool, err error) {
 	lk, err := PinLogKey(filepath.Join(dir, "log.vkey"), logKey)
 	if err != nil {
 		return nil, false, err
 	}
-	skey, created, err := LoadOrCreateKey(filepath.Join(dir, "witness.key"), name)
+	var skey string
+	if keyFile != "" {
+		skey, err = LoadKey(keyFile)
+	} else {
+		skey, created, err = LoadOrCreateKey(filepath.Join(dir, "witness.key"), name)
+	}
 	if err != nil {
 		return nil, false, err
 	}

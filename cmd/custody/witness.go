@@ -18,12 +18,13 @@ import (
 // ceremony (sign, keygen, reshare). Its witness lives in a directory of
 // its data (default: beside the share), created on first use.
 type witnessFlags struct {
-	dir, name, logKey string
+	dir, name, logKey, keyFile string
 }
 
 func (f *witnessFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.dir, "witness-dir", "", "the custody witness's directory: witness.key, log.vkey, state.json (default: witness/ beside the share)")
 	fs.StringVar(&f.name, "witness-name", "custody", "cosigner name of a new witness key")
+	fs.StringVar(&f.keyFile, "witness-key", "", "the witness's cosigner key file made by policyctl pki init (custody_witness.key; must exist), instead of witness.key in the witness directory")
 	fs.StringVar(&f.logKey, "log-key", "", "policyd's audit verifier key (printed at policyd's start-up); needed once, then kept in the witness directory")
 }
 
@@ -36,7 +37,7 @@ func (f *witnessFlags) witnessLog(ctx context.Context, server string, httpc *htt
 	if dir == "" {
 		dir = filepath.Join(filepath.Dir(shareFile), "witness")
 	}
-	w, created, err := witness.OpenDir(dir, f.name, f.logKey)
+	w, created, err := witness.OpenDirKey(dir, f.keyFile, f.name, f.logKey)
 	if err != nil {
 		return fmt.Errorf("custody witness: %w", err)
 	}

@@ -119,6 +119,9 @@ func renderConfigs(f renderFlags, log io.Writer) ([]string, error) {
 				CustodyCertSHA256 []string `json:"custody_cert_sha256"`
 				Tokens            []any    `json:"tokens"`
 			} `json:"auth"`
+			Audit struct {
+				Witnesses []any `json:"witnesses"`
+			} `json:"audit"`
 		}
 		if err := readJSON(f.auth, &a); err != nil {
 			return nil, err
@@ -128,6 +131,12 @@ func renderConfigs(f renderFlags, log io.Writer) ([]string, error) {
 		}
 		set("policyd", pd, "auth.custody_cert_sha256", a.Auth.CustodyCertSHA256)
 		set("policyd", pd, "auth.tokens", a.Auth.Tokens)
+		// The kit's witness keys (custody and relayer) are enrolled before
+		// policyd's first start; an older auth file without them leaves the
+		// example's list as it is.
+		if len(a.Audit.Witnesses) > 0 {
+			set("policyd", pd, "audit.witnesses", a.Audit.Witnesses)
+		}
 	}
 	if f.contracts != "" {
 		var c struct {

@@ -20,6 +20,7 @@ import (
 
 	"github.com/bitlayer-org/policyd/api"
 	"github.com/bitlayer-org/policyd/tlsutil"
+	"github.com/bitlayer-org/policyd/witness"
 )
 
 // policyctl pki makes the deployment's mutual-TLS material and every secret
@@ -59,6 +60,18 @@ var secretFiles = []pkiFile{
 	{"btcd_rpc_pass.txt", 0o600, true},
 	{"relayer_keystore_pass.txt", 0o600, true},
 	{"relayer_keystore.json", 0o600, true},
+	// The witnesses of policyd's audit log (docs/audit.md): their verifier
+	// keys are printed for policyd's audit.witnesses, so both are enrolled
+	// before policyd's first start.
+	{"custody_witness.key", 0o600, true},
+	{"relayer_witness.key", 0o600, true},
+}
+
+// kitWitnesses are the cosigner names of the witness keys init makes, by
+// file (the names policyd's audit.witnesses lists them under).
+var kitWitnesses = []struct{ file, name string }{
+	{"custody_witness.key", "custody"},
+	{"relayer_witness.key", "relayer"},
 }
 
 func runPKI(args []string, stdout, stderr io.Writer) int {
@@ -97,6 +110,21 @@ type pkiAuth struct {
 	Tokens            []api.Token `json:"tokens"`
 }
 
+// pkiWitness is one entry of policyd's audit.witnesses that init prints.
+type pkiWitness struct {
+	Name string `json:"name"`
+	Key  string `json:"key"`
+}
+
+// pkiOutput is what init prints: the auth block and the audit witnesses of
+// policyd's configuration (public values only; config render reads it).
+type pkiOutput struct {
+	Auth  *pkiAuth `json:"auth"`
+	Audit struct {
+		Witnesses []pkiWitness `json:"witnesses"`
+	} `json:"audit"`
+}
+
 func pkiInit(args []string, stdout, stderr io.Writer) int {
 	flags := flag.NewFlagSet("policyctl pki init", flag.ContinueOnError)
 	flags.SetOutput(stderr)
@@ -110,7 +138,7 @@ func pkiInit(args []string, stdout, stderr io.Writer) int {
 	if len(hosts) == 0 {
 		hosts = hostList{"policyd", "localhost", "127.0.0.1"}
 	}
-	auth, err := writeDeploymentSecrets(*out, hosts, *keystoreScrypt)
+	res, err := writeDeploymentSecrets(*out, hosts, *keystoreScrypt)
 	if err != nil {
 		fmt.Fprintf(stderr, "policyctl pki init: %v\n", err)
 		var exists *existsError
@@ -120,10 +148,10 @@ func pkiInit(args []string, stdout, stderr io.Writer) int {
 		return 3
 	}
 	fmt.Fprintf(stderr, "policyctl pki init: wrote %d files to %s (private keys and secrets mode 0600)\n", len(secretFiles), *out)
-	fmt.Fprintln(stderr, "put this auth block into policyd's configuration:")
+	fmt.Fprintln(stderr, "put this auth block and these audit witnesses into policyd's configuration (policyctl config render --auth does):")
 	enc := json.NewEncoder(stdout)
 	enc.SetIndent("", "  ")
-	if err := enc.Encode(map[string]any{"auth": auth}); err != nil {
+	if err := enc.Encode(res); err != nil {
 		return 3
 	}
 	return 0
@@ -137,9 +165,10 @@ func (e *existsError) Error() string {
 }
 
 // writeDeploymentSecrets writes every file of secretFiles into dir and
-// returns the configuration's auth block. It checks that none exists before
-// writing anything, so a refused run leaves the directory as it was.
-func writeDeploymentSecrets(dir string, hosts []string, lightKeystore bool) (*pkiAuth, error) {
+// returns the configuration's auth block and audit witnesses. It checks that
+// none exists before writing anything, so a refused run leaves the
+// directory as it was.
+func writeDeploymentSecrets(dir string, hosts []string, lightKeystore bool) (*pkiOutput, error) {
 	for _, f := range secretFiles {
 		if _, err := os.Lstat(filepath.Join(dir, f.name)); err == nil {
 			return nil, &existsError{filepath.Join(dir, f.name)}
@@ -199,14 +228,26 @@ func writeDeploymentSecrets(dir string, hosts []string, lightKeystore bool) (*pk
 	if err := os.Rename(acct.URL.Path, filepath.Join(dir, "relayer_keystore.json")); err != nil {
 		return nil, err
 	}
-	return &pkiAuth{
+	res := &pkiOutput{Auth: &pkiAuth{
 		CustodyCertSHA256: []string{tlsutil.Fingerprint(cli.Certificate[0])},
 		Tokens: []api.Token{
 			{Name: "prometheus", Role: api.RoleReader, SHA256: api.HashToken(secrets["prometheus_token.txt"])},
 			{Name: "auditor", Role: api.RoleAuditor, SHA256: api.HashToken(secrets["auditor_token.txt"])},
 			{Name: "operator", Role: api.RoleOperator, SHA256: api.HashToken(secrets["operator_token.txt"])},
 		},
-	}, nil
+	}}
+	for _, w := range kitWitnesses {
+		skey, _, err := witness.LoadOrCreateKey(filepath.Join(dir, w.file), w.name)
+		if err != nil {
+			return nil, err
+		}
+		c, err := witness.NewCosigner(skey)
+		if err != nil {
+			return nil, err
+		}
+		res.Audit.Witnesses = append(res.Audit.Witnesses, pkiWitness{Name: w.name, Key: c.VerifierKey()})
+	}
+	return res, nil
 }
 
 // randomSecret is 32 random bytes, base64url without padding (43 characters,

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/tls"
 	"encoding/json"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/bitlayer-org/policyd/api"
 	"github.com/bitlayer-org/policyd/tlsutil"
+	"github.com/bitlayer-org/policyd/witness"
 )
 
 // The compose file mounts its secrets from ./deploy/secrets/<file>; pki init
@@ -237,4 +239,68 @@ func readSecret(t *testing.T, path string) string {
 		t.Fatalf("%s: secret of %d characters", path, len(s))
 	}
 	return s
+}
+
+// pki init makes the custody node's and the relayer's witness keys and
+// prints their verifier keys as policyd's audit.witnesses; config render
+// puts them there, so both witnesses count from policyd's first start.
+func TestPKIInitEnrolsTheWitnesses(t *testing.T) {
+	dir := t.TempDir()
+	secrets := filepath.Join(dir, "secrets")
+	var out, errb bytes.Buffer
+	if code := runPKI([]string{"init", "--out", secrets, "--light-keystore"}, &out, &errb); code != 0 {
+		t.Fatalf("pki init exit %d: %s", code, errb.String())
+	}
+	var printed pkiOutput
+	if err := json.Unmarshal(out.Bytes(), &printed); err != nil {
+		t.Fatal(err)
+	}
+	if len(printed.Audit.Witnesses) != len(kitWitnesses) {
+		t.Fatalf("printed witnesses %+v, want %d", printed.Audit.Witnesses, len(kitWitnesses))
+	}
+	for i, w := range kitWitnesses {
+		skey, err := witness.LoadKey(filepath.Join(secrets, w.file))
+		if err != nil {
+			t.Fatalf("%s: %v", w.file, err)
+		}
+		c, err := witness.NewCosigner(skey)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := printed.Audit.Witnesses[i]
+		if got.Name != w.name || c.Name() != w.name || got.Key != c.VerifierKey() {
+			t.Fatalf("witness %d printed %+v; the key file %s is %s (%s)", i, got, w.file, c.VerifierKey(), c.Name())
+		}
+		if strings.Contains(out.String()+errb.String(), skey) {
+			t.Fatalf("pki init printed the secret witness key of %s", w.file)
+		}
+	}
+	if printed.Audit.Witnesses[0].Key == printed.Audit.Witnesses[1].Key {
+		t.Fatal("custody and relayer share one witness key")
+	}
+
+	auth := filepath.Join(dir, "auth.json")
+	mustWriteFile(t, auth, out.Bytes())
+	outDir := filepath.Join(dir, "out")
+	if _, err := renderConfigs(renderFlags{policydExample: "../../deploy/policyd.config.json", relayerExample: "../../deploy/relayer.config.json",
+		auth: auth, outDir: outDir}, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	var pd struct {
+		Audit struct {
+			Witnesses []pkiWitness `json:"witnesses"`
+		} `json:"audit"`
+	}
+	if err := readJSON(filepath.Join(outDir, "policyd.config.json"), &pd); err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(pd.Audit.Witnesses) != fmt.Sprint(printed.Audit.Witnesses) {
+		t.Fatalf("rendered audit.witnesses %+v, want %+v", pd.Audit.Witnesses, printed.Audit.Witnesses)
+	}
+	var rl struct {
+		WitnessKeyFile string `json:"witness_key_file"`
+	}
+	if err := readJSON(filepath.Join(outDir, "relayer.config.json"), &rl); err != nil || rl.WitnessKeyFile != "/run/secrets/relayer_witness_key" {
+		t.Fatalf("relayer witness_key_file %q (%v), want the compose secret", rl.WitnessKeyFile, err)
+	}
 }

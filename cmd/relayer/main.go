@@ -72,6 +72,7 @@ type Config struct {
 	PolicydAuditKey  string `json:"policyd_audit_key"`  // policyd's audit verifier key (printed at its start)
 	WitnessDir       string `json:"witness_dir"`        // the relayer's witness: key, pinned log key, state (default: witness/ beside db)
 	WitnessName      string `json:"witness_name"`       // cosigner name of a new witness key (default "relayer")
+	WitnessKeyFile   string `json:"witness_key_file"`   // the witness's cosigner key made by the deployment kit (pki init); unset: witness.key in witness_dir, created on first use
 
 	DB           string `json:"db"`            // relayer bbolt file
 	PollInterval string `json:"poll_interval"` // Go duration
@@ -193,6 +194,7 @@ func parse(args []string, stderr io.Writer) (Config, bool, error) {
 	fs.StringVar(&c.PolicydAuditKey, "policyd-audit-key", "", "policyd's audit verifier key")
 	fs.StringVar(&c.WitnessDir, "witness-dir", "", "the relayer's witness of policyd's log: witness.key, log.vkey, state.json (default: witness/ beside -db)")
 	fs.StringVar(&c.WitnessName, "witness-name", "", "cosigner name of a new witness key (default relayer)")
+	fs.StringVar(&c.WitnessKeyFile, "witness-key-file", "", "the witness's cosigner key file made by policyctl pki init (must exist; default: witness.key in -witness-dir, created on first use)")
 	fs.StringVar(&c.Keystore, "keystore", "", "keystore JSON file of the sending key")
 	fs.StringVar(&c.KeystorePass, "keystore-pass-file", "", "file holding the keystore password")
 	fs.StringVar(&c.DB, "db", "", "relayer database file")
@@ -264,6 +266,8 @@ func parse(args []string, stderr io.Writer) (Config, bool, error) {
 			out.WitnessDir = c.WitnessDir
 		case "witness-name":
 			out.WitnessName = c.WitnessName
+		case "witness-key-file":
+			out.WitnessKeyFile = c.WitnessKeyFile
 		case "keystore":
 			out.Keystore = c.Keystore
 		case "keystore-pass-file":
@@ -448,7 +452,7 @@ func relayerWitness(cfg Config, pc *client.Client, log *slog.Logger) (*relayer.L
 	if name == "" {
 		name = "relayer"
 	}
-	w, created, err := witness.OpenDir(dir, name, cfg.PolicydAuditKey)
+	w, created, err := witness.OpenDirKey(dir, cfg.WitnessKeyFile, name, cfg.PolicydAuditKey)
 	if err != nil {
 		return nil, fmt.Errorf("witness_dir: %w", err)
 	}

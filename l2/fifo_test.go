@@ -165,3 +165,34 @@ func BenchmarkMatchFIFO(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkMatchFIFO100k: the rule over 100,000 pending requests, for a
+// transfer that pays the first half (the shortest prefix: 50,000 picked)
+// and for one that pays a single late request (the earliest exact match).
+//
+//	go test ./l2 -run '^$' -bench MatchFIFO100k -benchmem -count 5
+func BenchmarkMatchFIFO100k(b *testing.B) {
+	q := make([]Pending, 100_000)
+	for i := range q {
+		q[i] = Pending{ReqID: big.NewInt(int64(i)), AmountSat: 1 + int64(i%7)}
+	}
+	q[90_000].AmountSat = 1_000_000 // a single exact match near the end
+	var half int64
+	for _, p := range q[:50_000] {
+		half += p.AmountSat
+	}
+	for _, c := range []struct {
+		name   string
+		amount int64
+		picked int
+	}{{"prefix", half, 50_000}, {"single", 1_000_000, 1}} {
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if got := MatchFIFO(c.amount, q); len(got) != c.picked {
+					b.Fatalf("picked %d, want %d", len(got), c.picked)
+				}
+			}
+		})
+	}
+}

@@ -393,20 +393,29 @@ func (e *evaluation) justifyBridgeWithoutOpReturn(bridge []Output) {
 // exactly that amount; otherwise the shortest prefix of the queue whose sum
 // equals it; otherwise nothing. A non-positive amount matches nothing.
 func MatchFIFO(amountSat int64, queue []Request) []Request {
+	return MatchFIFOBy(amountSat, queue, func(r *Request) int64 { return r.AmountSat })
+}
+
+// MatchFIFOBy is MatchFIFO over any queue type: amount gives an entry's
+// amount in satoshis. The result is a fresh slice of what MatchFIFO would
+// pick; nothing else is allocated, so a caller with its own queue type (the
+// L2 ledger's view) applies the same rule without converting its queue.
+func MatchFIFOBy[T any](amountSat int64, queue []T, amount func(*T) int64) []T {
 	if amountSat <= 0 {
 		return nil
 	}
-	for _, r := range queue {
-		if r.AmountSat == amountSat {
-			return []Request{r}
+	for i := range queue {
+		if amount(&queue[i]) == amountSat {
+			return []T{queue[i]}
 		}
 	}
 	var sum int64
-	for i, r := range queue {
-		if r.AmountSat <= 0 || r.AmountSat > maxSat {
+	for i := range queue {
+		a := amount(&queue[i])
+		if a <= 0 || a > maxSat {
 			return nil
 		}
-		sum += r.AmountSat
+		sum += a
 		if sum == amountSat {
 			return slices.Clone(queue[:i+1])
 		}

@@ -11,6 +11,7 @@ import (
 	"github.com/btcsuite/btcd/btcutil"
 	"github.com/btcsuite/btcd/btcutil/base58"
 	"github.com/btcsuite/btcd/btcutil/bech32"
+	"github.com/btcsuite/btcd/chaincfg/chainhash"
 	"github.com/btcsuite/btcd/txscript"
 	"github.com/btcsuite/btcd/wire"
 )
@@ -127,7 +128,8 @@ func (l nwuLabel) String() string { return l.sc.String() + " non_witness_utxo" }
 // pInput holds what the walk found in one input map.
 type pInput struct {
 	nonWitness    *wire.MsgTx
-	witnessUTXO   []byte // raw value, compared byte for byte
+	txid          chainhash.Hash // nonWitness's txid
+	witnessUTXO   []byte         // raw value, compared byte for byte
 	hasWitnessUTX bool
 }
 
@@ -184,11 +186,15 @@ func (c *Checker) Check(raw []byte) (*Facts, error) {
 		return nil, err
 	}
 	var tx *wire.MsgTx
+	var txid chainhash.Hash
 	for _, p := range global {
 		if p.typ == 0x00 {
 			if tx, err = decodeUnsignedTx(p.value, lim); err != nil {
 				return nil, err
 			}
+			// decodeUnsignedTx refuses any serialization but the canonical
+			// stripped one: the value is exactly what the txid hashes.
+			txid = chainhash.DoubleHashH(p.value)
 		}
 	}
 	if tx == nil {
@@ -233,13 +239,13 @@ func (c *Checker) Check(raw []byte) (*Facts, error) {
 	}
 
 	f := &Facts{
-		UnsignedTxID: tx.TxHash(),
+		UnsignedTxID: txid,
 		PSBTHash:     sha256.Sum256(bin),
 		Version:      tx.Version,
 		LockTime:     tx.LockTime,
 		Inputs:       make([]Input, len(tx.TxIn)),
 		Outputs:      make([]Output, len(tx.TxOut)),
-		Tx:           tx.Copy(),
+		Tx:           tx, // decoded by this call: nobody else holds it
 	}
 	if err := checkInputs(f, tx, ins, walletScript); err != nil {
 		return nil, err
@@ -272,6 +278,26 @@ func (c *Checker) Check(raw []byte) (*Facts, error) {
 	return f, nil
 }
 
+// txidOf is tx.TxHash() for tx decoded from raw (witnessAt as scanTx
+// returned it), hashed from raw's bytes rather than a re-serialization
+// where raw is the canonical serialization: a serialization of the same
+// size has the same bytes (the fields are read and written in the same
+// order, and only a compact size can be longer than needed). Anything
+// else is re-serialized, as TxHash does.
+func txidOf(tx *wire.MsgTx, raw []byte, witnessAt int) chainhash.Hash {
+	switch {
+	case witnessAt == 0 && !tx.HasWitness() && tx.SerializeSizeStripped() == len(raw):
+		return chainhash.DoubleHashH(raw)
+	case witnessAt > 0 && tx.HasWitness() && tx.SerializeSize() == len(raw):
+		h := sha256.New()
+		h.Write(raw[:4])          // version
+		h.Write(raw[6:witnessAt]) // inputs and outputs, after the marker and flag
+		h.Write(raw[len(raw)-4:]) // locktime
+		return chainhash.Hash(sha256.Sum256(h.Sum(nil)))
+	}
+	return tx.TxHash()
+}
+
 func decodeUnsignedTx(v []byte, lim Limits) (*wire.MsgTx, error) {
 	// Read the counts first, so limits apply before wire allocates.
 	cr := reader{b: v, off: 4}
@@ -288,7 +314,7 @@ func decodeUnsignedTx(v []byte, lim Limits) (*wire.MsgTx, error) {
 	if nIn > uint64(lim.MaxInputs) {
 		return nil, refuse(CodeTooManyInputs, "%d inputs, limit %d", nIn, lim.MaxInputs)
 	}
-	if err := scanTx(v, false, label("unsigned tx")); err != nil {
+	if _, err := scanTx(v, false, label("unsigned tx")); err != nil {
 		return nil, err
 	}
 	tx := new(wire.MsgTx)
@@ -463,7 +489,8 @@ func shapeInput(sc scope, p kv) error {
 func policyInput(sc scope, p kv, in *pInput) error {
 	switch p.typ {
 	case 0x00: // PSBT_IN_NON_WITNESS_UTXO
-		if err := scanTx(p.value, true, nwuLabel{sc}); err != nil {
+		witnessAt, err := scanTx(p.value, true, nwuLabel{sc})
+		if err != nil {
 			return err
 		}
 		tx := new(wire.MsgTx)
@@ -474,7 +501,7 @@ func policyInput(sc scope, p kv, in *pInput) error {
 		if br.Len() != 0 {
 			return refuse(CodeBadValue, "%v: non_witness_utxo: %d bytes after the transaction", sc, br.Len())
 		}
-		in.nonWitness = tx
+		in.nonWitness, in.txid = tx, txidOf(tx, p.value, witnessAt)
 	case 0x01:
 		in.witnessUTXO, in.hasWitnessUTX = p.value, true
 	case 0x02:
@@ -533,7 +560,7 @@ func checkInputs(f *Facts, tx *wire.MsgTx, ins []pInput, walletScript []byte) er
 		if in.nonWitness == nil {
 			return refuse(CodeMissingNonWitnessUTXO, "input %d has no non_witness_utxo: its amount cannot be proven", i)
 		}
-		if h := in.nonWitness.TxHash(); h != op.Hash {
+		if h := in.txid; h != op.Hash {
 			return refuse(CodeNonWitnessUTXOMismatch, "input %d: non_witness_utxo is tx %v, outpoint names %v", i, h, op.Hash)
 		}
 		if int64(op.Index) >= int64(len(in.nonWitness.TxOut)) {

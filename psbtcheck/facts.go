@@ -91,6 +91,8 @@ type Facts struct {
 	VSize int64 `json:"vsize"`
 	// FeeRate is Fee/VSize in sat/vB, rounded down.
 	FeeRate int64 `json:"fee_rate_sat_vb"`
-	// Tx is the unsigned transaction (a copy; mutating it changes nothing).
+	// Tx is the unsigned transaction, decoded by the Check call that
+	// returned it (the checker keeps nothing). Its scripts share bytes with
+	// Inputs' and Outputs' PkScript: treat it as read-only.
 	Tx *wire.MsgTx `json:"-"`
 }

@@ -140,24 +140,29 @@ func (s *keySet) add(k []byte) (dup bool) {
 // the bytes left at the minimum encoded size of its element (41 per input,
 // 9 per output, 1 per witness item) and the walk must end exactly at the
 // end of v. witness says whether the segwit serialization is allowed.
-func scanTx(v []byte, witness bool, what fmt.Stringer) error {
-	if err := scanTxBody(v, witness); err != nil {
+//
+// It returns where the witness data starts, 0 if v is not
+// segwit-serialized: the stripped serialization (what the txid hashes) is
+// then v[:4] + v[6:witnessAt] + the last 4 bytes.
+func scanTx(v []byte, witness bool, what fmt.Stringer) (witnessAt int, err error) {
+	witnessAt, err = scanTxBody(v, witness)
+	if err != nil {
 		if r, ok := err.(*RefusalError); ok {
 			r.Detail = what.String() + ": " + r.Detail
 		}
-		return err
+		return 0, err
 	}
-	return nil
+	return witnessAt, nil
 }
 
 type label string
 
 func (l label) String() string { return string(l) }
 
-func scanTxBody(v []byte, witness bool) error {
+func scanTxBody(v []byte, witness bool) (witnessAt int, err error) {
 	r := reader{b: v}
 	if _, err := r.bytes(4, "version"); err != nil {
-		return err
+		return 0, err
 	}
 	segwit := false
 	if witness && r.remaining() >= 2 && v[4] == 0x00 && v[5] == 0x01 {
@@ -176,58 +181,59 @@ func scanTxBody(v []byte, witness bool) error {
 	}
 	nIn, err := count(41, "input")
 	if err != nil {
-		return err
+		return 0, err
 	}
 	for range nIn {
 		if _, err := r.bytes(36, "outpoint"); err != nil {
-			return err
+			return 0, err
 		}
 		l, err := r.compactSize("scriptSig length")
 		if err != nil {
-			return err
+			return 0, err
 		}
 		if _, err := r.bytes(l+4, "scriptSig"); err != nil {
-			return err
+			return 0, err
 		}
 	}
 	nOut, err := count(9, "output")
 	if err != nil {
-		return err
+		return 0, err
 	}
 	for range nOut {
 		if _, err := r.bytes(8, "output value"); err != nil {
-			return err
+			return 0, err
 		}
 		l, err := r.compactSize("script length")
 		if err != nil {
-			return err
+			return 0, err
 		}
 		if _, err := r.bytes(l, "script"); err != nil {
-			return err
+			return 0, err
 		}
 	}
 	if segwit {
+		witnessAt = r.off
 		for range nIn {
 			items, err := count(1, "witness item")
 			if err != nil {
-				return err
+				return 0, err
 			}
 			for range items {
 				l, err := r.compactSize("witness item length")
 				if err != nil {
-					return err
+					return 0, err
 				}
 				if _, err := r.bytes(l, "witness item"); err != nil {
-					return err
+					return 0, err
 				}
 			}
 		}
 	}
 	if _, err := r.bytes(4, "locktime"); err != nil {
-		return err
+		return 0, err
 	}
 	if r.remaining() != 0 {
-		return refuse(CodeBadValue, "%d bytes after the transaction", r.remaining())
+		return 0, refuse(CodeBadValue, "%d bytes after the transaction", r.remaining())
 	}
-	return nil
+	return witnessAt, nil
 }

@@ -134,11 +134,11 @@ func decodeBody(kind string, kv int, body []byte) (records.Body, error) {
 	if err != nil {
 		return nil, err
 	}
-	again, err := EncodeBody(b)
+	again, ok, err := bodyIsCanonical(b, body)
 	if err != nil {
 		return nil, err
 	}
-	if !bytes.Equal(again, body) {
+	if !ok {
 		i := 0
 		for i < len(again) && i < len(body) && again[i] == body[i] {
 			i++
@@ -626,9 +626,18 @@ const hexDigits = "0123456789abcdef"
 // appendString writes s as a JSON string: '"' and '\\' escaped with a
 // backslash; \b \f \n \r \t in their short forms; other bytes below 0x20 as
 // \u00xx (lowercase hex); everything else (valid UTF-8) verbatim.
-func appendString(b []byte, s string) []byte {
+func appendString[S ~string | ~[]byte](b []byte, s S) []byte {
 	b = append(b, '"')
 	for i := 0; i < len(s); i++ {
+		// Copy the run of bytes that need no escape at once.
+		j := i
+		for j < len(s) && s[j] >= 0x20 && s[j] != '"' && s[j] != '\\' {
+			j++
+		}
+		b = append(b, s[i:j]...)
+		if i = j; i == len(s) {
+			break
+		}
 		c := s[i]
 		switch {
 		case c == '"' || c == '\\':

@@ -67,10 +67,15 @@ func LoadKey(path string, s Sealer) (*btcec.PrivateKey, error) {
 		return nil, fmt.Errorf("cosign: open key: %w", err)
 	}
 	defer clear(pt)
+	return parseKeyFile(pt)
+}
+
+// parseKeyFile decodes a key file's plaintext strictly.
+func parseKeyFile(pt []byte) (*btcec.PrivateKey, error) {
 	var f keyFile
 	dec := json.NewDecoder(bytes.NewReader(pt))
 	dec.DisallowUnknownFields()
-	if err := dec.Decode(&f); err != nil || f.Format != keyFormat {
+	if err := dec.Decode(&f); err != nil || dec.More() || f.Format != keyFormat {
 		return nil, fmt.Errorf("%w: not %s", ErrKeyFile, keyFormat)
 	}
 	kb, err := hex.DecodeString(f.Key)

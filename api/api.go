@@ -78,7 +78,9 @@ type Config struct {
 	Revoke RevokeFunc
 	Audit  AuditService
 	MPC    MPCService
-	L2     L2Service
+	// MuSig serves the MuSig2 staker key under /v1/musig (nil: 503).
+	MuSig MuSigService
+	L2    L2Service
 	// Reserves serves GET /v1/reserves (nil: 503).
 	Reserves ReservesService
 	// Witness serves the witnessed checkpoints (nil: 503).
@@ -189,6 +191,7 @@ func (s *server) routes() []route {
 	admin := []Role{RoleAdmin}
 	custody := []Role{RoleCustody}
 	mpc := s.mpcOp
+	musig := s.musigOp
 	return []route{
 		{"GET", "/healthz", []Role{RolePublic}, hf(s.health)},
 		{"GET", "/readyz", []Role{RolePublic}, hf(s.readyz)},
@@ -238,6 +241,14 @@ func (s *server) routes() []route {
 		{"POST", "/v1/mpc/sessions/{sid}/messages", custody, mpc(MPCService.HandlePostMessage)},
 		{"GET", "/v1/mpc/sessions/{sid}/messages", custody, mpc(MPCService.HandleFetchMessages)},
 		{"DELETE", "/v1/mpc/sessions/{sid}", custody, mpc(MPCService.HandleAbort)},
+
+		// the MuSig2 staker key (docs/babylon.md)
+		{"POST", "/v1/musig/keygen", custody, musig(MuSigService.HandleKeygen)},
+		{"GET", "/v1/musig/key", custody, musig(MuSigService.HandleKey)},
+		{"POST", "/v1/musig/requests", custody, musig(MuSigService.HandleRequest)},
+		{"GET", "/v1/musig/requests/{id}", custody, musig(MuSigService.HandleDecision)},
+		{"POST", "/v1/musig/requests/{id}/inputs/{input}/round1", custody, musig(MuSigService.HandleRound1)},
+		{"POST", "/v1/musig/requests/{id}/inputs/{input}/round2", custody, musig(MuSigService.HandleRound2)},
 	}
 }
 

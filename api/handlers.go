@@ -130,6 +130,19 @@ func (s *server) mpcOp(op func(MPCService, http.ResponseWriter, *http.Request) e
 	})
 }
 
+// musigOp mounts one MuSig2 operation, as mpcOp does.
+func (s *server) musigOp(op func(MuSigService, http.ResponseWriter, *http.Request) error) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if s.cfg.MuSig == nil {
+			s.fail(w, r, errUnavailable)
+			return
+		}
+		if err := op(s.cfg.MuSig, w, r); err != nil {
+			s.fail(w, r, err)
+		}
+	})
+}
+
 // SignRequest is the body of POST /v1/sign-requests and its dry run.
 type SignRequest struct {
 	PSBT    string                        `json:"psbt"` // standard base64

@@ -84,6 +84,20 @@ type MPCService interface {
 	HandleAbort(w http.ResponseWriter, r *http.Request) error
 }
 
+// MuSigService is policyd's side of the MuSig2 staker key
+// (*cosign.Service implements it): the key ceremony, the co-signing
+// decisions and the two rounds of each session, each its own row under
+// /v1/musig behind the custody role. Like MPCService, an operation writes
+// its answer itself or returns an error for the API to render.
+type MuSigService interface {
+	HandleKeygen(w http.ResponseWriter, r *http.Request) error
+	HandleKey(w http.ResponseWriter, r *http.Request) error
+	HandleRequest(w http.ResponseWriter, r *http.Request) error
+	HandleDecision(w http.ResponseWriter, r *http.Request) error
+	HandleRound1(w http.ResponseWriter, r *http.Request) error
+	HandleRound2(w http.ResponseWriter, r *http.Request) error
+}
+
 // ReadinessService says whether policyd would sign a valid request now
 // (GET /readyz). The report is rendered as JSON as it is; it must hold no
 // secret (the route is public).

@@ -219,12 +219,13 @@ func TestV1ExportFixture(t *testing.T) {
 		t.Fatalf("size %d untyped %d", v.Checkpoint.Size, v.Untyped)
 	}
 	// Every kind v1 wrote is in it (the v1 code had no decision_begin,
-	// decision_revoke, decision_expire, system_freeze, unexplained_spend or
-	// claim_stage).
+	// decision_revoke, decision_expire, system_freeze, unexplained_spend,
+	// claim_stage or musig_* records).
 	for _, s := range records.Schemas() {
 		switch s.Kind {
 		case records.KindDecisionBegin, records.KindDecisionRevoke, records.KindDecisionExpire, records.KindSystemFreeze,
-			records.KindUnexplainedSpend, records.KindClaimStage: // nor these (issue 16)
+			records.KindUnexplainedSpend, records.KindClaimStage, // nor these (issue 16)
+			records.KindMuSigKey, records.KindMuSigDecision, records.KindMuSigSignature: // nor the staker key's (issue 17)
 			continue
 		}
 		if v.Kinds[s.Kind] == 0 {

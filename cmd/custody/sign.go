@@ -48,11 +48,8 @@ func runSign(args []string, stdout, stderr io.Writer) int {
 	sharePath := fs.String("share", "", "custody's encrypted share")
 	out := fs.String("out", "", "write the signed transaction hex here (default stdout)")
 	timeout := fs.Duration("timeout", 10*time.Minute, "overall timeout")
-	broadcast := fs.Bool("broadcast", false, "send the transaction to --rpc-host")
-	rpcHost := fs.String("rpc-host", "127.0.0.1:18443", "btcd/bitcoind RPC host:port")
-	rpcUser := fs.String("rpc-user", "", "RPC user")
-	rpcPass := fs.String("rpc-pass", "", "RPC password (else $CUSTODY_RPC_PASS)")
-	rpcCert := fs.String("rpc-cert", "", "RPC TLS certificate (btcd); empty means plain HTTP (bitcoind)")
+	var rf rpcFlags
+	rf.register(fs)
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -101,13 +98,33 @@ func runSign(args []string, stdout, stderr io.Writer) int {
 	} else {
 		fmt.Fprintln(stdout, txHex)
 	}
-	if *broadcast {
-		txid, err := sendRaw(tx, *rpcHost, *rpcUser, *rpcPass, *rpcCert)
-		if err != nil {
-			return fail(stderr, fmt.Errorf("broadcast: %w", err))
-		}
-		fmt.Fprintf(stderr, "broadcast: %s\n", txid)
+	return rf.maybeSend(tx, stderr)
+}
+
+// rpcFlags say whether and where to broadcast a signed transaction.
+type rpcFlags struct {
+	broadcast                  bool
+	host, user, pass, certFile string
+}
+
+func (r *rpcFlags) register(fs *flag.FlagSet) {
+	fs.BoolVar(&r.broadcast, "broadcast", false, "send the transaction to --rpc-host")
+	fs.StringVar(&r.host, "rpc-host", "127.0.0.1:18443", "btcd/bitcoind RPC host:port")
+	fs.StringVar(&r.user, "rpc-user", "", "RPC user")
+	fs.StringVar(&r.pass, "rpc-pass", "", "RPC password (else $CUSTODY_RPC_PASS)")
+	fs.StringVar(&r.certFile, "rpc-cert", "", "RPC TLS certificate (btcd); empty means plain HTTP (bitcoind)")
+}
+
+// maybeSend broadcasts tx when asked and returns the exit code.
+func (r *rpcFlags) maybeSend(tx *wire.MsgTx, stderr io.Writer) int {
+	if !r.broadcast {
+		return 0
 	}
+	txid, err := sendRaw(tx, r.host, r.user, r.pass, r.certFile)
+	if err != nil {
+		return fail(stderr, fmt.Errorf("broadcast: %w", err))
+	}
+	fmt.Fprintf(stderr, "broadcast: %s\n", txid)
 	return 0
 }
 

@@ -42,6 +42,8 @@ type Config struct {
 	MPC        MPCConfig        `json:"mpc"`
 	Audit      AuditConfig      `json:"audit"`
 	PSBT       PSBTConfig       `json:"psbt"`
+	// MuSig is the MuSig2 staker key (musig.go); nil: /v1/musig answers 503.
+	MuSig *MuSigConfig `json:"musig,omitempty"`
 }
 
 // PSBTConfig tunes the strict PSBT checker (docs/psbtcheck.md).

@@ -314,6 +314,17 @@ func (s *server) build(ctx context.Context) (err error) {
 	if s.l1 != nil {
 		reserves = liveReserves{s.signer}
 	}
+	// The MuSig2 staker key (issue 17). The Babylon parameter schedule is
+	// not configured yet: until it is, only the key ceremony and proofs of
+	// possession are served.
+	musigSvc, err := s.newMuSig(nil)
+	if err != nil {
+		return fmt.Errorf("musig: %w", err)
+	}
+	var musigAPI api.MuSigService
+	if musigSvc != nil {
+		musigAPI = musigSvc
+	}
 	if s.handler, err = api.New(api.Config{
 		Governance:          &loggedGovernance{s.gov, logger.With("component", "governance")},
 		Sign:                sign,
@@ -321,6 +332,7 @@ func (s *server) build(ctx context.Context) (err error) {
 		Console:             console.Handler(console.Config{}),
 		Audit:               s.audit,
 		MPC:                 s.mpc,
+		MuSig:               musigAPI,
 		L2:                  s.indexer,
 		Reserves:            reserves,
 		Witness:             s.wit,

@@ -142,6 +142,15 @@ func Every(tb testing.TB) []Entry {
 		ReqIDs: []string{"100", "101"}, ReqIDsSource: "op_return"})
 	add(&records.UnexplainedSpend{TxID: zeroTx, Mempool: true, Inputs: []string{zeroTx + ":0"}})
 	add(&records.ClaimStage{ReqID: "100", TxID: zeroTx, From: "signed", To: "broadcast", Height: 812_346, Depth: 1})
+	ck, pk := "02"+zeroTx, "03"+zeroTx
+	add(&records.MuSigKey{CustodyKey: ck, PolicydKey: pk, SortedKeys: [2]string{ck, pk}, KeySort: true, AggregateKey: zeroTx})
+	add(&records.MuSigDecision{DecisionID: "ms-1", RequestKind: "babylon_unbonding", Outcome: "allow", TxID: zeroTx, Tx: "0200000001",
+		Stake: &records.MuSigStake{DecisionID: "abc-1", OutPoint: zeroTx + ":0", ValueSat: 1_000_000, ParamsVersion: 2}, AggregateKey: zeroTx,
+		Inputs: []records.MuSigInput{{Index: 0, Sighash: zeroTx, LeafHash: zeroTx}}})
+	add(&records.MuSigDecision{DecisionID: "ms-2", RequestKind: "babylon_withdrawal", Outcome: "deny", Reasons: []string{"withdrawal_output_not_wallet"},
+		Detail: "output 0", TxID: zeroTx, Tx: "0200000001", AggregateKey: zeroTx})
+	add(&records.MuSigSignature{DecisionID: "ms-1", RequestKind: "babylon_unbonding", TxID: zeroTx, Input: 0, LeafHash: zeroTx, Session: zeroTx, Msg: zeroTx,
+		AggregateKey: zeroTx, PolicydNonce: ck + ck, CustodyNonce: pk + pk, PolicydPartial: zeroTx, CustodyPartial: zeroTx, Signature: zeroTx + zeroTx})
 
 	n := 0
 	for _, d := range Decisions(tb) {

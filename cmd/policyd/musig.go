@@ -1,0 +1,140 @@
+package main
+
+import (
+	"context"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"slices"
+
+	"github.com/btcsuite/btcd/btcec/v2"
+	"github.com/btcsuite/btcd/chaincfg/chainhash"
+	"github.com/btcsuite/btcd/wire"
+
+	"github.com/bitlayer-org/policyd/babylon"
+	"github.com/bitlayer-org/policyd/babylon/cosign"
+	"github.com/bitlayer-org/policyd/decision"
+	"github.com/bitlayer-org/policyd/errs"
+	"github.com/bitlayer-org/policyd/policy"
+)
+
+// MuSigConfig is the MuSig2 staker key's block ("musig", docs/babylon.md):
+// without it the /v1/musig routes answer 503.
+type MuSigConfig struct {
+	// KeyFile is policyd's sealed MuSig2 key, encrypted like the share
+	// (default <data_dir>/musig.key.age).
+	KeyFile string `json:"key_file,omitempty"`
+	// AllowKeygen lets the custody node run the key ceremony while no key
+	// is recorded.
+	AllowKeygen bool `json:"allow_keygen"`
+	// PoPAddress is the approved Babylon account, hex of its bytes (20 for
+	// a bbn1… account): the only one a proof of possession is co-signed
+	// for. Empty refuses every proof of possession.
+	PoPAddress string `json:"pop_address,omitempty"`
+	// MaxWithdrawalFeeSat caps the fee of a withdrawal from a stake back to
+	// the wallet; 0 refuses withdrawals (503).
+	MaxWithdrawalFeeSat int64    `json:"max_withdrawal_fee_sat"`
+	SessionTimeout      Duration `json:"session_timeout,omitempty"`
+}
+
+func (c *MuSigConfig) keyFile(dataDir string) string {
+	if c.KeyFile != "" {
+		return c.KeyFile
+	}
+	return filepath.Join(dataDir, "musig.key.age")
+}
+
+// newMuSig builds the staker key's service. schedule is the Babylon
+// parameter schedule; nil leaves the transaction kinds unavailable (503)
+// while the key ceremony and proofs of possession work.
+func (s *server) newMuSig(schedule *babylon.Schedule) (*cosign.Service, error) {
+	c := s.cfg.MuSig
+	if c == nil {
+		return nil, nil
+	}
+	prot, err := protector(s.cfg.MPC)
+	if err != nil {
+		return nil, err
+	}
+	pop, err := hex.DecodeString(c.PoPAddress)
+	if err != nil || (len(pop) != 0 && len(pop) != 20 && len(pop) != 32) {
+		return nil, fmt.Errorf("musig.pop_address: hex of 20 or 32 bytes")
+	}
+	cfg := cosign.Config{DB: s.db, Audit: s.audit, KeyFile: c.keyFile(s.cfg.DataDir), Sealer: prot, AllowKeygen: c.AllowKeygen,
+		PoPAddress: pop, MaxWithdrawalFee: c.MaxWithdrawalFeeSat, SessionTimeout: c.SessionTimeout.D(),
+		Logger: s.log.With("component", "musig")}
+	if addr, _ := s.wallet(); addr != "" {
+		if cfg.WalletPkScript, err = walletScript(addr, s.net); err != nil {
+			return nil, err
+		}
+	}
+	if schedule != nil {
+		cfg.Stakes = &decisionStakes{dec: s.signer.get, schedule: schedule}
+	}
+	return cosign.New(cfg)
+}
+
+// decisionStakes resolves a stake from the decision service: a signed
+// decision whose policy verified a Babylon staking output at that index.
+// The parameters version is the one in force at the height after the L1
+// tip the decision saw (what the staking policy checks against).
+type decisionStakes struct {
+	dec      func() (*decision.Service, error)
+	schedule *babylon.Schedule
+}
+
+func (d *decisionStakes) Stake(ctx context.Context, id string, idx int) (*cosign.Stake, error) {
+	dec, err := d.dec()
+	if err != nil {
+		return nil, err
+	}
+	r, err := dec.Record(ctx, id)
+	if e, ok := errs.As(err); ok && e.Kind == errs.KindNotFound {
+		return nil, fmt.Errorf("%w: no decision %s", cosign.ErrUnknownStake, id)
+	}
+	if err != nil {
+		return nil, err
+	}
+	unknown := func(why string) error {
+		return fmt.Errorf("%w: decision %s output %d: %s", cosign.ErrUnknownStake, id, idx, why)
+	}
+	if r.State != decision.StateSigned {
+		return nil, unknown("the decision is " + string(r.State) + ", not signed")
+	}
+	if !slices.Contains(r.Decision.StakingOutputs, idx) {
+		return nil, unknown("not a verified staking output")
+	}
+	var out *policy.Output
+	for i := range r.Facts.Outputs {
+		if o := &r.Facts.Outputs[i]; o.Index == idx && o.Staking != nil {
+			out = o
+		}
+	}
+	if out == nil {
+		return nil, unknown("no staking declaration")
+	}
+	if r.Snapshot.L1 == nil {
+		return nil, unknown("the decision recorded no L1 height to pick the parameters version")
+	}
+	g, err := d.schedule.AtHeight(uint32(r.Snapshot.L1.Height + 1))
+	if err != nil {
+		return nil, unknown(err.Error())
+	}
+	staker, err := babylon.ParseKey(out.Staking.StakerKey)
+	if err != nil {
+		return nil, unknown(err.Error())
+	}
+	fps := make([]*btcec.PublicKey, len(out.Staking.FinalityProviders))
+	for i, k := range out.Staking.FinalityProviders {
+		if fps[i], err = babylon.ParseKey(k); err != nil {
+			return nil, unknown(err.Error())
+		}
+	}
+	var h chainhash.Hash
+	if err := chainhash.Decode(&h, r.TxID); err != nil {
+		return nil, errors.New("decision txid does not parse")
+	}
+	return &cosign.Stake{DecisionID: id, OutPoint: wire.OutPoint{Hash: h, Index: uint32(idx)}, Value: out.Value,
+		Delegation: g.Delegation(staker, fps, out.Staking.StakingTime), Params: g}, nil
+}

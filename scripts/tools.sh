@@ -23,6 +23,12 @@ STATICCHECK_VERSION=v0.8.2
 VULN_VERSION=v1.9.0
 VULNDB_VERSION=v0.0.0-20261105234957-e22db6528018
 mkdir -p "$TOOLS"
+# One build at a time per cache: a second run (another checkout, a parallel
+# test) waits for the first, then finds the tools built.
+if command -v flock >/dev/null 2>&1; then
+  exec 9>"$TOOLS/.lock"
+  flock 9
+fi
 
 install_go() { # name module version
   local dir="$TOOLS/$1-$3"
@@ -49,13 +55,15 @@ if [ ! -f "$VULNDB/index/db.json" ]; then
   if [ -z "$src" ] || [ ! -d "$src/data/osv" ]; then
     echo "tools: golang.org/x/vulndb@$VULNDB_VERSION has no data/osv" >&2; exit 1
   fi
-  rm -rf "$VULNDB.tmp"
-  "$TOOLS/indexdb-$VULNDB_VERSION/indexdb" -vulns "$src/data/osv" -out "$VULNDB.tmp"
-  n=$(find "$VULNDB.tmp/ID" -name 'GO-*.json' | wc -l)
+  tmp=$(mktemp -d "$VULNDB.tmp.XXXXXX")
+  rmdir "$tmp" # indexdb creates it
+  "$TOOLS/indexdb-$VULNDB_VERSION/indexdb" -vulns "$src/data/osv" -out "$tmp"
+  n=$(find "$tmp/ID" -name 'GO-*.json' | wc -l)
   if [ "$n" -lt 1000 ]; then
     echo "tools: vulnerability database has only $n entries" >&2; exit 1
   fi
-  mv "$VULNDB.tmp" "$VULNDB"
+  rm -rf "$VULNDB" "$VULNDB".tmp # an incomplete one (no index/db.json), an older build's leftovers
+  mv "$tmp" "$VULNDB"
 fi
 
 if [ ! -x "$TOOLS/solc-$SOLC_VERSION/node_modules/.bin/solcjs" ]; then

@@ -1,6 +1,7 @@
 package babylon
 
 import (
+	"bytes"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -99,18 +100,21 @@ func (g GlobalParams) maxFPs() int {
 }
 
 // CheckDelegation checks a delegation's value, staking time and number of
-// finality providers against the version.
+// finality providers against the version. Every bound it breaks is in the
+// error (errors.Join): errors.Is finds ErrStakingValue, ErrStakingTime and
+// ErrFinalityProvider each, so a caller can name every rule that failed.
 func (g GlobalParams) CheckDelegation(value int64, stakingTime uint16, finalityProviders int) error {
+	var errs []error
 	if value < g.MinStakingValue || value > g.MaxStakingValue {
-		return fmt.Errorf("%w: %d not in [%d, %d]", ErrStakingValue, value, g.MinStakingValue, g.MaxStakingValue)
+		errs = append(errs, fmt.Errorf("%w: %d not in [%d, %d]", ErrStakingValue, value, g.MinStakingValue, g.MaxStakingValue))
 	}
 	if stakingTime < g.MinStakingTime || stakingTime > g.MaxStakingTime {
-		return fmt.Errorf("%w: %d not in [%d, %d]", ErrStakingTime, stakingTime, g.MinStakingTime, g.MaxStakingTime)
+		errs = append(errs, fmt.Errorf("%w: %d not in [%d, %d]", ErrStakingTime, stakingTime, g.MinStakingTime, g.MaxStakingTime))
 	}
 	if finalityProviders < 1 || finalityProviders > g.maxFPs() {
-		return fmt.Errorf("%w: %d, allowed 1..%d", ErrFinalityProvider, finalityProviders, g.maxFPs())
+		errs = append(errs, fmt.Errorf("%w: %d, allowed 1..%d", ErrFinalityProvider, finalityProviders, g.maxFPs()))
 	}
-	return nil
+	return errors.Join(errs...)
 }
 
 // Delegation returns the staking output parameters of a delegation under
@@ -188,10 +192,12 @@ func (s *Schedule) NextActivation(h uint32) (uint32, bool) {
 	return 0, false
 }
 
-// paramsJSON is the configuration form of one version, with Babylon's
-// field names (keys hex, compressed or x-only; the slashing script hex;
-// the rate as Babylon prints it, e.g. "0.100000000000000000").
-type paramsJSON struct {
+// VersionJSON is one version in the form Babylon publishes it and the
+// configuration file holds it (Babylon's field names; keys hex, compressed
+// or x-only; the slashing script hex; the rate as Babylon prints it, e.g.
+// "0.100000000000000000"). The policy records the version it judged a
+// staking output by in this form.
+type VersionJSON struct {
 	Version              uint32   `json:"version"`
 	BTCActivationHeight  uint32   `json:"btc_activation_height"`
 	CovenantPKs          []string `json:"covenant_pks"`
@@ -206,6 +212,59 @@ type paramsJSON struct {
 	SlashingRate         string   `json:"slashing_rate"`
 	SlashingPkScriptHex  string   `json:"slashing_pk_script_hex"`
 	MinSlashingTxFeeSat  int64    `json:"min_slashing_tx_fee_sat"`
+}
+
+// Params converts and validates the version.
+func (p VersionJSON) Params() (GlobalParams, error) {
+	g := GlobalParams{
+		Version: p.Version, ActivationHeight: p.BTCActivationHeight,
+		CovenantQuorum: p.CovenantQuorum, MaxFinalityProviders: p.MaxFinalityProviders,
+		MinStakingValue: p.MinStakingValueSat, MaxStakingValue: p.MaxStakingValueSat,
+		MinStakingTime: p.MinStakingTimeBlocks, MaxStakingTime: p.MaxStakingTimeBlocks,
+		UnbondingTime: p.UnbondingTimeBlocks, UnbondingFee: p.UnbondingFeeSat,
+		MinSlashingFee: p.MinSlashingTxFeeSat,
+	}
+	for _, h := range p.CovenantPKs {
+		var k *btcec.PublicKey
+		b, err := hex.DecodeString(h)
+		if err == nil {
+			k, err = ParseKey(b)
+		}
+		if err != nil {
+			return GlobalParams{}, fmt.Errorf("%w: version %d covenant key: %v", ErrBadParams, p.Version, err)
+		}
+		g.CovenantKeys = append(g.CovenantKeys, k)
+	}
+	var err error
+	if g.SlashingRatePct, err = ParseSlashingRate(p.SlashingRate); err != nil {
+		return GlobalParams{}, err
+	}
+	if g.SlashingPkScript, err = hex.DecodeString(p.SlashingPkScriptHex); err != nil {
+		return GlobalParams{}, fmt.Errorf("%w: version %d slashing script: %v", ErrBadParams, p.Version, err)
+	}
+	if err := g.Validate(); err != nil {
+		return GlobalParams{}, err
+	}
+	return g, nil
+}
+
+// JSON is g in its published form: compressed covenant keys, the rate with
+// two decimals. VersionJSON.Params gives g back.
+func (g GlobalParams) JSON() VersionJSON {
+	v := VersionJSON{
+		Version: g.Version, BTCActivationHeight: g.ActivationHeight,
+		CovenantQuorum: g.CovenantQuorum, MaxFinalityProviders: g.MaxFinalityProviders,
+		MinStakingValueSat: g.MinStakingValue, MaxStakingValueSat: g.MaxStakingValue,
+		MinStakingTimeBlocks: g.MinStakingTime, MaxStakingTimeBlocks: g.MaxStakingTime,
+		UnbondingTimeBlocks: g.UnbondingTime, UnbondingFeeSat: g.UnbondingFee,
+		SlashingRate:        fmt.Sprintf("0.%02d", g.SlashingRatePct),
+		SlashingPkScriptHex: hex.EncodeToString(g.SlashingPkScript),
+		MinSlashingTxFeeSat: g.MinSlashingFee,
+	}
+	for _, k := range g.CovenantKeys {
+		v.CovenantPKs = append(v.CovenantPKs, hex.EncodeToString(k.SerializeCompressed()))
+	}
+	return v
 }
 
 // ParseSlashingRate parses a decimal rate in (0, 1) with at most two
@@ -235,44 +294,28 @@ func ParseSlashingRate(s string) (uint32, error) {
 	return uint32(pct), nil
 }
 
-// ParseSchedule reads a JSON array of versions (paramsJSON) and validates
+// ParseSchedule reads a JSON array of versions (VersionJSON) and validates
 // it as a Schedule.
 func ParseSchedule(raw []byte) (*Schedule, error) {
-	var in []paramsJSON
-	dec := json.NewDecoder(strings.NewReader(string(raw)))
+	var in []VersionJSON
+	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&in); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrBadParams, err)
 	}
+	if dec.More() {
+		return nil, fmt.Errorf("%w: trailing data after the versions", ErrBadParams)
+	}
 	out := make([]GlobalParams, len(in))
 	for i, p := range in {
-		g := GlobalParams{
-			Version: p.Version, ActivationHeight: p.BTCActivationHeight,
-			CovenantQuorum: p.CovenantQuorum, MaxFinalityProviders: p.MaxFinalityProviders,
-			MinStakingValue: p.MinStakingValueSat, MaxStakingValue: p.MaxStakingValueSat,
-			MinStakingTime: p.MinStakingTimeBlocks, MaxStakingTime: p.MaxStakingTimeBlocks,
-			UnbondingTime: p.UnbondingTimeBlocks, UnbondingFee: p.UnbondingFeeSat,
-			MinSlashingFee: p.MinSlashingTxFeeSat,
-		}
-		for _, h := range p.CovenantPKs {
-			b, err := hex.DecodeString(h)
-			if err != nil {
-				return nil, fmt.Errorf("%w: version %d covenant key: %v", ErrBadParams, p.Version, err)
-			}
-			k, err := ParseKey(b)
-			if err != nil {
-				return nil, fmt.Errorf("%w: version %d covenant key: %v", ErrBadParams, p.Version, err)
-			}
-			g.CovenantKeys = append(g.CovenantKeys, k)
-		}
-		var err error
-		if g.SlashingRatePct, err = ParseSlashingRate(p.SlashingRate); err != nil {
+		g, err := p.Params()
+		if err != nil {
 			return nil, err
-		}
-		if g.SlashingPkScript, err = hex.DecodeString(p.SlashingPkScriptHex); err != nil {
-			return nil, fmt.Errorf("%w: version %d slashing script: %v", ErrBadParams, p.Version, err)
 		}
 		out[i] = g
 	}
 	return NewSchedule(out)
 }
+
+// Versions returns the schedule's versions, ascending.
+func (s *Schedule) Versions() []GlobalParams { return append([]GlobalParams(nil), s.versions...) }

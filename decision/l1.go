@@ -96,6 +96,7 @@ func (s *Service) l1State(tx *bolt.Tx, f policy.Facts, now time.Time, snap *poli
 		}
 		snap.Inputs = append(snap.Inputs, is)
 	}
+	s.babylonAt(f, snap)
 	return nil
 }
 
@@ -161,7 +162,7 @@ func (s *Service) replaces(tx *bolt.Tx, txids []string) ([]policy.SignedTx, erro
 		if err != nil {
 			return nil, fmt.Errorf("l1 stage of %s: %w", txid, err)
 		}
-		m := policy.SignedTx{TxID: txid, ReqIDs: r.Decision.Claims, Fee: r.Facts.Fee, FeeRate: r.Facts.FeeRate, Stage: string(st.Kind)}
+		m := policy.SignedTx{TxID: txid, ReqIDs: r.Decision.Claims, Fee: r.Facts.Fee, FeeRate: r.Facts.FeeRate, Stage: string(st.Kind), StakingSat: r.Decision.StakingSat}
 		for _, in := range r.Facts.Inputs {
 			m.Inputs = append(m.Inputs, in.Outpoint)
 		}

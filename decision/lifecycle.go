@@ -164,7 +164,7 @@ func release(tx *bolt.Tx, r *Record) error {
 		}
 	}
 	sa := tx.Bucket(storage.BucketStakeAccounts)
-	if err := addInt(sa, keyStaked, -r.Decision.StakingSat); err != nil {
+	if err := addInt(sa, keyStaked, -stakeCharge(r)); err != nil {
 		return err
 	}
 	return addInt(sa, keyReturned, -r.Decision.BridgeSat)
@@ -591,7 +591,7 @@ func (s *Service) recheck(tx *bolt.Tx, r *Record, now time.Time) (*Recheck, erro
 		return nil, fmt.Errorf("l2 staked total: %w", err)
 	}
 	sa := tx.Bucket(storage.BucketStakeAccounts)
-	snap.Stake.StakedSat = getInt(sa, keyStaked) - r.Decision.StakingSat
+	snap.Stake.StakedSat = getInt(sa, keyStaked) - stakeCharge(r)
 	snap.Stake.ReturnedSat = getInt(sa, keyReturned) - r.Decision.BridgeSat
 	snap.OutflowSat = signingOutflow(tx, now.Add(-24*time.Hour), now, r.ID)
 	if err := s.l1State(tx, f, now, &snap); err != nil {

@@ -48,6 +48,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/bitlayer-org/policyd/audit/records"
+	"github.com/bitlayer-org/policyd/babylon"
 	"github.com/bitlayer-org/policyd/errs"
 	"github.com/bitlayer-org/policyd/policy"
 	"github.com/bitlayer-org/policyd/psbtcheck"
@@ -117,6 +118,11 @@ type Config struct {
 	// OnUnexplainedSpend, when set, is called (a metric hook) once for each
 	// wallet spend reconciliation found no decision for.
 	OnUnexplainedSpend func()
+	// Babylon is the Babylon parameters schedule (babylon.params_file); the
+	// version in force at the L1 view's height goes into the snapshot of a
+	// transaction that may stake. nil, or no Chain: no staking output
+	// verifies (babylon_no_params, babylon_height_unknown).
+	Babylon *babylon.Schedule
 }
 
 // defaultCheck binds check (nil: the default) to w and lim. The default is
@@ -661,7 +667,7 @@ func (s *Service) commit(tx *bolt.Tx, r *Record) error {
 			return err
 		}
 		sa := tx.Bucket(storage.BucketStakeAccounts)
-		if err := addInt(sa, keyStaked, r.Decision.StakingSat); err != nil {
+		if err := addInt(sa, keyStaked, stakeCharge(r)); err != nil {
 			return err
 		}
 		if err := addInt(sa, keyReturned, r.Decision.BridgeSat); err != nil {

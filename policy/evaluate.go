@@ -2,6 +2,7 @@ package policy
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"slices"
 	"sort"
@@ -198,18 +199,16 @@ func (e *evaluation) run() {
 		e.deny(CodeReqIDUnused, "UnboundRequired ids %s listed but nothing pays the bridge", strings.Join(unboundIDs, ","))
 	}
 
-	// Staking outputs.
+	// Staking outputs: one accounting rule with or without an OP_RETURN.
+	// Listed TokenStaked ids must cover the outputs, and the stake must fit
+	// the room left by everything staked before, so an amount staked
+	// without an OP_RETURN cannot be staked again by listing its id.
 	switch {
-	case len(staking) > 0 && f.HasOpReturn:
-		if stakedSum < e.d.StakingSat {
+	case len(staking) > 0:
+		if f.HasOpReturn && stakedSum < e.d.StakingSat {
 			e.deny(CodeStakingNotCovered, "staking outputs total %d sat, listed TokenStaked ids cover %d sat", e.d.StakingSat, stakedSum)
 		}
-	case len(staking) > 0:
-		st := s.Stake
-		room := st.FinalizedStakedSat - st.ReturnedSat - st.StakedSat
-		if !validSat(st.FinalizedStakedSat) || !validSat(st.ReturnedSat) || !validSat(st.StakedSat) || e.d.StakingSat > room {
-			e.deny(CodeStakingCapExceeded, "staking %d sat exceeds the accounting room %d sat (finalized %d - returned %d - staked %d)", e.d.StakingSat, room, st.FinalizedStakedSat, st.ReturnedSat, st.StakedSat)
-		}
+		e.checkStakeRoom()
 	case len(stakedIDs) > 0 && len(bridge) > 0:
 		e.deny(CodeReqIDWrongKind, "TokenStaked ids %s listed for a bridge transfer", strings.Join(stakedIDs, ","))
 	case len(stakedIDs) > 0:
@@ -219,6 +218,18 @@ func (e *evaluation) run() {
 	// Velocity.
 	if !validSat(s.OutflowSat) || (p.VelocityCapSat > 0 && s.OutflowSat+e.d.OutflowSat > p.VelocityCapSat) {
 		e.deny(CodeVelocityExceeded, "24 h outflow %d + %d sat above cap %d", s.OutflowSat, e.d.OutflowSat, p.VelocityCapSat)
+	}
+}
+
+// checkStakeRoom: everything staked, this transaction included, stays
+// within finalized TokenStaked minus what was returned to the bridge. A
+// replacement adds only what it stakes beyond its family (StakeCharge).
+func (e *evaluation) checkStakeRoom() {
+	st := e.s.Stake
+	charge := StakeCharge(e.d.StakingSat, e.s.Replaces)
+	room := st.FinalizedStakedSat - st.ReturnedSat - st.StakedSat
+	if !validSat(st.FinalizedStakedSat) || !validSat(st.ReturnedSat) || !validSat(st.StakedSat) || charge > room {
+		e.deny(CodeStakingCapExceeded, "staking %d sat (%d new to the accounting) exceeds the room %d sat (finalized %d - returned %d - staked %d)", e.d.StakingSat, charge, room, st.FinalizedStakedSat, st.ReturnedSat, st.StakedSat)
 	}
 }
 
@@ -427,22 +438,30 @@ func MatchFIFOBy[T any](amountSat int64, queue []T, amount func(*T) int64) []T {
 }
 
 // stakingChecker verifies unwhitelisted P2TR outputs as Babylon staking
-// outputs against the approved keys and the parameters.
+// outputs: the co-managed staker key, whitelisted finality providers, and
+// the Babylon parameters version in force (committee, quorum, bounds).
 type stakingChecker struct {
 	s         Snapshot
-	walletKey *btcec.PublicKey
+	walletKey []byte // x-only; nil when the snapshot's is invalid
 	prepared  bool
-	usable    bool
-	stakers   [][]byte // x-only approved staker keys
-	fps       [][]byte // x-only approved finality providers
-	covenant  []*btcec.PublicKey
-	// candidates are the rebuilt scripts of every approved combination,
-	// computed once per evaluation and only if an output needs them.
+	staker    *btcec.PublicKey // the co-managed staker key; nil: none configured
+	fps       [][]byte         // x-only whitelisted finality providers
+	g         babylon.GlobalParams
+	// missing, when set, is why no version can judge an output.
+	missing *Reason
+	// candidates (undeclared outputs) are the rebuilt scripts of every
+	// approved combination, and wallet those with the wallet key as
+	// staker: computed once per evaluation, only if an output needs them.
 	candidates map[string]bool
+	wallet     map[string]bool
 }
 
 func newStakingChecker(s Snapshot, walletKey *btcec.PublicKey) *stakingChecker {
-	return &stakingChecker{s: s, walletKey: walletKey}
+	c := &stakingChecker{s: s}
+	if walletKey != nil {
+		c.walletKey = babylon.XOnly(walletKey)
+	}
+	return c
 }
 
 func isP2TR(pk []byte) bool { return len(pk) == 34 && pk[0] == 0x51 && pk[1] == 0x20 }
@@ -452,29 +471,42 @@ func (c *stakingChecker) prepare() {
 		return
 	}
 	c.prepared = true
-	if c.walletKey != nil {
-		c.stakers = append(c.stakers, babylon.XOnly(c.walletKey))
+	if k, err := babylon.ParseKey(c.s.Params.StakerKey); err == nil {
+		c.staker = k
 	}
 	for _, w := range c.s.Whitelist.Entries {
-		k, err := babylon.ParseKey(w.PubKey)
-		if err != nil {
+		if w.Kind != KindFinalityProvider {
 			continue
 		}
-		switch w.Kind {
-		case KindBabylonStakerKey:
-			c.stakers = append(c.stakers, babylon.XOnly(k))
-		case KindFinalityProvider:
+		if k, err := babylon.ParseKey(w.PubKey); err == nil {
 			c.fps = append(c.fps, babylon.XOnly(k))
 		}
 	}
-	for _, h := range c.s.Params.CovenantKeys {
-		k, err := babylon.ParseKey(h)
-		if err != nil {
-			return
-		}
-		c.covenant = append(c.covenant, k)
+	c.missing = c.version()
+}
+
+// version selects the version in force from the snapshot, or says why
+// there is none.
+func (c *stakingChecker) version() *Reason {
+	l1, b := c.s.L1, c.s.Babylon
+	if l1 == nil {
+		return &Reason{Code: CodeBabylonHeightUnknown, Detail: "no L1 view: the BTC height, and so the Babylon parameters version in force, is unknown"}
 	}
-	c.usable = len(c.covenant) > 0 && c.s.Params.CovenantQuorum > 0
+	if b == nil {
+		return &Reason{Code: CodeBabylonNoParams, Detail: fmt.Sprintf("no Babylon parameters version in force at BTC height %d", l1.Height+1)}
+	}
+	g, err := b.Version.Params()
+	if err != nil {
+		return &Reason{Code: CodeParamsInvalid, Detail: fmt.Sprintf("Babylon parameters: %v", err)}
+	}
+	if b.Height != l1.Height+1 || uint64(g.ActivationHeight) > b.Height {
+		return &Reason{Code: CodeBabylonNoParams, Detail: fmt.Sprintf("Babylon version %d (active from %d) was selected for height %d, the transaction is decided for %d", g.Version, g.ActivationHeight, b.Height, l1.Height+1)}
+	}
+	if n := uint64(b.NextActivation); n != 0 && (n <= b.Height || n-b.Height < BabylonSwitchMargin) {
+		return &Reason{Code: CodeBabylonParamsSwitching, Detail: fmt.Sprintf("Babylon version %d activates at %d, within %d blocks of %d", g.Version+1, n, BabylonSwitchMargin, b.Height)}
+	}
+	c.g = g
+	return nil
 }
 
 func containsKey(set [][]byte, k []byte) bool {
@@ -486,77 +518,160 @@ func containsKey(set [][]byte, k []byte) bool {
 	return false
 }
 
-func (c *stakingChecker) build(staker []byte, fps [][]byte, t uint16) ([]byte, error) {
-	sk, err := babylon.ParseKey(staker)
-	if err != nil {
-		return nil, err
-	}
-	p := babylon.Params{StakerKey: sk, CovenantKeys: c.covenant, CovenantQuorum: c.s.Params.CovenantQuorum, StakingTime: t}
-	for _, f := range fps {
-		k, err := babylon.ParseKey(f)
-		if err != nil {
-			return nil, err
-		}
-		p.FinalityProviders = append(p.FinalityProviders, k)
-	}
-	return babylon.StakingPkScript(p)
+// build rebuilds the staking script under the version in force.
+func (c *stakingChecker) build(staker *btcec.PublicKey, fps []*btcec.PublicKey, t uint16) ([]byte, error) {
+	return babylon.StakingPkScript(c.g.Delegation(staker, fps, t))
 }
 
 // verify returns ok for a verified staking output, or the reasons a declared
 // staking output fails; (false, nil) means "not a staking output at all".
 func (c *stakingChecker) verify(o Output) (bool, []Reason) {
-	if !isP2TR(o.PkScript) {
+	if !isP2TR(o.PkScript) && o.Staking == nil {
 		return false, nil
 	}
 	c.prepare()
-	if !c.usable {
-		return false, nil
+	if o.Staking == nil {
+		return c.verifyUndeclared(o)
 	}
-	if d := o.Staking; d != nil {
-		var fps [][]byte
-		for _, h := range d.FinalityProviders {
-			k, err := babylon.ParseKey(h)
-			if err != nil {
-				return false, []Reason{{Code: CodeStakingOutputMismatch, Detail: fmt.Sprintf("output %d: declared finality provider key invalid", o.Index)}}
-			}
-			fps = append(fps, babylon.XOnly(k))
-		}
-		sk, err := babylon.ParseKey(d.StakerKey)
+	return c.verifyDeclared(o, o.Staking)
+}
+
+func (c *stakingChecker) verifyDeclared(o Output, d *StakingDecl) (bool, []Reason) {
+	var rs []Reason
+	deny := func(code Code, format string, args ...any) {
+		rs = append(rs, Reason{Code: code, Detail: fmt.Sprintf("output %d: ", o.Index) + fmt.Sprintf(format, args...)})
+	}
+	var fps []*btcec.PublicKey
+	for _, h := range d.FinalityProviders {
+		k, err := babylon.ParseKey(h)
 		if err != nil {
-			return false, []Reason{{Code: CodeStakingOutputMismatch, Detail: fmt.Sprintf("output %d: declared staker key invalid", o.Index)}}
+			deny(CodeStakingOutputMismatch, "declared finality provider key invalid")
+			return false, rs
 		}
-		staker := babylon.XOnly(sk)
-		pk, err := c.build(staker, fps, d.StakingTime)
-		if err != nil || !bytes.Equal(pk, o.PkScript) {
-			return false, []Reason{{Code: CodeStakingOutputMismatch, Detail: fmt.Sprintf("output %d does not match the staking output its declared parameters rebuild", o.Index)}}
+		fps = append(fps, k)
+	}
+	sk, err := babylon.ParseKey(d.StakerKey)
+	if err != nil {
+		deny(CodeStakingOutputMismatch, "declared staker key invalid")
+		return false, rs
+	}
+	staker := babylon.XOnly(sk)
+	switch {
+	case c.walletKey != nil && bytes.Equal(staker, c.walletKey):
+		deny(CodeStakingWalletKeyAsStaker, "the staker key is the wallet's threshold key, which cannot make the BIP340 signatures Babylon's scripts check")
+	case c.staker == nil:
+		deny(CodeStakingKeyNotApproved, "staker key %x: no co-managed staker key is configured (babylon.staker_key)", staker)
+	case !bytes.Equal(staker, babylon.XOnly(c.staker)):
+		deny(CodeStakingKeyNotApproved, "staker key %x is not the co-managed staker key (a babylon_staker_key whitelist entry no longer approves one)", staker)
+	}
+	for _, k := range fps {
+		if f := babylon.XOnly(k); !containsKey(c.fps, f) {
+			deny(CodeStakingFPNotApproved, "finality provider %x not whitelisted", f)
 		}
-		var rs []Reason
-		if !containsKey(c.stakers, staker) {
-			rs = append(rs, Reason{Code: CodeStakingKeyNotApproved, Detail: fmt.Sprintf("output %d: staker key %x is not an approved co-managed key", o.Index, staker)})
+	}
+	if !slices.Contains(c.s.Params.StakingTimes, d.StakingTime) {
+		deny(CodeStakingTimeNotAllowed, "staking time %d not among the project's staking times", d.StakingTime)
+	}
+	if c.missing != nil {
+		rs = append(rs, Reason{Code: c.missing.Code, Detail: fmt.Sprintf("output %d: %s", o.Index, c.missing.Detail)})
+		return false, rs
+	}
+	if err := c.g.CheckDelegation(o.Value, d.StakingTime, len(fps)); err != nil {
+		if errors.Is(err, babylon.ErrStakingValue) {
+			deny(CodeStakingValueOutOfBounds, "%d sat outside version %d's [%d, %d]", o.Value, c.g.Version, c.g.MinStakingValue, c.g.MaxStakingValue)
 		}
-		for _, f := range fps {
-			if !containsKey(c.fps, f) {
-				rs = append(rs, Reason{Code: CodeStakingFPNotApproved, Detail: fmt.Sprintf("output %d: finality provider %x not whitelisted", o.Index, f)})
-			}
+		if errors.Is(err, babylon.ErrStakingTime) {
+			deny(CodeStakingTimeOutOfBounds, "staking time %d outside version %d's [%d, %d]", d.StakingTime, c.g.Version, c.g.MinStakingTime, c.g.MaxStakingTime)
 		}
-		if !slices.Contains(c.s.Params.StakingTimes, d.StakingTime) {
-			rs = append(rs, Reason{Code: CodeStakingTimeNotAllowed, Detail: fmt.Sprintf("output %d: staking time %d not allowed", o.Index, d.StakingTime)})
+		if errors.Is(err, babylon.ErrFinalityProvider) {
+			deny(CodeStakingFPCount, "%d finality providers, version %d allows %v", len(fps), c.g.Version, err)
 		}
-		return len(rs) == 0, rs
+	}
+	if len(d.CovenantKeys) > 0 || d.CovenantQuorum != 0 {
+		if !c.sameCommittee(d) {
+			deny(CodeStakingCovenantMismatch, "declared covenant committee (%d keys, quorum %d) is not version %d's (%d keys, quorum %d)", len(d.CovenantKeys), d.CovenantQuorum, c.g.Version, len(c.g.CovenantKeys), c.g.CovenantQuorum)
+		}
+	}
+	if pk, err := c.build(sk, fps, d.StakingTime); err != nil || !bytes.Equal(pk, o.PkScript) {
+		deny(CodeStakingOutputMismatch, "the output is not the staking output its declared parameters rebuild under version %d", c.g.Version)
+	}
+	return len(rs) == 0, rs
+}
+
+// sameCommittee: the declared committee is the version's (as a set) with
+// its quorum.
+func (c *stakingChecker) sameCommittee(d *StakingDecl) bool {
+	if d.CovenantQuorum != c.g.CovenantQuorum || len(d.CovenantKeys) != len(c.g.CovenantKeys) {
+		return false
+	}
+	want := make([][]byte, len(c.g.CovenantKeys))
+	for i, k := range c.g.CovenantKeys {
+		want[i] = babylon.XOnly(k)
+	}
+	seen := map[string]bool{}
+	for _, h := range d.CovenantKeys {
+		k, err := babylon.ParseKey(h)
+		if err != nil {
+			return false
+		}
+		x := babylon.XOnly(k)
+		if seen[string(x)] || !containsKey(want, x) {
+			return false
+		}
+		seen[string(x)] = true
+	}
+	return true
+}
+
+// verifyUndeclared matches an output without a declaration against every
+// approved combination (co-managed staker key, one whitelisted finality
+// provider, one of the project's staking times) under the version.
+func (c *stakingChecker) verifyUndeclared(o Output) (bool, []Reason) {
+	if c.missing != nil {
+		if c.staker == nil || c.missing.Code == CodeParamsInvalid {
+			// Nothing could ever verify: an unknown destination.
+			return false, nil
+		}
+		return false, []Reason{{Code: c.missing.Code, Detail: fmt.Sprintf("output %d pays an unlisted taproot script that cannot be checked as a staking output: %s", o.Index, c.missing.Detail)}}
 	}
 	if c.candidates == nil {
-		c.candidates = map[string]bool{}
-		for _, st := range c.stakers {
-			for _, fp := range c.fps {
-				for _, t := range c.s.Params.StakingTimes {
-					if pk, err := c.build(st, [][]byte{fp}, t); err == nil {
+		c.candidates, c.wallet = map[string]bool{}, map[string]bool{}
+		var wk *btcec.PublicKey
+		if c.walletKey != nil {
+			wk, _ = babylon.ParseKey(c.walletKey)
+		}
+		for _, f := range c.fps {
+			fk, err := babylon.ParseKey(f)
+			if err != nil {
+				continue
+			}
+			for _, t := range c.s.Params.StakingTimes {
+				if c.g.CheckDelegation(c.g.MinStakingValue, t, 1) != nil {
+					continue // outside the version's time bounds
+				}
+				if c.staker != nil {
+					if pk, err := c.build(c.staker, []*btcec.PublicKey{fk}, t); err == nil {
 						c.candidates[string(pk)] = true
+					}
+				}
+				if wk != nil {
+					if pk, err := c.build(wk, []*btcec.PublicKey{fk}, t); err == nil {
+						c.wallet[string(pk)] = true
 					}
 				}
 			}
 		}
 	}
-	return c.candidates[string(o.PkScript)], nil
+	switch {
+	case c.candidates[string(o.PkScript)]:
+		if o.Value < c.g.MinStakingValue || o.Value > c.g.MaxStakingValue {
+			return false, []Reason{{Code: CodeStakingValueOutOfBounds, Detail: fmt.Sprintf("output %d: %d sat outside version %d's [%d, %d]", o.Index, o.Value, c.g.Version, c.g.MinStakingValue, c.g.MaxStakingValue)}}
+		}
+		return true, nil
+	case c.wallet[string(o.PkScript)]:
+		return false, []Reason{{Code: CodeStakingWalletKeyAsStaker, Detail: fmt.Sprintf("output %d is a staking output with the wallet's threshold key as staker", o.Index)}}
+	}
+	return false, nil
 }
 
 // satAdd adds two in-range amounts, saturating just above the range.

@@ -42,6 +42,17 @@ const (
 	CodeStakingTimeNotAllowed Code = "staking_time_not_allowed"
 	CodeStakingDeclInvalid    Code = "staking_decl_invalid" // a staking declaration for an index that is not an external output
 
+	// Babylon staking outputs against the parameters version in force
+	// (issue 17).
+	CodeBabylonHeightUnknown     Code = "babylon_height_unknown"       // no L1 view: no BTC height, so no version in force
+	CodeBabylonNoParams          Code = "babylon_no_params"            // no version in force at the height (none configured, or before the first)
+	CodeBabylonParamsSwitching   Code = "babylon_params_switching"     // the next version activates within BabylonSwitchMargin blocks
+	CodeStakingWalletKeyAsStaker Code = "staking_wallet_key_as_staker" // the wallet's threshold key as staker: it cannot sign Babylon's scripts
+	CodeStakingFPCount           Code = "staking_fp_count"             // finality-provider count not what the version allows
+	CodeStakingCovenantMismatch  Code = "staking_covenant_mismatch"    // declared covenant committee or quorum is not the version's
+	CodeStakingValueOutOfBounds  Code = "staking_value_out_of_bounds"  // staking value outside the version's min/max
+	CodeStakingTimeOutOfBounds   Code = "staking_time_out_of_bounds"   // staking time outside the version's min/max
+
 	// Request ids.
 	CodeReqIDDuplicate    Code = "reqid_duplicate"
 	CodeReqIDUnknown      Code = "reqid_unknown"
@@ -77,6 +88,9 @@ func AllCodes() []Code {
 		CodeRBFNotSignalled,
 		CodeChangeNotWallet, CodeOutputNotWhitelisted, CodeStakingOutputMismatch,
 		CodeStakingKeyNotApproved, CodeStakingFPNotApproved, CodeStakingTimeNotAllowed, CodeStakingDeclInvalid,
+		CodeBabylonHeightUnknown, CodeBabylonNoParams, CodeBabylonParamsSwitching,
+		CodeStakingWalletKeyAsStaker, CodeStakingFPCount, CodeStakingCovenantMismatch,
+		CodeStakingValueOutOfBounds, CodeStakingTimeOutOfBounds,
 		CodeReqIDDuplicate, CodeReqIDUnknown, CodeReqIDWrongKind, CodeReqIDNotFinalized,
 		CodeReqIDConflicting, CodeReqIDClaimed, CodeReqIDSigned, CodeReqIDApproved,
 		CodeReqIDNotBTC, CodeReqIDUnused,

@@ -18,9 +18,11 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"math"
 	"sort"
 	"time"
 
+	"github.com/bitlayer-org/policyd/babylon"
 	"github.com/bitlayer-org/policyd/psbtcheck"
 )
 
@@ -72,6 +74,12 @@ type StakingDecl struct {
 	StakerKey         HexBytes   `json:"staker_key"`
 	FinalityProviders []HexBytes `json:"finality_providers"`
 	StakingTime       uint16     `json:"staking_time"`
+	// CovenantKeys and CovenantQuorum, when declared, say which committee
+	// the builder used: if they are not the version's, Evaluate names it
+	// (staking_covenant_mismatch). The output is rebuilt with the
+	// version's committee either way.
+	CovenantKeys   []HexBytes `json:"covenant_keys,omitempty"`
+	CovenantQuorum int        `json:"covenant_quorum,omitempty"`
 }
 
 // Output is one classified output.
@@ -172,11 +180,27 @@ type Params struct {
 	FIFOFallback bool `json:"fifo_fallback"`
 	// BTCToken is the L2 token address of native BTC (lowercase hex, 0x…).
 	BTCToken string `json:"btc_token"`
-	// Babylon: the covenant committee and quorum of the Babylon parameters
-	// version in force, and the staking times the project may use.
+	// CovenantKeys and CovenantQuorum are DEPRECATED (issue 17): the
+	// committee and quorum come from the Babylon parameters version in force
+	// (Snapshot.Babylon, from babylon.params_file). Evaluate ignores them;
+	// they stay so that records written before the change still decode and
+	// re-encode byte for byte, and so that a configuration still naming
+	// them is refused next to babylon.params_file (docs/babylon.md,
+	// migration).
 	CovenantKeys   []HexBytes `json:"covenant_keys"`
 	CovenantQuorum int        `json:"covenant_quorum"`
-	StakingTimes   []uint16   `json:"staking_times"`
+	// StakingTimes are the staking times (blocks) the project may use, an
+	// extra restriction inside the version's bounds.
+	StakingTimes []uint16 `json:"staking_times"`
+	// StakerKey is the co-managed staker key (babylon.staker_key): the
+	// x-only (or compressed) 2-of-2 MuSig2 aggregate of the custody node's
+	// and policyd's keys. It is the only staker key a staking output may
+	// use; none configured: no staking output verifies.
+	StakerKey HexBytes `json:"babylon_staker_key,omitempty"`
+	// BabylonParamsSHA256 is the SHA-256 (hex) of the Babylon parameters
+	// file the versions come from, so that ParamsHash names the schedule
+	// too and an auditor can check Snapshot.Babylon against it.
+	BabylonParamsSHA256 string `json:"babylon_params_sha256,omitempty"`
 }
 
 // Hash is SHA-256 over the canonical JSON of p (hex).
@@ -303,8 +327,10 @@ type Snapshot struct {
 	Frozen    bool      `json:"frozen"`
 	L2        L2Status  `json:"l2"`
 	Whitelist Whitelist `json:"whitelist"`
-	// WalletKey is the dedicated wallet's (threshold group) public key: the
-	// co-managed key a staking output may use as its staker key.
+	// WalletKey is the dedicated wallet's (threshold group) public key. It
+	// is never a staking output's staker key (staking_wallet_key_as_staker):
+	// Babylon's scripts need BIP340 signatures, which threshold ECDSA
+	// cannot make.
 	WalletKey HexBytes `json:"wallet_key,omitempty"`
 	// Requests are the ledger records of the listed reqIds (missing = unknown).
 	Requests []Request `json:"requests,omitempty"`
@@ -323,6 +349,63 @@ type Snapshot struct {
 	// Replaces are the signed transactions of the reqIds' claims this
 	// transaction would replace (conflict-aware RBF; with L1 only).
 	Replaces []SignedTx `json:"replaces,omitempty"`
+	// Babylon is the Babylon parameters version in force at the L1 view's
+	// height (BabylonAt), present when the transaction may stake; nil
+	// without an L1 view or a configured schedule (then no staking output
+	// verifies).
+	Babylon *BabylonParams `json:"babylon,omitempty"`
+}
+
+// BabylonSwitchMargin is how many blocks before the next Babylon version's
+// activation Evaluate stops allowing staking outputs: a staking transaction
+// decided at height h confirms at h+1 at the earliest but may take longer,
+// and Babylon judges it by the version in force at its inclusion height.
+const BabylonSwitchMargin = 6
+
+// BabylonParams is the Babylon parameters version a staking output is judged
+// by, as the decision service read it from the schedule.
+type BabylonParams struct {
+	// Height is the BTC height it was selected for: the L1 view's height
+	// + 1, the first height the transaction can be included at.
+	Height uint64 `json:"height"`
+	// Version is the version in force at Height, in Babylon's published
+	// form (the one babylon.params_file holds).
+	Version babylon.VersionJSON `json:"version"`
+	// NextActivation is the activation height of the version after it; 0
+	// when none is published.
+	NextActivation uint32 `json:"next_activation,omitempty"`
+}
+
+// BabylonAt is the schedule's version in force for a transaction decided
+// at L1 height l1Height (so at l1Height+1), or nil when the schedule is nil
+// or has no version in force there. Pure: the decision service calls it
+// with the L1 view's height.
+func BabylonAt(s *babylon.Schedule, l1Height uint64) *BabylonParams {
+	if s == nil || l1Height >= math.MaxUint32 {
+		return nil
+	}
+	h := uint32(l1Height + 1)
+	g, err := s.AtHeight(h)
+	if err != nil {
+		return nil
+	}
+	b := &BabylonParams{Height: uint64(h), Version: g.JSON()}
+	if next, ok := s.NextActivation(h); ok {
+		b.NextActivation = next
+	}
+	return b
+}
+
+// MayStake reports whether f has an output Evaluate could verify as a
+// Babylon staking output (an external P2TR output, or a declaration): only
+// then does the snapshot need Babylon.
+func MayStake(f Facts) bool {
+	for _, o := range f.Outputs {
+		if o.Class == ClassExternal && (o.Staking != nil || isP2TR(o.PkScript)) {
+			return true
+		}
+	}
+	return false
 }
 
 // SignedTx is an earlier signed transaction of a claim, as a replacement
@@ -336,6 +419,23 @@ type SignedTx struct {
 	FeeRate  int64    `json:"fee_rate_sat_vb"`
 	// Stage is its L1 stage kind: unseen, mempool, confirmed, conflicted.
 	Stage string `json:"stage"`
+	// StakingSat is what its decision staked (Decision.StakingSat): the
+	// family of a staking transaction counts once, as its largest member
+	// (StakeCharge).
+	StakingSat int64 `json:"staking_sat,omitempty"`
+}
+
+// StakeCharge is what a decision staking stakingSat adds to the staking
+// accounting (StakeTotals.StakedSat) when it replaces replaces: only what
+// it stakes beyond the largest member of its RBF family, which is already
+// counted (signed transactions are never released, and at most one member
+// of a family can confirm). Without a family it is stakingSat.
+func StakeCharge(stakingSat int64, replaces []SignedTx) int64 {
+	var most int64
+	for _, m := range replaces {
+		most = max(most, m.StakingSat)
+	}
+	return max(0, stakingSat-most)
 }
 
 // IncrementalRelayFeeRate is the sat/vB a replacement must add to the

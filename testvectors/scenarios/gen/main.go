@@ -59,7 +59,31 @@ type gen struct {
 	bridge2  []byte
 	stakeDst []byte
 	covenant []*btcec.PublicKey
+	schedule *babylon.Schedule
 	out      []scenarios.Scenario
+}
+
+// l1Height is the L1 view's height in the staking scenarios: Babylon
+// version 1 (activated at 800,000) is in force at l1Height+1.
+const l1Height = 849_999
+
+// stakerKey is the co-managed staker key of the scenarios (a stand-in for
+// the MuSig2 aggregate; only its public key matters to the policy).
+func stakerKey() *btcec.PublicKey { return key("co-managed-staker") }
+
+// newSchedule is the scenarios' Babylon schedule: version 0 with vector 1's
+// single covenant key, version 1 (in force) with vector 2's 3-of-5.
+func (g *gen) newSchedule() *babylon.Schedule {
+	old := must(btcec.ParsePubKey(must(hex.DecodeString("024852a5d3e79cfdee1bda4ea729e879c1db0f19230eadd3cb96d3cb1efa8d30fa"))))
+	v := func(version, height uint32, cov []*btcec.PublicKey, quorum int) babylon.GlobalParams {
+		return babylon.GlobalParams{
+			Version: version, ActivationHeight: height, CovenantKeys: cov, CovenantQuorum: quorum, MaxFinalityProviders: 1,
+			MinStakingValue: 10_000, MaxStakingValue: 50 * btc, MinStakingTime: 100, MaxStakingTime: 65000,
+			UnbondingTime: 101, UnbondingFee: 1_000, SlashingRatePct: 10,
+			SlashingPkScript: psbtgen.P2WPKHOutput("babylon-slashing", 1).PkScript, MinSlashingFee: 1_000,
+		}
+	}
+	return must(babylon.NewSchedule([]babylon.GlobalParams{v(0, 700_000, []*btcec.PublicKey{old}, 1), v(1, 800_000, g.covenant, 3)}))
 }
 
 func must[T any](v T, err error) T {
@@ -70,8 +94,12 @@ func must[T any](v T, err error) T {
 }
 
 func (g *gen) stakingScript(staker *btcec.PublicKey, fp *btcec.PublicKey, t uint16) []byte {
+	return g.stakingScriptFPs(staker, []*btcec.PublicKey{fp}, t)
+}
+
+func (g *gen) stakingScriptFPs(staker *btcec.PublicKey, fps []*btcec.PublicKey, t uint16) []byte {
 	return must(babylon.StakingPkScript(babylon.Params{
-		StakerKey: staker, FinalityProviders: []*btcec.PublicKey{fp},
+		StakerKey: staker, FinalityProviders: fps,
 		CovenantKeys: g.covenant, CovenantQuorum: 3, StakingTime: t,
 	}))
 }
@@ -85,14 +113,11 @@ func req(id, kind string, sat int64, block uint64) policy.Request {
 }
 
 func (g *gen) baseSnapshot() policy.Snapshot {
-	var cov []policy.HexBytes
-	for _, k := range g.covenant {
-		cov = append(cov, hx(k.SerializeCompressed()))
-	}
 	return policy.Snapshot{
 		Params: policy.Params{
 			MaxFeeSat: 100_000, MaxFeeRate: 200, VelocityCapSat: 100 * btc,
-			BTCToken: btcToken, CovenantKeys: cov, CovenantQuorum: 3, StakingTimes: []uint16{stakeTime},
+			BTCToken: btcToken, StakingTimes: []uint16{stakeTime},
+			StakerKey: hx(babylon.XOnly(stakerKey())),
 		},
 		L2: policy.L2Status{Height: 1000, HeadTime: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)},
 		Whitelist: policy.Whitelist{Version: 7, Entries: []policy.WhitelistEntry{
@@ -122,8 +147,11 @@ type spec struct {
 	change     bool     // add a change output balancing inputs - outputs - fee
 	fee        int64    // 0: the default fee
 	decls      map[int]*policy.StakingDecl
-	mutate     func(*policy.Snapshot)
-	expect     scenarios.Expect
+	// l1: the snapshot has an L1 view at l1Height with every input
+	// confirmed, and the Babylon version in force (staking scenarios).
+	l1     bool
+	mutate func(*policy.Snapshot)
+	expect scenarios.Expect
 }
 
 func (g *gen) add(s spec) {
@@ -147,6 +175,15 @@ func (g *gen) add(s spec) {
 	}
 	pkt := must(psbtgen.Build(&chaincfg.MainNetParams, g.w, s.inputs, outs, payload))
 	snap := g.baseSnapshot()
+	if s.l1 {
+		snap.L1 = &policy.L1Status{Height: l1Height}
+		for i, in := range pkt.UnsignedTx.TxIn {
+			prev := pkt.Inputs[i].NonWitnessUtxo
+			snap.Inputs = append(snap.Inputs, policy.InputState{Outpoint: in.PreviousOutPoint.String(), State: policy.InputConfirmed,
+				Value: prev.TxOut[in.PreviousOutPoint.Index].Value, Depth: 6})
+		}
+		snap.Babylon = policy.BabylonAt(g.schedule, l1Height)
+	}
 	if s.mutate != nil {
 		s.mutate(&snap)
 	}
@@ -223,9 +260,6 @@ func (g *gen) all() {
 	B := func(v int64) *wire.TxOut { return wire.NewTxOut(v, g.bridge) }
 	B2 := func(v int64) *wire.TxOut { return wire.NewTxOut(v, g.bridge2) }
 	walletKey := must(btcec.ParsePubKey(g.w.PubKey()))
-	S := func(v int64) *wire.TxOut {
-		return wire.NewTxOut(v, g.stakingScript(walletKey, key("fp-1"), stakeTime))
-	}
 	in := []int64{3 * btc, 2 * btc}
 	big := []int64{5 * btc, 5 * btc}
 
@@ -290,29 +324,80 @@ func (g *gen) all() {
 	g.add(spec{name: "allowance_wrong_address", desc: "allowance to bridge 2, transfer to bridge 1", inputs: big, outs: []*wire.TxOut{B(5 * btc)}, change: true, mutate: allowance(5*btc, g.bridge2), expect: deny(policy.CodeBridgeUnjustified)})
 	g.add(spec{name: "no_opreturn_no_fallback", desc: "1 BTC to the bridge with nothing to justify it", inputs: in, outs: []*wire.TxOut{B(btc)}, change: true, expect: deny(policy.CodeBridgeUnjustified)})
 
-	// Staking.
-	g.add(spec{name: "stake_listed", desc: "Babylon output (wallet key, fp 1) covered by TokenStaked 300", inputs: in, outs: []*wire.TxOut{S(btc)}, ids: []string{"300"}, change: true, expect: allow("300")})
-	g.add(spec{name: "stake_listed_surplus", desc: "1 BTC staked, ids 300+301 cover 1.6 BTC", inputs: in, outs: []*wire.TxOut{S(btc)}, ids: []string{"300", "301"}, change: true, expect: allow("300", "301")})
-	g.add(spec{name: "stake_not_covered", desc: "1.5 BTC staked, id 300 covers 1", inputs: in, outs: []*wire.TxOut{S(btc + btc/2)}, ids: []string{"300"}, change: true, expect: deny(policy.CodeStakingNotCovered)})
-	g.add(spec{name: "stake_unbound_id", desc: "an UnboundRequired id used for staking", inputs: in, outs: []*wire.TxOut{S(btc)}, ids: []string{"100"}, change: true, expect: deny(policy.CodeReqIDWrongKind, policy.CodeStakingNotCovered)})
-	g.add(spec{name: "stake_cap_allowed", desc: "no OP_RETURN: 1 BTC within room 10-1-2=7", inputs: in, outs: []*wire.TxOut{S(btc)}, change: true, expect: allow()})
-	g.add(spec{name: "stake_cap_exact", desc: "no OP_RETURN: exactly the 7 BTC of room", inputs: big, outs: []*wire.TxOut{S(7 * btc)}, change: true, expect: allow()})
-	g.add(spec{name: "stake_cap_exceeded", desc: "no OP_RETURN: 7 BTC + 1 sat", inputs: big, outs: []*wire.TxOut{S(7*btc + 1)}, change: true, expect: deny(policy.CodeStakingCapExceeded)})
-	g.add(spec{name: "stake_whitelisted_key", desc: "staker key 2 (whitelisted babylon_staker_key), fp 2", inputs: in, outs: []*wire.TxOut{wire.NewTxOut(btc, g.stakingScript(key("staker-2"), key("fp-2"), stakeTime))}, ids: []string{"300"}, change: true, expect: allow("300")})
-	g.add(spec{name: "stake_whitelisted_destination", desc: "a whitelisted staking_destination script", inputs: in, outs: []*wire.TxOut{wire.NewTxOut(btc, g.stakeDst)}, ids: []string{"300"}, change: true, expect: allow("300")})
-	rogue := g.stakingScript(key("rogue-staker"), key("fp-1"), stakeTime)
-	g.add(spec{name: "stake_rogue_key_undeclared", desc: "Babylon output with a staker key only the project holds", inputs: in, outs: []*wire.TxOut{wire.NewTxOut(btc, rogue)}, ids: []string{"300"}, change: true, expect: deny(policy.CodeOutputNotWhitelisted, policy.CodeReqIDUnused)})
-	decl := func(staker *btcec.PublicKey, fp *btcec.PublicKey, t uint16) map[int]*policy.StakingDecl {
-		return map[int]*policy.StakingDecl{0: {StakerKey: hx(staker.SerializeCompressed()), FinalityProviders: []policy.HexBytes{hx(fp.SerializeCompressed())}, StakingTime: t}}
+	// Staking (issue 17): the co-managed staker key, the Babylon version in
+	// force at the L1 view's height, one accounting rule.
+	St := func(v int64) *wire.TxOut {
+		return wire.NewTxOut(v, g.stakingScript(stakerKey(), key("fp-1"), stakeTime))
 	}
-	g.add(spec{name: "stake_rogue_key_declared", desc: "declared parameters rebuild the output, but the staker key is not approved", inputs: in, outs: []*wire.TxOut{wire.NewTxOut(btc, rogue)}, ids: []string{"300"}, change: true, decls: decl(key("rogue-staker"), key("fp-1"), stakeTime), expect: deny(policy.CodeStakingKeyNotApproved, policy.CodeReqIDUnused)})
-	g.add(spec{name: "stake_declared_ok", desc: "declared parameters match and are approved", inputs: in, outs: []*wire.TxOut{S(btc)}, ids: []string{"300"}, change: true, decls: decl(walletKey, key("fp-1"), stakeTime), expect: allow("300")})
-	g.add(spec{name: "stake_declared_mismatch", desc: "declared staking time differs from the one the output commits to", inputs: in, outs: []*wire.TxOut{S(btc)}, ids: []string{"300"}, change: true, decls: decl(walletKey, key("fp-1"), 1000), expect: deny(policy.CodeStakingOutputMismatch, policy.CodeReqIDUnused)})
-	g.add(spec{name: "stake_fp_not_approved", desc: "finality provider 3 is not whitelisted", inputs: in, outs: []*wire.TxOut{wire.NewTxOut(btc, g.stakingScript(walletKey, key("fp-3"), stakeTime))}, ids: []string{"300"}, change: true, decls: decl(walletKey, key("fp-3"), stakeTime), expect: deny(policy.CodeStakingFPNotApproved, policy.CodeReqIDUnused)})
-	g.add(spec{name: "stake_time_not_allowed", desc: "staking time 1000 is not an allowed term", inputs: in, outs: []*wire.TxOut{wire.NewTxOut(btc, g.stakingScript(walletKey, key("fp-1"), 1000))}, ids: []string{"300"}, change: true, decls: decl(walletKey, key("fp-1"), 1000), expect: deny(policy.CodeStakingTimeNotAllowed, policy.CodeReqIDUnused)})
-	g.add(spec{name: "stake_and_withdraw", desc: "bridge 1 BTC (id 100) and stake 1 BTC (id 300) in one tx", inputs: in, outs: []*wire.TxOut{B(btc), S(btc)}, ids: []string{"100", "300"}, change: true, expect: allowVia(policy.SourceOpReturn, "100", "300")})
-	g.add(spec{name: "stake_and_withdraw_short", desc: "bridge and stake, but no TokenStaked id for the stake", inputs: in, outs: []*wire.TxOut{B(btc), S(btc)}, ids: []string{"100"}, change: true, expect: deny(policy.CodeStakingNotCovered)})
-	g.add(spec{name: "stake_no_covenant_params", desc: "no covenant committee configured: nothing verifies as staking", inputs: in, outs: []*wire.TxOut{S(btc)}, ids: []string{"300"}, change: true, mutate: func(s *policy.Snapshot) { s.Params.CovenantKeys = nil }, expect: deny(policy.CodeOutputNotWhitelisted, policy.CodeReqIDUnused)})
+	stake := func(sp spec) { sp.l1, sp.change = true, true; g.add(sp) }
+	version := func(f func(*babylon.VersionJSON)) func(*policy.Snapshot) {
+		return func(s *policy.Snapshot) { f(&s.Babylon.Version) }
+	}
+	stake(spec{name: "stake_listed", desc: "Babylon output (co-managed staker key, fp 1) covered by TokenStaked 300", inputs: in, outs: []*wire.TxOut{St(btc)}, ids: []string{"300"}, expect: allow("300")})
+	stake(spec{name: "stake_listed_surplus", desc: "1 BTC staked, ids 300+301 cover 1.6 BTC", inputs: in, outs: []*wire.TxOut{St(btc)}, ids: []string{"300", "301"}, expect: allow("300", "301")})
+	stake(spec{name: "stake_not_covered", desc: "1.5 BTC staked, id 300 covers 1", inputs: in, outs: []*wire.TxOut{St(btc + btc/2)}, ids: []string{"300"}, expect: deny(policy.CodeStakingNotCovered)})
+	stake(spec{name: "stake_unbound_id", desc: "an UnboundRequired id used for staking", inputs: in, outs: []*wire.TxOut{St(btc)}, ids: []string{"100"}, expect: deny(policy.CodeReqIDWrongKind, policy.CodeStakingNotCovered)})
+	stake(spec{name: "stake_cap_allowed", desc: "no OP_RETURN: 1 BTC within room 10-1-2=7", inputs: in, outs: []*wire.TxOut{St(btc)}, expect: allow()})
+	stake(spec{name: "stake_cap_exact", desc: "no OP_RETURN: exactly the 7 BTC of room", inputs: big, outs: []*wire.TxOut{St(7 * btc)}, expect: allow()})
+	stake(spec{name: "stake_cap_exceeded", desc: "no OP_RETURN: 7 BTC + 1 sat", inputs: big, outs: []*wire.TxOut{St(7*btc + 1)}, expect: deny(policy.CodeStakingCapExceeded)})
+	stake(spec{name: "stake_listed_cap_exceeded", desc: "id 300 listed, but the room is used up by stakes without OP_RETURN (finalized 10 - returned 1 - staked 9 = 0): the same amount is not staked twice", inputs: in, outs: []*wire.TxOut{St(btc)}, ids: []string{"300"},
+		mutate: func(s *policy.Snapshot) { s.Stake.StakedSat = 9 * btc }, expect: deny(policy.CodeStakingCapExceeded)})
+	stake(spec{name: "stake_whitelisted_destination", desc: "a whitelisted staking_destination script", inputs: in, outs: []*wire.TxOut{wire.NewTxOut(btc, g.stakeDst)}, ids: []string{"300"}, expect: allow("300")})
+	stake(spec{name: "stake_and_withdraw", desc: "bridge 1 BTC (id 100) and stake 1 BTC (id 300) in one tx", inputs: in, outs: []*wire.TxOut{B(btc), St(btc)}, ids: []string{"100", "300"}, expect: allowVia(policy.SourceOpReturn, "100", "300")})
+	stake(spec{name: "stake_and_withdraw_short", desc: "bridge and stake, but no TokenStaked id for the stake", inputs: in, outs: []*wire.TxOut{B(btc), St(btc)}, ids: []string{"100"}, expect: deny(policy.CodeStakingNotCovered)})
+
+	// The staker key.
+	whitelisted := g.stakingScript(key("staker-2"), key("fp-2"), stakeTime)
+	stake(spec{name: "stake_whitelisted_key", desc: "staker key 2 is a babylon_staker_key whitelist entry, which no longer approves a staker", inputs: in, outs: []*wire.TxOut{wire.NewTxOut(btc, whitelisted)}, ids: []string{"300"}, expect: deny(policy.CodeOutputNotWhitelisted, policy.CodeReqIDUnused)})
+	decl := func(staker *btcec.PublicKey, t uint16, fps ...*btcec.PublicKey) map[int]*policy.StakingDecl {
+		d := &policy.StakingDecl{StakerKey: hx(staker.SerializeCompressed()), StakingTime: t}
+		for _, fp := range fps {
+			d.FinalityProviders = append(d.FinalityProviders, hx(fp.SerializeCompressed()))
+		}
+		return map[int]*policy.StakingDecl{0: d}
+	}
+	stake(spec{name: "stake_whitelisted_key_declared", desc: "declared staker key 2 (whitelisted babylon_staker_key): not the co-managed key", inputs: in, outs: []*wire.TxOut{wire.NewTxOut(btc, whitelisted)}, ids: []string{"300"}, decls: decl(key("staker-2"), stakeTime, key("fp-2")), expect: deny(policy.CodeStakingKeyNotApproved, policy.CodeReqIDUnused)})
+	rogue := g.stakingScript(key("rogue-staker"), key("fp-1"), stakeTime)
+	stake(spec{name: "stake_rogue_key_undeclared", desc: "Babylon output with a staker key only the project holds", inputs: in, outs: []*wire.TxOut{wire.NewTxOut(btc, rogue)}, ids: []string{"300"}, expect: deny(policy.CodeOutputNotWhitelisted, policy.CodeReqIDUnused)})
+	stake(spec{name: "stake_rogue_key_declared", desc: "declared parameters rebuild the output, but the staker key is not the co-managed key", inputs: in, outs: []*wire.TxOut{wire.NewTxOut(btc, rogue)}, ids: []string{"300"}, decls: decl(key("rogue-staker"), stakeTime, key("fp-1")), expect: deny(policy.CodeStakingKeyNotApproved, policy.CodeReqIDUnused)})
+	byWallet := g.stakingScript(walletKey, key("fp-1"), stakeTime)
+	stake(spec{name: "stake_wallet_key_undeclared", desc: "Babylon output with the wallet's threshold key as staker", inputs: in, outs: []*wire.TxOut{wire.NewTxOut(btc, byWallet)}, ids: []string{"300"}, expect: deny(policy.CodeStakingWalletKeyAsStaker, policy.CodeReqIDUnused)})
+	stake(spec{name: "stake_wallet_key_declared", desc: "declared wallet key as staker", inputs: in, outs: []*wire.TxOut{wire.NewTxOut(btc, byWallet)}, ids: []string{"300"}, decls: decl(walletKey, stakeTime, key("fp-1")), expect: deny(policy.CodeStakingWalletKeyAsStaker, policy.CodeReqIDUnused)})
+	stake(spec{name: "stake_no_staker_key", desc: "no co-managed staker key configured: nothing verifies as staking", inputs: in, outs: []*wire.TxOut{St(btc)}, ids: []string{"300"},
+		mutate: func(s *policy.Snapshot) { s.Params.StakerKey = nil }, expect: deny(policy.CodeOutputNotWhitelisted, policy.CodeReqIDUnused)})
+
+	// Declarations checked rule by rule.
+	stake(spec{name: "stake_declared_ok", desc: "declared parameters match and are approved", inputs: in, outs: []*wire.TxOut{St(btc)}, ids: []string{"300"}, decls: decl(stakerKey(), stakeTime, key("fp-1")), expect: allow("300")})
+	stake(spec{name: "stake_declared_mismatch", desc: "declared finality provider 2 (whitelisted), the output commits to fp 1", inputs: in, outs: []*wire.TxOut{St(btc)}, ids: []string{"300"}, decls: decl(stakerKey(), stakeTime, key("fp-2")), expect: deny(policy.CodeStakingOutputMismatch, policy.CodeReqIDUnused)})
+	stake(spec{name: "stake_fp_not_approved", desc: "finality provider 3 is not whitelisted", inputs: in, outs: []*wire.TxOut{wire.NewTxOut(btc, g.stakingScript(stakerKey(), key("fp-3"), stakeTime))}, ids: []string{"300"}, decls: decl(stakerKey(), stakeTime, key("fp-3")), expect: deny(policy.CodeStakingFPNotApproved, policy.CodeReqIDUnused)})
+	stake(spec{name: "stake_time_not_allowed", desc: "staking time 1000 is inside the version's bounds but not one of the project's", inputs: in, outs: []*wire.TxOut{wire.NewTxOut(btc, g.stakingScript(stakerKey(), key("fp-1"), 1000))}, ids: []string{"300"}, decls: decl(stakerKey(), 1000, key("fp-1")), expect: deny(policy.CodeStakingTimeNotAllowed, policy.CodeReqIDUnused)})
+	twoFPs := g.stakingScriptFPs(stakerKey(), []*btcec.PublicKey{key("fp-1"), key("fp-2")}, stakeTime)
+	stake(spec{name: "stake_fp_count", desc: "two finality providers, the version allows one", inputs: in, outs: []*wire.TxOut{wire.NewTxOut(btc, twoFPs)}, ids: []string{"300"}, decls: decl(stakerKey(), stakeTime, key("fp-1"), key("fp-2")), expect: deny(policy.CodeStakingFPCount, policy.CodeReqIDUnused)})
+	stake(spec{name: "stake_fp_count_allowed", desc: "two finality providers under a version allowing two", inputs: in, outs: []*wire.TxOut{wire.NewTxOut(btc, twoFPs)}, ids: []string{"300"}, decls: decl(stakerKey(), stakeTime, key("fp-1"), key("fp-2")),
+		mutate: version(func(v *babylon.VersionJSON) { v.MaxFinalityProviders = 2 }), expect: allow("300")})
+	stake(spec{name: "stake_value_below_version", desc: "5,000 sat, the version's minimum is 10,000", inputs: in, outs: []*wire.TxOut{St(5_000)}, ids: []string{"300"}, decls: decl(stakerKey(), stakeTime, key("fp-1")), expect: deny(policy.CodeStakingValueOutOfBounds, policy.CodeReqIDUnused)})
+	stake(spec{name: "stake_value_above_version_undeclared", desc: "1 BTC, the version's maximum lowered to 0.5 BTC; no declaration", inputs: in, outs: []*wire.TxOut{St(btc)}, ids: []string{"300"},
+		mutate: version(func(v *babylon.VersionJSON) { v.MaxStakingValueSat = btc / 2 }), expect: deny(policy.CodeStakingValueOutOfBounds, policy.CodeReqIDUnused)})
+	stake(spec{name: "stake_time_above_version", desc: "staking time 64000, the version's maximum lowered to 60000", inputs: in, outs: []*wire.TxOut{St(btc)}, ids: []string{"300"}, decls: decl(stakerKey(), stakeTime, key("fp-1")),
+		mutate: version(func(v *babylon.VersionJSON) { v.MaxStakingTimeBlocks = 60000 }), expect: deny(policy.CodeStakingTimeOutOfBounds, policy.CodeReqIDUnused)})
+	covDecl := decl(stakerKey(), stakeTime, key("fp-1"))
+	covDecl[0].CovenantKeys, covDecl[0].CovenantQuorum = []policy.HexBytes{hx(must(hex.DecodeString("024852a5d3e79cfdee1bda4ea729e879c1db0f19230eadd3cb96d3cb1efa8d30fa")))}, 1
+	stake(spec{name: "stake_covenant_mismatch", desc: "declared committee is version 0's single key, version 1's 3-of-5 is in force", inputs: in, outs: []*wire.TxOut{St(btc)}, ids: []string{"300"}, decls: covDecl, expect: deny(policy.CodeStakingCovenantMismatch, policy.CodeReqIDUnused)})
+	stale := must(babylon.StakingPkScript(must(g.schedule.Version(0)).Delegation(stakerKey(), []*btcec.PublicKey{key("fp-1")}, stakeTime)))
+	stake(spec{name: "stake_stale_committee", desc: "output built with version 0's committee, declared without one", inputs: in, outs: []*wire.TxOut{wire.NewTxOut(btc, stale)}, ids: []string{"300"}, decls: decl(stakerKey(), stakeTime, key("fp-1")), expect: deny(policy.CodeStakingOutputMismatch, policy.CodeReqIDUnused)})
+
+	// The version in force.
+	stake(spec{name: "stake_no_l1_view", desc: "no L1 view: no BTC height, no version in force", inputs: in, outs: []*wire.TxOut{St(btc)}, ids: []string{"300"},
+		mutate: func(s *policy.Snapshot) { s.L1, s.Inputs, s.Babylon = nil, nil, nil }, expect: deny(policy.CodeBabylonHeightUnknown, policy.CodeReqIDUnused)})
+	stake(spec{name: "stake_no_l1_view_declared", desc: "no L1 view, declared staking output", inputs: in, outs: []*wire.TxOut{St(btc)}, ids: []string{"300"}, decls: decl(stakerKey(), stakeTime, key("fp-1")),
+		mutate: func(s *policy.Snapshot) { s.L1, s.Inputs, s.Babylon = nil, nil, nil }, expect: deny(policy.CodeBabylonHeightUnknown, policy.CodeReqIDUnused)})
+	stake(spec{name: "stake_no_babylon_params", desc: "an L1 view but no Babylon version in force (none configured)", inputs: in, outs: []*wire.TxOut{St(btc)}, ids: []string{"300"},
+		mutate: func(s *policy.Snapshot) { s.Babylon = nil }, expect: deny(policy.CodeBabylonNoParams, policy.CodeReqIDUnused)})
+	stake(spec{name: "stake_params_switching", desc: "the next version activates 3 blocks after the earliest inclusion height", inputs: in, outs: []*wire.TxOut{St(btc)}, ids: []string{"300"},
+		mutate: func(s *policy.Snapshot) { s.Babylon.NextActivation = l1Height + 4 }, expect: deny(policy.CodeBabylonParamsSwitching, policy.CodeReqIDUnused)})
+	stake(spec{name: "stake_params_invalid", desc: "the recorded version does not validate (quorum 0)", inputs: in, outs: []*wire.TxOut{St(btc)}, ids: []string{"300"}, decls: decl(stakerKey(), stakeTime, key("fp-1")),
+		mutate: version(func(v *babylon.VersionJSON) { v.CovenantQuorum = 0 }), expect: deny(policy.CodeParamsInvalid, policy.CodeReqIDUnused)})
+
 }
 
 func main() {
@@ -328,6 +413,7 @@ func main() {
 		b, _ := hex.DecodeString(h)
 		g.covenant = append(g.covenant, must(btcec.ParsePubKey(b)))
 	}
+	g.schedule = g.newSchedule()
 	g.all()
 	b, err := json.MarshalIndent(scenarios.File{
 		Comment:   "generated by scripts/gen-scenarios.sh (testvectors/scenarios/gen); do not edit",

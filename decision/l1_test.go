@@ -147,7 +147,7 @@ func attachL1Conf(t testing.TB, e *env, btc *btcChain, freeze FreezeFunc, ledger
 		DB: e.db, Wallet: psbtcheck.Wallet{PubKey: e.wallet.PubKey(), Net: &chaincfg.MainNetParams},
 		Params: params, Ledger: ledger, Governance: gov, Audit: e.log,
 		Now: e.clock.Now, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Chain: w.View(), Freeze: freeze,
+		Chain: w.View(), Freeze: freeze, Babylon: e.babylon,
 	})
 	if err != nil {
 		t.Fatal(err)

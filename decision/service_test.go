@@ -22,6 +22,7 @@ import (
 
 	"github.com/bitlayer-org/policyd/audit"
 	"github.com/bitlayer-org/policyd/audit/records"
+	"github.com/bitlayer-org/policyd/babylon"
 	"github.com/bitlayer-org/policyd/errs"
 	"github.com/bitlayer-org/policyd/governance"
 	"github.com/bitlayer-org/policyd/l2"
@@ -52,6 +53,8 @@ type env struct {
 	clock *testClock
 	// chain is the scripted L2 chain behind ix (nil on a stand-in env).
 	chain *fakeChain
+	// babylon is the Babylon schedule attachL1 gives the service.
+	babylon *babylon.Schedule
 }
 
 // openEnv opens a real bbolt file and audit log and seeds this package's own
@@ -260,6 +263,11 @@ func TestScenarios(t *testing.T) {
 				want = r
 			}
 			raw, _ := sc.RawPSBT()
+			if sc.Snapshot.L1 != nil {
+				if !attachScenarioL1(t, e, sc, raw) {
+					return
+				}
+			}
 			decls := scenarioDecls(sc)
 			v, err := e.svc.SubmitRequest(ctx, Request{PSBT: raw, Staking: decls})
 			if err != nil {
@@ -357,6 +365,7 @@ func TestStakingDeclarations(t *testing.T) {
 		stakeIdx, decl = i, d
 	}
 	e := newEnv(t, sc.WalletSeed, sc.Snapshot, now, true)
+	attachScenarioL1(t, e, sc, raw)
 	// A declaration that does not rebuild the output is a denial.
 	wrong := decl
 	wrong.StakingTime++

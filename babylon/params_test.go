@@ -2,6 +2,7 @@ package babylon
 
 import (
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -168,4 +169,76 @@ func FuzzParseSchedule(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestVersionJSONRoundTrip: a version survives its published form (what
+// the policy records in a snapshot), and the form is what ParseSchedule
+// reads.
+func TestVersionJSONRoundTrip(t *testing.T) {
+	f := newFixture(t, []byte{0x00, 0x14, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20})
+	for _, g := range []GlobalParams{f.params, DevParams()} {
+		back, err := g.JSON().Params()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fmt.Sprint(back.JSON()) != fmt.Sprint(g.JSON()) || back.SlashingRatePct != g.SlashingRatePct || len(back.CovenantKeys) != len(g.CovenantKeys) {
+			t.Fatalf("round trip: %+v\n%+v", back, g)
+		}
+		for i := range g.CovenantKeys {
+			if !back.CovenantKeys[i].IsEqual(g.CovenantKeys[i]) {
+				t.Fatalf("covenant key %d changed", i)
+			}
+		}
+		raw, _ := json.Marshal([]VersionJSON{g.JSON()})
+		s, err := ParseSchedule(raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, err := s.AtHeight(g.ActivationHeight); err != nil || got.Version != g.Version {
+			t.Fatalf("parsed schedule: %+v %v", got, err)
+		}
+	}
+	bad := DevParams().JSON()
+	bad.CovenantPKs[0] = "zz"
+	if _, err := bad.Params(); !errors.Is(err, ErrBadParams) {
+		t.Fatalf("bad key: %v", err)
+	}
+	bad = DevParams().JSON()
+	bad.CovenantQuorum = 4
+	if _, err := bad.Params(); !errors.Is(err, ErrBadParams) {
+		t.Fatalf("quorum above the committee: %v", err)
+	}
+}
+
+// TestDevSchedule: the dev schedule is valid, deterministic, and its
+// committee is DevCovenantKey's keys (what the demo signs with).
+func TestDevSchedule(t *testing.T) {
+	s := DevSchedule()
+	g, err := s.AtHeight(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(g.CovenantKeys) != DevCovenants || g.CovenantQuorum != DevCovenantQuorum {
+		t.Fatalf("dev committee %d of %d", g.CovenantQuorum, len(g.CovenantKeys))
+	}
+	for i := range DevCovenants {
+		if !g.CovenantKeys[i].IsEqual(DevCovenantKey(i).PubKey()) {
+			t.Fatalf("covenant %d is not DevCovenantKey(%d)", i, i)
+		}
+	}
+	if fmt.Sprint(DevParams().JSON()) != fmt.Sprint(g.JSON()) {
+		t.Fatal("dev parameters not deterministic")
+	}
+}
+
+// TestCheckDelegationNamesEveryBound: a delegation breaking all three
+// bounds gets all three errors.
+func TestCheckDelegationNamesEveryBound(t *testing.T) {
+	g := DevParams()
+	err := g.CheckDelegation(1, 1, 2)
+	for _, want := range []error{ErrStakingValue, ErrStakingTime, ErrFinalityProvider} {
+		if !errors.Is(err, want) {
+			t.Errorf("%v does not name %v", err, want)
+		}
+	}
 }

@@ -172,10 +172,14 @@ func TestBabylonVectorsThroughPolicy(t *testing.T) {
 				{"no co-managed key", func(f *policy.Facts, s *policy.Snapshot) { s.Params.StakerKey = nil }, policy.CodeStakingKeyNotApproved},
 				{"the staker is the wallet key", func(f *policy.Facts, s *policy.Snapshot) { s.WalletKey = mustHex(t, v.Parameters.StakerKey) }, policy.CodeStakingWalletKeyAsStaker},
 				{"a finality provider not whitelisted", func(f *policy.Facts, s *policy.Snapshot) { s.Whitelist.Entries = s.Whitelist.Entries[1:] }, policy.CodeStakingFPNotApproved},
-				{"value below the version's minimum", version(func(h *babylon.GlobalParams) { h.MinStakingValue, h.MaxStakingValue = v.Expected.Value+1, v.Expected.Value+10 }), policy.CodeStakingValueOutOfBounds},
+				{"value below the version's minimum", version(func(h *babylon.GlobalParams) {
+					h.MinStakingValue, h.MaxStakingValue = v.Expected.Value+1, v.Expected.Value+10
+				}), policy.CodeStakingValueOutOfBounds},
 				{"value above the version's maximum", version(func(h *babylon.GlobalParams) { h.MaxStakingValue = v.Expected.Value - 1 }), policy.CodeStakingValueOutOfBounds},
 				{"time below the version's minimum", version(func(h *babylon.GlobalParams) { h.MinStakingTime--; h.MaxStakingTime = h.MinStakingTime }), policy.CodeStakingTimeOutOfBounds},
-				{"time not the project's", func(f *policy.Facts, s *policy.Snapshot) { s.Params.StakingTimes = []uint16{v.Parameters.StakingTime - 1} }, policy.CodeStakingTimeNotAllowed},
+				{"time not the project's", func(f *policy.Facts, s *policy.Snapshot) {
+					s.Params.StakingTimes = []uint16{v.Parameters.StakingTime - 1}
+				}, policy.CodeStakingTimeNotAllowed},
 				{"another committee in the version", version(func(h *babylon.GlobalParams) {
 					h.CovenantKeys = append(slices.Clone(h.CovenantKeys), psbtgen.NewWallet("another-covenant").PrivKey().PubKey())
 				}), policy.CodeStakingOutputMismatch},

@@ -47,7 +47,7 @@ func FuzzEvaluate(f *testing.F) {
 		b := bases[int(r.u8())%len(bases)]
 		facts, snap := clone(t, b.facts, b.snap)
 		for n := int(r.u8() % 8); n > 0; n-- {
-			switch r.u8() % 14 {
+			switch r.u8() % 19 {
 			case 0:
 				i := int(r.u8()) % len(facts.Outputs)
 				facts.Outputs[i].PkScript = scripts[int(r.u8())%len(scripts)]
@@ -86,6 +86,37 @@ func FuzzEvaluate(f *testing.F) {
 				facts.Outputs[i].Staking = &policy.StakingDecl{StakerKey: r.bytes(33), StakingTime: uint16(r.u64())}
 			case 13:
 				snap.WalletKey = r.bytes(33)
+			case 14: // the wallet key as the co-managed staker key
+				snap.Params.StakerKey = snap.WalletKey
+			case 15:
+				snap.L1 = nil
+			case 16:
+				if b := snap.Babylon; b != nil {
+					v := &b.Version
+					switch r.u8() % 6 {
+					case 0:
+						v.CovenantQuorum = int(r.u8() % 7)
+					case 1:
+						v.MaxFinalityProviders = uint32(r.u8() % 3)
+					case 2:
+						v.MinStakingValueSat, v.MaxStakingValueSat = int64(r.u64()%1e9), int64(r.u64()%1e10)
+					case 3:
+						v.MinStakingTimeBlocks, v.MaxStakingTimeBlocks = uint16(r.u64()), uint16(r.u64())
+					case 4:
+						b.NextActivation = uint32(r.u64())
+					case 5:
+						if len(v.CovenantPKs) > 0 {
+							v.CovenantPKs = v.CovenantPKs[1:]
+						}
+					}
+				}
+			case 17:
+				snap.Stake.StakedSat, snap.Stake.ReturnedSat = int64(r.u64()%2e9), int64(r.u64()%2e9)
+			case 18:
+				if d := facts.Outputs[int(r.u8())%len(facts.Outputs)].Staking; d != nil {
+					d.FinalityProviders = append(d.FinalityProviders, r.bytes(33))
+					d.StakingTime = uint16(r.u64())
+				}
 			}
 		}
 		d := policy.Evaluate(facts, snap, time.Time{})
@@ -98,6 +129,11 @@ func FuzzEvaluate(f *testing.F) {
 				t.Fatal("allow with reasons")
 			}
 			assertEveryOutputJustified(t, facts, snap)
+			// One accounting rule: whatever stakes stays within the room.
+			st := snap.Stake
+			if d.StakingSat > 0 && st.StakedSat+policy.StakeCharge(d.StakingSat, snap.Replaces) > st.FinalizedStakedSat-st.ReturnedSat {
+				t.Fatalf("allowed staking %d sat beyond the room: %+v", d.StakingSat, st)
+			}
 		} else if len(d.Reasons) == 0 {
 			t.Fatal("deny without a reason")
 		}
@@ -130,47 +166,74 @@ func assertEveryOutputJustified(t *testing.T, f policy.Facts, s policy.Snapshot)
 				ok = true
 			}
 		}
-		if !ok && !rebuildsFromApproved(s, o.PkScript) {
+		if !ok && !rebuildsFromApproved(s, o) {
 			t.Fatalf("allowed output %d (%x): neither change, whitelisted nor a verified staking output", o.Index, o.PkScript)
 		}
 	}
 }
 
-// rebuildsFromApproved is an independent check: some approved staker key,
-// whitelisted finality provider and allowed time rebuild the script.
-func rebuildsFromApproved(s policy.Snapshot, pk []byte) bool {
-	wk, _ := babylon.ParseKey(s.WalletKey)
-	stakers := []*babylonKey{{wk}}
-	var fps []*babylonKey
-	for _, w := range s.Whitelist.Entries {
-		k, err := babylon.ParseKey(w.PubKey)
-		if err != nil {
+// rebuildsFromApproved is an independent check of a staking output: an L1
+// view and a valid Babylon version; the co-managed staker key (never the
+// wallet key); whitelisted finality providers within the version's count
+// (the declared ones, or one for an undeclared output); a project staking
+// time within the version's bounds; a value within them; and the script
+// rebuilt from those with the version's committee.
+func rebuildsFromApproved(s policy.Snapshot, o policy.Output) bool {
+	if s.L1 == nil || s.Babylon == nil {
+		return false
+	}
+	g, err := s.Babylon.Version.Params()
+	if err != nil {
+		return false
+	}
+	staker, err := babylon.ParseKey(s.Params.StakerKey)
+	if err != nil {
+		return false
+	}
+	if wk, err := babylon.ParseKey(s.WalletKey); err == nil && bytes.Equal(babylon.XOnly(wk), babylon.XOnly(staker)) {
+		return false
+	}
+	if o.Value < g.MinStakingValue || o.Value > g.MaxStakingValue {
+		return false
+	}
+	whitelisted := func(k *btcec.PublicKey) bool {
+		for _, w := range s.Whitelist.Entries {
+			if x, err := babylon.ParseKey(w.PubKey); err == nil && w.Kind == policy.KindFinalityProvider && bytes.Equal(babylon.XOnly(x), babylon.XOnly(k)) {
+				return true
+			}
+		}
+		return false
+	}
+	var fpSets [][]*btcec.PublicKey
+	if d := o.Staking; d != nil {
+		var set []*btcec.PublicKey
+		for _, h := range d.FinalityProviders {
+			k, err := babylon.ParseKey(h)
+			if err != nil || !whitelisted(k) {
+				return false
+			}
+			set = append(set, k)
+		}
+		fpSets = append(fpSets, set)
+	} else {
+		for _, w := range s.Whitelist.Entries {
+			if k, err := babylon.ParseKey(w.PubKey); err == nil && w.Kind == policy.KindFinalityProvider {
+				fpSets = append(fpSets, []*btcec.PublicKey{k})
+			}
+		}
+	}
+	maxFPs := max(1, int(g.MaxFinalityProviders))
+	for _, fps := range fpSets {
+		if len(fps) < 1 || len(fps) > maxFPs {
 			continue
 		}
-		switch w.Kind {
-		case policy.KindBabylonStakerKey:
-			stakers = append(stakers, &babylonKey{k})
-		case policy.KindFinalityProvider:
-			fps = append(fps, &babylonKey{k})
-		}
-	}
-	p := babylon.Params{CovenantQuorum: s.Params.CovenantQuorum}
-	for _, h := range s.Params.CovenantKeys {
-		k, err := babylon.ParseKey(h)
-		if err != nil {
-			return false
-		}
-		p.CovenantKeys = append(p.CovenantKeys, k)
-	}
-	for _, st := range stakers {
-		for _, fp := range fps {
-			for _, tm := range s.Params.StakingTimes {
-				q := p
-				q.StakerKey, q.StakingTime = st.k, tm
-				q.FinalityProviders = append(q.FinalityProviders[:0:0], fp.k)
-				if got, err := babylon.StakingPkScript(q); err == nil && bytes.Equal(got, pk) {
-					return true
-				}
+		for _, tm := range s.Params.StakingTimes {
+			if tm < g.MinStakingTime || tm > g.MaxStakingTime || (o.Staking != nil && tm != o.Staking.StakingTime) {
+				continue
+			}
+			q := babylon.Params{StakerKey: staker, FinalityProviders: fps, CovenantKeys: g.CovenantKeys, CovenantQuorum: g.CovenantQuorum, StakingTime: tm}
+			if got, err := babylon.StakingPkScript(q); err == nil && bytes.Equal(got, o.PkScript) {
+				return true
 			}
 		}
 	}
@@ -205,8 +268,6 @@ func (r *reader) bytes(n int) []byte {
 	}
 	return out
 }
-
-type babylonKey struct{ k *btcec.PublicKey }
 
 func clone(t testing.TB, f policy.Facts, s policy.Snapshot) (policy.Facts, policy.Snapshot) {
 	t.Helper()

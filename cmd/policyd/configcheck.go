@@ -161,6 +161,7 @@ func (c *Config) validate() error {
 		p.add("mpc.work_factor", "must not be negative")
 	}
 	c.validateWitnesses(&p) // witness.go
+	c.validateBabylon(&p)   // babylon.go
 	return p.err()
 }
 
@@ -173,7 +174,7 @@ func (c *Config) checkFiles() error {
 	if fi, err := os.Stat(c.DataDir); err == nil && !fi.IsDir() {
 		p.add("data_dir", "%s is not a directory", c.DataDir)
 	}
-	for _, f := range append(append(c.tlsFiles(), configFile{"mpc.passphrase_file", c.MPC.PassphraseFile}), c.L1.files()...) {
+	for _, f := range append(append(append(c.tlsFiles(), configFile{"mpc.passphrase_file", c.MPC.PassphraseFile}), c.L1.files()...), c.babylonFiles()...) {
 		if f.path == "" {
 			continue
 		}

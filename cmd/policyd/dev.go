@@ -77,6 +77,12 @@ func runDev(ctx context.Context, dir, l2Listen, listenAddr string, logger *slog.
 	defer env.Close()
 
 	cfg := devConfig(env, listenAddr)
+	// The dev Babylon schedule (test covenant keys; development only).
+	paramsFile, err := writeDevBabylonParams(env.Dir)
+	if err != nil {
+		return err
+	}
+	cfg.Babylon = &BabylonConfig{ParamsFile: paramsFile}
 	if err := cfg.validate(); err != nil {
 		return fmt.Errorf("dev configuration (a bug): %w", err)
 	}

@@ -129,6 +129,12 @@ func newServer(ctx context.Context, cfg Config, logger *slog.Logger) (*server, e
 }
 
 func (s *server) build(ctx context.Context) (err error) {
+	if err := s.cfg.loadBabylon(); err != nil { // babylon.go
+		return err
+	}
+	for _, w := range s.cfg.babylonWarnings() {
+		s.log.Warn(w)
+	}
 	cfg, logger := s.cfg, s.log
 	if s.net, err = btcnet.Params(cfg.Network); err != nil {
 		return err
@@ -374,6 +380,8 @@ func (s *server) newDecisionService(share *mpc.Share, m *metrics) (*decision.Ser
 		Chain:              s.chain(),
 		Freeze:             s.systemFreeze,
 		OnUnexplainedSpend: m.l1Unexplained.Inc,
+		// Babylon staking (issue 17; nil without the babylon block).
+		Babylon: s.cfg.babylonSchedule(),
 	})
 }
 

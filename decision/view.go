@@ -36,6 +36,11 @@ type StakingDeclaration struct {
 	StakerKey         string   `json:"staker_key"`         // hex, 32-byte x-only or 33-byte compressed
 	FinalityProviders []string `json:"finality_providers"` // hex keys
 	StakingTime       uint16   `json:"staking_time"`       // blocks
+	// CovenantKeys (hex) and CovenantQuorum, optional: the committee the
+	// builder used; refused (staking_covenant_mismatch) when it is not the
+	// Babylon version's. The output is rebuilt with the version's anyway.
+	CovenantKeys   []string `json:"covenant_keys,omitempty"`
+	CovenantQuorum int      `json:"covenant_quorum,omitempty"`
 }
 
 // DecodeStaking decodes the declarations' hex keys into Request.Staking
@@ -65,6 +70,14 @@ func DecodeStaking(in []StakingDeclaration) (map[int]policy.StakingDecl, error) 
 			}
 			decl.FinalityProviders = append(decl.FinalityProviders, k)
 		}
+		for _, c := range d.CovenantKeys {
+			k, err := hex.DecodeString(c)
+			if err != nil {
+				return nil, bad("output %d: covenant key is not hex", d.OutputIndex)
+			}
+			decl.CovenantKeys = append(decl.CovenantKeys, k)
+		}
+		decl.CovenantQuorum = d.CovenantQuorum
 		out[d.OutputIndex] = decl
 	}
 	return out, nil

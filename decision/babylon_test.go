@@ -9,9 +9,11 @@ import (
 
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
 	"github.com/btcsuite/btcd/wire"
+	bolt "go.etcd.io/bbolt"
 
 	"github.com/bitlayer-org/policyd/babylon"
 	"github.com/bitlayer-org/policyd/policy"
+	"github.com/bitlayer-org/policyd/storage"
 	"github.com/bitlayer-org/policyd/testvectors/scenarios"
 )
 
@@ -139,5 +141,66 @@ func TestStakingNeedsL1(t *testing.T) {
 	id := e.submitAllow(t, rawW)
 	if rec := e.record(t, id); rec.Snapshot.Babylon != nil || rec.Snapshot.L1 == nil {
 		t.Fatalf("a bridge transfer records a Babylon version: %+v", rec.Snapshot.Babylon)
+	}
+}
+
+// stakedSat is the staking accounting's staked total.
+func stakedSat(t testing.TB, e *env) int64 {
+	t.Helper()
+	var n int64
+	if err := e.db.View(func(tx *bolt.Tx) error {
+		n = getInt(tx.Bucket(storage.BucketStakeAccounts), keyStaked)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// TestStakingRBFCountsOnce: a signed staking transaction replaced by fee
+// (same staking output, same id) is one stake in the accounting. The
+// finalized room (1.6 BTC) holds the 1 BTC once, not twice: the
+// replacement is allowed and adds nothing; cancelled, it takes nothing
+// back from the original.
+func TestStakingRBFCountsOnce(t *testing.T) {
+	ctx := context.Background()
+	sc := scenario(t, "stake_listed")
+	now, _ := time.Parse(time.RFC3339, sc.Now)
+	snap := sc.Snapshot
+	snap.Stake = policy.StakeTotals{FinalizedStakedSat: 16 * 10_000_000}
+	e := newStandInEnv(t, sc.WalletSeed, snap, now, true)
+	raw, _ := sc.RawPSBT()
+	stakeOut := unsignedOf(t, raw).TxOut[0]
+	outs := []*wire.TxOut{wire.NewTxOut(stakeOut.Value, stakeOut.PkScript)}
+	orig := buildTx(t, e.wallet, []int64{3e8, 2e8}, outs, 2000, "300")
+	repl := buildTx(t, e.wallet, []int64{3e8, 2e8}, outs, 6000, "300")
+	s, err := scenarioSchedule(sc, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.babylon = s
+	le := attachL1(t, e, newBTCChain(), standInFreeze(e.log), e.ledger, fakeGov{}, snap.Params)
+	le.btc.mine(prevTxs(t, orig)...)
+	le.poll(t)
+	e.signAllowed(t, orig)
+	if got := stakedSat(t, e); got != stakeOut.Value {
+		t.Fatalf("staked after the original: %d", got)
+	}
+	v, err := e.svc.Submit(ctx, repl, false)
+	if err != nil || v.Outcome != "allow" {
+		t.Fatalf("replacement of a signed stake: %+v %v", v, err)
+	}
+	if got := stakedSat(t, e); got != stakeOut.Value {
+		t.Fatalf("the family counted twice: staked %d", got)
+	}
+	if _, err := e.svc.Cancel(ctx, v.ID); err != nil {
+		t.Fatal(err)
+	}
+	if got := stakedSat(t, e); got != stakeOut.Value {
+		t.Fatalf("cancelling the replacement took the original's stake back: %d", got)
+	}
+	e.signAllowed(t, repl)
+	if got := stakedSat(t, e); got != stakeOut.Value {
+		t.Fatalf("staked after signing the replacement: %d", got)
 	}
 }

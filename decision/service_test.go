@@ -786,6 +786,7 @@ func TestRecordJSONRoundTrip(t *testing.T) {
 	now, _ := time.Parse(time.RFC3339, sc.Now)
 	e := newEnv(t, sc.WalletSeed, sc.Snapshot, now, true)
 	raw, _ := sc.RawPSBT()
+	attachScenarioL1(t, e, sc, raw)
 	v, err := e.svc.Submit(context.Background(), raw, false)
 	if err != nil || v.Outcome != "allow" {
 		t.Fatal(v, err)

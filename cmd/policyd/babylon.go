@@ -7,10 +7,7 @@ package main
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
-	"fmt"
 	"os"
-	"path/filepath"
 
 	"github.com/bitlayer-org/policyd/babylon"
 	"github.com/bitlayer-org/policyd/internal/cli"
@@ -128,25 +125,4 @@ func (c *Config) babylonWarnings() []string {
 		w = append(w, "babylon.staker_key is empty: no staking output verifies (staking_key_not_approved)")
 	}
 	return w
-}
-
-// devBabylonParamsFile is the dev schedule's file in the dev directory.
-const devBabylonParamsFile = "babylon-params.json"
-
-// writeDevBabylonParams writes babylon.DevSchedule (test covenant keys from
-// public seeds: development only) to dir and returns its path.
-func writeDevBabylonParams(dir string) (string, error) {
-	var vs []babylon.VersionJSON
-	for _, g := range babylon.DevSchedule().Versions() {
-		vs = append(vs, g.JSON())
-	}
-	raw, err := json.MarshalIndent(vs, "", "  ")
-	if err != nil {
-		return "", err
-	}
-	path := filepath.Join(dir, devBabylonParamsFile)
-	if err := os.WriteFile(path, append(raw, '\n'), 0o644); err != nil {
-		return "", fmt.Errorf("dev babylon parameters: %w", err)
-	}
-	return path, nil
 }

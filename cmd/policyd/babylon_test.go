@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/hex"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -20,8 +21,13 @@ func TestBabylonConfig(t *testing.T) {
 	dir := t.TempDir()
 	cfg := validConfig(t, dir)
 	before := cfg.Policy.Hash()
-	file, err := writeDevBabylonParams(dir)
-	if err != nil {
+	var vs []babylon.VersionJSON
+	for _, g := range babylon.DevSchedule().Versions() {
+		vs = append(vs, g.JSON())
+	}
+	raw, _ := json.Marshal(vs)
+	file := filepath.Join(dir, "babylon-params.json")
+	if err := os.WriteFile(file, raw, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	staker := psbtgen.NewWallet("co-managed-staker").PubKey()

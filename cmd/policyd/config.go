@@ -39,14 +39,14 @@ type Config struct {
 	L1         *L1Config        `json:"l1,omitempty"`
 	Governance GovernanceConfig `json:"governance"`
 	Policy     PolicyConfig     `json:"policy"`
-	// Babylon is Babylon staking (issue 17): the parameters file and the
-	// co-managed staker key; nil: no staking output verifies.
-	Babylon *BabylonConfig `json:"babylon,omitempty"`
 	MPC        MPCConfig        `json:"mpc"`
 	Audit      AuditConfig      `json:"audit"`
 	PSBT       PSBTConfig       `json:"psbt"`
 	// MuSig is the MuSig2 staker key (musig.go); nil: /v1/musig answers 503.
 	MuSig *MuSigConfig `json:"musig,omitempty"`
+	// Babylon is Babylon staking (issue 17): the parameters file and the
+	// co-managed staker key; nil: no staking output verifies.
+	Babylon *BabylonConfig `json:"babylon,omitempty"`
 }
 
 // PSBTConfig tunes the strict PSBT checker (docs/psbtcheck.md).

@@ -5,11 +5,13 @@ package main
 // policy parameters and the decision service.
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"os"
 
 	"github.com/bitlayer-org/policyd/babylon"
+	"github.com/bitlayer-org/policyd/babylon/cosign"
 	"github.com/bitlayer-org/policyd/internal/cli"
 )
 
@@ -125,4 +127,26 @@ func (c *Config) babylonWarnings() []string {
 		w = append(w, "babylon.staker_key is empty: no staking output verifies (staking_key_not_approved)")
 	}
 	return w
+}
+
+// checkStakerKey compares the staker key of the MuSig2 ceremony (when one
+// is recorded) with babylon.staker_key, which the policy accepts: policyd
+// does not start when they differ, and warns when the ceremony produced a
+// key the policy does not know yet.
+func (s *server) checkStakerKey(svc *cosign.Service) error {
+	if svc == nil {
+		return nil
+	}
+	k := svc.AggregateKey()
+	if k == nil {
+		return nil
+	}
+	got := babylon.XOnly(k)
+	switch want := s.cfg.Policy.StakerKey; {
+	case len(want) == 0:
+		s.log.Warn("the MuSig2 ceremony's staker key is not babylon.staker_key: no staking output verifies until it is configured", "staker_key", hex.EncodeToString(got))
+	case !bytes.Equal(want, got):
+		return cli.Usagef("babylon.staker_key %x is not the MuSig2 ceremony's staker key %x", []byte(want), got)
+	}
+	return nil
 }

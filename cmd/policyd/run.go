@@ -320,12 +320,15 @@ func (s *server) build(ctx context.Context) (err error) {
 	if s.l1 != nil {
 		reserves = liveReserves{s.signer}
 	}
-	// The MuSig2 staker key (issue 17). The Babylon parameter schedule is
-	// not configured yet: until it is, only the key ceremony and proofs of
-	// possession are served.
-	musigSvc, err := s.newMuSig(nil)
+	// The MuSig2 staker key (issue 17), with the Babylon parameter schedule
+	// (babylon.params_file; nil without it: only the key ceremony and
+	// proofs of possession are served).
+	musigSvc, err := s.newMuSig(s.cfg.babylonSchedule())
 	if err != nil {
 		return fmt.Errorf("musig: %w", err)
+	}
+	if err := s.checkStakerKey(musigSvc); err != nil { // babylon.go
+		return err
 	}
 	var musigAPI api.MuSigService
 	if musigSvc != nil {

@@ -290,6 +290,9 @@ func TestDeployRehearsal(t *testing.T) {
 		t.Fatalf("decision %q: %+v", decisionID, d)
 	}
 	mark("withdrawal " + txid.String() + " co-signed, broadcast, mined")
+	// policyd keeps the cosignatures of its largest cosigned checkpoint:
+	// the custody node's, until the relayer cosigns a larger one.
+	kitWitnessesCosigned(t, ctx, pd, filepath.Join(rendered, "auth.json"), "custody")
 
 	// The relayer proposes on the multisig; Bitlayer confirms and executes.
 	relay := startProc(t, "relayer -once", bins.relayer, nil, "-config", filepath.Join(rendered, "relayer.config.json"), "-once")
@@ -320,8 +323,8 @@ func TestDeployRehearsal(t *testing.T) {
 	}
 	pd.waitL2State(idStrs, "approved", 60*time.Second)
 	mark(fmt.Sprintf("relayer proposed, Bitlayer confirmed and executed: UnboundApproved %v", approved))
-	kitWitnessesCosigned(t, ctx, pd, filepath.Join(rendered, "auth.json"))
-	mark("policyd holds the custody node's and the relayer's cosignatures (kit-enrolled witnesses, no config edit)")
+	kitWitnessesCosigned(t, ctx, pd, filepath.Join(rendered, "auth.json"), "relayer")
+	mark("policyd took the custody node's and the relayer's cosignatures (kit-enrolled witnesses, no config edit)")
 
 	// Online backup, then a restore into a fresh data directory.
 	backup := filepath.Join(dir, "policyd.db.backup")
@@ -438,10 +441,11 @@ func mustRead(t testing.TB, path string) []byte {
 }
 
 // kitWitnessesCosigned requires policyd's latest cosigned checkpoint to
-// carry valid cosignatures of both witness keys that policyctl pki init
-// made and printed (auth.json's audit.witnesses): the custody node and the
-// relayer were enrolled by the kit, with no configuration edit.
-func kitWitnessesCosigned(t *testing.T, ctx context.Context, pd *policydNode, authFile string) {
+// carry a valid cosignature of each named witness key that policyctl pki
+// init made and printed (auth.json's audit.witnesses, which must name the
+// custody node and the relayer): the kit enrolled them, with no
+// configuration edit.
+func kitWitnessesCosigned(t *testing.T, ctx context.Context, pd *policydNode, authFile string, want ...string) {
 	t.Helper()
 	var kit struct {
 		Audit struct {
@@ -472,7 +476,7 @@ func kitWitnessesCosigned(t *testing.T, ctx context.Context, pd *policydNode, au
 	if err != nil {
 		t.Fatalf("cosigned checkpoint does not verify: %v\n%s", err, n)
 	}
-	for name := range names {
+	for _, name := range want {
 		if cs.Cosigners[name].IsZero() {
 			t.Fatalf("policyd's cosigned checkpoint (size %d) has no cosignature of the kit's %s witness:\n%s", cs.Size, name, n)
 		}

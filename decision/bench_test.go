@@ -222,5 +222,5 @@ func BenchmarkSubmitFullWindow(b *testing.B) {
 
 // seedOutflow enters an allowed decision's outflow as commit does.
 func seedOutflow(tx *bolt.Tx, at time.Time, id string, sat int64) error {
-	return tx.Bucket(storage.BucketOutflow).Put(outflowKey(at, id), binary.BigEndian.AppendUint64(nil, uint64(sat)))
+	return decisionWindow.put(tx, outflowKey(at, id), sat)
 }

@@ -250,8 +250,11 @@ type Record struct {
 	StakingDecls map[int]policy.StakingDecl `json:"staking_decls,omitempty"`
 	Snapshot     policy.Snapshot            `json:"snapshot"`
 	OutflowKey   policy.HexBytes            `json:"outflow_key,omitempty"`
-	Signatures   []policy.HexBytes          `json:"signatures,omitempty"`
-	CancelledAt  *time.Time                 `json:"cancelled_at,omitempty"`
+	// OutflowSuperseded are the velocity entries of the RBF family this
+	// decision replaces, set to zero while it stands (velocity.go).
+	OutflowSuperseded []Superseded      `json:"outflow_superseded,omitempty"`
+	Signatures        []policy.HexBytes `json:"signatures,omitempty"`
+	CancelledAt       *time.Time        `json:"cancelled_at,omitempty"`
 	// ExpiresAt is when an allowed decision that has not begun signing
 	// expires (Time + DecisionTTL).
 	ExpiresAt *time.Time `json:"expires_at,omitempty"`
@@ -516,12 +519,25 @@ func (s *Service) snapshot(tx *bolt.Tx, facts policy.Facts, pf *psbtcheck.Facts,
 	sa := tx.Bucket(storage.BucketStakeAccounts)
 	snap.Stake.StakedSat = getInt(sa, keyStaked)
 	snap.Stake.ReturnedSat = getInt(sa, keyReturned)
-	snap.OutflowSat = outflowSince(tx, now.Add(-24*time.Hour), now)
+	from := now.Add(-24 * time.Hour)
+	if snap.OutflowSat, err = decisionWindow.since(tx, from); err != nil {
+		return snap, fmt.Errorf("24 h outflow: %w", err)
+	}
 	if err := s.l1State(tx, facts, now, &snap); err != nil {
 		return snap, err
 	}
-	if snap.Replaces, err = s.replaces(tx, replacedTxids(snap.Requests)); err != nil {
+	family := replacedTxids(snap.Requests)
+	if snap.Replaces, err = s.replaces(tx, family); err != nil {
 		return snap, err
+	}
+	if len(snap.Replaces) > 0 {
+		// An RBF family counts once: the replacement is judged without the
+		// transactions it replaces (its own outflow stands for them).
+		keys, _, err := familyKeys(tx, family)
+		if err != nil {
+			return snap, err
+		}
+		snap.OutflowSat -= inWindow(tx, decisionWindow, keys, from)
 	}
 	return snap, nil
 }
@@ -598,21 +614,6 @@ func outflowKey(at time.Time, id string) []byte {
 	return append(k, id...)
 }
 
-func outflowSince(tx *bolt.Tx, from, to time.Time) int64 {
-	c := tx.Bucket(storage.BucketOutflow).Cursor()
-	start := binary.BigEndian.AppendUint64(nil, uint64(from.UnixNano()))
-	var sum int64
-	for k, v := c.Seek(start); len(k) >= 8; k, v = c.Next() {
-		if int64(binary.BigEndian.Uint64(k[:8])) > to.UnixNano() {
-			break
-		}
-		if len(v) == 8 {
-			sum += int64(binary.BigEndian.Uint64(v))
-		}
-	}
-	return sum
-}
-
 // commit stores r and, for an allow, its claims, outflow, accounting and
 // allowance, and appends the audit record: all in tx.
 func (s *Service) commit(tx *bolt.Tx, r *Record) error {
@@ -655,9 +656,13 @@ func (s *Service) commit(tx *bolt.Tx, r *Record) error {
 			}
 		}
 		r.OutflowKey = outflowKey(r.Time, r.ID)
-		var amt [8]byte
-		binary.BigEndian.PutUint64(amt[:], uint64(r.Decision.OutflowSat))
-		if err := tx.Bucket(storage.BucketOutflow).Put(r.OutflowKey, amt[:]); err != nil {
+		var family [][]byte
+		if len(r.Snapshot.Replaces) > 0 {
+			if family, _, err = familyKeys(tx, replacedTxids(r.Snapshot.Requests)); err != nil {
+				return err
+			}
+		}
+		if err := decisionWindow.enter(tx, r, r.OutflowKey, family); err != nil {
 			return err
 		}
 		sa := tx.Bucket(storage.BucketStakeAccounts)

@@ -713,13 +713,15 @@ func TestVelocityWindowAndAccounting(t *testing.T) {
 	if _, err := e.svc.Cancel(ctx, v1.ID); err != nil {
 		t.Fatal(err)
 	}
-	var out int64
+	var out, scan int64
 	_ = e.db.View(func(tx *bolt.Tx) error {
-		out = outflowSince(tx, now.Add(-24*time.Hour), now)
-		return nil
+		var err error
+		out, err = decisionWindow.since(tx, now.Add(-24*time.Hour))
+		scan = windowScan(tx, decisionWindow, now.Add(-24*time.Hour), now, "")
+		return err
 	})
-	if out != 5e7+2000 {
-		t.Fatalf("outflow after cancel %d", out)
+	if out != 5e7+2000 || scan != out {
+		t.Fatalf("outflow after cancel %d (scan %d)", out, scan)
 	}
 }
 

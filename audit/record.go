@@ -310,6 +310,20 @@ func DecodeRecord(data []byte) (*Record, error) {
 	return &Record{Index: index, Kind: kind, Time: t.UTC(), Body: bytes.Clone(body), V: v, KindVersion: kv}, nil
 }
 
+// scanRecord checks that data is a canonical record (DecodeRecord's rules)
+// without copying its body.
+func scanRecord(data []byte) error {
+	const head = `{"body":`
+	if !bytes.HasPrefix(data, []byte(head)) {
+		return fmt.Errorf("%w: record does not start with %s", ErrMalformed, head)
+	}
+	sc := canonScanner{d: data, depth: 1}
+	if _, err := sc.value(len(head)); err != nil {
+		return fmt.Errorf("%w: record body: %v", ErrMalformed, err)
+	}
+	return nil
+}
+
 // maxDepth matches encoding/json's nesting limit.
 const maxDepth = 10000
 

@@ -60,6 +60,22 @@ type Auditor interface {
 	AppendBody(tx *bolt.Tx, at time.Time, body records.Body) (uint64, error)
 }
 
+// recordStore is the side of the audit log (audit.Log) the decision
+// service stores its decisions in: a body encoded by audit.EncodeBody
+// appended as it is. With one, the decisions bucket keeps only each
+// decision's lifecycle and the index of its audit record (stored once);
+// without one (an Auditor that only appends), the whole record.
+type recordStore interface {
+	AppendCanonical(tx *bolt.Tx, at time.Time, kind string, kv int, body []byte) (uint64, error)
+}
+
+// whitelistVersioner is implemented by a Governance that can tell the
+// version of the whitelist in effect without reading it
+// (governance.PolicySource): the whitelist is then read once per version.
+type whitelistVersioner interface {
+	WhitelistVersion(tx *bolt.Tx, now time.Time) (uint64, error)
+}
+
 // Ledger reads the L2 request ledger inside the caller's tx.
 type Ledger interface {
 	// Status is the ledger view's freshness at now.
@@ -147,6 +163,15 @@ type Service struct {
 	// psbtcheck.Checker (immutable, safe for concurrent use).
 	check   func(raw []byte) (*psbtcheck.Facts, error)
 	floorNS atomic.Int64 // the clock floor (unix ns) as last read or written
+	store   recordStore  // nil: records stored whole
+	// wl is the whitelist last read, by version (shared read-only).
+	wl atomic.Pointer[cachedWhitelist]
+}
+
+// cachedWhitelist is a whitelist read once for its version, with its hash.
+type cachedWhitelist struct {
+	w    policy.Whitelist
+	hash string
 }
 
 // New validates cfg.
@@ -179,6 +204,7 @@ func New(cfg Config) (*Service, error) {
 	raw := policy.HexBytes(k.SerializeCompressed())
 	s := &Service{cfg: cfg, walletKey: k, walletRaw: raw, engine: policy.NewEngine(raw), paramsHash: cfg.Params.Hash()}
 	s.check = defaultCheck(cfg.Check, cfg.Wallet, cfg.Limits)
+	s.store, _ = cfg.Audit.(recordStore)
 	if err := cfg.DB.View(func(tx *bolt.Tx) error {
 		s.raiseFloorCache(clockFloor(tx))
 		return nil
@@ -187,6 +213,9 @@ func New(cfg Config) (*Service, error) {
 	}
 	if err := s.indexLegacyExpiry(); err != nil {
 		return nil, fmt.Errorf("decision: index the expiry of earlier decisions: %w", err)
+	}
+	if err := s.referenceLegacy(); err != nil {
+		return nil, fmt.Errorf("decision: reference earlier decisions to their audit records: %w", err)
 	}
 	return s, nil
 }
@@ -239,8 +268,11 @@ type Record struct {
 	TxID             string          `json:"txid"`
 	PSBTHash         string          `json:"psbt_hash"`
 	WhitelistVersion uint64          `json:"whitelist_version"`
-	ParamsHash       string          `json:"params_hash"`
-	Outcome          policy.Outcome  `json:"outcome"`
+	// WhitelistHash names Snapshot.Whitelist (records.WhitelistHash); empty
+	// in records stored before it.
+	WhitelistHash string         `json:"whitelist_hash,omitempty"`
+	ParamsHash    string         `json:"params_hash"`
+	Outcome       policy.Outcome `json:"outcome"`
 	Reasons          []policy.Reason `json:"reasons,omitempty"`
 	Decision         policy.Decision `json:"decision"`
 	Evidence         []Evidence      `json:"evidence,omitempty"`
@@ -265,8 +297,10 @@ type Record struct {
 	// so that RecordSignatures can put it on the view's watch list.
 	UnsignedTx policy.HexBytes `json:"unsigned_tx,omitempty"`
 
-	// raw is the JSON of the record as last stored or loaded (owned copy).
-	raw []byte
+	// AuditIndex is the index of the decision's audit record, where the
+	// decision itself is stored (nil: the whole record is in the decisions
+	// bucket).
+	AuditIndex *uint64 `json:"audit_index,omitempty"`
 }
 
 func internal(err error) error {
@@ -402,22 +436,33 @@ func loadRecord(tx *bolt.Tx, id string) (*Record, error) {
 	if raw == nil {
 		return nil, nil
 	}
-	var r Record
-	if err := json.Unmarshal(raw, &r); err != nil {
+	var r *Record
+	var err error
+	if bytes.HasPrefix(raw, lifecyclePrefix) {
+		r, err = loadReferenced(tx, raw)
+	} else {
+		r = new(Record)
+		err = json.Unmarshal(raw, r)
+	}
+	if err != nil {
 		return nil, fmt.Errorf("decision %s: corrupt record: %w", id, err)
 	}
-	r.raw = bytes.Clone(raw) // bbolt's bytes live only as long as tx
-	return &r, nil
+	return r, nil
 }
 
-// putRecord stores r and keeps its JSON in r.raw (the audit body and the
-// view reuse it instead of encoding the record again).
+// putRecord stores r: its lifecycle and the index of its audit record when
+// it has one (the decision itself is read back from the log), else whole.
 func putRecord(tx *bolt.Tx, r *Record) error {
-	b, err := json.Marshal(r)
+	var b []byte
+	var err error
+	if r.AuditIndex != nil {
+		b, err = json.Marshal(lifecycleOf(r))
+	} else {
+		b, err = json.Marshal(r)
+	}
 	if err != nil {
 		return err
 	}
-	r.raw = b
 	return tx.Bucket(storage.BucketDecisions).Put([]byte(r.ID), b)
 }
 
@@ -434,7 +479,7 @@ func (s *Service) evaluate(tx *bolt.Tx, facts policy.Facts, pf *psbtcheck.Facts,
 	d := s.engine.Evaluate(facts, snap, now)
 	r := &Record{
 		V: 1, Time: now, TxID: facts.TxID, PSBTHash: hex.EncodeToString(facts.PSBTHash),
-		WhitelistVersion: snap.Whitelist.Version, ParamsHash: s.paramsHash,
+		WhitelistVersion: snap.Whitelist.Version, WhitelistHash: s.whitelistHash(snap.Whitelist), ParamsHash: s.paramsHash,
 		Outcome: d.Outcome, Reasons: d.Reasons, Decision: d, Facts: facts, Snapshot: snap,
 		State: StateNew,
 	}
@@ -468,7 +513,7 @@ func (s *Service) globalState(tx *bolt.Tx, now time.Time) (policy.Snapshot, erro
 	if snap.Frozen, err = s.cfg.Governance.Frozen(tx, now); err != nil {
 		return snap, fmt.Errorf("freeze state: %w", err)
 	}
-	if snap.Whitelist, err = s.cfg.Governance.Whitelist(tx, now); err != nil {
+	if snap.Whitelist, err = s.whitelist(tx, now); err != nil {
 		return snap, fmt.Errorf("whitelist: %w", err)
 	}
 	if snap.L2, err = s.cfg.Ledger.Status(tx, now); err != nil {
@@ -681,18 +726,10 @@ func (s *Service) commit(tx *bolt.Tx, r *Record) error {
 			}
 		}
 	}
-	if err := putRecord(tx, r); err != nil {
-		return err
-	}
 	if err := tx.Bucket(storage.BucketDecisionByTx).Put([]byte(r.TxID), []byte(r.ID)); err != nil {
 		return err
 	}
-	// The audited decision is what Evaluate read and decided, from the
-	// stored record.
-	if _, err := s.cfg.Audit.AppendBody(tx, r.Time, r.auditRecord()); err != nil {
-		return fmt.Errorf("audit: %w", err)
-	}
-	return nil
+	return s.storeDecision(tx, r)
 }
 
 // auditRecord is r's decision record for the audit log: everything
@@ -709,9 +746,7 @@ func view(r *Record) *View {
 	for _, x := range r.Reasons {
 		v.Reasons = append(v.Reasons, string(x.Code))
 	}
-	if r.raw != nil {
-		v.Record = r.raw
-	} else if b, err := json.Marshal(r); err == nil {
+	if b, err := json.Marshal(r); err == nil {
 		v.Record = b
 	}
 	return v

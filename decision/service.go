@@ -261,22 +261,22 @@ type Evidence = records.Evidence
 
 // Record is the stored (and audited) decision.
 type Record struct {
-	V                int             `json:"v"`
-	ID               string          `json:"id"`
-	State            State           `json:"state"`
-	Time             time.Time       `json:"time"`
-	TxID             string          `json:"txid"`
-	PSBTHash         string          `json:"psbt_hash"`
-	WhitelistVersion uint64          `json:"whitelist_version"`
+	V                int       `json:"v"`
+	ID               string    `json:"id"`
+	State            State     `json:"state"`
+	Time             time.Time `json:"time"`
+	TxID             string    `json:"txid"`
+	PSBTHash         string    `json:"psbt_hash"`
+	WhitelistVersion uint64    `json:"whitelist_version"`
 	// WhitelistHash names Snapshot.Whitelist (records.WhitelistHash); empty
 	// in records stored before it.
-	WhitelistHash string         `json:"whitelist_hash,omitempty"`
-	ParamsHash    string         `json:"params_hash"`
-	Outcome       policy.Outcome `json:"outcome"`
-	Reasons          []policy.Reason `json:"reasons,omitempty"`
-	Decision         policy.Decision `json:"decision"`
-	Evidence         []Evidence      `json:"evidence,omitempty"`
-	Facts            policy.Facts    `json:"facts"`
+	WhitelistHash string          `json:"whitelist_hash,omitempty"`
+	ParamsHash    string          `json:"params_hash"`
+	Outcome       policy.Outcome  `json:"outcome"`
+	Reasons       []policy.Reason `json:"reasons,omitempty"`
+	Decision      policy.Decision `json:"decision"`
+	Evidence      []Evidence      `json:"evidence,omitempty"`
+	Facts         policy.Facts    `json:"facts"`
 	// StakingDecls are the staking declarations of the request as received
 	// (also attached to Facts.Outputs, which is what Evaluate reads).
 	StakingDecls map[int]policy.StakingDecl `json:"staking_decls,omitempty"`

@@ -378,6 +378,12 @@ func (s *Service) SubmitRequest(ctx context.Context, req Request) (*View, error)
 		v.DryRun = true
 		return v, nil
 	}
+	// What the decision's audit record takes from the request (facts,
+	// declarations) is encoded here, outside the writer (store.go).
+	pre, err := s.preEncode(facts, req.Staking)
+	if err != nil {
+		return nil, internal(err)
+	}
 	// Commit: at once when no other decision is committing (an idle server
 	// does not wait for bbolt's batch timer), batched under load.
 	err = s.cfg.DB.Commit(func(tx *bolt.Tx) error {
@@ -397,7 +403,7 @@ func (s *Service) SubmitRequest(ctx context.Context, req Request) (*View, error)
 			return err
 		}
 		r.StakingDecls = req.Staking
-		if err := s.commit(tx, r); err != nil {
+		if err := s.commit(tx, r, pre); err != nil {
 			return err
 		}
 		rec = r
@@ -661,7 +667,7 @@ func outflowKey(at time.Time, id string) []byte {
 
 // commit stores r and, for an allow, its claims, outflow, accounting and
 // allowance, and appends the audit record: all in tx.
-func (s *Service) commit(tx *bolt.Tx, r *Record) error {
+func (s *Service) commit(tx *bolt.Tx, r *Record, pre []byte) error {
 	seq, err := tx.Bucket(storage.BucketDecisions).NextSequence()
 	if err != nil {
 		return err
@@ -729,7 +735,7 @@ func (s *Service) commit(tx *bolt.Tx, r *Record) error {
 	if err := tx.Bucket(storage.BucketDecisionByTx).Put([]byte(r.TxID), []byte(r.ID)); err != nil {
 		return err
 	}
-	return s.storeDecision(tx, r)
+	return s.storeDecision(tx, r, pre)
 }
 
 // auditRecord is r's decision record for the audit log: everything

@@ -21,6 +21,7 @@ package decision
 import (
 	"bytes"
 	"encoding/binary"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -136,7 +137,10 @@ func stateIndex(tx *bolt.Tx, k []byte) uint64 {
 // storeDecision appends r's decision to the audit log and stores r: the
 // encoded decision once, in the log, referenced from the decisions bucket
 // (or, without a record store, r whole and a v1 decision record).
-func (s *Service) storeDecision(tx *bolt.Tx, r *Record) error {
+//
+// pre, when set, is preEncode's part of the body for r's facts and
+// declarations: only the rest is encoded here, in the writer.
+func (s *Service) storeDecision(tx *bolt.Tx, r *Record, pre []byte) error {
 	if s.store == nil {
 		if err := putRecord(tx, r); err != nil {
 			return err
@@ -155,10 +159,20 @@ func (s *Service) storeDecision(tx *bolt.Tx, r *Record) error {
 		return err
 	}
 	body := r.auditRecordV2()
-	if err := records.Validate(body); err != nil {
+	err := records.Validate(body)
+	if err != nil {
 		return fmt.Errorf("audit: %w", err)
 	}
-	enc, err := audit.EncodeBody(body)
+	var enc []byte
+	if pre != nil {
+		var rest []byte
+		if rest, err = audit.EncodeJSON(writerPart{Decision: body.Decision, DecisionID: body.DecisionID, EvaluatedAt: body.EvaluatedAt, Evidence: body.Evidence,
+			ExpiresAt: body.ExpiresAt, Snapshot: body.Snapshot, WhitelistHash: body.WhitelistHash, WhitelistVersion: body.WhitelistVersion}); err == nil {
+			enc, err = audit.MergeObjects(pre, rest)
+		}
+	} else {
+		enc, err = audit.EncodeBody(body)
+	}
 	if err != nil {
 		return fmt.Errorf("audit: %w", err)
 	}
@@ -300,4 +314,38 @@ func (s *Service) referenceLegacy() error {
 		}
 		return tx.Bucket(storage.BucketMeta).Put(keyReferenced, []byte{1})
 	})
+}
+
+// requestPart and writerPart split a records.DecisionV2 into the fields
+// known before the bbolt writer (what the request says and the parameters)
+// and those only the writer knows (the id, the snapshot, the result). Each
+// is encoded canonically on its own; audit.MergeObjects joins them into
+// exactly audit.EncodeBody's encoding of the whole (the field names and
+// options are DecisionV2's).
+type requestPart struct {
+	Facts        policy.Facts               `json:"facts"`
+	ParamsHash   string                     `json:"params_hash"`
+	PSBTHash     string                     `json:"psbt_hash"`
+	StakingDecls map[int]policy.StakingDecl `json:"staking_decls,omitempty"`
+	TxID         string                     `json:"txid"`
+}
+
+type writerPart struct {
+	Decision         policy.Decision    `json:"decision"`
+	DecisionID       string             `json:"decision_id"`
+	EvaluatedAt      time.Time          `json:"evaluated_at"`
+	Evidence         []records.Evidence `json:"evidence,omitempty"`
+	ExpiresAt        *time.Time         `json:"expires_at,omitempty"`
+	Snapshot         records.Snapshot   `json:"snapshot"`
+	WhitelistHash    string             `json:"whitelist_hash"`
+	WhitelistVersion uint64             `json:"whitelist_version"`
+}
+
+// preEncode encodes the request's part of the decision's audit record
+// (nil without a record store: the record is then encoded whole).
+func (s *Service) preEncode(f policy.Facts, decls map[int]policy.StakingDecl) ([]byte, error) {
+	if s.store == nil {
+		return nil, nil
+	}
+	return audit.EncodeJSON(requestPart{Facts: f, ParamsHash: s.paramsHash, PSBTHash: hex.EncodeToString(f.PSBTHash), StakingDecls: decls, TxID: f.TxID})
 }

@@ -136,3 +136,27 @@ func TestSnapshotSlimCoversPolicySnapshot(t *testing.T) {
 		t.Fatalf("round trip:\n%s\n%s", jsonOf(t, got), jsonOf(t, s))
 	}
 }
+
+// TestBodyPartsCoverDecisionV2: the two parts encoded apart (before and in
+// the writer) hold every field of records.DecisionV2 once, with its JSON
+// name and options, so their merge is the whole body.
+func TestBodyPartsCoverDecisionV2(t *testing.T) {
+	want := map[string]reflect.StructField{}
+	dt := reflect.TypeOf(records.DecisionV2{})
+	for i := range dt.NumField() {
+		want[dt.Field(i).Name] = dt.Field(i)
+	}
+	for _, pt := range []reflect.Type{reflect.TypeOf(requestPart{}), reflect.TypeOf(writerPart{})} {
+		for i := range pt.NumField() {
+			f := pt.Field(i)
+			w, ok := want[f.Name]
+			if !ok || w.Type != f.Type || w.Tag != f.Tag {
+				t.Errorf("%s.%s `%s` is not DecisionV2's (or is there twice)", pt.Name(), f.Name, f.Tag)
+			}
+			delete(want, f.Name)
+		}
+	}
+	for name := range want {
+		t.Errorf("DecisionV2.%s is in neither part", name)
+	}
+}

@@ -5,7 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
+	"io"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -108,10 +109,24 @@ func EncodeBody(body records.Body) ([]byte, error) {
 	if len(raw) > MaxRecordSize {
 		return nil, fmt.Errorf("%w: %s body is %d bytes", ErrRecordTooLarge, body.Kind(), len(raw))
 	}
+	b, err := canonical(raw)
+	if err != nil {
+		return nil, fmt.Errorf("audit: canonicalize %s body: %w", body.Kind(), err)
+	}
+	return b, nil
+}
+
+// canonical is the canonical form of raw, encoding/json's output: by
+// canonJSON (bytes re-encoded in place), or canonicalize where canonJSON
+// leaves it to the generic path.
+func canonical(raw []byte) ([]byte, error) {
+	if b, err := canonJSON(make([]byte, 0, len(raw)), raw); err == nil {
+		return b, nil
+	}
 	var buf bytes.Buffer
 	buf.Grow(len(raw))
 	if _, err := canonicalize(&buf, raw); err != nil {
-		return nil, fmt.Errorf("audit: canonicalize %s body: %w", body.Kind(), err)
+		return nil, err
 	}
 	return buf.Bytes(), nil
 }
@@ -569,169 +584,69 @@ func Canonicalize(raw []byte) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// canonicalize writes the canonical encoding of raw (exactly one JSON value,
-// surrounding whitespace allowed) to buf and returns the number of bytes
-// written. It works on the bytes: nothing is decoded into generic values.
-// Numbers keep their literal text, a string without escapes is copied, an
-// object's members are written in the byte order of their decoded keys
-// (of a duplicated key, the last value is kept, as a decoder would). The
-// reference it is fuzzed against (decode into any, re-encode) is
-// canonicalizeSlow in the tests.
-func canonicalize(buf *bytes.Buffer, raw []byte) (int, error) {
+// canonicalize decodes raw (exactly one JSON value) into generic values,
+// numbers kept as their literal text, writes the canonical encoding to buf
+// and returns the decoded value.
+func canonicalize(buf *bytes.Buffer, raw []byte) (any, error) {
 	if !utf8.Valid(raw) {
-		return 0, errors.New("invalid UTF-8")
+		return nil, errors.New("invalid UTF-8")
 	}
-	if !json.Valid(raw) {
-		var v any
-		err := json.Unmarshal(raw, &v) // for its error text
-		if err == nil {
-			err = errors.New("invalid JSON")
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, err
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, errors.New("trailing data after JSON value")
+	}
+	b := appendCanonical(buf.AvailableBuffer(), v)
+	buf.Write(b)
+	return v, nil
+}
+
+func appendCanonical(b []byte, v any) []byte {
+	switch v := v.(type) {
+	case nil:
+		return append(b, "null"...)
+	case bool:
+		if v {
+			return append(b, "true"...)
 		}
-		return 0, err
-	}
-	c := canonWriter{d: raw}
-	out, _, err := c.value(buf.AvailableBuffer(), c.ws(0))
-	if err != nil {
-		return 0, err
-	}
-	buf.Write(out)
-	return len(out), nil
-}
-
-// canonWriter writes the canonical form of JSON that json.Valid accepted.
-type canonWriter struct {
-	d       []byte
-	members []canonMember // scratch, reused across objects
-	tmp     []byte        // scratch for reordering an object's members
-}
-
-// canonMember is one written member of the object being written: its
-// decoded key and where its canonical "key":value is in the output.
-type canonMember struct {
-	key        string
-	start, end int
-}
-
-func (c *canonWriter) ws(i int) int {
-	for i < len(c.d) && (c.d[i] == ' ' || c.d[i] == '\t' || c.d[i] == '\n' || c.d[i] == '\r') {
-		i++
-	}
-	return i
-}
-
-func (c *canonWriter) value(b []byte, i int) ([]byte, int, error) {
-	switch c.d[i] {
-	case '{':
-		return c.object(b, i)
-	case '[':
+		return append(b, "false"...)
+	case json.Number:
+		return append(b, v...)
+	case string:
+		return appendString(b, v)
+	case []any:
 		b = append(b, '[')
-		i = c.ws(i + 1)
-		if c.d[i] == ']' {
-			return append(b, ']'), i + 1, nil
-		}
-		for {
-			var err error
-			if b, i, err = c.value(b, i); err != nil {
-				return nil, 0, err
-			}
-			i = c.ws(i)
-			if c.d[i] == ']' {
-				return append(b, ']'), i + 1, nil
-			}
-			b = append(b, ',')
-			i = c.ws(i + 1)
-		}
-	case '"':
-		s, end, err := c.str(i)
-		if err != nil {
-			return nil, 0, err
-		}
-		return appendString(b, s), end, nil
-	default: // number, true, false, null: the literal text
-		j := i
-		for j < len(c.d) && !isDelim(c.d[j]) {
-			j++
-		}
-		return append(b, c.d[i:j]...), j, nil
-	}
-}
-
-func isDelim(ch byte) bool {
-	return ch == ',' || ch == ']' || ch == '}' || ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r'
-}
-
-// str decodes the string whose quote is at i; it returns the string and the
-// index after the closing quote.
-func (c *canonWriter) str(i int) (string, int, error) {
-	j, esc := i+1, false
-	for c.d[j] != '"' {
-		if c.d[j] == '\\' {
-			esc = true
-			j++
-		}
-		j++
-	}
-	if !esc {
-		return string(c.d[i+1 : j]), j + 1, nil
-	}
-	var s string
-	if err := json.Unmarshal(c.d[i:j+1], &s); err != nil {
-		return "", 0, err
-	}
-	return s, j + 1, nil
-}
-
-func (c *canonWriter) object(b []byte, i int) ([]byte, int, error) {
-	b = append(b, '{')
-	i = c.ws(i + 1)
-	if c.d[i] == '}' {
-		return append(b, '}'), i + 1, nil
-	}
-	base := len(b)
-	first := len(c.members)
-	sorted := true
-	for {
-		key, end, err := c.str(i)
-		if err != nil {
-			return nil, 0, err
-		}
-		m := canonMember{key: key, start: len(b)}
-		b = appendString(b, key)
-		b = append(b, ':')
-		if b, i, err = c.value(b, c.ws(c.ws(end)+1)); err != nil {
-			return nil, 0, err
-		}
-		m.end = len(b)
-		if n := len(c.members); n > first && c.members[n-1].key >= key {
-			sorted = false
-		}
-		c.members = append(c.members, m)
-		i = c.ws(i)
-		if c.d[i] == '}' {
-			i++
-			break
-		}
-		b = append(b, ',')
-		i = c.ws(i + 1)
-	}
-	ms := c.members[first:]
-	if !sorted {
-		// Reorder: stable by key, the last of equal keys kept.
-		slices.SortStableFunc(ms, func(x, y canonMember) int { return strings.Compare(x.key, y.key) })
-		c.tmp = append(c.tmp[:0], b[base:]...)
-		b = b[:base]
-		for k, m := range ms {
-			if k+1 < len(ms) && ms[k+1].key == m.key {
-				continue
-			}
-			if len(b) > base {
+		for i, e := range v {
+			if i > 0 {
 				b = append(b, ',')
 			}
-			b = append(b, c.tmp[m.start-base:m.end-base]...)
+			b = appendCanonical(b, e)
 		}
+		return append(b, ']')
+	case map[string]any:
+		keys := make([]string, 0, len(v))
+		for k := range v {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		b = append(b, '{')
+		for i, k := range keys {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendString(b, k)
+			b = append(b, ':')
+			b = appendCanonical(b, v[k])
+		}
+		return append(b, '}')
+	default:
+		// Unreachable: encoding/json with UseNumber produces only the types above.
+		panic(fmt.Sprintf("audit: unexpected JSON value type %T", v))
 	}
-	c.members = c.members[:first]
-	return append(b, '}'), i, nil
 }
 
 const hexDigits = "0123456789abcdef"
@@ -782,12 +697,11 @@ func EncodeJSON(v any) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("audit: marshal: %w", err)
 	}
-	var buf bytes.Buffer
-	buf.Grow(len(raw))
-	if _, err := canonicalize(&buf, raw); err != nil {
+	b, err := canonical(raw)
+	if err != nil {
 		return nil, fmt.Errorf("audit: canonicalize: %w", err)
 	}
-	return buf.Bytes(), nil
+	return b, nil
 }
 
 // MergeObjects returns the canonical object of the members of a and b, two

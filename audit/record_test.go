@@ -153,7 +153,7 @@ func decodeRecordSlow(data []byte) (*Record, error) {
 	}
 	var canon bytes.Buffer
 	canon.Grow(len(data))
-	v, err := canonicalizeSlow(&canon, data)
+	v, err := canonicalize(&canon, data)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
 	}

@@ -144,6 +144,69 @@ func (l *Log) Append(tx *bolt.Tx, kind string, at time.Time, body any) (uint64, 
 	return l.appendEncoded(tx, func(n uint64) ([]byte, error) { return EncodeRecordV1(n, kind, at, body) })
 }
 
+// AppendCanonical appends a typed record whose body the caller already
+// encoded with EncodeBody (outside its bbolt transaction, or from parts
+// encoded outside it): the bytes are appended as they are, under the
+// envelope of index, kind, kind_v and at. Inside tx nothing is marshalled
+// or decoded: the record is checked in one pass to be canonical JSON in
+// the record format (DecodeRecord's scan), not decoded into its schema;
+// the caller guarantees the body is EncodeBody's output of a registered
+// (kind, kv) that passed records.Validate. The decision service appends its
+// decisions this way.
+func (l *Log) AppendCanonical(tx *bolt.Tx, at time.Time, kind string, kv int, body []byte) (uint64, error) {
+	if _, ok := records.Lookup(kind, kv); !ok {
+		return 0, fmt.Errorf("%w: %s v%d is not a registered record schema", ErrBadKind, kind, kv)
+	}
+	ts, err := formatTime(at)
+	if err != nil {
+		return 0, err
+	}
+	return l.appendEncoded(tx, func(n uint64) ([]byte, error) {
+		out := make([]byte, 0, len(body)+96+len(kind)+len(ts))
+		out = append(out, `{"body":`...)
+		out = append(out, body...)
+		out = appendTail(out, n, kind, kv, ts)
+		if len(out) > MaxRecordSize {
+			return nil, fmt.Errorf("%w: %s record is %d bytes", ErrRecordTooLarge, kind, len(out))
+		}
+		if err := scanRecord(out); err != nil {
+			return nil, fmt.Errorf("audit: %s v%d body is not canonical: %w", kind, kv, err)
+		}
+		return out, nil
+	})
+}
+
+// ReadRecord returns the record at index, read in the caller's tx
+// (ErrNotFound beyond the log's end). The decision service reads its
+// decisions back this way: its store references them.
+func ReadRecord(tx *bolt.Tx, index uint64) (*Record, error) {
+	b := tx.Bucket(storage.BucketAuditRecords)
+	if b == nil {
+		return nil, fmt.Errorf("%w: records bucket missing", ErrCorrupt)
+	}
+	data := b.Get(u64key(index))
+	if data == nil {
+		return nil, fmt.Errorf("%w: record %d", ErrNotFound, index)
+	}
+	return DecodeRecord(data)
+}
+
+// ForEachRecord calls fn with every record of the log in order, in the
+// caller's tx (one-time migrations of the records' readers).
+func ForEachRecord(tx *bolt.Tx, fn func(*Record) error) error {
+	b := tx.Bucket(storage.BucketAuditRecords)
+	if b == nil {
+		return fmt.Errorf("%w: records bucket missing", ErrCorrupt)
+	}
+	return b.ForEach(func(_, v []byte) error {
+		r, err := DecodeRecord(v)
+		if err != nil {
+			return err
+		}
+		return fn(r)
+	})
+}
+
 func (l *Log) appendEncoded(tx *bolt.Tx, encode func(index uint64) ([]byte, error)) (uint64, error) {
 	if tx == nil || !tx.Writable() {
 		return 0, errors.New("audit: Append needs a writable transaction")

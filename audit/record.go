@@ -109,10 +109,24 @@ func EncodeBody(body records.Body) ([]byte, error) {
 	if len(raw) > MaxRecordSize {
 		return nil, fmt.Errorf("%w: %s body is %d bytes", ErrRecordTooLarge, body.Kind(), len(raw))
 	}
+	b, err := canonical(raw)
+	if err != nil {
+		return nil, fmt.Errorf("audit: canonicalize %s body: %w", body.Kind(), err)
+	}
+	return b, nil
+}
+
+// canonical is the canonical form of raw, encoding/json's output: by
+// canonJSON (bytes re-encoded in place), or canonicalize where canonJSON
+// leaves it to the generic path.
+func canonical(raw []byte) ([]byte, error) {
+	if b, err := canonJSON(make([]byte, 0, len(raw)), raw); err == nil {
+		return b, nil
+	}
 	var buf bytes.Buffer
 	buf.Grow(len(raw))
 	if _, err := canonicalize(&buf, raw); err != nil {
-		return nil, fmt.Errorf("audit: canonicalize %s body: %w", body.Kind(), err)
+		return nil, err
 	}
 	return buf.Bytes(), nil
 }
@@ -309,6 +323,20 @@ func DecodeRecord(data []byte) (*Record, error) {
 		return nil, fmt.Errorf("%w: record time %q is not canonical UTC RFC 3339", ErrMalformed, ts)
 	}
 	return &Record{Index: index, Kind: kind, Time: t.UTC(), Body: bytes.Clone(body), V: v, KindVersion: kv}, nil
+}
+
+// scanRecord checks that data is a canonical record (DecodeRecord's rules)
+// without copying its body.
+func scanRecord(data []byte) error {
+	const head = `{"body":`
+	if !bytes.HasPrefix(data, []byte(head)) {
+		return fmt.Errorf("%w: record does not start with %s", ErrMalformed, head)
+	}
+	sc := canonScanner{d: data, depth: 1}
+	if _, err := sc.value(len(head)); err != nil {
+		return fmt.Errorf("%w: record body: %v", ErrMalformed, err)
+	}
+	return nil
 }
 
 // maxDepth matches encoding/json's nesting limit.
@@ -659,4 +687,87 @@ func appendString[S ~string | ~[]byte](b []byte, s S) []byte {
 		}
 	}
 	return append(b, '"')
+}
+
+// EncodeJSON returns the canonical encoding of v (encoding/json, then
+// canonicalized): the part of a body a writer encodes ahead of the rest
+// (MergeObjects puts the parts together).
+func EncodeJSON(v any) ([]byte, error) {
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return nil, fmt.Errorf("audit: marshal: %w", err)
+	}
+	b, err := canonical(raw)
+	if err != nil {
+		return nil, fmt.Errorf("audit: canonicalize: %w", err)
+	}
+	return b, nil
+}
+
+// MergeObjects returns the canonical object of the members of a and b, two
+// canonical JSON objects without a key in common: the canonical encoding of
+// a body whose fields were encoded in two parts (EncodeJSON) is the merge of
+// the parts. The members are copied, not decoded.
+func MergeObjects(a, b []byte) ([]byte, error) {
+	ma, err := objectMembers(a)
+	if err != nil {
+		return nil, err
+	}
+	mb, err := objectMembers(b)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]byte, 0, len(a)+len(b))
+	out = append(out, '{')
+	for len(ma) > 0 || len(mb) > 0 {
+		var m rawMember
+		switch {
+		case len(mb) == 0 || (len(ma) > 0 && ma[0].key < mb[0].key):
+			m, ma = ma[0], ma[1:]
+		case len(ma) == 0 || mb[0].key < ma[0].key:
+			m, mb = mb[0], mb[1:]
+		default:
+			return nil, fmt.Errorf("%w: key %q in both parts", ErrMalformed, ma[0].key)
+		}
+		if len(out) > 1 {
+			out = append(out, ',')
+		}
+		out = append(out, m.raw...)
+	}
+	return append(out, '}'), nil
+}
+
+// rawMember is one member of a canonical object: its decoded key and its
+// bytes ("key":value).
+type rawMember struct {
+	key string
+	raw []byte
+}
+
+// objectMembers splits a canonical object into its members, in order.
+func objectMembers(d []byte) ([]rawMember, error) {
+	sc := canonScanner{d: d}
+	if len(d) == 0 || d[0] != '{' {
+		return nil, fmt.Errorf("%w: not an object", ErrMalformed)
+	}
+	if end, err := sc.value(0); err != nil || end != len(d) {
+		return nil, fmt.Errorf("%w: not one canonical object: %v", ErrMalformed, err)
+	}
+	var out []rawMember
+	for i := 1; i < len(d)-1; {
+		start := i
+		end, key, err := sc.str(i, true)
+		if err != nil {
+			return nil, err
+		}
+		k := string(key)
+		if i, err = sc.value(end + 1); err != nil {
+			return nil, err
+		}
+		out = append(out, rawMember{key: k, raw: d[start:i]})
+		if d[i] == ',' {
+			i++
+		}
+	}
+	return out, nil
 }

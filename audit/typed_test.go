@@ -225,7 +225,8 @@ func TestV1ExportFixture(t *testing.T) {
 		switch s.Kind {
 		case records.KindDecisionBegin, records.KindDecisionRevoke, records.KindDecisionExpire, records.KindSystemFreeze,
 			records.KindUnexplainedSpend, records.KindClaimStage, // nor these (issue 16)
-			records.KindMuSigKey, records.KindMuSigDecision, records.KindMuSigSignature: // nor the staker key's (issue 17)
+			records.KindMuSigKey, records.KindMuSigDecision, records.KindMuSigSignature, // nor the staker key's (issue 17)
+			records.KindWhitelistState, records.KindParamsState: // nor these (issue 20)
 			continue
 		}
 		if v.Kinds[s.Kind] == 0 {

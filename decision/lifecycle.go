@@ -159,9 +159,12 @@ func release(tx *bolt.Tx, r *Record) error {
 		}
 	}
 	if len(r.OutflowKey) > 0 {
-		if err := tx.Bucket(storage.BucketOutflow).Delete(r.OutflowKey); err != nil {
+		if err := decisionWindow.delete(tx, r.OutflowKey); err != nil {
 			return err
 		}
+	}
+	if err := restoreSuperseded(tx, r.OutflowSuperseded); err != nil {
+		return err
 	}
 	sa := tx.Bucket(storage.BucketStakeAccounts)
 	if err := addInt(sa, keyStaked, -stakeCharge(r)); err != nil {
@@ -497,8 +500,7 @@ func (s *Service) BeginSigning(ctx context.Context, decisionID string, peer [][3
 		if err := setClaims(tx, r, policy.ClaimSigning); err != nil {
 			return err
 		}
-		amt := binary.BigEndian.AppendUint64(nil, uint64(r.Decision.OutflowSat))
-		if err := tx.Bucket(storage.BucketSigningOutflow).Put(timeKey(now, r.ID), amt); err != nil {
+		if err := s.beginOutflow(tx, r, now); err != nil {
 			return err
 		}
 		if err := s.transition(tx, r, EventBegin, now, Transition{By: actorCustody, Recheck: rc}); err != nil {
@@ -593,7 +595,13 @@ func (s *Service) recheck(tx *bolt.Tx, r *Record, now time.Time) (*Recheck, erro
 	sa := tx.Bucket(storage.BucketStakeAccounts)
 	snap.Stake.StakedSat = getInt(sa, keyStaked) - stakeCharge(r)
 	snap.Stake.ReturnedSat = getInt(sa, keyReturned) - r.Decision.BridgeSat
-	snap.OutflowSat = signingOutflow(tx, now.Add(-24*time.Hour), now, r.ID)
+	from := now.Add(-24 * time.Hour)
+	if snap.OutflowSat, err = signingWindow.since(tx, from); err != nil {
+		return nil, fmt.Errorf("24 h signing outflow: %w", err)
+	}
+	if k := signingKey(r); k != nil {
+		snap.OutflowSat -= inWindow(tx, signingWindow, [][]byte{k}, from) // a resumed job's own entry
+	}
 	if err := s.l1State(tx, f, now, &snap); err != nil {
 		return nil, err
 	}
@@ -611,6 +619,13 @@ func (s *Service) recheck(tx *bolt.Tx, r *Record, now time.Time) (*Recheck, erro
 	if snap.Replaces, err = s.replaces(tx, family); err != nil {
 		return nil, err
 	}
+	if len(family) > 0 {
+		_, keys, err := familyKeys(tx, family)
+		if err != nil {
+			return nil, err
+		}
+		snap.OutflowSat -= inWindow(tx, signingWindow, keys, from) // the family counts once
+	}
 	d := s.engine.Evaluate(f, snap, now)
 	if d.Outcome == policy.Allow && (!slices.Equal(d.Claims, r.Decision.Claims) || d.AllowanceID != r.Decision.AllowanceID ||
 		d.OutflowSat != r.Decision.OutflowSat || d.BridgeSat != r.Decision.BridgeSat || d.StakingSat != r.Decision.StakingSat) {
@@ -619,23 +634,6 @@ func (s *Service) recheck(tx *bolt.Tx, r *Record, now time.Time) (*Recheck, erro
 			d.Claims, d.AllowanceID, d.OutflowSat, r.Decision.Claims, r.Decision.AllowanceID, r.Decision.OutflowSat)})
 	}
 	return &Recheck{Time: now, ParamsHash: s.paramsHash, WhitelistVersion: snap.Whitelist.Version, Snapshot: snap, Decision: d}, nil
-}
-
-// signingOutflow sums the outflow of the decisions that began signing in
-// [from, to], except skip's own entry.
-func signingOutflow(tx *bolt.Tx, from, to time.Time, skip string) int64 {
-	c := tx.Bucket(storage.BucketSigningOutflow).Cursor()
-	var sum int64
-	for k, v := c.Seek(binary.BigEndian.AppendUint64(nil, uint64(from.UnixNano()))); len(k) >= 8; k, v = c.Next() {
-		if int64(binary.BigEndian.Uint64(k[:8])) > to.UnixNano() {
-			break
-		}
-		if string(k[8:]) == skip || len(v) != 8 {
-			continue
-		}
-		sum += int64(binary.BigEndian.Uint64(v))
-	}
-	return sum
 }
 
 func setClaims(tx *bolt.Tx, r *Record, state string) error {

@@ -61,6 +61,22 @@ type Auditor interface {
 	AppendBody(tx *bolt.Tx, at time.Time, body records.Body) (uint64, error)
 }
 
+// recordStore is the side of the audit log (audit.Log) the decision
+// service stores its decisions in: a body encoded by audit.EncodeBody
+// appended as it is. With one, the decisions bucket keeps only each
+// decision's lifecycle and the index of its audit record (stored once);
+// without one (an Auditor that only appends), the whole record.
+type recordStore interface {
+	AppendCanonical(tx *bolt.Tx, at time.Time, kind string, kv int, body []byte) (uint64, error)
+}
+
+// whitelistVersioner is implemented by a Governance that can tell the
+// version of the whitelist in effect without reading it
+// (governance.PolicySource): the whitelist is then read once per version.
+type whitelistVersioner interface {
+	WhitelistVersion(tx *bolt.Tx, now time.Time) (uint64, error)
+}
+
 // Ledger reads the L2 request ledger inside the caller's tx.
 type Ledger interface {
 	// Status is the ledger view's freshness at now.
@@ -153,6 +169,15 @@ type Service struct {
 	// psbtcheck.Checker (immutable, safe for concurrent use).
 	check   func(raw []byte) (*psbtcheck.Facts, error)
 	floorNS atomic.Int64 // the clock floor (unix ns) as last read or written
+	store   recordStore  // nil: records stored whole
+	// wl is the whitelist last read, by version (shared read-only).
+	wl atomic.Pointer[cachedWhitelist]
+}
+
+// cachedWhitelist is a whitelist read once for its version, with its hash.
+type cachedWhitelist struct {
+	w    policy.Whitelist
+	hash string
 }
 
 // New validates cfg.
@@ -185,6 +210,7 @@ func New(cfg Config) (*Service, error) {
 	raw := policy.HexBytes(k.SerializeCompressed())
 	s := &Service{cfg: cfg, walletKey: k, walletRaw: raw, engine: policy.NewEngine(raw), paramsHash: cfg.Params.Hash()}
 	s.check = defaultCheck(cfg.Check, cfg.Wallet, cfg.Limits)
+	s.store, _ = cfg.Audit.(recordStore)
 	if err := cfg.DB.View(func(tx *bolt.Tx) error {
 		s.raiseFloorCache(clockFloor(tx))
 		return nil
@@ -193,6 +219,9 @@ func New(cfg Config) (*Service, error) {
 	}
 	if err := s.indexLegacyExpiry(); err != nil {
 		return nil, fmt.Errorf("decision: index the expiry of earlier decisions: %w", err)
+	}
+	if err := s.referenceLegacy(); err != nil {
+		return nil, fmt.Errorf("decision: reference earlier decisions to their audit records: %w", err)
 	}
 	return s, nil
 }
@@ -238,26 +267,32 @@ type Evidence = records.Evidence
 
 // Record is the stored (and audited) decision.
 type Record struct {
-	V                int             `json:"v"`
-	ID               string          `json:"id"`
-	State            State           `json:"state"`
-	Time             time.Time       `json:"time"`
-	TxID             string          `json:"txid"`
-	PSBTHash         string          `json:"psbt_hash"`
-	WhitelistVersion uint64          `json:"whitelist_version"`
-	ParamsHash       string          `json:"params_hash"`
-	Outcome          policy.Outcome  `json:"outcome"`
-	Reasons          []policy.Reason `json:"reasons,omitempty"`
-	Decision         policy.Decision `json:"decision"`
-	Evidence         []Evidence      `json:"evidence,omitempty"`
-	Facts            policy.Facts    `json:"facts"`
+	V                int       `json:"v"`
+	ID               string    `json:"id"`
+	State            State     `json:"state"`
+	Time             time.Time `json:"time"`
+	TxID             string    `json:"txid"`
+	PSBTHash         string    `json:"psbt_hash"`
+	WhitelistVersion uint64    `json:"whitelist_version"`
+	// WhitelistHash names Snapshot.Whitelist (records.WhitelistHash); empty
+	// in records stored before it.
+	WhitelistHash string          `json:"whitelist_hash,omitempty"`
+	ParamsHash    string          `json:"params_hash"`
+	Outcome       policy.Outcome  `json:"outcome"`
+	Reasons       []policy.Reason `json:"reasons,omitempty"`
+	Decision      policy.Decision `json:"decision"`
+	Evidence      []Evidence      `json:"evidence,omitempty"`
+	Facts         policy.Facts    `json:"facts"`
 	// StakingDecls are the staking declarations of the request as received
 	// (also attached to Facts.Outputs, which is what Evaluate reads).
 	StakingDecls map[int]policy.StakingDecl `json:"staking_decls,omitempty"`
 	Snapshot     policy.Snapshot            `json:"snapshot"`
 	OutflowKey   policy.HexBytes            `json:"outflow_key,omitempty"`
-	Signatures   []policy.HexBytes          `json:"signatures,omitempty"`
-	CancelledAt  *time.Time                 `json:"cancelled_at,omitempty"`
+	// OutflowSuperseded are the velocity entries of the RBF family this
+	// decision replaces, set to zero while it stands (velocity.go).
+	OutflowSuperseded []Superseded      `json:"outflow_superseded,omitempty"`
+	Signatures        []policy.HexBytes `json:"signatures,omitempty"`
+	CancelledAt       *time.Time        `json:"cancelled_at,omitempty"`
 	// ExpiresAt is when an allowed decision that has not begun signing
 	// expires (Time + DecisionTTL).
 	ExpiresAt *time.Time `json:"expires_at,omitempty"`
@@ -268,8 +303,10 @@ type Record struct {
 	// so that RecordSignatures can put it on the view's watch list.
 	UnsignedTx policy.HexBytes `json:"unsigned_tx,omitempty"`
 
-	// raw is the JSON of the record as last stored or loaded (owned copy).
-	raw []byte
+	// AuditIndex is the index of the decision's audit record, where the
+	// decision itself is stored (nil: the whole record is in the decisions
+	// bucket).
+	AuditIndex *uint64 `json:"audit_index,omitempty"`
 }
 
 func internal(err error) error {
@@ -347,6 +384,12 @@ func (s *Service) SubmitRequest(ctx context.Context, req Request) (*View, error)
 		v.DryRun = true
 		return v, nil
 	}
+	// What the decision's audit record takes from the request (facts,
+	// declarations) is encoded here, outside the writer (store.go).
+	pre, err := s.preEncode(facts, req.Staking)
+	if err != nil {
+		return nil, internal(err)
+	}
 	// Commit: at once when no other decision is committing (an idle server
 	// does not wait for bbolt's batch timer), batched under load.
 	err = s.cfg.DB.Commit(func(tx *bolt.Tx) error {
@@ -366,7 +409,7 @@ func (s *Service) SubmitRequest(ctx context.Context, req Request) (*View, error)
 			return err
 		}
 		r.StakingDecls = req.Staking
-		if err := s.commit(tx, r); err != nil {
+		if err := s.commit(tx, r, pre); err != nil {
 			return err
 		}
 		rec = r
@@ -405,22 +448,33 @@ func loadRecord(tx *bolt.Tx, id string) (*Record, error) {
 	if raw == nil {
 		return nil, nil
 	}
-	var r Record
-	if err := json.Unmarshal(raw, &r); err != nil {
+	var r *Record
+	var err error
+	if bytes.HasPrefix(raw, lifecyclePrefix) {
+		r, err = loadReferenced(tx, raw)
+	} else {
+		r = new(Record)
+		err = json.Unmarshal(raw, r)
+	}
+	if err != nil {
 		return nil, fmt.Errorf("decision %s: corrupt record: %w", id, err)
 	}
-	r.raw = bytes.Clone(raw) // bbolt's bytes live only as long as tx
-	return &r, nil
+	return r, nil
 }
 
-// putRecord stores r and keeps its JSON in r.raw (the audit body and the
-// view reuse it instead of encoding the record again).
+// putRecord stores r: its lifecycle and the index of its audit record when
+// it has one (the decision itself is read back from the log), else whole.
 func putRecord(tx *bolt.Tx, r *Record) error {
-	b, err := json.Marshal(r)
+	var b []byte
+	var err error
+	if r.AuditIndex != nil {
+		b, err = json.Marshal(lifecycleOf(r))
+	} else {
+		b, err = json.Marshal(r)
+	}
 	if err != nil {
 		return err
 	}
-	r.raw = b
 	return tx.Bucket(storage.BucketDecisions).Put([]byte(r.ID), b)
 }
 
@@ -437,7 +491,7 @@ func (s *Service) evaluate(tx *bolt.Tx, facts policy.Facts, pf *psbtcheck.Facts,
 	d := s.engine.Evaluate(facts, snap, now)
 	r := &Record{
 		V: 1, Time: now, TxID: facts.TxID, PSBTHash: hex.EncodeToString(facts.PSBTHash),
-		WhitelistVersion: snap.Whitelist.Version, ParamsHash: s.paramsHash,
+		WhitelistVersion: snap.Whitelist.Version, WhitelistHash: s.whitelistHash(snap.Whitelist), ParamsHash: s.paramsHash,
 		Outcome: d.Outcome, Reasons: d.Reasons, Decision: d, Facts: facts, Snapshot: snap,
 		State: StateNew,
 	}
@@ -471,7 +525,7 @@ func (s *Service) globalState(tx *bolt.Tx, now time.Time) (policy.Snapshot, erro
 	if snap.Frozen, err = s.cfg.Governance.Frozen(tx, now); err != nil {
 		return snap, fmt.Errorf("freeze state: %w", err)
 	}
-	if snap.Whitelist, err = s.cfg.Governance.Whitelist(tx, now); err != nil {
+	if snap.Whitelist, err = s.whitelist(tx, now); err != nil {
 		return snap, fmt.Errorf("whitelist: %w", err)
 	}
 	if snap.L2, err = s.cfg.Ledger.Status(tx, now); err != nil {
@@ -522,12 +576,25 @@ func (s *Service) snapshot(tx *bolt.Tx, facts policy.Facts, pf *psbtcheck.Facts,
 	sa := tx.Bucket(storage.BucketStakeAccounts)
 	snap.Stake.StakedSat = getInt(sa, keyStaked)
 	snap.Stake.ReturnedSat = getInt(sa, keyReturned)
-	snap.OutflowSat = outflowSince(tx, now.Add(-24*time.Hour), now)
+	from := now.Add(-24 * time.Hour)
+	if snap.OutflowSat, err = decisionWindow.since(tx, from); err != nil {
+		return snap, fmt.Errorf("24 h outflow: %w", err)
+	}
 	if err := s.l1State(tx, facts, now, &snap); err != nil {
 		return snap, err
 	}
-	if snap.Replaces, err = s.replaces(tx, replacedTxids(snap.Requests)); err != nil {
+	family := replacedTxids(snap.Requests)
+	if snap.Replaces, err = s.replaces(tx, family); err != nil {
 		return snap, err
+	}
+	if len(snap.Replaces) > 0 {
+		// An RBF family counts once: the replacement is judged without the
+		// transactions it replaces (its own outflow stands for them).
+		keys, _, err := familyKeys(tx, family)
+		if err != nil {
+			return snap, err
+		}
+		snap.OutflowSat -= inWindow(tx, decisionWindow, keys, from)
 	}
 	return snap, nil
 }
@@ -604,24 +671,9 @@ func outflowKey(at time.Time, id string) []byte {
 	return append(k, id...)
 }
 
-func outflowSince(tx *bolt.Tx, from, to time.Time) int64 {
-	c := tx.Bucket(storage.BucketOutflow).Cursor()
-	start := binary.BigEndian.AppendUint64(nil, uint64(from.UnixNano()))
-	var sum int64
-	for k, v := c.Seek(start); len(k) >= 8; k, v = c.Next() {
-		if int64(binary.BigEndian.Uint64(k[:8])) > to.UnixNano() {
-			break
-		}
-		if len(v) == 8 {
-			sum += int64(binary.BigEndian.Uint64(v))
-		}
-	}
-	return sum
-}
-
 // commit stores r and, for an allow, its claims, outflow, accounting and
 // allowance, and appends the audit record: all in tx.
-func (s *Service) commit(tx *bolt.Tx, r *Record) error {
+func (s *Service) commit(tx *bolt.Tx, r *Record, pre []byte) error {
 	seq, err := tx.Bucket(storage.BucketDecisions).NextSequence()
 	if err != nil {
 		return err
@@ -661,9 +713,13 @@ func (s *Service) commit(tx *bolt.Tx, r *Record) error {
 			}
 		}
 		r.OutflowKey = outflowKey(r.Time, r.ID)
-		var amt [8]byte
-		binary.BigEndian.PutUint64(amt[:], uint64(r.Decision.OutflowSat))
-		if err := tx.Bucket(storage.BucketOutflow).Put(r.OutflowKey, amt[:]); err != nil {
+		var family [][]byte
+		if len(r.Snapshot.Replaces) > 0 {
+			if family, _, err = familyKeys(tx, replacedTxids(r.Snapshot.Requests)); err != nil {
+				return err
+			}
+		}
+		if err := decisionWindow.enter(tx, r, r.OutflowKey, family); err != nil {
 			return err
 		}
 		sa := tx.Bucket(storage.BucketStakeAccounts)
@@ -682,18 +738,10 @@ func (s *Service) commit(tx *bolt.Tx, r *Record) error {
 			}
 		}
 	}
-	if err := putRecord(tx, r); err != nil {
-		return err
-	}
 	if err := tx.Bucket(storage.BucketDecisionByTx).Put([]byte(r.TxID), []byte(r.ID)); err != nil {
 		return err
 	}
-	// The audited decision is what Evaluate read and decided, from the
-	// stored record.
-	if _, err := s.cfg.Audit.AppendBody(tx, r.Time, r.auditRecord()); err != nil {
-		return fmt.Errorf("audit: %w", err)
-	}
-	return nil
+	return s.storeDecision(tx, r, pre)
 }
 
 // auditRecord is r's decision record for the audit log: everything
@@ -710,9 +758,7 @@ func view(r *Record) *View {
 	for _, x := range r.Reasons {
 		v.Reasons = append(v.Reasons, string(x.Code))
 	}
-	if r.raw != nil {
-		v.Record = r.raw
-	} else if b, err := json.Marshal(r); err == nil {
+	if b, err := json.Marshal(r); err == nil {
 		v.Record = b
 	}
 	return v

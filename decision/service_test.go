@@ -722,13 +722,15 @@ func TestVelocityWindowAndAccounting(t *testing.T) {
 	if _, err := e.svc.Cancel(ctx, v1.ID); err != nil {
 		t.Fatal(err)
 	}
-	var out int64
+	var out, scan int64
 	_ = e.db.View(func(tx *bolt.Tx) error {
-		out = outflowSince(tx, now.Add(-24*time.Hour), now)
-		return nil
+		var err error
+		out, err = decisionWindow.since(tx, now.Add(-24*time.Hour))
+		scan = windowScan(tx, decisionWindow, now.Add(-24*time.Hour), now, "")
+		return err
 	})
-	if out != 5e7+2000 {
-		t.Fatalf("outflow after cancel %d", out)
+	if out != 5e7+2000 || scan != out {
+		t.Fatalf("outflow after cancel %d (scan %d)", out, scan)
 	}
 }
 
@@ -776,8 +778,10 @@ func TestRace(t *testing.T) {
 	if allowed.Load() != 1 || denied.Load() != int64(n-1) {
 		t.Fatalf("allowed %d denied %d", allowed.Load(), denied.Load())
 	}
-	if sz := auditSize(t, e); sz != uint64(n) {
-		t.Fatalf("audit records %d, want %d", sz, n)
+	// One record per decision, and the whitelist and parameters they read
+	// once each.
+	if sz := auditSize(t, e); sz != uint64(n)+2 {
+		t.Fatalf("audit records %d, want %d", sz, n+2)
 	}
 }
 
@@ -798,32 +802,39 @@ func TestRecordJSONRoundTrip(t *testing.T) {
 	if len(r.Evidence) != 2 || r.Evidence[0].TxHash == "" || len(r.Facts.Outputs) != 4 {
 		t.Fatalf("record lacks evidence or outputs: %+v", r)
 	}
-	// The audit log's "decision" record is the typed decision record of the
-	// stored record: byte for byte the canonical encoding of what Evaluate
-	// read and decided, and it decodes strictly.
+	// The audit log's "decision" record is the decision, stored once: the
+	// decisions bucket holds the lifecycle and the index of that record,
+	// whose body is byte for byte the canonical encoding of what Evaluate
+	// read and decided (the whitelist and parameters by hash, recorded
+	// before it), and decodes strictly.
 	var stored, last []byte
+	var lastIndex uint64
 	if err := e.db.View(func(tx *bolt.Tx) error {
 		stored = bytes.Clone(tx.Bucket(storage.BucketDecisions).Get([]byte(v.ID)))
-		_, last = tx.Bucket(storage.BucketAuditRecords).Cursor().Last()
-		last = bytes.Clone(last)
+		k, l := tx.Bucket(storage.BucketAuditRecords).Cursor().Last()
+		last, lastIndex = bytes.Clone(l), binary.BigEndian.Uint64(k)
 		return nil
 	}); err != nil {
 		t.Fatal(err)
 	}
 	ar, err := audit.DecodeRecord(last)
-	if err != nil || ar.Kind != "decision" || ar.V != audit.RecordVersion {
+	if err != nil || ar.Kind != "decision" || ar.V != audit.RecordVersion || ar.KindVersion != 2 {
 		t.Fatalf("last audit record: %v %+v", err, ar)
 	}
-	var sr Record
-	if err := json.Unmarshal(stored, &sr); err != nil {
-		t.Fatal(err)
+	var lc lifecycle
+	if err := json.Unmarshal(stored, &lc); err != nil || lc.AuditIndex != lastIndex || lc.ID != v.ID || bytes.Contains(stored, []byte(`"facts"`)) {
+		t.Fatalf("stored %s: %v", stored, err)
 	}
-	want, err := audit.EncodeBody(sr.auditRecord())
-	if err != nil || !bytes.Equal(ar.Body, want) || !bytes.Equal(stored, v.Record) {
+	sr := e.record(t, v.ID)
+	want, err := audit.EncodeBody(sr.auditRecordV2())
+	if err != nil || !bytes.Equal(ar.Body, want) {
 		t.Fatalf("audited body differs from the stored record (%v)", err)
 	}
+	if again, err := json.Marshal(sr); err != nil || !bytes.Equal(again, v.Record) {
+		t.Fatalf("the record read back differs from the one returned (%v)", err)
+	}
 	body, err := audit.DecodeBody(ar)
-	if d, ok := body.(*records.Decision); err != nil || !ok || d.DecisionID != v.ID || d.Facts.TxID != sr.TxID || len(d.Evidence) != 2 {
+	if d, ok := body.(*records.DecisionV2); err != nil || !ok || d.DecisionID != v.ID || d.Facts.TxID != sr.TxID || len(d.Evidence) != 2 || d.WhitelistHash != records.WhitelistHash(sr.Snapshot.Whitelist) {
 		t.Fatalf("audited decision: %+v %v", body, err)
 	}
 }

@@ -61,6 +61,15 @@ func (s *PolicySource) Whitelist(tx *bolt.Tx, now time.Time) (policy.Whitelist, 
 	return out, nil
 }
 
+// WhitelistVersion is the version of the whitelist active at now (the
+// decision service reads the whitelist once per version).
+func (s *PolicySource) WhitelistVersion(tx *bolt.Tx, now time.Time) (uint64, error) {
+	if s.err != nil {
+		return 0, s.err
+	}
+	return s.g.WhitelistVersion(tx, now)
+}
+
 // Frozen reports the freeze at now; true on any error.
 func (s *PolicySource) Frozen(tx *bolt.Tx, now time.Time) (bool, error) {
 	if s.err != nil {

@@ -45,13 +45,30 @@ func (g *Governance) Whitelist(tx *bolt.Tx, now time.Time) (policy.Whitelist, er
 	if err != nil {
 		return policy.Whitelist{}, err
 	}
+	out.Version = changesInEffect(gov, now)
+	return out, nil
+}
+
+// WhitelistVersion is Whitelist(tx, now).Version without reading the
+// entries: every change of the whitelist counts from the moment it takes
+// effect, so two reads with the same version return the same entries.
+func (g *Governance) WhitelistVersion(tx *bolt.Tx, now time.Time) (uint64, error) {
+	_, _, gov, _, err := buckets(tx)
+	if err != nil {
+		return 0, err
+	}
+	return changesInEffect(gov, now), nil
+}
+
+func changesInEffect(gov *bolt.Bucket, now time.Time) uint64 {
+	var n uint64
 	c := gov.Cursor()
 	for k, v := c.Seek(prefixChange); k != nil && bytes.HasPrefix(k, prefixChange); k, v = c.Next() {
 		if len(v) == 8 && int64(binary.BigEndian.Uint64(v)) <= now.UnixNano() {
-			out.Version++
+			n++
 		}
 	}
-	return out, nil
+	return n
 }
 
 // Snapshot reads everything the policy engine needs, in the caller's tx.

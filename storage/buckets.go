@@ -64,6 +64,14 @@ var (
 	// decisions' reconciliation with the L1 view (schema 3): watermark and
 	// the txids of wallet spends already judged (txid -> JSON verdict).
 	BucketL1Reconcile = []byte("l1_reconcile")
+
+	// decisions (schema 4, issue 20): the running sums of the 24 h velocity
+	// windows (outflow and signing outflow: tail time and sum, see
+	// decision/velocity.go) and the slow-changing parts of the snapshot
+	// decisions name by hash (whitelist, parameters): hash -> index of the
+	// audit record that holds them.
+	BucketOutflowWindow = []byte("outflow_window")
+	BucketPolicyStates  = []byte("decision_policy_states")
 )
 
 // allBucketsV1 is the bucket set of schema version 1.
@@ -86,3 +94,6 @@ var bucketsV3 = [][]byte{
 	BucketL1Cursor, BucketL1Undo, BucketL1Watch, BucketL1Mempool, BucketL1MempoolSpends,
 	BucketL1Reconcile,
 }
+
+// bucketsV4 are the buckets schema version 4 adds (issue 20).
+var bucketsV4 = [][]byte{BucketOutflowWindow, BucketPolicyStates}

@@ -39,6 +39,18 @@ var migrations = []migration{
 		}
 		return nil
 	}},
+	// The running sums start empty: the decision service computes them by
+	// one scan on first use. Decision records keep their layout here; the
+	// decision service moves them to references to their audit record
+	// (docs/policy.md, "Storage layout") when it starts.
+	{name: "decision running sums and policy states", apply: func(tx *bolt.Tx) error {
+		for _, b := range bucketsV4 {
+			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+				return fmt.Errorf("create bucket %s: %w", b, err)
+			}
+		}
+		return nil
+	}},
 }
 
 // LatestSchemaVersion is the schema version this binary writes.

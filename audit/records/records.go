@@ -91,6 +91,9 @@ func Schemas() []Schema {
 func schemas() []Schema {
 	return []Schema{
 		{KindDecision, 1, "a decision: the facts and snapshot policy.Evaluate read and its result (decision service, in the tx that reserves the claims)", func() Body { return new(Decision) }},
+		{KindDecision, 2, "a decision naming the whitelist and parameters it read by hash (whitelist_state, params_state earlier in the log)", func() Body { return new(DecisionV2) }},
+		{KindWhitelistState, 1, "the whitelist the decisions that name its hash read (decision service, once per whitelist, before the first such decision)", func() Body { return new(WhitelistState) }},
+		{KindParamsState, 1, "the policy parameters the decisions that name their hash read (decision service, once per parameters)", func() Body { return new(ParamsState) }},
 		{KindDecisionCancel, 1, "an allowed decision cancelled by the custody node before signing began; its claims released", func() Body { return new(DecisionCancel) }},
 		{KindDecisionRevoke, 1, "an allowed decision revoked (by an admin, or by the re-check at signing, which it then carries)", func() Body { return new(DecisionRevoke) }},
 		{KindDecisionExpire, 1, "an allowed decision expired (decision_ttl passed before signing began)", func() Body { return new(DecisionExpire) }},

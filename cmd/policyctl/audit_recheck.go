@@ -18,7 +18,9 @@ import (
 // runAuditRecheck verifies an export offline (as `audit verify` does) and
 // replays every decision in it through policy.Evaluate with the facts and
 // snapshot the record carries, without the server's database: the
-// decisions (v1 and v2 records) and the re-checks at signing that
+// decisions (v1 and v2 records; a decision of version 2 with the whitelist
+// and parameters it names by hash, from the whitelist_state and
+// params_state records before it) and the re-checks at signing that
 // decision_begin and decision_revoke records carry (replayed with the facts
 // of their decision earlier in the export). It reports every record whose
 // stored result differs from the replay, by index. Exit 0: verified and
@@ -72,6 +74,9 @@ func runAuditRecheck(args []string, stdout, stderr io.Writer) int {
 	if res.Skipped > 0 {
 		fmt.Fprintf(stdout, ", %d re-checks skipped (their decision is before the export's range)", res.Skipped)
 	}
+	if res.StateSkipped > 0 {
+		fmt.Fprintf(stdout, ", %d decisions skipped (the whitelist or parameters they name are before the export's range)", res.StateSkipped)
+	}
 	fmt.Fprintln(stdout)
 	if len(res.Mismatches) > 0 {
 		return 1
@@ -82,11 +87,14 @@ func runAuditRecheck(args []string, stdout, stderr io.Writer) int {
 // recheckResult is what recheckExport found. It is meaningful only when
 // recheckExport returns no error (the export verified).
 type recheckResult struct {
-	Verified   *audit.Verified
-	Decisions  int      // decision records replayed
-	Rechecks   int      // re-checks at signing replayed
-	Skipped    int      // re-checks whose decision is not in the export
-	Mismatches []string // one line per record whose replay differs
+	Verified  *audit.Verified
+	Decisions int // decision records replayed
+	Rechecks  int // re-checks at signing replayed
+	Skipped   int // re-checks whose decision is not in the export
+	// StateSkipped are decisions (v2) whose whitelist or parameters are
+	// recorded before the export's range.
+	StateSkipped int
+	Mismatches   []string // one line per record whose replay differs
 }
 
 // recheckExport verifies the export and replays it in the same pass. The
@@ -96,6 +104,7 @@ type recheckResult struct {
 // expired, revoked), for the re-checks that may follow them.
 func recheckExport(r io.Reader, verifierKey string, previous []byte) (*recheckResult, error) {
 	res := &recheckResult{}
+	var states records.States         // whitelists and parameters by hash, as recorded
 	live := map[string]policy.Facts{} // allowed decisions that may still begin signing
 	// policy.Engine caches the parsed wallet key (one per key seen) and
 	// gives exactly Evaluate's decision.
@@ -159,6 +168,16 @@ func recheckExport(r io.Reader, verifierKey string, previous []byte) (*recheckRe
 			}
 		case *records.Decision:
 			decision(rec, b.DecisionID, b.Facts, b.Snapshot, b.EvaluatedAt, b.Decision)
+		case *records.WhitelistState, *records.ParamsState:
+			states.Add(b)
+		case *records.DecisionV2:
+			// The whitelist and parameters it names are earlier records.
+			d, err := states.Decision(b)
+			if err != nil {
+				res.StateSkipped++
+				return nil
+			}
+			decision(rec, d.DecisionID, d.Facts, d.Snapshot, d.EvaluatedAt, d.Decision)
 		case *records.DecisionBegin:
 			recheck(rec, &b.Transition)
 		case *records.DecisionRevoke:

@@ -186,6 +186,22 @@ func Every(tb testing.TB) []Entry {
 		}
 		n++
 	}
+	// Decisions of version 2: the whitelist and parameters once each, then
+	// the decisions naming them by hash.
+	recorded := map[string]bool{}
+	for _, d := range Decisions(tb) {
+		v2 := d.Slim()
+		if !recorded[v2.WhitelistHash] {
+			recorded[v2.WhitelistHash] = true
+			add(&records.WhitelistState{Hash: v2.WhitelistHash, Whitelist: d.Snapshot.Whitelist})
+		}
+		if !recorded[v2.ParamsHash] {
+			recorded[v2.ParamsHash] = true
+			add(&records.ParamsState{Hash: v2.ParamsHash, Params: d.Snapshot.Params})
+		}
+		v2.DecisionID += "-v2"
+		add(v2)
+	}
 	add(&records.DecisionRevokeRequest{DecisionID: "abc-1", Admin: admin, Reason: "suspicious", Nonce: "rv-1", Expiry: at().Add(time.Hour).Unix(), Signature: sig})
 	add(&records.Reshare{Ceremony: "c1", Session: "5e6f", PubKey: "02ce", Address: "bc1qwallet", Network: "mainnet", OldParties: []string{"policyd@0", "custody@0"},
 		NewParties: []string{"policyd@1", "custody@1"}, Threshold: 1, NewEpoch: 1, Self: "policyd@1", ConfirmDigest: "aa", ConfirmSignature: "3044"})
@@ -214,6 +230,10 @@ func Cycle(tb testing.TB) (entry func(i int) Entry, period int) {
 		var b records.Body
 		switch v := e.Body.(type) {
 		case *records.Decision:
+			c := *v
+			c.DecisionID += suffix
+			b = &c
+		case *records.DecisionV2:
 			c := *v
 			c.DecisionID += suffix
 			b = &c

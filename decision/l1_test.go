@@ -372,16 +372,7 @@ func TestL1RestoredBackupCannotPayTwice(t *testing.T) {
 		t.Fatalf("claim %+v", c)
 	}
 	// Even once an admin unfreezes, the id stays paid.
-	if err := db.Update(func(tx *bolt.Tx) error {
-		var g govState
-		if err := getJSON(tx, testGovBucket, &g); err != nil {
-			return err
-		}
-		g.Frozen = false
-		return putJSON(tx, testGovBucket, g)
-	}); err != nil {
-		t.Fatal(err)
-	}
+	unfreeze(t, re)
 	if out, codes = submitCodes(t, re, second); out != "deny" || !slices.Equal(codes, []string{string(policy.CodeReqIDSigned)}) {
 		t.Fatalf("restored, unfrozen: %s %v", out, codes)
 	}
@@ -499,12 +490,7 @@ func TestL1ClaimStagesFollowTheChain(t *testing.T) {
 	le.poll(t)
 	stage(policy.ClaimConfirmed)
 	// A reorg drops both blocks (the chain forks below them, longer).
-	btc.mu.Lock()
-	btc.blocks = btc.blocks[:len(btc.blocks)-2]
-	btc.mu.Unlock()
-	btc.mine()
-	btc.mine()
-	btc.mine()
+	btc.reorg(2, 3)
 	le.poll(t)
 	stage(policy.ClaimSigned)
 	// Still claimed: the same id cannot be paid again by a transaction

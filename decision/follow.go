@@ -127,8 +127,10 @@ func (s *Service) followClaim(tx *bolt.Tx, now time.Time, fc *followCache, f fol
 			// Held: not in the chain, not in a mempool (signed), until the
 			// view is fresh again, or for good when a conflicting
 			// transaction pays the id itself (approved once L2 says so).
+			// (Debug: it is asked again every poll; the conflict itself
+			// was alarmed when reconciliation judged it.)
 			if fam.hold != "" || fam.paid[f.id] {
-				s.cfg.Logger.Warn("decision: claim not released: a conflicting transaction may pay it", "req_id", f.id, "txid", f.c.TxID, "conflicts", fam.conflicts, "hold", fam.hold)
+				s.cfg.Logger.Debug("decision: claim not released: a conflicting transaction may pay it", "req_id", f.id, "txid", f.c.TxID, "conflicts", fam.conflicts, "hold", fam.hold)
 			}
 			ev.To = policy.ClaimSigned
 			break

@@ -28,7 +28,7 @@ type followed struct {
 
 // FollowChain moves every claim of a signed transaction along the chain,
 // one AuditClaimStage record per change, in one transaction, after every
-// L1 (and L2) poll:
+// L1 poll (approvals are read from the L2 ledger then):
 //
 //   - signed -> broadcast -> confirmed, following whichever member of the
 //     claim's RBF family the chain picked (an earlier member confirming

@@ -359,16 +359,19 @@ func TestL1ReleaseWhenConflictBuried(t *testing.T) {
 // the bridge itself. With an OP_RETURN naming 100, reconciliation claims
 // 100 paid_unexplained and only 101 is released; without an OP_RETURN, 1
 // BTC to the bridge is what P002's FIFO rule gives 100 (the relayer may
-// approve 100 for it), so 100 stays signed and only 101 is released.
+// approve 100 for it), so 100 stays signed and only 101 is released; with
+// an OP_RETURN that cannot be read, nothing is released.
 func TestL1ReleaseSkipsIdsTheConflictPays(t *testing.T) {
 	for _, tc := range []struct {
-		name    string
-		opRet   bool
-		state   string // of 100 after the release pass
-		claimTx func(conflict, orig string) string
+		name       string
+		payload    []byte // the conflict's OP_RETURN (nil: none)
+		state100   string
+		byConflict bool // 100's claim names the conflict
+		release101 bool
 	}{
-		{"op_return", true, policy.ClaimPaidUnexplained, func(c, _ string) string { return c }},
-		{"fifo", false, policy.ClaimSigned, func(_, o string) string { return o }},
+		{"op_return", psbtgen.StReqIDsPayload("100"), policy.ClaimPaidUnexplained, true, true},
+		{"fifo", nil, policy.ClaimSigned, false, true},
+		{"unreadable_op_return", []byte(`{"StReqIds":"1x"}`), policy.ClaimSigned, false, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			sc := scenario(t, "withdraw_one_id")
@@ -383,8 +386,8 @@ func TestL1ReleaseSkipsIdsTheConflictPays(t *testing.T) {
 			id := e.signAllowed(t, raw)
 			orig := unsignedOf(t, raw)
 			outs := []*wire.TxOut{wire.NewTxOut(1e8, bridge)}
-			if tc.opRet {
-				script, err := txscript.NullDataScript(psbtgen.StReqIDsPayload("100"))
+			if tc.payload != nil {
+				script, err := txscript.NullDataScript(tc.payload)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -393,31 +396,49 @@ func TestL1ReleaseSkipsIdsTheConflictPays(t *testing.T) {
 			conflict := conflictOf(orig, outs...)
 			le.btc.mine(conflict)
 			le.btc.mine()
-			le.poll(t)
-			counts := le.follow(t)
-			if counts[policy.ClaimReleased] != 1 || counts[tc.state] != 1 {
-				t.Fatalf("counts %v", counts)
+			if n := le.poll(t); n != 1 {
+				t.Fatalf("%d unexplained", n)
 			}
-			ct := conflict.TxHash().String()
-			if c := claimOf(t, e, "100"); c == nil || c.State != tc.state || c.TxID != tc.claimTx(ct, orig.TxHash().String()) {
-				t.Fatalf("claim of 100: %+v", c)
+			ct, ot := conflict.TxHash().String(), orig.TxHash().String()
+			check := func(pass string) {
+				t.Helper()
+				counts := le.follow(t)
+				released := 0
+				if tc.release101 {
+					released = 1
+				}
+				if counts[policy.ClaimReleased] != released || counts[tc.state100] != 2-released {
+					t.Fatalf("%s: counts %v", pass, counts)
+				}
+				want := ot
+				if tc.byConflict {
+					want = ct
+				}
+				if c := claimOf(t, e, "100"); c == nil || c.State != tc.state100 || c.TxID != want {
+					t.Fatalf("%s: claim of 100: %+v", pass, c)
+				}
+				recs := stageRecords(t, e)
+				if !tc.release101 {
+					if c := claimOf(t, e, "101"); c == nil || c.State != policy.ClaimSigned || len(recs) != 0 {
+						t.Fatalf("%s: claim of 101 %+v, records %+v", pass, c, recs)
+					}
+					return
+				}
+				if c := claimOf(t, e, "101"); c != nil {
+					t.Fatalf("%s: claim of 101 not released: %+v", pass, c)
+				}
+				if v := claimView(t, e, id, "101"); v.State != policy.ClaimReleased || !slices.Equal(v.Conflicts, []string{ct}) {
+					t.Fatalf("%s: view of 101: %+v", pass, v)
+				}
+				if len(recs) != 1 || recs[0].ReqID != "101" || recs[0].To != policy.ClaimReleased {
+					t.Fatalf("%s: claim_stage records %+v", pass, recs)
+				}
 			}
-			if c := claimOf(t, e, "101"); c != nil {
-				t.Fatalf("claim of 101 not released: %+v", c)
-			}
-			if v := claimView(t, e, id, "101"); v.State != policy.ClaimReleased || !slices.Equal(v.Conflicts, []string{ct}) {
-				t.Fatalf("view of 101: %+v", v)
-			}
-			recs := stageRecords(t, e)
-			if len(recs) != 1 || recs[0].ReqID != "101" || recs[0].To != policy.ClaimReleased {
-				t.Fatalf("claim_stage records %+v", recs)
-			}
-			// Held for good: further passes release nothing more.
+			check("buried")
+			// Held for good: a later pass releases nothing more.
 			le.btc.mine()
 			le.poll(t)
-			if c := le.follow(t); c[policy.ClaimReleased] != 1 || len(stageRecords(t, e)) != 1 {
-				t.Fatalf("later pass: %v, %+v", c, stageRecords(t, e))
-			}
+			check("later")
 		})
 	}
 }

@@ -143,6 +143,14 @@ func attachL1Conf(t testing.TB, e *env, btc *btcChain, freeze FreezeFunc, ledger
 	if err != nil {
 		t.Fatal(err)
 	}
+	le := attachWatcher(t, e, w, freeze, ledger, gov, params)
+	le.btc = btc
+	return le
+}
+
+// attachWatcher rebuilds e's service on the L1 view of w.
+func attachWatcher(t testing.TB, e *env, w *l1.Watcher, freeze FreezeFunc, ledger Ledger, gov Governance, params policy.Params) *l1Env {
+	t.Helper()
 	svc, err := New(Config{
 		DB: e.db, Wallet: psbtcheck.Wallet{PubKey: e.wallet.PubKey(), Net: &chaincfg.MainNetParams},
 		Params: params, Ledger: ledger, Governance: gov, Audit: e.log,
@@ -153,7 +161,7 @@ func attachL1Conf(t testing.TB, e *env, btc *btcChain, freeze FreezeFunc, ledger
 		t.Fatal(err)
 	}
 	e.svc = svc
-	return &l1Env{env: e, btc: btc, w: w}
+	return &l1Env{env: e, w: w}
 }
 
 // poll is one watcher poll followed by reconciliation (what policyd runs).

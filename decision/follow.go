@@ -4,12 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"time"
 
-	"github.com/btcsuite/btcd/chaincfg/chainhash"
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/bitlayer-org/policyd/audit/records"
-	"github.com/bitlayer-org/policyd/l1"
 	"github.com/bitlayer-org/policyd/policy"
 	"github.com/bitlayer-org/policyd/storage"
 )
@@ -20,29 +19,33 @@ const AuditClaimStage = records.KindClaimStage
 // ClaimStage is the body of an AuditClaimStage record.
 type ClaimStage = records.ClaimStage
 
-// stageOf is the claim state a signed transaction's L1 stage means; ok is
-// false when the claim stays where it is (conflicted: released only by the
-// RBF rule, never here).
-func stageOf(st l1.Stage) (string, bool) {
-	switch st.Kind {
-	case l1.StageMempool:
-		return policy.ClaimBroadcast, true
-	case l1.StageConfirmed:
-		if st.Final {
-			return policy.ClaimConfirmed, true
-		}
-		return policy.ClaimBroadcast, true
-	case l1.StageUnseen:
-		return policy.ClaimSigned, true // never seen, dropped, or reorged out
-	}
-	return "", false
+// followed is a claim FollowChain moves: of a signed transaction, not
+// yet approved.
+type followed struct {
+	id string
+	c  policy.Claim
 }
 
-// FollowChain moves every claim of a signed transaction along its L1 stage
-// (signed -> broadcast -> confirmed, and back on a reorg or a drop), one
-// AuditClaimStage record per change, in one transaction. A claim is never
-// released here. It returns the number of claims in each state afterwards
-// (a metric). A no-op without Config.Chain.
+// FollowChain moves every claim of a signed transaction along the chain,
+// one AuditClaimStage record per change, in one transaction, after every
+// L1 poll (approvals are read from the L2 ledger then):
+//
+//   - signed -> broadcast -> confirmed, following whichever member of the
+//     claim's RBF family the chain picked (an earlier member confirming
+//     instead of the newest: the claim names it), and back on a reorg or a
+//     drop;
+//   - -> approved once the L2 ledger shows the reqId approved
+//     (UnboundApproved, finalized), from signed and broadcast too; an
+//     approved claim never moves again;
+//   - -> released (the reqId is free again) when every member of the
+//     family is conflicted by a transaction buried N deep, the view is
+//     fresh, and no conflicting transaction pays the reqId itself.
+//
+// Reconciliation runs first in the same transaction, so a conflict that is
+// itself an unexplained spend has frozen signing and claimed its reqIds
+// paid before anything is released. It returns the number of claims in
+// each state afterwards, released ids included (a metric). A no-op without
+// Config.Chain.
 func (s *Service) FollowChain(ctx context.Context) (map[string]int, error) {
 	c := s.cfg.Chain
 	if c == nil {
@@ -58,13 +61,12 @@ func (s *Service) FollowChain(ctx context.Context) (map[string]int, error) {
 		if err != nil {
 			return err
 		}
-		type move struct {
-			id string
-			c  policy.Claim
-			ev ClaimStage
+		if err := s.catchUp(tx, now); err != nil {
+			return err
 		}
-		var moves []move
-		stages := map[string]l1.Stage{}
+		fc := newFollowCache()
+		var todo []followed
+		var ids []string
 		err = tx.Bucket(storage.BucketClaims).ForEach(func(k, v []byte) error {
 			var cl policy.Claim
 			if err := json.Unmarshal(v, &cl); err != nil {
@@ -72,42 +74,34 @@ func (s *Service) FollowChain(ctx context.Context) (map[string]int, error) {
 			}
 			switch cl.State {
 			case policy.ClaimSigned, policy.ClaimBroadcast, policy.ClaimConfirmed:
+				todo = append(todo, followed{id: string(k), c: cl})
+				ids = append(ids, string(k))
+			case policy.ClaimPaidUnexplained:
+				fc.paidUnexplained[cl.TxID] = append(fc.paidUnexplained[cl.TxID], string(k))
+				counts[cl.State]++
 			default:
 				counts[cl.State]++
-				return nil
 			}
-			st, seen := stages[cl.TxID]
-			if !seen {
-				h, err := chainhash.NewHashFromStr(cl.TxID)
-				if err != nil {
-					return fmt.Errorf("claim %s: txid %q: %w", k, cl.TxID, err)
-				}
-				if st, err = c.Stage(tx, *h); err != nil {
-					return fmt.Errorf("l1 stage of %s: %w", cl.TxID, err)
-				}
-				stages[cl.TxID] = st
-			}
-			to, ok := stageOf(st)
-			if !ok || to == cl.State {
-				counts[cl.State]++
-				return nil
-			}
-			counts[to]++
-			moves = append(moves, move{id: string(k), c: cl, ev: ClaimStage{ReqID: string(k), TxID: cl.TxID, From: cl.State, To: to, Height: st.Height, Depth: st.Depth}})
 			return nil
 		})
 		if err != nil {
 			return err
 		}
-		for _, m := range moves {
-			m.c.State = m.ev.To
-			if err := putClaim(tx, m.id, m.c); err != nil {
+		approved, err := s.approvedIDs(tx, ids)
+		if err != nil {
+			return err
+		}
+		fresh := c.Check(tx, now) == nil
+		for _, f := range todo {
+			to, err := s.followClaim(tx, now, fc, f, approved[f.id], fresh)
+			if err != nil {
 				return err
 			}
-			if _, err := s.cfg.Audit.AppendBody(tx, now, &m.ev); err != nil {
-				return fmt.Errorf("audit: %w", err)
+			if to != "" {
+				counts[to]++
 			}
 		}
+		counts[policy.ClaimReleased] = countReleased(tx)
 		return nil
 	})
 	if err != nil {
@@ -116,15 +110,76 @@ func (s *Service) FollowChain(ctx context.Context) (map[string]int, error) {
 	return counts, nil
 }
 
+// followClaim moves one claim (see FollowChain) and returns its state
+// afterwards (released: the id is free).
+func (s *Service) followClaim(tx *bolt.Tx, now time.Time, fc *followCache, f followed, approved, fresh bool) (string, error) {
+	fam, err := s.familyOf(tx, now, fc, f.c)
+	if err != nil {
+		return "", err
+	}
+	st := fam.stages[fam.target]
+	ev := ClaimStage{ReqID: f.id, TxID: fam.target, From: f.c.State, To: fam.to, Height: st.Height, Depth: st.Depth}
+	switch {
+	case approved:
+		ev.To = policy.ClaimApproved
+	case fam.to == policy.ClaimReleased:
+		if !fresh || fam.hold != "" || fam.paid[f.id] {
+			// Held: not in the chain, not in a mempool (signed), until the
+			// view is fresh again, or for good when a conflicting
+			// transaction pays the id itself (approved once L2 says so).
+			// (Debug: it is asked again every poll; the conflict itself
+			// was alarmed when reconciliation judged it.)
+			if fam.hold != "" || fam.paid[f.id] {
+				s.cfg.Logger.Debug("decision: claim not released: a conflicting transaction may pay it", "req_id", f.id, "txid", f.c.TxID, "conflicts", fam.conflicts, "hold", fam.hold)
+			}
+			ev.To = policy.ClaimSigned
+			break
+		}
+		ev.Height, ev.Depth, ev.Conflicts = fam.height, fam.depth, fam.conflicts
+		if err := tx.Bucket(storage.BucketClaims).Delete([]byte(f.id)); err != nil {
+			return "", err
+		}
+		rel := releasedClaim{DecisionID: f.c.DecisionID, TxID: f.c.TxID, Family: f.c.Family, Conflicts: fam.conflicts, Height: fam.height, At: now.UTC()}
+		if err := putReleased(tx, f.id, rel); err != nil {
+			return "", err
+		}
+		if _, err := s.cfg.Audit.AppendBody(tx, now, &ev); err != nil {
+			return "", fmt.Errorf("audit: %w", err)
+		}
+		return "", nil
+	}
+	if ev.To == f.c.State && fam.target == f.c.TxID {
+		return f.c.State, nil
+	}
+	nc := f.c
+	nc.State = ev.To
+	if fam.target != f.c.TxID {
+		ev.FromTxID = f.c.TxID
+		nc.TxID, nc.DecisionID, nc.Family = fam.target, fam.decision[fam.target], fam.others(fam.target)
+	}
+	if err := putClaim(tx, f.id, nc); err != nil {
+		return "", err
+	}
+	if _, err := s.cfg.Audit.AppendBody(tx, now, &ev); err != nil {
+		return "", fmt.Errorf("audit: %w", err)
+	}
+	return ev.To, nil
+}
+
 // ClaimView is one reqId's claim as GET /v1/decisions/{id} shows it.
 type ClaimView struct {
 	ReqID      string `json:"req_id"`
 	State      string `json:"state"`
 	TxID       string `json:"txid"`
 	DecisionID string `json:"decision_id,omitempty"`
+	// Family are the other signed transactions of the claim (RBF).
+	Family []string `json:"family,omitempty"`
+	// Conflicts are the chain transactions that made a released claim free.
+	Conflicts []string `json:"conflicts,omitempty"`
 }
 
-// claimViews reads the current claims of r's reqIds.
+// claimViews reads the current claims of r's reqIds; an id without a claim
+// that was released shows its release.
 func (s *Service) claimViews(r *Record) ([]ClaimView, error) {
 	if len(r.Decision.Claims) == 0 {
 		return nil, nil
@@ -138,7 +193,15 @@ func (s *Service) claimViews(r *Record) ([]ClaimView, error) {
 				return err
 			}
 			if c != nil {
-				out = append(out, ClaimView{ReqID: id, State: c.State, TxID: c.TxID, DecisionID: c.DecisionID})
+				out = append(out, ClaimView{ReqID: id, State: c.State, TxID: c.TxID, DecisionID: c.DecisionID, Family: c.Family})
+				continue
+			}
+			rel, err := getReleased(tx, id)
+			if err != nil {
+				return err
+			}
+			if rel != nil {
+				out = append(out, ClaimView{ReqID: id, State: policy.ClaimReleased, TxID: rel.TxID, DecisionID: rel.DecisionID, Family: rel.Family, Conflicts: rel.Conflicts})
 			}
 		}
 		return nil

@@ -143,6 +143,14 @@ func attachL1Conf(t testing.TB, e *env, btc *btcChain, freeze FreezeFunc, ledger
 	if err != nil {
 		t.Fatal(err)
 	}
+	le := attachWatcher(t, e, w, freeze, ledger, gov, params)
+	le.btc = btc
+	return le
+}
+
+// attachWatcher rebuilds e's service on the L1 view of w.
+func attachWatcher(t testing.TB, e *env, w *l1.Watcher, freeze FreezeFunc, ledger Ledger, gov Governance, params policy.Params) *l1Env {
+	t.Helper()
 	svc, err := New(Config{
 		DB: e.db, Wallet: psbtcheck.Wallet{PubKey: e.wallet.PubKey(), Net: &chaincfg.MainNetParams},
 		Params: params, Ledger: ledger, Governance: gov, Audit: e.log,
@@ -153,7 +161,7 @@ func attachL1Conf(t testing.TB, e *env, btc *btcChain, freeze FreezeFunc, ledger
 		t.Fatal(err)
 	}
 	e.svc = svc
-	return &l1Env{env: e, btc: btc, w: w}
+	return &l1Env{env: e, w: w}
 }
 
 // poll is one watcher poll followed by reconciliation (what policyd runs).
@@ -372,16 +380,7 @@ func TestL1RestoredBackupCannotPayTwice(t *testing.T) {
 		t.Fatalf("claim %+v", c)
 	}
 	// Even once an admin unfreezes, the id stays paid.
-	if err := db.Update(func(tx *bolt.Tx) error {
-		var g govState
-		if err := getJSON(tx, testGovBucket, &g); err != nil {
-			return err
-		}
-		g.Frozen = false
-		return putJSON(tx, testGovBucket, g)
-	}); err != nil {
-		t.Fatal(err)
-	}
+	unfreeze(t, re)
 	if out, codes = submitCodes(t, re, second); out != "deny" || !slices.Equal(codes, []string{string(policy.CodeReqIDSigned)}) {
 		t.Fatalf("restored, unfrozen: %s %v", out, codes)
 	}
@@ -499,12 +498,7 @@ func TestL1ClaimStagesFollowTheChain(t *testing.T) {
 	le.poll(t)
 	stage(policy.ClaimConfirmed)
 	// A reorg drops both blocks (the chain forks below them, longer).
-	btc.mu.Lock()
-	btc.blocks = btc.blocks[:len(btc.blocks)-2]
-	btc.mu.Unlock()
-	btc.mine()
-	btc.mine()
-	btc.mine()
+	btc.reorg(2, 3)
 	le.poll(t)
 	stage(policy.ClaimSigned)
 	// Still claimed: the same id cannot be paid again by a transaction

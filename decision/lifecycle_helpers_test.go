@@ -1,7 +1,6 @@
 package decision
 
 import (
-	"bytes"
 	"context"
 	"math/big"
 	"testing"
@@ -82,16 +81,7 @@ func errCode(err error) string {
 // the record count per kind.
 func verifyAudit(t testing.TB, e *env) map[string]uint64 {
 	t.Helper()
-	ctx := context.Background()
-	n, err := e.log.Size(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var buf bytes.Buffer
-	if err := e.log.Export(ctx, &buf, 0, n); err != nil {
-		t.Fatal(err)
-	}
-	v, err := audit.Verify(&buf, e.log.VerifierKey(), nil)
+	v, err := audit.Verify(exportAudit(t, e), e.log.VerifierKey(), nil)
 	if err != nil {
 		t.Fatalf("audit log does not verify: %v", err)
 	}

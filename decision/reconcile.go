@@ -312,21 +312,9 @@ func opReturnReqIDs(t *wire.MsgTx) ([]string, error) {
 // transfer without OP_RETURN), whatever policy.fifo_fallback says: an
 // unexplained transfer may be approved by the relayer all the same.
 func (s *Service) fifoReqIDs(tx *bolt.Tx, now time.Time, t *wire.MsgTx) ([]string, int64, error) {
-	wl, err := s.cfg.Governance.Whitelist(tx, now)
-	if err != nil {
-		return nil, 0, fmt.Errorf("whitelist: %w", err)
-	}
-	var bridge int64
-	for _, o := range t.TxOut {
-		for _, e := range wl.Entries {
-			if e.Kind == policy.KindBridgeHotWallet && len(e.PkScript) > 0 && string(e.PkScript) == string(o.PkScript) {
-				bridge += o.Value
-				break
-			}
-		}
-	}
-	if bridge <= 0 {
-		return nil, 0, nil
+	bridge, err := s.bridgeSat(tx, now, t)
+	if err != nil || bridge <= 0 {
+		return nil, 0, err
 	}
 	q, err := s.cfg.Ledger.PendingUnbound(tx)
 	if err != nil {
@@ -347,4 +335,22 @@ func (s *Service) fifoReqIDs(tx *bolt.Tx, now time.Time, t *wire.MsgTx) ([]strin
 		ids = append(ids, r.ID)
 	}
 	return ids, bridge, nil
+}
+
+// bridgeSat is what t pays the whitelisted bridge hot wallets.
+func (s *Service) bridgeSat(tx *bolt.Tx, now time.Time, t *wire.MsgTx) (int64, error) {
+	wl, err := s.cfg.Governance.Whitelist(tx, now)
+	if err != nil {
+		return 0, fmt.Errorf("whitelist: %w", err)
+	}
+	var bridge int64
+	for _, o := range t.TxOut {
+		for _, e := range wl.Entries {
+			if e.Kind == policy.KindBridgeHotWallet && len(e.PkScript) > 0 && string(e.PkScript) == string(o.PkScript) {
+				bridge += o.Value
+				break
+			}
+		}
+	}
+	return bridge, nil
 }

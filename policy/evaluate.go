@@ -354,7 +354,7 @@ func (e *evaluation) checkRequest(r *Request, wantKind string) {
 			e.deny(CodeReqIDSigned, "reqId %s already paid by L1 transaction %s, which no decision explains", r.ID, c.TxID)
 		} else if (c.State == ClaimSigned || c.State == ClaimBroadcast) && e.replaces(c.TxID) {
 			// a replacement: judged by checkReplacement
-		} else if c.State == ClaimSigning || c.State == ClaimSigned || c.State == ClaimBroadcast || c.State == ClaimConfirmed {
+		} else if c.State == ClaimSigning || c.State == ClaimSigned || c.State == ClaimBroadcast || c.State == ClaimConfirmed || c.State == ClaimApproved {
 			e.deny(CodeReqIDSigned, "reqId %s already signed in decision %s", r.ID, c.DecisionID)
 		} else {
 			e.deny(CodeReqIDClaimed, "reqId %s reserved by decision %s (tx %s)", r.ID, c.DecisionID, c.TxID)

@@ -73,6 +73,13 @@ func TestL1Codes(t *testing.T) {
 	if d := policy.Evaluate(f, s, time.Time{}); d.Outcome != policy.Deny || !slices.Contains(d.Codes(), policy.CodeReqIDSigned) {
 		t.Fatalf("paid_unexplained claim: %s %v", d.Outcome, d.Reasons)
 	}
+	// An approved claim is paid (even if the ledger record were read
+	// before the approval): reqid_signed, not a mere reservation.
+	f, s = withL1()
+	s.Requests[0].Claim = &policy.Claim{DecisionID: "d-old", TxID: "ab", State: policy.ClaimApproved}
+	if d := policy.Evaluate(f, s, time.Time{}); d.Outcome != policy.Deny || !slices.Equal(d.Codes(), []policy.Code{policy.CodeReqIDSigned}) {
+		t.Fatalf("approved claim: %s %v", d.Outcome, d.Reasons)
+	}
 }
 
 func init() {

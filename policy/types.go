@@ -263,8 +263,19 @@ const (
 	// ClaimBroadcast: the signed transaction is in a mempool, or mined
 	// fewer than N blocks deep (the L1 view's stage).
 	ClaimBroadcast = "broadcast"
-	// ClaimConfirmed: the signed transaction is N blocks deep.
+	// ClaimConfirmed: the signed transaction (or an earlier member of its
+	// RBF family, which the claim then names) is N blocks deep.
 	ClaimConfirmed = "confirmed"
+	// ClaimApproved: the L2 ledger shows the reqId approved
+	// (UnboundApproved, finalized): paid on L2, final. Never released, never
+	// moved back by an L1 reorg.
+	ClaimApproved = "approved"
+	// ClaimReleased: every member of the claim's RBF family is conflicted by
+	// a transaction buried N deep that does not pay the reqId itself; the
+	// reqId is free again. Not stored in the claims bucket (a released id
+	// has no claim); the decision service keeps the release as evidence and
+	// shows it.
+	ClaimReleased = "released"
 	// ClaimPaidUnexplained: a wallet spend on L1 that no decision of this
 	// database explains paid the reqId (a database restored from a backup,
 	// a signature made outside policyd): it is paid, never again.

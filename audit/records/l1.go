@@ -39,7 +39,8 @@ func (u *UnexplainedSpend) Validate() error {
 }
 
 // ClaimStage is one reqId's claim moving along its transaction's stage on
-// L1 (signed, broadcast, confirmed).
+// L1 (signed, broadcast, confirmed), to approved (UnboundApproved on L2), or
+// to released (its whole RBF family conflicted, buried N deep).
 type ClaimStage struct {
 	ReqID  string `json:"req_id"`
 	TxID   string `json:"txid"`
@@ -47,6 +48,13 @@ type ClaimStage struct {
 	To     string `json:"to"`
 	Height uint64 `json:"height,omitempty"`
 	Depth  uint64 `json:"depth,omitempty"`
+	// FromTxID is the family member the claim named before, when the chain
+	// made it follow another member (TxID) of its RBF family.
+	FromTxID string `json:"from_txid,omitempty"`
+	// Conflicts are the chain transactions, not of the family, that spend
+	// the family's inputs (released: Height and Depth are the shallowest
+	// of them, at least N deep).
+	Conflicts []string `json:"conflicts,omitempty"`
 }
 
 func (*ClaimStage) Kind() string { return KindClaimStage }

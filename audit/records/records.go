@@ -113,7 +113,7 @@ func schemas() []Schema {
 		{KindSystemFreeze, 1, "policyd froze signing itself on evidence (or recorded the alarm while already frozen)", func() Body { return new(SystemFreeze) }},
 		{KindDecisionRevokeRequest, 1, "an admin's signed request to revoke a decision, authenticated", func() Body { return new(DecisionRevokeRequest) }},
 		{KindUnexplainedSpend, 1, "a wallet spend on L1 no decision explains: signing froze and its reqIds were claimed paid (same transaction)", func() Body { return new(UnexplainedSpend) }},
-		{KindClaimStage, 1, "a reqId's claim moved along its transaction's L1 stage (signed, broadcast, confirmed)", func() Body { return new(ClaimStage) }},
+		{KindClaimStage, 1, "a reqId's claim moved along its transaction's L1 stage (signed, broadcast, confirmed), to approved (L2) or to released (its RBF family conflicted N deep)", func() Body { return new(ClaimStage) }},
 		{KindMuSigKey, 1, "the MuSig2 staker key: the custody node's and policyd's public keys and their aggregate (babylon/cosign)", func() Body { return new(MuSigKey) }},
 		{KindMuSigDecision, 1, "a co-signing request with the staker key allowed or denied: the transaction, the stake and the messages policyd computed", func() Body { return new(MuSigDecision) }},
 		{KindMuSigSignature, 1, "one MuSig2 signature by the staker key: nonces, verified partial signatures, the BIP340 signature (same transaction as the input marked signed)", func() Body { return new(MuSigSignature) }},

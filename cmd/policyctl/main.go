@@ -17,6 +17,7 @@ func commands() []cli.Command {
 	return []cli.Command{
 		{Name: "status", Summary: "a running server's health, readiness, freeze, L2 view and audit size (like vault status)", Run: runStatus},
 		{Name: "backup", Summary: "an online, checksummed copy of a running server's database (operator token)", Run: runBackup},
+		{Name: "decision", Summary: "a stored decision and each reqId claim's stage on L1/L2 (auditor token)", Run: runDecision},
 		{Name: "psbt", Summary: "inspect a PSBT offline or ask a server for a dry-run decision", Run: runPSBT},
 		{Name: "l2", Summary: "show the L2 indexer's status and request records", Run: runL2},
 		{Name: "whitelist", Summary: "list, propose, approve and reject whitelist changes; freeze and unfreeze", Run: runWhitelist},

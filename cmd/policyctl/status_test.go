@@ -4,21 +4,15 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"encoding/pem"
 	"io"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 
-	"github.com/btcsuite/btcd/chaincfg"
-	"github.com/ethereum/go-ethereum/common"
-
 	"github.com/bitlayer-org/policyd/api"
 	"github.com/bitlayer-org/policyd/audit"
-	"github.com/bitlayer-org/policyd/governance"
 	"github.com/bitlayer-org/policyd/l2"
 	"github.com/bitlayer-org/policyd/storage"
 )
@@ -46,35 +40,16 @@ func (statusAudit) Checkpoint(context.Context) ([]byte, error) {
 }
 func (statusAudit) Inclusion(context.Context, uint64) (json.RawMessage, error) { return nil, nil }
 
-// statusServer is the real API handler (route table, roles) over TLS with
-// real governance and storage; readiness, L2 and audit are scripted.
+// statusServer is the real API handler over TLS with real governance and
+// storage; readiness, L2 and audit are scripted.
 func statusServer(t *testing.T, rd *statusReady) (url, ca string) {
 	t.Helper()
-	db, err := storage.Open(filepath.Join(t.TempDir(), "p.db"), storage.Options{NoSync: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	gov, err := governance.New(governance.Config{DB: db, Audit: wlAppender{}, Net: &chaincfg.RegressionNetParams,
-		Domain:         governance.Domain{Name: "policyd", Version: "1", ChainID: 1337, WalletID: "w"},
-		BitlayerAdmins: []common.Address{common.HexToAddress("0x01")}, Quorum: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	h, err := api.New(api.Config{Governance: gov, L2: statusL2{}, Audit: statusAudit{}, Ready: rd, Backup: db,
-		Tokens: []api.Token{{Name: "r", Role: api.RoleReader, SHA256: api.HashToken("reader-tok")},
+	return apiServer(t, func(c *api.Config, db *storage.DB) {
+		c.L2, c.Audit, c.Ready, c.Backup = statusL2{}, statusAudit{}, rd, db
+		c.Tokens = []api.Token{{Name: "r", Role: api.RoleReader, SHA256: api.HashToken("reader-tok")},
 			{Name: "a", Role: api.RoleAuditor, SHA256: api.HashToken("auditor-tok")},
-			{Name: "o", Role: api.RoleOperator, SHA256: api.HashToken("operator-tok")}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewTLSServer(h)
-	t.Cleanup(srv.Close)
-	ca = filepath.Join(t.TempDir(), "ca.pem")
-	if err := os.WriteFile(ca, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw}), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return srv.URL, ca
+			{Name: "o", Role: api.RoleOperator, SHA256: api.HashToken("operator-tok")}}
+	})
 }
 
 func TestStatusCommand(t *testing.T) {

@@ -13,6 +13,7 @@ import (
 	"github.com/bitlayer-org/policyd/internal/cli"
 	"github.com/bitlayer-org/policyd/l2"
 	"github.com/bitlayer-org/policyd/mpc"
+	"github.com/bitlayer-org/policyd/policy"
 	"github.com/bitlayer-org/policyd/storage"
 )
 
@@ -70,7 +71,7 @@ func newMetrics(reg *prometheus.Registry) *metrics {
 			Name: "policyd_l1_unexplained_spends_total", Help: "Wallet spends on Bitcoin that no decision explains (each freezes signing and is audited).",
 		}),
 		claims: prometheus.NewGaugeVec(prometheus.GaugeOpts{
-			Name: "policyd_claims", Help: "reqId claims by stage (reserved, signing, signed, broadcast, confirmed, paid_unexplained), as of the last L1 poll.",
+			Name: "policyd_claims", Help: "reqId claims by stage (reserved, signing, signed, broadcast, confirmed, approved, paid_unexplained; released: released ids not claimed again), as of the last L1 poll.",
 		}, []string{"stage"}),
 		buildInfo: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "policyd_build_info", Help: "Always 1; the labels describe the running binary.",
@@ -238,7 +239,8 @@ func b2f(b bool) float64 {
 
 // setClaims publishes the claim counts FollowChain returned.
 func (m *metrics) setClaims(counts map[string]int) {
-	for _, st := range []string{"reserved", "signing", "signed", "broadcast", "confirmed", "paid_unexplained"} {
+	for _, st := range []string{policy.ClaimReserved, policy.ClaimSigning, policy.ClaimSigned, policy.ClaimBroadcast, policy.ClaimConfirmed,
+		policy.ClaimApproved, policy.ClaimReleased, policy.ClaimPaidUnexplained} {
 		m.claims.WithLabelValues(st).Set(float64(counts[st]))
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -142,6 +143,8 @@ func Every(tb testing.TB) []Entry {
 		ReqIDs: []string{"100", "101"}, ReqIDsSource: "op_return"})
 	add(&records.UnexplainedSpend{TxID: zeroTx, Mempool: true, Inputs: []string{zeroTx + ":0"}})
 	add(&records.ClaimStage{ReqID: "100", TxID: zeroTx, From: "signed", To: "broadcast", Height: 812_346, Depth: 1})
+	add(&records.ClaimStage{ReqID: "100", TxID: zeroTx, From: "signed", To: "confirmed", Height: 812_346, Depth: 6, FromTxID: strings.Repeat("11", 32)})
+	add(&records.ClaimStage{ReqID: "101", TxID: zeroTx, From: "signed", To: "released", Height: 812_347, Depth: 6, Conflicts: []string{strings.Repeat("22", 32)}})
 	ck, pk := "02"+zeroTx, "03"+zeroTx
 	add(&records.MuSigKey{CustodyKey: ck, PolicydKey: pk, SortedKeys: [2]string{ck, pk}, KeySort: true, AggregateKey: zeroTx})
 	add(&records.MuSigDecision{DecisionID: "ms-1", RequestKind: "babylon_unbonding", Outcome: "allow", TxID: zeroTx, Tx: "0200000001",

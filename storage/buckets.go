@@ -64,6 +64,13 @@ var (
 	// decisions' reconciliation with the L1 view (schema 3): watermark and
 	// the txids of wallet spends already judged (txid -> JSON verdict).
 	BucketL1Reconcile = []byte("l1_reconcile")
+
+	// reserves (schema 4, issue 16). l1: Babylon staking outputs of allowed
+	// decisions (outpoint (36) -> state record, undo-logged once mined);
+	// decision: the height of the last signed reserves record and the
+	// deficit last reported.
+	BucketL1Staking = []byte("l1_staking")
+	BucketReserves  = []byte("reserves")
 )
 
 // allBucketsV1 is the bucket set of schema version 1.
@@ -86,3 +93,6 @@ var bucketsV3 = [][]byte{
 	BucketL1Cursor, BucketL1Undo, BucketL1Watch, BucketL1Mempool, BucketL1MempoolSpends,
 	BucketL1Reconcile,
 }
+
+// bucketsV4 are the buckets schema version 4 adds (reserves, issue 16).
+var bucketsV4 = [][]byte{BucketL1Staking, BucketReserves}

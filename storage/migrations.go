@@ -39,6 +39,19 @@ var migrations = []migration{
 		}
 		return nil
 	}},
+	{name: "reserves: staking outputs and the reserves record cursor", apply: createBuckets(bucketsV4)},
+}
+
+// createBuckets is a migration that creates names.
+func createBuckets(names [][]byte) func(tx *bolt.Tx) error {
+	return func(tx *bolt.Tx) error {
+		for _, b := range names {
+			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+				return fmt.Errorf("create bucket %s: %w", b, err)
+			}
+		}
+		return nil
+	}
 }
 
 // LatestSchemaVersion is the schema version this binary writes.

@@ -47,8 +47,9 @@ func (statusAudit) Checkpoint(context.Context) ([]byte, error) {
 func (statusAudit) Inclusion(context.Context, uint64) (json.RawMessage, error) { return nil, nil }
 
 // statusServer is the real API handler (route table, roles) over TLS with
-// real governance and storage; readiness, L2 and audit are scripted.
-func statusServer(t *testing.T, rd *statusReady) (url, ca string) {
+// real governance and storage; readiness, L2, audit and the reserves (when
+// given) are scripted.
+func statusServer(t *testing.T, rd *statusReady, reserves ...api.ReservesService) (url, ca string) {
 	t.Helper()
 	db, err := storage.Open(filepath.Join(t.TempDir(), "p.db"), storage.Options{NoSync: true})
 	if err != nil {
@@ -61,7 +62,11 @@ func statusServer(t *testing.T, rd *statusReady) (url, ca string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, err := api.New(api.Config{Governance: gov, L2: statusL2{}, Audit: statusAudit{}, Ready: rd, Backup: db,
+	var rs api.ReservesService
+	if len(reserves) > 0 {
+		rs = reserves[0]
+	}
+	h, err := api.New(api.Config{Governance: gov, L2: statusL2{}, Audit: statusAudit{}, Ready: rd, Backup: db, Reserves: rs,
 		Tokens: []api.Token{{Name: "r", Role: api.RoleReader, SHA256: api.HashToken("reader-tok")},
 			{Name: "a", Role: api.RoleAuditor, SHA256: api.HashToken("auditor-tok")},
 			{Name: "o", Role: api.RoleOperator, SHA256: api.HashToken("operator-tok")}}})

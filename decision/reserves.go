@@ -166,10 +166,9 @@ func (s *Service) reserves(tx *bolt.Tx, c ReservesChain, a ApprovedLedger) (*Res
 }
 
 // openTransfers counts the claims by stage into counts and returns the
-// transactions (each claim's and its replacement family's) that pay
-// UnboundRequired reqIds L2 has not approved yet. Claims not yet signed
-// have no transaction on L1; TokenStaked claims are no transfer (their
-// staking outputs are counted as such).
+// transactions policyd signed (each claim's and its replacement family's)
+// that pay UnboundRequired reqIds L2 has not approved yet. TokenStaked
+// claims are no transfer (their staking outputs are counted as such).
 func (s *Service) openTransfers(tx *bolt.Tx, counts map[string]int) ([]chainhash.Hash, error) {
 	claims := map[string]*policy.Claim{}
 	var ids []*big.Int
@@ -180,7 +179,12 @@ func (s *Service) openTransfers(tx *bolt.Tx, counts map[string]int) ([]chainhash
 		}
 		counts[c.State]++
 		switch c.State {
-		case policy.ClaimReserved, policy.ClaimSigning, claimApproved:
+		case policy.ClaimSigned, policy.ClaimBroadcast, policy.ClaimConfirmed:
+		default:
+			// Not signed yet, approved, or paid by a spend policyd did not
+			// sign (paid_unexplained: its outputs were never checked, so
+			// they are not held; the spend shows as a deficit until L2
+			// approves its reqIds).
 			return nil
 		}
 		id, ok := new(big.Int).SetString(string(k), 10)
@@ -238,10 +242,6 @@ func (s *Service) watchStaking(tx *bolt.Tx, r *Record, t *wire.MsgTx) error {
 	}
 	return c.WatchStaking(tx, ops)
 }
-
-// claimApproved is the stage after confirmed, once L2 approved the reqId
-// (UnboundApproved): no longer a transfer.
-const claimApproved = "approved"
 
 // DefaultReservesEvery is the default period of the reserves record, in L1
 // blocks (about a day on mainnet).

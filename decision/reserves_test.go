@@ -299,3 +299,52 @@ func wireSpend(t *wire.MsgTx, i int) *wire.MsgTx {
 	s.AddTxOut(wire.NewTxOut(t.TxOut[i].Value-1000, []byte{0x51, 0x20, 7}))
 	return s
 }
+
+// TestReservesUnexplainedSpendIsNotHeld: a wallet spend policyd did not
+// sign claims its reqIds paid_unexplained, but its outputs were never
+// checked: they are no transfer, so the wallet's loss is a deficit (here
+// the whole amount, as L2 still owes it).
+func TestReservesUnexplainedSpendIsNotHeld(t *testing.T) {
+	sc := scenario(t, "withdraw_one_id")
+	now, _ := time.Parse(time.RFC3339, sc.Now)
+	e := newStandInEnv(t, sc.WalletSeed, sc.Snapshot, now, true)
+	le := attachL1(t, e, newBTCChain(), standInFreeze(e.log), e.ledger, fakeGov{}, sc.Snapshot.Params)
+	raw, _ := sc.RawPSBT()
+	le.btc.mine(prevTxs(t, raw)...)
+	le.poll(t)
+	before := e.reserves(t)
+	in := unsignedOf(t, raw).TxIn[0].PreviousOutPoint
+	var value int64
+	for _, p := range prevTxs(t, raw) {
+		if p.TxHash() == in.Hash {
+			value = p.TxOut[in.Index].Value
+		}
+	}
+	var amount int64
+	for _, q := range sc.Snapshot.Requests {
+		if q.ID == "100" {
+			amount = q.AmountSat
+		}
+	}
+	// Request 100's amount to the bridge (FIFO names 100), the rest to a
+	// stranger.
+	spend := wire.NewMsgTx(2)
+	spend.AddTxIn(wire.NewTxIn(&in, nil, nil))
+	spend.AddTxOut(wire.NewTxOut(amount, sc.Snapshot.Whitelist.Entries[0].PkScript))
+	spend.AddTxOut(wire.NewTxOut(value-amount-500, []byte{0x51, 0x20, 0xee}))
+	if value-amount-500 <= 0 {
+		t.Fatalf("input %d too small for %d", value, amount)
+	}
+	le.btc.mine(spend)
+	if n := le.poll(t); n != 1 {
+		t.Fatalf("%d unexplained", n)
+	}
+	r := e.reserves(t)
+	if c := claimOf(t, e, "100"); c == nil || c.State != policy.ClaimPaidUnexplained {
+		t.Fatalf("claim of 100 after the unexplained spend: %+v", c)
+	}
+	if r.L1.Transfers != (l1Transfers{}) || r.L1.HeldSat != before.L1.HeldSat-value || r.L2.OwedSat != before.L2.OwedSat ||
+		r.Claims[policy.ClaimPaidUnexplained] == 0 {
+		t.Fatalf("after the unexplained spend: %+v (before %+v)", r, before)
+	}
+}

@@ -166,6 +166,10 @@ func TestReservesStakingOutput(t *testing.T) {
 	sc := scenario(t, "stake_listed")
 	now, _ := time.Parse(time.RFC3339, sc.Now)
 	e := newEnv(t, sc.WalletSeed, sc.Snapshot, now, true)
+	var err error
+	if e.babylon, err = scenarioSchedule(sc, 1); err != nil { // the scenario's Babylon version, active from block 1
+		t.Fatal(err)
+	}
 	btc := newBTCChain()
 	le := attachL1(t, e, btc, govFreeze(e.gov.g), e.svc.cfg.Ledger, e.svc.cfg.Governance, sc.Snapshot.Params)
 	raw, _ := sc.RawPSBT()

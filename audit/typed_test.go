@@ -220,11 +220,11 @@ func TestV1ExportFixture(t *testing.T) {
 	}
 	// Every kind v1 wrote is in it (the v1 code had no decision_begin,
 	// decision_revoke, decision_expire, system_freeze, unexplained_spend,
-	// claim_stage or musig_* records).
+	// claim_stage, reserves or musig_* records).
 	for _, s := range records.Schemas() {
 		switch s.Kind {
 		case records.KindDecisionBegin, records.KindDecisionRevoke, records.KindDecisionExpire, records.KindSystemFreeze,
-			records.KindUnexplainedSpend, records.KindClaimStage, // nor these (issue 16)
+			records.KindUnexplainedSpend, records.KindClaimStage, records.KindReserves, // nor these (issue 16)
 			records.KindMuSigKey, records.KindMuSigDecision, records.KindMuSigSignature, // nor the staker key's (issue 17)
 			records.KindWhitelistState, records.KindParamsState: // nor these (issue 20)
 			continue

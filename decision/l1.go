@@ -129,7 +129,10 @@ func (s *Service) watch(tx *bolt.Tx, r *Record) error {
 	if t.TxHash().String() != r.TxID {
 		return fmt.Errorf("decision %s: stored transaction hashes to %s, not %s", r.ID, t.TxHash(), r.TxID)
 	}
-	return s.cfg.Chain.Watch(tx, &t)
+	if err := s.cfg.Chain.Watch(tx, &t); err != nil {
+		return err
+	}
+	return s.watchStaking(tx, r, &t)
 }
 
 // replaces builds Snapshot.Replaces (with an L1 view only): the signed

@@ -613,7 +613,7 @@ func TestL1Reserves(t *testing.T) {
 			bridge += o.Value
 		}
 	}
-	if r.L1.ConfirmedSat != f.InputTotal || r.L1.InFlightSat != bridge || r.AllowedReturnedSat-sc.Snapshot.Stake.ReturnedSat != bridge ||
+	if r.L1.ConfirmedSat != f.InputTotal || r.L1.Transfers.PendingSat != bridge || r.L1.HeldSat != f.InputTotal || r.AllowedReturnedSat-sc.Snapshot.Stake.ReturnedSat != bridge ||
 		r.Claims[policy.ClaimSigned] != 1 || r.L2.FinalizedStakedSat != sc.Snapshot.Stake.FinalizedStakedSat {
 		t.Fatalf("reserves %+v (inputs %d, bridge %d)", r, f.InputTotal, bridge)
 	}

@@ -21,16 +21,18 @@ var (
 	BucketL1Watch         = storage.BucketL1Watch
 	BucketL1Mempool       = storage.BucketL1Mempool
 	BucketL1MempoolSpends = storage.BucketL1MempoolSpends
+	BucketL1Staking       = storage.BucketL1Staking // schema 5
 )
 
 // AllBuckets is every bucket of the L1 view.
 var AllBuckets = [][]byte{
 	BucketL1Blocks, BucketL1UTXOs, BucketL1Spent, BucketL1Txs, BucketL1TxOrder,
 	BucketL1Cursor, BucketL1Undo, BucketL1Watch, BucketL1Mempool, BucketL1MempoolSpends,
+	BucketL1Staking,
 }
 
 // CreateBuckets creates the L1 buckets (idempotent; a no-op on a file
-// migrated to schema 3, kept for tools that build a view in a bare bbolt).
+// migrated to schema 5, kept for tools that build a view in a bare bbolt).
 func CreateBuckets(tx *bolt.Tx) error {
 	for _, b := range AllBuckets {
 		if _, err := tx.CreateBucketIfNotExists(b); err != nil {

@@ -165,6 +165,15 @@ func (r *rig) reserves() Reserves {
 	return res
 }
 
+func (r *rig) transfers(ids ...chainhash.Hash) Transfers {
+	r.t.Helper()
+	var tr Transfers
+	if err := r.db.View(func(tx *bolt.Tx) (err error) { tr, err = r.w.View().Transfers(tx, ids); return }); err != nil {
+		r.t.Fatal(err)
+	}
+	return tr
+}
+
 func (r *rig) spends() []Spend {
 	r.t.Helper()
 	var sp []Spend
@@ -233,7 +242,7 @@ func TestRegtestSyncSpendsMempool(t *testing.T) {
 	if err != nil || in.Kind != InputConfirmed || in.Value != 2_000_000 || in.Depth != testConf {
 		t.Fatalf("confirmed deposit: %+v %v", in, err)
 	}
-	if res := r.reserves(); res.ConfirmedSat != 6_000_000 || res.ConfirmedCount != 3 || res.InFlightSat != 0 {
+	if res := r.reserves(); res.ConfirmedSat != 6_000_000 || res.ConfirmedCount != 3 || res.StakingSat != 0 {
 		t.Fatalf("reserves after confirmation: %+v", res)
 	}
 
@@ -264,8 +273,9 @@ func TestRegtestSyncSpendsMempool(t *testing.T) {
 	if _, err := r.input(wire.OutPoint{Hash: s1.TxHash(), Index: 0}); !errors.Is(err, ErrInputUnknown) {
 		t.Fatalf("non-wallet output of a watched tx: %v", err)
 	}
-	if res := r.reserves(); res.InFlightSat != 400_000 || res.InFlightCount != 1 {
-		t.Fatalf("in flight: %+v", res)
+	// In a mempool: pending, its input still a confirmed wallet output.
+	if res, tr := r.reserves(), r.transfers(s1.TxHash()); tr != (Transfers{PendingSat: 400_000, PendingCount: 1}) || res.ConfirmedSat != 6_000_000 {
+		t.Fatalf("pending transfer: %+v %+v", tr, res)
 	}
 	if ms := r.mempoolSpends(); len(ms) != 1 || ms[0].Outpoint != ops[0] || ms[0].Txid != s1.TxHash() || !ms[0].Watched {
 		t.Fatalf("mempool spends of the watched spend: %+v", ms)
@@ -279,13 +289,16 @@ func TestRegtestSyncSpendsMempool(t *testing.T) {
 	if in, err := r.input(change); err != nil || in.Kind != InputOwnChange || in.Depth != 1 {
 		t.Fatalf("own change at depth 1: %+v %v", in, err)
 	}
+	if res, tr := r.reserves(), r.transfers(s1.TxHash()); tr != (Transfers{InFlightSat: 400_000, InFlightCount: 1}) || res.ConfirmedSat != 5_000_000 || res.UnconfirmedSat != 595_000 {
+		t.Fatalf("transfer in flight: %+v %+v", tr, res)
+	}
 	r.mine(testConf - 1)
 	r.sync()
 	if st := r.stage(s1.TxHash()); st.Kind != StageConfirmed || !st.Final {
 		t.Fatalf("stage after %d blocks: %+v", testConf, st)
 	}
-	if res := r.reserves(); res.InFlightSat != 0 || res.ConfirmedSat != 5_595_000 {
-		t.Fatalf("reserves after the spend: %+v", res)
+	if res, tr := r.reserves(), r.transfers(s1.TxHash()); tr != (Transfers{FinalSat: 400_000, FinalCount: 1}) || res.ConfirmedSat != 5_595_000 {
+		t.Fatalf("reserves after the spend: %+v %+v", tr, res)
 	}
 
 	// A watched transaction that a different (unwatched) spend of the same

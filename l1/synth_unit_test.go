@@ -181,10 +181,28 @@ func TestSynthBlockVerification(t *testing.T) {
 	}
 }
 
+// readReserves reads the view's reserves and the transfers of ids.
+func readReserves(t testing.TB, db *storage.DB, w *Watcher, ids ...chainhash.Hash) (Reserves, Transfers) {
+	t.Helper()
+	var r Reserves
+	var tr Transfers
+	if err := db.View(func(tx *bolt.Tx) (err error) {
+		if r, err = w.View().Reserves(tx); err != nil {
+			return err
+		}
+		tr, err = w.View().Transfers(tx, ids)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return r, tr
+}
+
 // TestSynthReservesReplacementFamily: two watched transactions spending the
-// same wallet output (an original and its RBF replacement) are one transfer
-// in flight, counted at the larger outflow; once the replacement is final
-// and the original buried, nothing is in flight.
+// same wallet output (an original and its RBF replacement) are one transfer,
+// pending (not added: its input is still a wallet output) at the larger
+// outflow; mined, the replacement's outflow is in flight, then final, and
+// the original is conflicted and buried.
 func TestSynthReservesReplacementFamily(t *testing.T) {
 	ctx := context.Background()
 	chain := newSynthChain()
@@ -200,13 +218,8 @@ func TestSynthReservesReplacementFamily(t *testing.T) {
 	a := wire.OutPoint{Hash: d.TxHash(), Index: 0}
 	orig := spendTx([]wire.OutPoint{a}, 1_000_000, 100_000)
 	repl := spendTx([]wire.OutPoint{a}, 1_000_000, 150_000)
-	reserves := func() Reserves {
-		var r Reserves
-		if err := db.View(func(tx *bolt.Tx) (err error) { r, err = w.View().Reserves(tx); return }); err != nil {
-			t.Fatal(err)
-		}
-		return r
-	}
+	ids := []chainhash.Hash{orig.TxHash(), repl.TxHash()}
+	read := func() (Reserves, Transfers) { t.Helper(); return readReserves(t, db, w, ids...) }
 	if err := db.Update(func(tx *bolt.Tx) error {
 		if err := w.View().Watch(tx, orig); err != nil {
 			return err
@@ -215,28 +228,107 @@ func TestSynthReservesReplacementFamily(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	if r := reserves(); r.InFlightSat != 150_000 || r.InFlightCount != 1 || r.ConfirmedSat != 1_000_000 {
-		t.Fatalf("family in flight: %+v", r)
+	if r, tr := read(); tr != (Transfers{PendingSat: 150_000, PendingCount: 1}) || r.ConfirmedSat != 1_000_000 {
+		t.Fatalf("family unmined: %+v %+v", r, tr)
 	}
 	chain.add(repl)
 	if err := w.SyncOnce(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if r := reserves(); r.InFlightSat != 150_000 || r.UnconfirmedSat != 1_000_000-150_000-1000 {
-		t.Fatalf("replacement at depth 1: %+v", r)
+	if r, tr := read(); tr != (Transfers{InFlightSat: 150_000, InFlightCount: 1}) || r.UnconfirmedSat != 1_000_000-150_000-1000 || r.ConfirmedSat != 0 {
+		t.Fatalf("replacement at depth 1: %+v %+v", r, tr)
 	}
 	chain.add()
 	chain.add()
 	if err := w.SyncOnce(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if r := reserves(); r.InFlightSat != 0 || r.InFlightCount != 0 || r.ConfirmedSat != 849_000 {
-		t.Fatalf("after the replacement is final: %+v", r)
+	if r, tr := read(); tr != (Transfers{FinalSat: 150_000, FinalCount: 1}) || r.ConfirmedSat != 849_000 || r.UnconfirmedSat != 0 {
+		t.Fatalf("after the replacement is final: %+v %+v", r, tr)
 	}
 	var st Stage
 	_ = db.View(func(tx *bolt.Tx) (err error) { st, err = w.View().Stage(tx, orig.TxHash()); return })
 	if st.Kind != StageConflicted || !st.Final || *st.ConflictTx != repl.TxHash() {
 		t.Fatalf("original: %+v", st)
+	}
+	// Only the original asked about: conflicted, nothing counts.
+	ids = ids[:1]
+	if _, tr := read(); tr != (Transfers{}) {
+		t.Fatalf("conflicted original alone: %+v", tr)
+	}
+}
+
+// TestSynthStakingOutputs: a staking output named before its transaction is
+// mined is held from that block until a chain transaction spends it, is not
+// a transfer, and follows a reorg; an output named after mining, or never
+// named, is not counted.
+func TestSynthStakingOutputs(t *testing.T) {
+	ctx := context.Background()
+	chain := newSynthChain()
+	d := deposit(1, 1_000_000)
+	chain.add(d)
+	chain.add()
+	db := openDB(t)
+	w := synthWatcher(t, db, 2, chain)
+	if err := w.SyncOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// Stake 600 000 (output 0), 10 000 to the bridge (output 1), change.
+	stake := wire.NewMsgTx(2)
+	stake.AddTxIn(wire.NewTxIn(&wire.OutPoint{Hash: d.TxHash(), Index: 0}, nil, nil))
+	stake.AddTxOut(wire.NewTxOut(600_000, []byte{0x51, 0x20, 1, 2, 3}))
+	stake.AddTxOut(wire.NewTxOut(10_000, synthExternal))
+	stake.AddTxOut(wire.NewTxOut(389_000, synthWallet))
+	sid := stake.TxHash()
+	read := func() (Reserves, Transfers) { t.Helper(); return readReserves(t, db, w, sid) }
+	if err := db.Update(func(tx *bolt.Tx) error {
+		if err := w.View().Watch(tx, stake); err != nil {
+			return err
+		}
+		return w.View().WatchStaking(tx, []wire.OutPoint{{Hash: sid, Index: 0}})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if r, tr := read(); r.StakingSat != 0 || tr != (Transfers{PendingSat: 10_000, PendingCount: 1}) {
+		t.Fatalf("named, unmined: %+v %+v", r, tr)
+	}
+	chain.add(stake)
+	if err := w.SyncOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	r, tr := read()
+	if r.StakingSat != 600_000 || r.StakingCount != 1 || r.UnconfirmedSat != 389_000 || tr != (Transfers{InFlightSat: 10_000, InFlightCount: 1}) {
+		t.Fatalf("mined: %+v %+v", r, tr)
+	}
+	// Named after mining: not followed (documented), so not counted.
+	if err := db.Update(func(tx *bolt.Tx) error {
+		return w.View().WatchStaking(tx, []wire.OutPoint{{Hash: sid, Index: 1}, {Hash: sid, Index: 0}})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if r, _ := read(); r.StakingSat != 600_000 || r.StakingCount != 1 {
+		t.Fatalf("late name counted: %+v", r)
+	}
+	// The staking output is spent (an unbonding transaction): no longer held.
+	unbond := wire.NewMsgTx(2)
+	unbond.AddTxIn(wire.NewTxIn(&wire.OutPoint{Hash: sid, Index: 0}, nil, nil))
+	unbond.AddTxOut(wire.NewTxOut(599_000, []byte{0x51, 0x20, 9}))
+	chain.add(unbond)
+	if err := w.SyncOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if r, _ := read(); r.StakingSat != 0 || r.StakingCount != 0 {
+		t.Fatalf("spent staking output still held: %+v", r)
+	}
+	// A reorg that drops the unbonding block restores the output.
+	chain.truncate(len(chain.blocks) - 2)
+	chain.add()
+	chain.add()
+	if err := w.SyncOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if r, _ := read(); r.StakingSat != 600_000 {
+		t.Fatalf("after the reorg: %+v", r)
 	}
 }
 

@@ -27,7 +27,8 @@ var ErrCorrupt = errors.New("l1: corrupt stored entry")
 
 // Chain-state buckets: every write to them goes through a writer. The watch
 // list and mempool sightings are not chain state and are not undo-logged.
-var undoBuckets = [][]byte{BucketL1UTXOs, BucketL1Spent, BucketL1Txs, BucketL1TxOrder, BucketL1Cursor}
+// New buckets are appended (an entry names its bucket by index).
+var undoBuckets = [][]byte{BucketL1UTXOs, BucketL1Spent, BucketL1Txs, BucketL1TxOrder, BucketL1Cursor, BucketL1Staking}
 
 func undoID(name []byte) (byte, error) {
 	for i, b := range undoBuckets {
@@ -42,7 +43,7 @@ type writer struct {
 	tx    *bolt.Tx
 	block uint64
 	undo  *bolt.Bucket
-	bs    [5]*bolt.Bucket
+	bs    [6]*bolt.Bucket
 }
 
 func newWriter(tx *bolt.Tx, block uint64) (*writer, error) {

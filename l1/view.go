@@ -174,6 +174,10 @@ func (v *View) applyBlock(tx *bolt.Tx, height uint64, hash chainhash.Hash, blk *
 	if err != nil {
 		return err
 	}
+	stk, err := newStakingTracker(w)
+	if err != nil {
+		return err
+	}
 	changed := false
 	var buf bytes.Buffer
 	for pos, t := range blk.Transactions {
@@ -182,6 +186,9 @@ func (v *View) applyBlock(tx *bolt.Tx, height uint64, hash chainhash.Hash, blk *
 		coinbase := pos == 0
 		if !coinbase {
 			for _, in := range t.TxIn {
+				if err := stk.spend(in.PreviousOutPoint, t, height); err != nil {
+					return err
+				}
 				raw := w.get(BucketL1UTXOs, opKey(in.PreviousOutPoint))
 				if raw == nil {
 					continue
@@ -206,6 +213,11 @@ func (v *View) applyBlock(tx *bolt.Tx, height uint64, hash chainhash.Hash, blk *
 		}
 		changed = true
 		txid := t.TxHash()
+		if len(ins) > 0 {
+			if err := stk.created(t, txid, height); err != nil {
+				return err
+			}
+		}
 		spent := make([]byte, 40)
 		copy(spent, txid[:])
 		binary.BigEndian.PutUint64(spent[32:], height)
@@ -706,137 +718,4 @@ func (v *View) Spends(tx *bolt.Tx, fromHeight uint64, limit int) ([]Spend, error
 		out = append(out, sp)
 	}
 	return out, nil
-}
-
-// Reserves are the wallet's L1 numbers, in satoshis.
-type Reserves struct {
-	// TipHeight the numbers are taken at.
-	TipHeight uint64 `json:"tip_height"`
-	// Confirmed: unspent wallet outputs at depth >= Confirmations.
-	ConfirmedSat   int64  `json:"confirmed_sat"`
-	ConfirmedCount uint64 `json:"confirmed_count"`
-	// Unconfirmed: unspent wallet outputs in the chain, shallower.
-	UnconfirmedSat   int64  `json:"unconfirmed_sat"`
-	UnconfirmedCount uint64 `json:"unconfirmed_count"`
-	// InFlight: outputs leaving the wallet in watched transactions that are
-	// neither final on chain nor buried by a conflict (mempool, unseen, or
-	// confirmed but not yet final).
-	InFlightSat   int64  `json:"in_flight_sat"`
-	InFlightCount uint64 `json:"in_flight_count"` // replacement families
-	// Spends is the number of chain transactions that spent wallet outputs.
-	Spends uint64 `json:"spends"`
-}
-
-// Reserves computes the wallet's reserves. Cost: the shallow blocks and the
-// watch list (every signed transaction ever) are read.
-func (v *View) Reserves(tx *bolt.Tx) (Reserves, error) {
-	st, err := readStatus(tx)
-	if err != nil {
-		return Reserves{}, err
-	}
-	cur, err := bucket(tx, BucketL1Cursor)
-	if err != nil {
-		return Reserves{}, err
-	}
-	tot, err := readTotals(cur)
-	if err != nil {
-		return Reserves{}, err
-	}
-	r := Reserves{TipHeight: st.TipHeight, Spends: tot.SpendCount}
-	// Shallow outputs: created in the last Confirmations-1 blocks.
-	if v.conf > 1 {
-		from := uint64(0)
-		if st.TipHeight+2 > v.conf {
-			from = st.TipHeight + 2 - v.conf
-		}
-		order, err := bucket(tx, BucketL1TxOrder)
-		if err != nil {
-			return Reserves{}, err
-		}
-		utxos, err := bucket(tx, BucketL1UTXOs)
-		if err != nil {
-			return Reserves{}, err
-		}
-		txs, err := bucket(tx, BucketL1Txs)
-		if err != nil {
-			return Reserves{}, err
-		}
-		c := order.Cursor()
-		for k, id := c.Seek(heightKey(from)); k != nil; k, id = c.Next() {
-			rec, err := decodeTxRec(txs.Get(id))
-			if err != nil {
-				return Reserves{}, err
-			}
-			t, err := decodeTx(rec.raw)
-			if err != nil {
-				return Reserves{}, err
-			}
-			var h chainhash.Hash
-			copy(h[:], id)
-			for i := range t.TxOut {
-				if raw := utxos.Get(opKey(wire.OutPoint{Hash: h, Index: uint32(i)})); raw != nil {
-					u, err := decodeUTXO(raw)
-					if err != nil {
-						return Reserves{}, err
-					}
-					r.UnconfirmedSat += u.value
-					r.UnconfirmedCount++
-				}
-			}
-		}
-	}
-	r.ConfirmedSat = tot.UTXOSat - r.UnconfirmedSat
-	r.ConfirmedCount = tot.UTXOCount - r.UnconfirmedCount
-	// In flight: watched transactions neither final on chain nor
-	// conflicted by a chain transaction. Watched transactions sharing an
-	// input (a replacement family) can confirm at most once: a family counts
-	// once, at its largest outflow.
-	watch, err := bucket(tx, BucketL1Watch)
-	if err != nil {
-		return Reserves{}, err
-	}
-	family := map[wire.OutPoint]int{} // input -> family
-	var famOut []int64
-	c := watch.Cursor()
-	for k, raw := c.First(); k != nil; k, raw = c.Next() {
-		var id chainhash.Hash
-		copy(id[:], k)
-		s, err := v.Stage(tx, id)
-		if err != nil {
-			return Reserves{}, err
-		}
-		if s.Final || s.Kind == StageConflicted {
-			continue
-		}
-		t, err := decodeTx(raw)
-		if err != nil {
-			return Reserves{}, err
-		}
-		var out int64
-		for _, o := range t.TxOut {
-			if !v.IsWallet(o.PkScript) {
-				out += o.Value
-			}
-		}
-		f := -1
-		for _, in := range t.TxIn {
-			if g, ok := family[in.PreviousOutPoint]; ok {
-				f = g
-				break
-			}
-		}
-		if f < 0 {
-			f = len(famOut)
-			famOut = append(famOut, 0)
-		}
-		for _, in := range t.TxIn {
-			family[in.PreviousOutPoint] = f
-		}
-		famOut[f] = max(famOut[f], out)
-	}
-	for _, o := range famOut {
-		r.InFlightSat += o
-	}
-	r.InFlightCount = uint64(len(famOut))
-	return r, nil
 }

@@ -129,6 +129,31 @@ func (a *PolicyLedger) FinalizedStakedSat(tx *bolt.Tx) (int64, error) {
 	return t.StakedSat, nil
 }
 
+// ApprovedUnboundSat is the sum of every conflict-free UnboundRequired
+// amount L2 approved: the unbound total less the pending queue (the
+// reserves' approved total, decision.ApprovedLedger).
+func (a *PolicyLedger) ApprovedUnboundSat(tx *bolt.Tx) (int64, error) {
+	if a.err != nil {
+		return 0, a.err
+	}
+	t, err := a.l.Totals(tx)
+	if err != nil {
+		return 0, err
+	}
+	q, err := a.l.PendingUnbound(tx)
+	if err != nil {
+		return 0, err
+	}
+	sum := t.UnboundSat
+	for _, r := range q {
+		sum -= r.AmountSat
+	}
+	if sum < 0 {
+		return 0, fmt.Errorf("l2 totals: unbound sum %d below the pending queue's", t.UnboundSat)
+	}
+	return sum, nil
+}
+
 // requestFromL2 maps one ledger record. Kinds and states map one to one;
 // anything the policy does not know passes through verbatim so Evaluate
 // denies it (reqid_wrong_kind / reqid_not_finalized).

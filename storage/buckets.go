@@ -72,6 +72,13 @@ var (
 	// audit record that holds them.
 	BucketOutflowWindow = []byte("outflow_window")
 	BucketPolicyStates  = []byte("decision_policy_states")
+
+	// reserves (schema 5, issue 16). l1: Babylon staking outputs of allowed
+	// decisions (outpoint (36) -> state record, undo-logged once mined);
+	// decision: the height of the last signed reserves record and the
+	// deficit last reported.
+	BucketL1Staking = []byte("l1_staking")
+	BucketReserves  = []byte("reserves")
 )
 
 // allBucketsV1 is the bucket set of schema version 1.
@@ -97,3 +104,6 @@ var bucketsV3 = [][]byte{
 
 // bucketsV4 are the buckets schema version 4 adds (issue 20).
 var bucketsV4 = [][]byte{BucketOutflowWindow, BucketPolicyStates}
+
+// bucketsV5 are the buckets schema version 5 adds (reserves, issue 16).
+var bucketsV5 = [][]byte{BucketL1Staking, BucketReserves}

@@ -43,14 +43,20 @@ var migrations = []migration{
 	// one scan on first use. Decision records keep their layout here; the
 	// decision service moves them to references to their audit record
 	// (docs/policy.md, "Storage layout") when it starts.
-	{name: "decision running sums and policy states", apply: func(tx *bolt.Tx) error {
-		for _, b := range bucketsV4 {
+	{name: "decision running sums and policy states", apply: createBuckets(bucketsV4)},
+	{name: "reserves: staking outputs and the reserves record cursor", apply: createBuckets(bucketsV5)},
+}
+
+// createBuckets is a migration that creates names.
+func createBuckets(names [][]byte) func(tx *bolt.Tx) error {
+	return func(tx *bolt.Tx) error {
+		for _, b := range names {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return fmt.Errorf("create bucket %s: %w", b, err)
 			}
 		}
 		return nil
-	}},
+	}
 }
 
 // LatestSchemaVersion is the schema version this binary writes.

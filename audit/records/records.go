@@ -117,6 +117,7 @@ func schemas() []Schema {
 		{KindMuSigKey, 1, "the MuSig2 staker key: the custody node's and policyd's public keys and their aggregate (babylon/cosign)", func() Body { return new(MuSigKey) }},
 		{KindMuSigDecision, 1, "a co-signing request with the staker key allowed or denied: the transaction, the stake and the messages policyd computed", func() Body { return new(MuSigDecision) }},
 		{KindMuSigSignature, 1, "one MuSig2 signature by the staker key: nonces, verified partial signatures, the BIP340 signature (same transaction as the input marked signed)", func() Body { return new(MuSigSignature) }},
+		{KindReserves, 1, "the reserves at an L1 block: held on L1 against owed on L2, and the deficit (decision service, every l1.reserves_every blocks)", func() Body { return new(Reserves) }},
 	}
 }
 

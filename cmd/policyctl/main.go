@@ -20,6 +20,7 @@ func commands() []cli.Command {
 		{Name: "decision", Summary: "a stored decision and each reqId claim's stage on L1/L2 (auditor token)", Run: runDecision},
 		{Name: "psbt", Summary: "inspect a PSBT offline or ask a server for a dry-run decision", Run: runPSBT},
 		{Name: "l2", Summary: "show the L2 indexer's status and request records", Run: runL2},
+		{Name: "reserves", Summary: "what the wallet holds on L1 against what L2 says it owes, and any deficit", Run: runReserves},
 		{Name: "whitelist", Summary: "list, propose, approve and reject whitelist changes; freeze and unfreeze", Run: runWhitelist},
 		{Name: "audit", Summary: "export and verify the signed decision log, re-check decisions", Run: runAudit},
 		{Name: "contracts", Summary: "deploy the reference staking contracts (GovernorMultisig, StakingPool)", Run: runContracts},

@@ -41,11 +41,15 @@ func (statusAudit) Checkpoint(context.Context) ([]byte, error) {
 func (statusAudit) Inclusion(context.Context, uint64) (json.RawMessage, error) { return nil, nil }
 
 // statusServer is the real API handler over TLS with real governance and
-// storage; readiness, L2 and audit are scripted.
-func statusServer(t *testing.T, rd *statusReady) (url, ca string) {
+// storage; readiness, L2, audit and the reserves (when given) are scripted.
+func statusServer(t *testing.T, rd *statusReady, reserves ...api.ReservesService) (url, ca string) {
 	t.Helper()
+	var rs api.ReservesService
+	if len(reserves) > 0 {
+		rs = reserves[0]
+	}
 	return apiServer(t, func(c *api.Config, db *storage.DB) {
-		c.L2, c.Audit, c.Ready, c.Backup = statusL2{}, statusAudit{}, rd, db
+		c.L2, c.Audit, c.Ready, c.Backup, c.Reserves = statusL2{}, statusAudit{}, rd, db, rs
 		c.Tokens = []api.Token{{Name: "r", Role: api.RoleReader, SHA256: api.HashToken("reader-tok")},
 			{Name: "a", Role: api.RoleAuditor, SHA256: api.HashToken("auditor-tok")},
 			{Name: "o", Role: api.RoleOperator, SHA256: api.HashToken("operator-tok")}}

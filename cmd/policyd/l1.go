@@ -42,6 +42,9 @@ type L1Config struct {
 	MempoolScan bool `json:"mempool_scan"`
 	// UndoRetain: blocks below the tip that stay reversible (0: 10 000).
 	UndoRetain uint64 `json:"undo_retain,omitempty"`
+	// ReservesEvery: a signed reserves record every this many blocks
+	// (0: 144, about a day on mainnet).
+	ReservesEvery uint64 `json:"reserves_every,omitempty"`
 }
 
 // L1Endpoint is one Bitcoin JSON-RPC server. Secrets are read from files,

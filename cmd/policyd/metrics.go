@@ -31,6 +31,9 @@ type metrics struct {
 	// L1 (issue 16): wallet spends no decision explains (each froze signing).
 	l1Unexplained prometheus.Counter
 	claims        *prometheus.GaugeVec
+	// Reserves (reserves.go): owed on L2 minus held on L1, when positive.
+	reservesDeficit prometheus.Gauge
+	reservesAlarm   prometheus.Gauge
 
 	frozen     prometheus.Gauge
 	shareReady prometheus.Gauge
@@ -73,13 +76,16 @@ func newMetrics(reg *prometheus.Registry) *metrics {
 		claims: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "policyd_claims", Help: "reqId claims by stage (reserved, signing, signed, broadcast, confirmed, approved, paid_unexplained; released: released ids not claimed again), as of the last L1 poll.",
 		}, []string{"stage"}),
+		reservesDeficit: gauge("policyd_reserves_deficit_sat", "max(0, owed on L2 - held on L1) in satoshis, as of the last L1 poll (docs/api.md, GET /v1/reserves)."),
+		reservesAlarm:   gauge("policyd_reserves_alarm", "1 while the reserves show a deficit, else 0."),
 		buildInfo: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "policyd_build_info", Help: "Always 1; the labels describe the running binary.",
 		}, []string{"version", "commit", "go_version"}),
 		started: map[string]time.Time{},
 	}
 	reg.MustRegister(m.decisions, m.reasons, m.signing, m.l2Lag, m.l2Indexed, m.l2Fresh, m.l2Disagree,
-		m.frozen, m.shareReady, m.preParams, m.auditSize, m.ready, m.buildInfo, m.clockBack, m.l1Unexplained, m.claims)
+		m.frozen, m.shareReady, m.preParams, m.auditSize, m.ready, m.buildInfo, m.clockBack, m.l1Unexplained, m.claims,
+		m.reservesDeficit, m.reservesAlarm)
 	in := cli.BuildInfo()
 	commit := in.Commit
 	if in.Modified {

@@ -395,6 +395,7 @@ func (s *server) newDecisionService(share *mpc.Share, m *metrics) (*decision.Ser
 func (s *server) followL1(ctx context.Context, dec *decision.Service, m *metrics) {
 	defer s.l1Loop.Done()
 	logger := s.log.With("component", "l1")
+	rw := newReservesWatch(s.cfg.L1.ReservesEvery, m, s.log.With("component", "reserves"))
 	step := func(ctx context.Context) {
 		if _, err := dec.Reconcile(ctx); err != nil && ctx.Err() == nil {
 			logger.Error("l1 reconciliation failed (signing stays refused: l1_not_reconciled)", "err", err)
@@ -405,6 +406,7 @@ func (s *server) followL1(ctx context.Context, dec *decision.Service, m *metrics
 		} else if err == nil {
 			m.setClaims(counts)
 		}
+		rw.step(ctx, dec)
 	}
 	step(ctx)
 	runL1(ctx, s.l1, step)

@@ -154,6 +154,10 @@ func Every(tb testing.TB) []Entry {
 		Detail: "output 0", TxID: zeroTx, Tx: "0200000001", AggregateKey: zeroTx})
 	add(&records.MuSigSignature{DecisionID: "ms-1", RequestKind: "babylon_unbonding", TxID: zeroTx, Input: 0, LeafHash: zeroTx, Session: zeroTx, Msg: zeroTx,
 		AggregateKey: zeroTx, PolicydNonce: ck + ck, CustodyNonce: pk + pk, PolicydPartial: zeroTx, CustodyPartial: zeroTx, Signature: zeroTx + zeroTx})
+	add(&records.Reserves{L1Height: 812_352, L1Hash: zeroTx, L2Height: 4_100_000, WalletConfirmedSat: 250_000_000, WalletUnconfirmedSat: 1_000_000,
+		StakingSat: 500_000_000, TransfersPendingSat: 20_000_000, TransfersInFlightSat: 100_000_000, TransfersFinalSat: 0, HeldSat: 851_000_000,
+		FinalizedStakedSat: 900_000_000, ApprovedUnboundSat: 40_000_000, PendingUnboundSat: 120_000_000, PendingUnboundCount: 2, OwedSat: 860_000_000,
+		DeficitSat: 9_000_000, Claims: map[string]int{"broadcast": 1, "confirmed": 3}})
 
 	n := 0
 	for _, d := range Decisions(tb) {

@@ -37,3 +37,20 @@ func devBtcdPIDs(dir string) ([]int, error) {
 	}
 	return pids, nil
 }
+
+// processRunning reports whether pid is a process that has not exited (a
+// zombie, exited but not yet reaped, counts as exited). A process on its
+// way out loses its cmdline before its sockets close, so devBtcdPIDs
+// alone cannot tell, and neither can this: callers also check the port.
+func processRunning(pid int) bool {
+	stat, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "stat"))
+	if err != nil {
+		return false
+	}
+	// pid (comm) state ...: comm may hold spaces and parentheses.
+	i := bytes.LastIndexByte(stat, ')')
+	if i < 0 || i+2 >= len(stat) {
+		return true
+	}
+	return stat[i+2] != 'Z' && stat[i+2] != 'X'
+}

@@ -41,13 +41,13 @@ type L1 struct {
 // btcd binary comes from regtest.FindBtcd: on a machine without one it is
 // built once, announced by one line on progress.
 func StartL1(ctx context.Context, dir, walletAddr string, progress io.Writer) (*L1, error) {
-	bin, err := regtest.FindBtcd(progress)
-	if err != nil {
-		return nil, err
-	}
 	addr, err := btcutil.DecodeAddress(walletAddr, regtest.Params)
 	if err != nil || !addr.IsForNet(regtest.Params) {
 		return nil, fmt.Errorf("dev wallet address %q is not a regtest address: %v", walletAddr, err)
+	}
+	bin, err := regtest.FindBtcd(progress)
+	if err != nil {
+		return nil, err
 	}
 	nodeDir := filepath.Join(dir, "btcd")
 	if err := os.RemoveAll(nodeDir); err != nil {

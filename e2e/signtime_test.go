@@ -116,18 +116,23 @@ func TestFreezeAfterAllowRefusesSigning(t *testing.T) {
 		t.Fatal("no TokenStaked / UnboundRequired event")
 	}
 
-	// The withdrawal of it to the bridge hot wallet (dev inputs are fake
-	// previous transactions of the wallet: the dev network has no L1).
+	// The withdrawal of it to the bridge hot wallet, from two real outputs
+	// of the wallet on the dev btcd (policyd's L1 view refuses any other).
 	addr, err := btcutil.DecodeAddress(m.BridgeAddress, net)
 	if err != nil {
 		t.Fatal(err)
 	}
 	bridge, _ := txscript.PayToAddrScript(addr)
 	const amount = btcSat
-	ins := []int64{amount/2 + 30_000_000, amount/2 + 20_000_000}
+	utxos := devWalletUTXOs(t, m, wallet.PkScript())
+	if len(utxos) < 2 {
+		t.Fatalf("the dev wallet has %d spendable outputs", len(utxos))
+	}
+	ins := []psbtgen.UTXO{{PrevTx: utxos[0].PrevTx, Vout: utxos[0].Outpoint.Index}, {PrevTx: utxos[1].PrevTx, Vout: utxos[1].Outpoint.Index}}
+	have := utxos[0].Value + utxos[1].Value
 	withdrawal := func(fee int64) []byte {
 		t.Helper()
-		pk, err := psbtgen.Build(net, wallet, ins, []*wire.TxOut{wire.NewTxOut(amount, bridge), wire.NewTxOut(ins[0]+ins[1]-amount-fee, wallet.PkScript())},
+		pk, err := psbtgen.BuildFromUTXOs(net, wallet, ins, []*wire.TxOut{wire.NewTxOut(amount, bridge), wire.NewTxOut(have-amount-fee, wallet.PkScript())},
 			psbtgen.StReqIDsPayload(reqID.String()))
 		if err != nil {
 			t.Fatal(err)

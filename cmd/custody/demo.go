@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -18,7 +17,6 @@ import (
 	"github.com/btcsuite/btcd/btcutil"
 	"github.com/btcsuite/btcd/btcutil/psbt"
 	"github.com/btcsuite/btcd/chaincfg"
-	"github.com/btcsuite/btcd/chaincfg/chainhash"
 	"github.com/btcsuite/btcd/txscript"
 	"github.com/btcsuite/btcd/wire"
 	"github.com/ethereum/go-ethereum/accounts/abi/bind/v2"
@@ -31,6 +29,7 @@ import (
 	"github.com/bitlayer-org/policyd/decision"
 	"github.com/bitlayer-org/policyd/governance"
 	"github.com/bitlayer-org/policyd/internal/devnet"
+	"github.com/bitlayer-org/policyd/internal/regtest"
 	"github.com/bitlayer-org/policyd/l2/bindings"
 	"github.com/bitlayer-org/policyd/mpc"
 	"github.com/bitlayer-org/policyd/mpc/custody"
@@ -42,16 +41,16 @@ import (
 )
 
 // runDemo plays P002 against a running `policyd --dev`: users stake and
-// request unbound on L2, the custody node builds the withdrawal PSBT with the
-// OP_RETURN reqIds, policyd allows it, both parties co-sign, the transaction
-// passes btcd's script engine, attack PSBTs are refused with their reasons,
-// admins add a whitelist entry with quorum, the reference relayer approves
-// the requests on L2, users claim, and the audit log is exported and
-// verified. It exits 0 only if every step did what it should.
-//
-// The dev network has no Bitcoin node: the signed transaction is "mined" into
-// an in-process chain of blocks that the relayer reads through the same
-// interface it uses on btcd (the end-to-end test runs btcd --regtest).
+// request unbound on L2, the custody node builds the withdrawal PSBT from
+// real outputs of the dedicated wallet (listed from the dev btcd) with the
+// OP_RETURN reqIds, policyd allows it, both parties co-sign, the
+// transaction passes btcd's script engine, is broadcast to btcd and mined,
+// and policyd's L1 view moves its claims to confirmed; attack PSBTs are
+// refused with their reasons (among them a made-up input and a spent one,
+// which only the L1 view can tell); admins add a whitelist entry with
+// quorum; the reference relayer reads the real chain and approves the
+// requests on L2; users claim; the audit log is exported and verified. It
+// exits 0 only if every step did what it should.
 func runDemo(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("custody demo", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -86,13 +85,15 @@ type demo struct {
 	pool    *bindings.StakingPool
 	chainID *big.Int
 	wallet  *psbtgen.Wallet
+	btc     *regtest.Node  // the dev btcd (attached: policyd --dev owns the process)
+	utxos   []regtest.UTXO // the wallet's spendable outputs when the demo started, oldest first
 
 	amounts  []*big.Int // wei, per user
 	unbound  []*big.Int // UnboundRequired reqIds, per user, L2 order
 	packet   *psbt.Packet
-	prevTxs  []*wire.MsgTx // the withdrawal's previous transactions (finalizing clears them from the packet)
 	signed   *wire.MsgTx
 	decision *custody.Decision
+	preBlock int64 // the L1 height before the withdrawal was broadcast (the relayer starts there)
 }
 
 type step struct {
@@ -108,13 +109,21 @@ func (d *demo) run(ctx context.Context) int {
 		{"policyd indexes the finalized events", d.waitIndexed},
 		{"custody builds the withdrawal PSBT and policyd allows it", d.submitWithdrawal},
 		{"both parties co-sign; the tx passes btcd's script engine", d.coSign},
+		{"btcd accepts and mines it; policyd's L1 view moves the claims to confirmed", d.broadcast},
 		{"attack: pay an address that is not whitelisted -> refused", d.attackNotWhitelisted},
 		{"attack: reuse the claimed reqIds in another tx -> refused", d.attackReuse},
+		{"attack: spend a made-up wallet output -> refused", d.attackMadeUpInput},
+		{"attack: spend an output the withdrawal already spent -> refused", d.attackSpentInput},
 		{"admins add a whitelist entry with quorum (EIP-712)", d.whitelistQuorum},
-		{"relayer sees the L1 transfer and calls approveUnbound", d.relay},
+		{"relayer reads the transfer from btcd and calls approveUnbound", d.relay},
 		{"users claim on L2; policyd's ledger shows the requests approved", d.claim},
 		{"auditor exports and verifies the signed decision log", d.auditVerify},
 	}
+	defer func() {
+		if d.btc != nil {
+			d.btc.Stop() // the connection only: btcd is policyd --dev's
+		}
+	}()
 	start := time.Now()
 	fmt.Fprintf(d.out, "P002 demo against the dev network in %s\n\n", d.dir)
 	for i, s := range steps {
@@ -189,6 +198,26 @@ func (d *demo) connect(ctx context.Context) error {
 		return err
 	}
 	d.logf("policyd %s, wallet %s, L2 chain %s, contract %s", m.APIURL, m.WalletAddress, d.chainID, m.StakingContract)
+	if d.btc, err = devnet.AttachL1(m); err != nil {
+		return err
+	}
+	height, err := d.btc.Height()
+	if err != nil {
+		return err
+	}
+	if d.utxos, err = d.btc.SpendableUTXOs(d.wallet.PkScript()); err != nil {
+		return err
+	}
+	// Two inputs for the withdrawal, two for the reuse attack, one for the
+	// whitelist attack.
+	if len(d.utxos) < 5 {
+		return fmt.Errorf("the wallet has %d spendable outputs on btcd, want 5 (is this a fresh policyd --dev?)", len(d.utxos))
+	}
+	var total int64
+	for _, u := range d.utxos {
+		total += u.Value
+	}
+	d.logf("btcd --regtest %s at height %d: the wallet has %d spendable outputs, %s", m.BtcdRPC, height, len(d.utxos), btcutil.Amount(total))
 	return nil
 }
 
@@ -275,9 +304,6 @@ func (d *demo) submitWithdrawal(ctx context.Context) error {
 		return err
 	}
 	d.packet = p
-	for _, in := range p.Inputs {
-		d.prevTxs = append(d.prevTxs, in.NonWitnessUtxo.Copy())
-	}
 	node, err := custody.NewNode(d.m.APIURL, d.httpc, d.share)
 	if err != nil {
 		return err
@@ -290,7 +316,8 @@ func (d *demo) submitWithdrawal(ctx context.Context) error {
 		return fmt.Errorf("policyd denied the genuine withdrawal: %v", dec.Reasons)
 	}
 	d.decision = dec
-	d.logf("decision %s: allow (bridge output 3 BTC, OP_RETURN {\"StReqIds\":\"%s,%s\"})", dec.ID, d.unbound[0], d.unbound[1])
+	d.logf("decision %s: allow (inputs %s and %s, bridge output 3 BTC, OP_RETURN {\"StReqIds\":\"%s,%s\"})",
+		dec.ID, d.utxos[0].Outpoint, d.utxos[1].Outpoint, d.unbound[0], d.unbound[1])
 	return nil
 }
 
@@ -317,9 +344,57 @@ func (d *demo) coSign(ctx context.Context) error {
 	return nil
 }
 
+// broadcast sends the co-signed withdrawal to the dev btcd, mines the
+// blocks it needs to be final, and waits until policyd's L1 view has moved
+// every claim of the decision to confirmed.
+func (d *demo) broadcast(ctx context.Context) error {
+	var err error
+	if d.preBlock, err = d.btc.Height(); err != nil {
+		return err
+	}
+	txid, err := d.btc.Broadcast(d.signed)
+	if err != nil {
+		return err
+	}
+	if *txid != d.signed.TxHash() {
+		return fmt.Errorf("btcd reports txid %s for transaction %s", txid, d.signed.TxHash())
+	}
+	if err := d.btc.Confirm(ctx, *txid, int64(d.m.L1Confirmations)); err != nil {
+		return err
+	}
+	conf, err := d.btc.Confirmations(txid)
+	if err != nil {
+		return err
+	}
+	d.logf("broadcast %s; mined at height %d (%d confirmations)", txid, d.preBlock+1, conf)
+	var last []decision.ClaimView
+	for {
+		v, err := d.auditor.Decision(ctx, d.decision.ID)
+		if err != nil {
+			return err
+		}
+		last = v.Claims
+		confirmed := 0
+		for _, c := range v.Claims {
+			if c.State == policy.ClaimConfirmed && c.TxID == txid.String() {
+				confirmed++
+			}
+		}
+		if len(v.Claims) == 2 && confirmed == 2 {
+			d.logf("policyd: claims of reqIds %s and %s are confirmed (txid %s)", v.Claims[0].ReqID, v.Claims[1].ReqID, txid)
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("policyd never showed the claims confirmed; last %+v", last)
+		case <-time.After(250 * time.Millisecond):
+		}
+	}
+}
+
 func (d *demo) attackNotWhitelisted(ctx context.Context) error {
 	attacker := psbtgen.NewWallet("demo-attacker").Address(d.net)
-	p, err := d.withdrawal(d.unbound[2:], attacker)
+	p, err := d.withdrawalFrom(d.utxos[4:5], d.unbound[2:], attacker)
 	if err != nil {
 		return err
 	}
@@ -327,13 +402,41 @@ func (d *demo) attackNotWhitelisted(ctx context.Context) error {
 }
 
 func (d *demo) attackReuse(ctx context.Context) error {
-	// Another transaction (other inputs) paying the same requests again.
-	p, err := d.withdrawalFrom(2, d.unbound[:2], d.m.BridgeAddress)
+	// Another transaction (other real inputs) paying the same requests again.
+	p, err := d.withdrawalFrom(d.utxos[2:4], d.unbound[:2], d.m.BridgeAddress)
 	if err != nil {
 		return err
 	}
-	// The first withdrawal was signed, so its reqIds are past "claimed".
+	// The first withdrawal was signed and confirmed: its reqIds are paid.
 	return d.expectDenied(ctx, p, policy.CodeReqIDSigned)
+}
+
+// attackMadeUpInput pays the third request from two previous transactions
+// that pay the wallet and hash to their outpoints, but were never mined:
+// the PSBT proves its amounts, only the L1 view can tell they do not exist.
+func (d *demo) attackMadeUpInput(ctx context.Context) error {
+	total, script, err := d.payment(d.unbound[2:], d.m.BridgeAddress)
+	if err != nil {
+		return err
+	}
+	const fee = 2_000
+	ins := []int64{total/2 + 30_000_000, total/2 + 20_000_000}
+	outs := []*wire.TxOut{wire.NewTxOut(total, script), wire.NewTxOut(ins[0]+ins[1]-total-fee, d.wallet.PkScript())}
+	p, err := psbtgen.Build(d.net, d.wallet, ins, outs, psbtgen.StReqIDsPayload(d.unbound[2].String()))
+	if err != nil {
+		return err
+	}
+	return d.expectDenied(ctx, p, policy.CodeInputNotInL1View)
+}
+
+// attackSpentInput pays the third request from an output the withdrawal
+// spent: a real wallet output, already spent on chain.
+func (d *demo) attackSpentInput(ctx context.Context) error {
+	p, err := d.withdrawalFrom(d.utxos[:1], d.unbound[2:], d.m.BridgeAddress)
+	if err != nil {
+		return err
+	}
+	return d.expectDenied(ctx, p, policy.CodeInputSpent)
 }
 
 func (d *demo) expectDenied(ctx context.Context, p *psbt.Packet, want policy.Code) error {
@@ -400,13 +503,6 @@ func (d *demo) whitelistQuorum(ctx context.Context) error {
 }
 
 func (d *demo) relay(ctx context.Context) error {
-	l1 := newDevL1(d.net)
-	l1.mine(nil)
-	l1.addKnown(d.prevTxs...)
-	l1.mine([]*wire.MsgTx{d.signed})
-	for i := 0; i < 2; i++ {
-		l1.mine(nil)
-	}
 	bridge, err := btcutil.DecodeAddress(d.m.BridgeAddress, d.net)
 	if err != nil {
 		return err
@@ -431,10 +527,12 @@ func (d *demo) relay(ctx context.Context) error {
 		return err
 	}
 	r, err := relayer.New(relayer.Config{
-		L1: l1, L2: l2c,
+		// The dev btcd itself (needs its --txindex, which regtest sets).
+		L1: d.btc.Client(), L2: l2c,
 		BridgeScript:  bridgeScript,
 		WalletScripts: [][]byte{d.wallet.PkScript()},
-		Confirmations: 2,
+		Confirmations: int64(d.m.L1Confirmations),
+		StartHeight:   d.preBlock + 1,
 		DBPath:        filepath.Join(d.dir, fmt.Sprintf("relayer-%d.db", time.Now().UnixNano())),
 		// The claims policyd recorded for this transaction, from its
 		// verified audit log.
@@ -539,7 +637,7 @@ func (d *demo) auditVerify(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("audit export does not verify: %w", err)
 	}
-	for _, k := range []string{"decision", "signature", "whitelist_proposal", "whitelist_approval"} {
+	for _, k := range []string{"decision", "signature", "claim_stage", "whitelist_proposal", "whitelist_approval"} {
 		if kinds[k] == 0 {
 			return fmt.Errorf("audit export has no %q record (kinds: %v)", k, kinds)
 		}
@@ -558,39 +656,60 @@ func (d *demo) dryRun(ctx context.Context, p *psbt.Packet) (*decision.View, erro
 	return d.api.DryRun(ctx, req)
 }
 
-// withdrawal pays the sum of the requests to dest, with change back to the
-// wallet and the OP_RETURN naming them; inputs are fake previous
-// transactions of the dev wallet (the dev network has no L1 node).
+// withdrawal pays the sum of the requests to dest from the wallet's two
+// oldest spendable outputs, with change back to the wallet and the
+// OP_RETURN naming them.
 func (d *demo) withdrawal(ids []*big.Int, dest string) (*psbt.Packet, error) {
-	return d.withdrawalFrom(0, ids, dest)
+	return d.withdrawalFrom(d.utxos[:2], ids, dest)
 }
 
-func (d *demo) withdrawalFrom(variant int, ids []*big.Int, dest string) (*psbt.Packet, error) {
+// withdrawalFrom is withdrawal from the given wallet outputs.
+func (d *demo) withdrawalFrom(utxos []regtest.UTXO, ids []*big.Int, dest string) (*psbt.Packet, error) {
+	total, script, err := d.payment(ids, dest)
+	if err != nil {
+		return nil, err
+	}
+	const fee = 2_000
+	var have int64
+	ins := make([]psbtgen.UTXO, len(utxos))
+	for i, u := range utxos {
+		have += u.Value
+		ins[i] = psbtgen.UTXO{PrevTx: u.PrevTx, Vout: u.Outpoint.Index}
+	}
+	if have < total+fee {
+		return nil, fmt.Errorf("inputs hold %d sat, the payment needs %d", have, total+fee)
+	}
+	outs := []*wire.TxOut{wire.NewTxOut(total, script), wire.NewTxOut(have-total-fee, d.wallet.PkScript())}
+	return psbtgen.BuildFromUTXOs(d.net, d.wallet, ins, outs, reqIDsPayload(ids))
+}
+
+// payment is the sum of the requests in satoshis and dest's script.
+func (d *demo) payment(ids []*big.Int, dest string) (int64, []byte, error) {
 	var total int64
 	for _, id := range ids {
 		i := indexOf(d.unbound, id)
 		if i < 0 {
-			return nil, fmt.Errorf("unknown reqId %s", id)
+			return 0, nil, fmt.Errorf("unknown reqId %s", id)
 		}
 		total += new(big.Int).Div(d.amounts[i], big.NewInt(1e10)).Int64()
 	}
 	addr, err := btcutil.DecodeAddress(dest, d.net)
 	if err != nil {
-		return nil, err
+		return 0, nil, err
 	}
 	script, err := txscript.PayToAddrScript(addr)
 	if err != nil {
-		return nil, err
+		return 0, nil, err
 	}
-	const fee = 2_000
-	inputs := []int64{total/2 + 30_000_000, total/2 + 20_000_000 + int64(variant)*1_000}
-	change := inputs[0] + inputs[1] - total - fee
-	outs := []*wire.TxOut{wire.NewTxOut(total, script), wire.NewTxOut(change, d.wallet.PkScript())}
+	return total, script, nil
+}
+
+func reqIDsPayload(ids []*big.Int) []byte {
 	strs := make([]string, len(ids))
 	for i, id := range ids {
 		strs[i] = id.String()
 	}
-	return psbtgen.Build(d.net, d.wallet, inputs, outs, psbtgen.StReqIDsPayload(strs...))
+	return psbtgen.StReqIDsPayload(strs...)
 }
 
 func (d *demo) transactor(ctx context.Context, role string) *bind.TransactOpts {
@@ -631,70 +750,3 @@ func indexOf(list []*big.Int, x *big.Int) int {
 	}
 	return -1
 }
-
-// devL1 is the dev network's stand-in for a Bitcoin node: a linear chain of
-// blocks held in memory, served through the relayer's L1 interface.
-type devL1 struct {
-	net    *chaincfg.Params
-	blocks []*wire.MsgBlock
-	txs    map[chainhash.Hash]*wire.MsgTx
-}
-
-func newDevL1(net *chaincfg.Params) *devL1 {
-	return &devL1{net: net, txs: map[chainhash.Hash]*wire.MsgTx{}}
-}
-
-func (l *devL1) addKnown(txs ...*wire.MsgTx) {
-	for _, tx := range txs {
-		l.txs[tx.TxHash()] = tx
-	}
-}
-
-func (l *devL1) mine(txs []*wire.MsgTx) {
-	var prev chainhash.Hash
-	if n := len(l.blocks); n > 0 {
-		prev = l.blocks[n-1].BlockHash()
-	}
-	cb := wire.NewMsgTx(1)
-	cb.AddTxIn(wire.NewTxIn(wire.NewOutPoint(&chainhash.Hash{}, wire.MaxPrevOutIndex), []byte{byte(len(l.blocks)), 0x51}, nil))
-	cb.AddTxOut(wire.NewTxOut(0, []byte{txscript.OP_TRUE}))
-	b := wire.NewMsgBlock(wire.NewBlockHeader(1, &prev, &chainhash.Hash{}, 0x207fffff, uint32(len(l.blocks))))
-	b.Header.Timestamp = time.Unix(1_700_000_000+int64(len(l.blocks))*600, 0)
-	_ = b.AddTransaction(cb)
-	for _, tx := range append([]*wire.MsgTx{}, txs...) {
-		_ = b.AddTransaction(tx)
-	}
-	for _, tx := range b.Transactions {
-		l.txs[tx.TxHash()] = tx
-	}
-	l.blocks = append(l.blocks, b)
-}
-
-func (l *devL1) GetBlockCount() (int64, error) { return int64(len(l.blocks) - 1), nil }
-
-func (l *devL1) GetBlockHash(h int64) (*chainhash.Hash, error) {
-	if h < 0 || h >= int64(len(l.blocks)) {
-		return nil, fmt.Errorf("no block at height %d", h)
-	}
-	hash := l.blocks[h].BlockHash()
-	return &hash, nil
-}
-
-func (l *devL1) GetBlock(hash *chainhash.Hash) (*wire.MsgBlock, error) {
-	for _, b := range l.blocks {
-		if b.BlockHash() == *hash {
-			return b, nil
-		}
-	}
-	return nil, fmt.Errorf("no block %s", hash)
-}
-
-func (l *devL1) GetRawTransaction(h *chainhash.Hash) (*btcutil.Tx, error) {
-	tx, ok := l.txs[*h]
-	if !ok {
-		return nil, fmt.Errorf("no transaction %s", h)
-	}
-	return btcutil.NewTx(tx), nil
-}
-
-var _ = hex.EncodeToString

@@ -24,15 +24,19 @@ import (
 	"github.com/bitlayer-org/policyd/api"
 	"github.com/bitlayer-org/policyd/governance"
 	"github.com/bitlayer-org/policyd/internal/devnet"
+	"github.com/bitlayer-org/policyd/internal/regtest"
 	"github.com/bitlayer-org/policyd/policy"
 	"github.com/bitlayer-org/policyd/tlsutil"
 )
 
 // runDev prepares and runs the local dev network: an embedded L2 chain with
-// the staking contract, dev certificates and keys, the fixture key share and
-// a dev whitelist, then policyd itself on top of it. Its state lives in dir;
-// the server's database starts fresh each run because the embedded chain
-// does (the audit key and certificates are kept).
+// the staking contract, a real `btcd --regtest` (a child process, mined to
+// the dedicated wallet; built on first use), dev certificates and keys, the
+// fixture key share and a dev whitelist, then policyd itself on top of it,
+// with its L1 view following that btcd. Its state lives in dir; the
+// server's database starts fresh each run because both chains do (the
+// audit key and certificates are kept). Every return path stops btcd; on
+// Linux the kernel also kills it if policyd dies without returning.
 //
 // Before it touches anything in dir it takes dir's lock (a second --dev on
 // the same directory stops there, naming the first, and deletes nothing)
@@ -70,7 +74,7 @@ func runDev(ctx context.Context, dir, l2Listen, listenAddr string, logger *slog.
 	if err := os.RemoveAll(filepath.Join(dir, "witness")); err != nil {
 		return err
 	}
-	env, err := devnet.Setup(ctx, dir, l2Listen)
+	env, err := devnet.Setup(ctx, dir, l2Listen, out)
 	if err != nil {
 		return err
 	}
@@ -139,6 +143,20 @@ func devConfig(env *devnet.Env, listen string) Config {
 		StaleAfter:    Duration(30 * time.Second),
 		BTCToken:      "0x0000000000000000000000000000000000000000",
 	}
+	// The L1 view follows the dev btcd: few confirmations and a fast poll,
+	// so a mined block shows within a second. Nothing mines in the
+	// background (blocks come when the demo or a user calls generate), so
+	// the stalled-head bound is a week, not mainnet's 3 h.
+	cfg.L1 = &L1Config{
+		Endpoints: []L1Endpoint{{
+			URL: "https://" + m.BtcdRPC, User: m.BtcdUser, PasswordFile: m.BtcdPassFile, CACertFile: m.BtcdCert,
+		}},
+		StartHeight:   1,
+		Confirmations: m.L1Confirmations,
+		PollInterval:  Duration(500 * time.Millisecond),
+		Freshness:     L1Freshness{PollWithin: Duration(30 * time.Second), HeadWithin: Duration(7 * 24 * time.Hour)},
+		MempoolScan:   true,
+	}
 	cfg.Governance = GovernanceConfig{
 		Name: "policyd", Version: "1",
 		ChainID:        m.GovernanceChainID,
@@ -181,6 +199,9 @@ policyd dev network is up (development only: every key here is public)
   dedicated wallet    %s (regtest, 2-of-2 threshold key from committed fixtures)
   bridge hot wallet   %s (whitelisted at bootstrap)
   L2 JSON-RPC         %s (chain id %d, embedded EVM)
+  Bitcoin RPC (TLS)   %s (btcd --regtest, pid %d; user %s, password file %s)
+  btcd certificate    %s
+  L1 view             height %d mined to the wallet; final at %d confirmations
   staking contract    %s (deployed at block %d)
   admin keystores     %s (password %q)
   database            %s
@@ -188,6 +209,8 @@ policyd dev network is up (development only: every key here is public)
 
 Next: go run ./cmd/custody demo --dev
 `, m.APIURL, m.CACert, m.CustodyCert, m.AuditorToken, m.ReaderToken, m.AuditVerifierKey,
-		m.WalletAddress, m.BridgeAddress, m.L2RPC, m.L2ChainID, m.StakingContract, m.DeployBlock,
+		m.WalletAddress, m.BridgeAddress, m.L2RPC, m.L2ChainID,
+		m.BtcdRPC, env.L1.Node.PID(), m.BtcdUser, m.BtcdPassFile, m.BtcdCert, regtest.ReadyHeight, m.L1Confirmations,
+		m.StakingContract, m.DeployBlock,
 		filepath.Join(env.Dir, "keystores"), m.KeystorePassword, s.cfg.DBPath(), filepath.Join(env.Dir, devnet.ManifestFile))
 }

@@ -20,6 +20,7 @@ import (
 var devPackages = []string{
 	"github.com/bitlayer-org/policyd/testvectors/tss",
 	"github.com/bitlayer-org/policyd/internal/devnet",
+	"github.com/bitlayer-org/policyd/internal/regtest",
 }
 
 // binDir holds the binaries the tests build (removed by TestMain).

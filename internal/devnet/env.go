@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"math/big"
 	"os"
 	"path/filepath"
@@ -51,6 +52,17 @@ type Manifest struct {
 	// its keystore file, all encrypted with KeystorePassword.
 	Keystores        map[string]string `json:"keystores"`
 	KeystorePassword string            `json:"keystore_password"`
+
+	// The dev Bitcoin node (btcd --regtest, a child of policyd --dev):
+	// JSON-RPC over TLS at BtcdRPC (host:port) with the certificate in
+	// BtcdCert; its coinbases pay WalletAddress. L1Confirmations is the
+	// depth policyd's L1 view takes as final.
+	BtcdRPC         string `json:"btcd_rpc"`
+	BtcdCert        string `json:"btcd_cert"`
+	BtcdUser        string `json:"btcd_user"`
+	BtcdPass        string `json:"btcd_pass"` // dev only
+	BtcdPassFile    string `json:"btcd_pass_file"`
+	L1Confirmations uint64 `json:"l1_confirmations"`
 }
 
 // ManifestFile is the manifest's name inside the dev directory.
@@ -82,10 +94,12 @@ func ReadManifest(dir string) (*Manifest, error) {
 	return &m, nil
 }
 
-// Env is a prepared dev environment: the chain runs, the contract is
-// deployed, key material and certificates are on disk.
+// Env is a prepared dev environment: both chains run, the contract is
+// deployed, the wallet is funded on L1, key material and certificates are
+// on disk.
 type Env struct {
 	Dir      string
+	L1       *L1
 	L2       *L2
 	Manifest *Manifest
 	TLS      *tlsutil.DevFiles
@@ -94,8 +108,11 @@ type Env struct {
 	PassphraseFile string
 }
 
-// Close stops the chain.
-func (e *Env) Close() error { return e.L2.Close() }
+// Close stops both chains.
+func (e *Env) Close() error {
+	e.L1.Close()
+	return e.L2.Close()
+}
 
 // DevWalletID names the dev dedicated wallet in governance signatures.
 const DevWalletID = "devnet-dedicated-wallet"
@@ -108,9 +125,11 @@ const (
 
 // Setup prepares dir for a fresh dev run: certificates (kept across runs),
 // the fixture key shares, dev keystores, a new embedded chain listening on
-// l2Listen with the staking contract deployed. The manifest is completed and
-// written by the caller once the API listens.
-func Setup(ctx context.Context, dir, l2Listen string) (*Env, error) {
+// l2Listen with the staking contract deployed, and a new btcd regtest chain
+// mined to the dedicated wallet (StartL1; progress gets its one line if
+// btcd must be built first). The manifest is completed and written by the
+// caller once the API listens; on error nothing keeps running.
+func Setup(ctx context.Context, dir, l2Listen string, progress io.Writer) (env *Env, err error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
 	}
@@ -118,7 +137,7 @@ func Setup(ctx context.Context, dir, l2Listen string) (*Env, error) {
 	if err != nil {
 		return nil, fmt.Errorf("dev tls: %w", err)
 	}
-	env := &Env{Dir: dir, TLS: tlsFiles}
+	env = &Env{Dir: dir, TLS: tlsFiles}
 
 	// Key shares: the committed fixtures are already age-encrypted with the
 	// published dev passphrase.
@@ -142,6 +161,31 @@ func Setup(ctx context.Context, dir, l2Listen string) (*Env, error) {
 		return nil, err
 	}
 
+	// btcd starts and mines (seconds) while the keystores are written and
+	// the L2 side comes up.
+	type l1Result struct {
+		l1  *L1
+		err error
+	}
+	l1Done := make(chan l1Result, 1)
+	go func() {
+		l1, err := StartL1(ctx, dir, w.AddressRegtest, progress)
+		l1Done <- l1Result{l1, err}
+	}()
+	var r l1Result
+	waited := false
+	waitL1 := func() l1Result {
+		if !waited {
+			r, waited = <-l1Done, true
+		}
+		return r
+	}
+	defer func() {
+		if err != nil { // whatever failed, btcd does not outlive Setup
+			waitL1().l1.Close()
+		}
+	}()
+
 	ks, err := writeKeystores(filepath.Join(dir, "keystores"))
 	if err != nil {
 		return nil, err
@@ -151,12 +195,17 @@ func Setup(ctx context.Context, dir, l2Listen string) (*Env, error) {
 	if err != nil {
 		return nil, err
 	}
-	env.L2 = l2
 	contract, block, err := deployStakingPool(ctx, l2)
 	if err != nil {
 		l2.Close()
 		return nil, fmt.Errorf("deploy staking contract: %w", err)
 	}
+	if err = waitL1().err; err != nil {
+		l2.Close()
+		return nil, err
+	}
+	env.L1, env.L2 = r.l1, l2
+	node := r.l1.Node
 
 	env.Manifest = &Manifest{
 		Network:           "regtest",
@@ -178,6 +227,12 @@ func Setup(ctx context.Context, dir, l2Listen string) (*Env, error) {
 		WalletID:          DevWalletID,
 		Keystores:         ks,
 		KeystorePassword:  KeystorePassword,
+		BtcdRPC:           node.RPCAddr(),
+		BtcdCert:          node.CertPath(),
+		BtcdUser:          node.User(),
+		BtcdPass:          node.Pass(),
+		BtcdPassFile:      r.l1.PassFile,
+		L1Confirmations:   L1Confirmations,
 	}
 	return env, nil
 }

@@ -284,6 +284,7 @@ func (n *Node) launch(ctx context.Context) error {
 	// Not CommandContext: the node outlives the start-up context; Stop ends it.
 	cmd := exec.Command(n.cfg.BtcdPath, args...)
 	cmd.Stdout, cmd.Stderr = logf, logf
+	dieWithParent(cmd)
 	if err := cmd.Start(); err != nil {
 		logf.Close()
 		return fmt.Errorf("regtest: start btcd: %w", err)
@@ -325,6 +326,36 @@ func (n *Node) tryConnect(certPath string) error {
 	n.cert = cert
 	n.client = c
 	return nil
+}
+
+// Attach connects to a btcd regtest node another process runs (the dev
+// network's, which policyd --dev starts) at rpcAddr, pinning its PEM
+// certificate; cfg gives the credentials and, for Mine, the mining address
+// the node was started with. Stop then closes the client only: the process
+// belongs to its owner. LogTail has no log to show.
+func Attach(rpcAddr string, cert []byte, cfg Config) (*Node, error) {
+	if cfg.User == "" || cfg.Pass == "" {
+		return nil, errors.New("regtest: attach needs the RPC user and password")
+	}
+	n := &Node{cfg: cfg, rpcAddr: rpcAddr, scan: map[string]*scanState{}}
+	c, err := rpcclient.New(n.ConnConfig(cert), nil)
+	if err != nil {
+		return nil, fmt.Errorf("regtest: attach %s: %w", rpcAddr, err)
+	}
+	if _, err := c.GetBlockCount(); err != nil {
+		c.Shutdown()
+		return nil, fmt.Errorf("regtest: attach %s: %w", rpcAddr, err)
+	}
+	n.cert, n.client = append([]byte(nil), cert...), c
+	return n, nil
+}
+
+// PID is the btcd process id (0 for an attached node).
+func (n *Node) PID() int {
+	if n.cmd == nil || n.cmd.Process == nil {
+		return 0
+	}
+	return n.cmd.Process.Pid
 }
 
 // ConnConfig is an rpcclient configuration for this node with the given

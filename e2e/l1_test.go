@@ -225,9 +225,8 @@ func l1RestoredBackup(t *testing.T, ctx context.Context, c *chains, pd *policydN
 	// policyd starts on the restored file with its Bitcoin endpoint held
 	// back: its L1 view is where the copy left it, behind the chain.
 	proxy.hold()
-	pd.l1NoWait = true
 	pd.start()
-	pd.l1NoWait = false
+	pd.l1Waited = true // do not wait: the decision below must not wait for the view either
 	other := func() *psbt.Packet { return c.withdrawal(c.spendable(1), amount, ids, 4_000) }
 	code, v := pd.submit(other())
 	if code == http.StatusOK || v.Outcome == "allow" {

@@ -65,9 +65,9 @@ type policydNode struct {
 
 	admins []*ecdsa.PrivateKey // the Bitlayer security admins (quorum 2)
 	btc    *regtest.Node       // the node of the l1 block; nil without one
-	// l1NoWait: start does not wait for the L1 view to reach btcd's height
-	// (a test that holds the L1 endpoint back on purpose).
-	l1NoWait bool
+	// l1Waited: since the last start, the L1 view was seen at btcd's
+	// height (or there is none, or a test chose not to wait).
+	l1Waited bool
 }
 
 // policydOption edits the configuration newPolicyd writes, before it is
@@ -239,8 +239,18 @@ func (p *policydNode) start() {
 		err := p.api.Health(context.Background())
 		return err == nil, err
 	})
-	if p.btc != nil && !p.l1NoWait {
+	// The L1 view syncs from block 1 while the test works on L2; submit
+	// and custodySign wait for it (ensureL1).
+	p.l1Waited = p.btc == nil
+}
+
+// ensureL1 waits once per start for the L1 view to reach btcd's height, so
+// that a PSBT's inputs are in it.
+func (p *policydNode) ensureL1() {
+	p.t.Helper()
+	if !p.l1Waited {
 		p.waitL1()
+		p.l1Waited = true
 	}
 }
 
@@ -280,7 +290,7 @@ func (p *policydNode) waitL1() {
 	if err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, 60*time.Second, 100*time.Millisecond, fmt.Sprintf("policyd's L1 view reaches height %d", h), func() (bool, error) {
+	eventually(t, 4*time.Minute, 100*time.Millisecond, fmt.Sprintf("policyd's L1 view reaches height %d", h), func() (bool, error) {
 		if !p.proc.running() {
 			t.Fatalf("policyd exited:\n%s", tail(p.proc.stderr.String(), 4000))
 		}
@@ -316,6 +326,7 @@ type decisionView struct {
 // submit posts a PSBT to POST /v1/sign-requests (allow: 200, deny: 403).
 func (p *policydNode) submit(pk *psbt.Packet) (int, decisionView) {
 	p.t.Helper()
+	p.ensureL1()
 	req, err := client.NewSignRequest(pk)
 	if err != nil {
 		p.t.Fatal(err)
@@ -459,6 +470,7 @@ func b64(p *psbt.Packet) string { return base64.StdEncoding.EncodeToString(psbtg
 func (p *policydNode) custodySign(name string, pk *psbt.Packet, c *chains, broadcast bool) (*proc, string) {
 	t := p.t
 	t.Helper()
+	p.ensureL1()
 	dir := t.TempDir()
 	psbtFile := filepath.Join(dir, "tx.psbt")
 	mustWrite(t, psbtFile, []byte(b64(pk)+"\n"))

@@ -244,14 +244,33 @@ func (p *policydNode) start() {
 	p.l1Waited = p.btc == nil
 }
 
-// ensureL1 waits once per start for the L1 view to reach btcd's height, so
-// that a PSBT's inputs are in it.
-func (p *policydNode) ensureL1() {
-	p.t.Helper()
-	if !p.l1Waited {
-		p.waitL1()
-		p.l1Waited = true
+// ensureL1 waits once per start for the L1 view to reach btcd's height and
+// to be fresh and reconciled for pk: a dry run of pk names no l1_* reason
+// and finds its inputs.
+func (p *policydNode) ensureL1(pk *psbt.Packet) {
+	t := p.t
+	t.Helper()
+	if p.l1Waited {
+		return
 	}
+	p.waitL1()
+	req, err := client.NewSignRequest(pk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 60*time.Second, 200*time.Millisecond, "a dry run finds policyd's L1 view fresh and reconciled", func() (bool, error) {
+		v, err := p.api.DryRun(context.Background(), req)
+		if err != nil && !errors.Is(err, client.ErrDenied) || v == nil {
+			return false, err
+		}
+		for _, r := range v.Reasons {
+			if strings.HasPrefix(r, "l1_") || r == "input_not_in_l1_view" {
+				return false, fmt.Errorf("dry run: %v", v.Reasons)
+			}
+		}
+		return true, nil
+	})
+	p.l1Waited = true
 }
 
 // l1Confirmations is the depth at which the e2e policyd's L1 view calls a
@@ -326,7 +345,7 @@ type decisionView struct {
 // submit posts a PSBT to POST /v1/sign-requests (allow: 200, deny: 403).
 func (p *policydNode) submit(pk *psbt.Packet) (int, decisionView) {
 	p.t.Helper()
-	p.ensureL1()
+	p.ensureL1(pk)
 	req, err := client.NewSignRequest(pk)
 	if err != nil {
 		p.t.Fatal(err)
@@ -470,7 +489,7 @@ func b64(p *psbt.Packet) string { return base64.StdEncoding.EncodeToString(psbtg
 func (p *policydNode) custodySign(name string, pk *psbt.Packet, c *chains, broadcast bool) (*proc, string) {
 	t := p.t
 	t.Helper()
-	p.ensureL1()
+	p.ensureL1(pk)
 	dir := t.TempDir()
 	psbtFile := filepath.Join(dir, "tx.psbt")
 	mustWrite(t, psbtFile, []byte(b64(pk)+"\n"))

@@ -32,6 +32,9 @@ import (
 //     holding APPROVER_ROLE.
 //
 // Each profile gets its own policyd (its ledger is bound to one contract).
+// Only the first follows the wallet on btcd (the l1 block): the second
+// would find the first's withdrawal, which it never decided, and freeze
+// signing, as an unexplained spend must.
 // In both, geth ends with UnboundApproved for exactly the two withdrawn
 // ids, each once, and policyd's ledger shows them approved.
 func TestContractProfiles(t *testing.T) {
@@ -103,14 +106,14 @@ func TestContractProfiles(t *testing.T) {
 			if v.Outcome != "deny" || !hasReason(v.Reasons, "frozen") {
 				t.Fatalf("a withdrawal after the role change: %+v, want denied frozen", v)
 			}
-		})
+		}, withoutL1) // the first profile's policyd spent from this wallet: an L1 view here would see an unexplained spend and freeze
 	})
 }
 
 // withdrawAndRelay: two users stake and request unbound on c.pool; policyd
 // co-signs a withdrawal of both with the OP_RETURN; the relayer approves.
-func withdrawAndRelay(t *testing.T, ctx context.Context, c *chains, users []*ecdsa.PrivateKey, wide bool, after func(pd *policydNode)) {
-	pd := newPolicyd(t, c)
+func withdrawAndRelay(t *testing.T, ctx context.Context, c *chains, users []*ecdsa.PrivateKey, wide bool, after func(pd *policydNode), opts ...policydOption) {
+	pd := newPolicyd(t, c, opts...)
 	pd.start()
 	defer pd.stop()
 

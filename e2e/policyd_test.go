@@ -4,10 +4,12 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/ecdsa"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -23,6 +25,7 @@ import (
 	"github.com/bitlayer-org/policyd/audit"
 	"github.com/bitlayer-org/policyd/client"
 	"github.com/bitlayer-org/policyd/decision"
+	"github.com/bitlayer-org/policyd/internal/regtest"
 	"github.com/bitlayer-org/policyd/testvectors/psbtgen"
 	tssfixtures "github.com/bitlayer-org/policyd/testvectors/tss"
 	"github.com/bitlayer-org/policyd/tlsutil"
@@ -59,11 +62,28 @@ type policydNode struct {
 	proc        *proc
 	verifierKey string // from the start-up banner
 	starts      int
+
+	admins []*ecdsa.PrivateKey // the Bitlayer security admins (quorum 2)
+	btc    *regtest.Node       // the node of the l1 block; nil without one
+	// l1Waited: since the last start, the L1 view was seen at btcd's
+	// height (or there is none, or a test chose not to wait).
+	l1Waited bool
 }
 
+// policydOption edits the configuration newPolicyd writes, before it is
+// written.
+type policydOption func(cfg map[string]any)
+
+// withoutL1 drops the l1 block: policyd then checks no input against
+// Bitcoin. Only for a second policyd on a btcd whose wallet another
+// policyd already spends from (each would see the other's spends as
+// unexplained and freeze).
+func withoutL1(cfg map[string]any) { delete(cfg, "l1") }
+
 // newPolicyd writes the deployment's files and configuration (it does not
-// start the process).
-func newPolicyd(t *testing.T, c *chains) *policydNode {
+// start the process). The l1 block follows c's btcd (2 confirmations,
+// mempool scan) unless an option removes it.
+func newPolicyd(t *testing.T, c *chains, opts ...policydOption) *policydNode {
 	t.Helper()
 	p := &policydNode{t: t, dir: t.TempDir()}
 	p.listen = loopback(freePort(t))
@@ -88,8 +108,12 @@ func newPolicyd(t *testing.T, c *chains) *policydNode {
 
 	var admins []string
 	for i := 0; i < 3; i++ {
-		admins = append(admins, crypto.PubkeyToAddress(mustKey(t).PublicKey).Hex())
+		k := mustKey(t)
+		p.admins = append(p.admins, k)
+		admins = append(admins, crypto.PubkeyToAddress(k.PublicKey).Hex())
 	}
+	btcPass := filepath.Join(p.dir, "btcd.pass")
+	mustWrite(t, btcPass, []byte(c.btc.Pass()+"\n"))
 	zero := "0x0000000000000000000000000000000000000000"
 	cfg := map[string]any{
 		"data_dir": filepath.Join(p.dir, "data"),
@@ -126,6 +150,20 @@ func newPolicyd(t *testing.T, c *chains) *policydNode {
 		"mpc": map[string]any{
 			"share_file": policydShare, "passphrase_file": p.passFile, "session_timeout": "60s", "parallel": 2,
 		},
+		// The wallet on Bitcoin (docs/l1.md): every block from 1, since the
+		// fixture wallet is funded by coinbases from the first block.
+		"l1": map[string]any{
+			"endpoints": []map[string]any{{
+				"url": "https://" + c.btc.RPCAddr(), "user": c.btc.User(), "password_file": btcPass, "ca_cert_file": c.btc.CertPath(),
+			}},
+			"start_height": 1, "confirmations": l1Confirmations, "poll_interval": "250ms", "mempool_scan": true,
+		},
+	}
+	for _, o := range opts {
+		o(cfg)
+	}
+	if _, ok := cfg["l1"]; ok {
+		p.btc = c.btc
 	}
 	b, err := json.MarshalIndent(cfg, "", "  ")
 	if err != nil {
@@ -201,6 +239,86 @@ func (p *policydNode) start() {
 		err := p.api.Health(context.Background())
 		return err == nil, err
 	})
+	// The L1 view syncs from block 1 while the test works on L2; submit
+	// and custodySign wait for it (ensureL1).
+	p.l1Waited = p.btc == nil
+}
+
+// ensureL1 waits once per start for the L1 view to reach btcd's height and
+// to be fresh and reconciled for pk: a dry run of pk names no l1_* reason
+// and finds its inputs.
+func (p *policydNode) ensureL1(pk *psbt.Packet) {
+	t := p.t
+	t.Helper()
+	if p.l1Waited {
+		return
+	}
+	p.waitL1()
+	req, err := client.NewSignRequest(pk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 60*time.Second, 200*time.Millisecond, "a dry run finds policyd's L1 view fresh and reconciled", func() (bool, error) {
+		v, err := p.api.DryRun(context.Background(), req)
+		if err != nil && !errors.Is(err, client.ErrDenied) || v == nil {
+			return false, err
+		}
+		for _, r := range v.Reasons {
+			if strings.HasPrefix(r, "l1_") || r == "input_not_in_l1_view" {
+				return false, fmt.Errorf("dry run: %v", v.Reasons)
+			}
+		}
+		return true, nil
+	})
+	p.l1Waited = true
+}
+
+// l1Confirmations is the depth at which the e2e policyd's L1 view calls a
+// block final.
+const l1Confirmations = 2
+
+// reserves is GET /v1/reserves (reader token): the L1 view's tip and
+// numbers and the claims by stage.
+func (p *policydNode) reserves() (*decision.Reserves, error) {
+	req, err := http.NewRequest(http.MethodGet, p.url+"/v1/reserves", nil)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Authorization", "Bearer "+readerToken)
+	resp, err := p.httpc.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		b, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+		return nil, fmt.Errorf("GET /v1/reserves: HTTP %d: %s", resp.StatusCode, b)
+	}
+	var r decision.Reserves
+	if err := json.NewDecoder(resp.Body).Decode(&r); err != nil {
+		return nil, fmt.Errorf("GET /v1/reserves: %w", err)
+	}
+	return &r, nil
+}
+
+// waitL1 waits until policyd's L1 view has reached btcd's current height.
+func (p *policydNode) waitL1() {
+	t := p.t
+	t.Helper()
+	h, err := p.btc.Height()
+	if err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 4*time.Minute, 100*time.Millisecond, fmt.Sprintf("policyd's L1 view reaches height %d", h), func() (bool, error) {
+		if !p.proc.running() {
+			t.Fatalf("policyd exited:\n%s", tail(p.proc.stderr.String(), 4000))
+		}
+		r, err := p.reserves()
+		if err != nil {
+			return false, err
+		}
+		return r.L1.TipHeight >= uint64(h), fmt.Errorf("L1 view at %d", r.L1.TipHeight)
+	})
 }
 
 // stop sends SIGTERM and requires a clean exit.
@@ -221,11 +339,13 @@ type decisionView struct {
 		TxID       string   `json:"txid"`
 		Signatures []string `json:"signatures"`
 	} `json:"record"`
+	Claims []decision.ClaimView `json:"claims"` // the reqIds' claims and their L1 stage
 }
 
 // submit posts a PSBT to POST /v1/sign-requests (allow: 200, deny: 403).
 func (p *policydNode) submit(pk *psbt.Packet) (int, decisionView) {
 	p.t.Helper()
+	p.ensureL1(pk)
 	req, err := client.NewSignRequest(pk)
 	if err != nil {
 		p.t.Fatal(err)
@@ -252,7 +372,7 @@ func (p *policydNode) decision(id string) decisionView {
 
 func (p *policydNode) view(v *decision.View) decisionView {
 	p.t.Helper()
-	d := decisionView{ID: v.ID, Outcome: v.Outcome, Reasons: v.Reasons}
+	d := decisionView{ID: v.ID, Outcome: v.Outcome, Reasons: v.Reasons, Claims: v.Claims}
 	if len(v.Record) > 0 {
 		if err := json.Unmarshal(v.Record, &d.Record); err != nil {
 			p.t.Fatalf("decision %s: record: %v", v.ID, err)
@@ -369,6 +489,7 @@ func b64(p *psbt.Packet) string { return base64.StdEncoding.EncodeToString(psbtg
 func (p *policydNode) custodySign(name string, pk *psbt.Packet, c *chains, broadcast bool) (*proc, string) {
 	t := p.t
 	t.Helper()
+	p.ensureL1(pk)
 	dir := t.TempDir()
 	psbtFile := filepath.Join(dir, "tx.psbt")
 	mustWrite(t, psbtFile, []byte(b64(pk)+"\n"))

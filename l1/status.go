@@ -12,7 +12,11 @@ import (
 
 // Freshness errors. Each means: do not sign on this L1 view.
 var (
-	ErrNotSynced         = errors.New("l1: view never synced")
+	ErrNotSynced = errors.New("l1: view never synced")
+	// ErrNotPolled: the watcher of this process has not completed a poll
+	// yet. The stored status may look fresh (a restart within PollWithin,
+	// a file restored from a copy) while the chain moved on without it.
+	ErrNotPolled         = errors.New("l1: no successful Bitcoin poll since start")
 	ErrRPCFailed         = errors.New("l1: last Bitcoin poll failed")
 	ErrEndpointsDisagree = errors.New("l1: Bitcoin endpoints disagree on a block hash")
 	ErrPollStale         = errors.New("l1: no successful Bitcoin poll within the freshness bound")

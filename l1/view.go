@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
@@ -20,6 +21,9 @@ type View struct {
 	scripts map[string]struct{}
 	conf    uint64
 	fresh   Freshness
+	// polled is set by the watcher that made the view (Watcher.View) after
+	// its first successful poll in this process; nil for a view of NewView.
+	polled *atomic.Bool
 }
 
 // NewView returns a reader for a view of the wallet paying scripts, with
@@ -46,8 +50,14 @@ func (v *View) IsWallet(pkScript []byte) bool {
 func (v *View) Status(tx *bolt.Tx) (Status, error) { return readStatus(tx) }
 
 // Check applies the freshness rule to the stored status at now: nil means
-// the view may be used.
+// the view may be used. A watcher's view (Watcher.View) is refused with
+// ErrNotPolled until that watcher completed a poll in this process: a
+// stored status is no proof that the chain has not moved since it was
+// written (a restart, a database restored from a copy).
 func (v *View) Check(tx *bolt.Tx, now time.Time) error {
+	if v.polled != nil && !v.polled.Load() {
+		return ErrNotPolled
+	}
 	s, err := readStatus(tx)
 	if err != nil {
 		return err

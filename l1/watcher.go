@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/btcsuite/btcd/blockchain"
@@ -176,7 +177,9 @@ func NewWithSources(cfg Config, db *storage.DB, sources ...Source) (*Watcher, er
 	if err := db.Update(CreateBuckets); err != nil {
 		return nil, err
 	}
-	return &Watcher{cfg: cfg, db: db, view: NewView(cfg.Scripts, cfg.Confirmations, cfg.Freshness), sources: sources,
+	view := NewView(cfg.Scripts, cfg.Confirmations, cfg.Freshness)
+	view.polled = new(atomic.Bool) // refused until this watcher's first successful poll
+	return &Watcher{cfg: cfg, db: db, view: view, sources: sources,
 		mpSeen: map[chainhash.Hash][]wire.OutPoint{}}, nil
 }
 
@@ -238,6 +241,9 @@ func (w *Watcher) rpc(ctx context.Context) (context.Context, context.CancelFunc)
 // must not run concurrently with itself (Run calls it from one goroutine).
 func (w *Watcher) SyncOnce(ctx context.Context) error {
 	syncErr := w.sync(ctx)
+	if syncErr == nil {
+		w.view.polled.Store(true)
+	}
 	if syncErr != nil {
 		msg := w.redact(syncErr.Error())
 		now := w.cfg.Now()

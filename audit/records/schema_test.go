@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/bitlayer-org/policyd/audit/records"
+	"github.com/bitlayer-org/policyd/policy"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/schema.golden")
@@ -183,5 +184,96 @@ func TestSchemasWellFormed(t *testing.T) {
 	}
 	if _, ok := records.Lookup("decision", 99); ok {
 		t.Fatal("Lookup of an unregistered version succeeded")
+	}
+}
+
+// A decision v2 names the parameters and the whitelist by hash and keeps
+// everything else Evaluate read: every other field of policy.Snapshot must
+// be in records.Snapshot under the same JSON name and survive
+// SlimSnapshot and Full, or a replay (audit recheck) judges another
+// snapshot than the decision did.
+func TestSlimSnapshotKeepsEveryOtherField(t *testing.T) {
+	names := func(typ reflect.Type) map[string]reflect.Type {
+		out := map[string]reflect.Type{}
+		for i := 0; i < typ.NumField(); i++ {
+			f := typ.Field(i)
+			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+			out[name] = f.Type
+		}
+		return out
+	}
+	full, slim := names(reflect.TypeOf(policy.Snapshot{})), names(reflect.TypeOf(records.Snapshot{}))
+	for name, typ := range full {
+		if name == "params" || name == "whitelist" {
+			continue
+		}
+		if slim[name] != typ {
+			t.Errorf("records.Snapshot lacks policy.Snapshot's %q (%v)", name, typ)
+		}
+	}
+	if len(slim) != len(full)-2 {
+		t.Errorf("records.Snapshot has %d fields, policy.Snapshot %d (want 2 fewer)", len(slim), len(full))
+	}
+	// Every field set survives the round trip.
+	var s policy.Snapshot
+	v := reflect.ValueOf(&s).Elem()
+	for i := 0; i < v.NumField(); i++ {
+		fillNonZero(t, v.Field(i))
+	}
+	back := records.SlimSnapshot(s).Full(s.Params, s.Whitelist)
+	if !reflect.DeepEqual(back, s) {
+		t.Fatalf("SlimSnapshot then Full changed the snapshot:\n%+v\n%+v", back, s)
+	}
+}
+
+// fillNonZero sets v to a non-zero value of its type (one element for a
+// slice, a fresh value for a pointer, recursively, down to a few levels).
+func fillNonZero(t *testing.T, v reflect.Value) { fillDepth(t, v, 0) }
+
+func fillDepth(t *testing.T, v reflect.Value, depth int) {
+	if depth > 6 {
+		return
+	}
+	fillNonZero := func(t *testing.T, v reflect.Value) { fillDepth(t, v, depth+1) }
+	switch v.Kind() {
+	case reflect.Bool:
+		v.SetBool(true)
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		v.SetInt(7)
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		v.SetUint(7)
+	case reflect.String:
+		v.SetString("x")
+	case reflect.Slice:
+		s := reflect.MakeSlice(v.Type(), 1, 1)
+		fillNonZero(t, s.Index(0))
+		v.Set(s)
+	case reflect.Map:
+		m := reflect.MakeMap(v.Type())
+		k, e := reflect.New(v.Type().Key()).Elem(), reflect.New(v.Type().Elem()).Elem()
+		fillNonZero(t, k)
+		fillNonZero(t, e)
+		m.SetMapIndex(k, e)
+		v.Set(m)
+	case reflect.Pointer:
+		p := reflect.New(v.Type().Elem())
+		fillNonZero(t, p.Elem())
+		v.Set(p)
+	case reflect.Struct:
+		if v.Type() == reflect.TypeOf(time.Time{}) {
+			v.Set(reflect.ValueOf(time.Unix(7, 0).UTC()))
+			return
+		}
+		for i := 0; i < v.NumField(); i++ {
+			if v.Type().Field(i).IsExported() {
+				fillNonZero(t, v.Field(i))
+			}
+		}
+	case reflect.Array:
+		for i := 0; i < v.Len(); i++ {
+			fillNonZero(t, v.Index(i))
+		}
+	default:
+		t.Fatalf("fillNonZero: kind %v", v.Kind())
 	}
 }

@@ -74,19 +74,23 @@ type Snapshot struct {
 	L1             *policy.L1Status    `json:"l1,omitempty"`
 	Inputs         []policy.InputState `json:"l1_inputs,omitempty"`
 	Replaces       []policy.SignedTx   `json:"replaces,omitempty"`
+	// Babylon: the parameters version in force (issue 17); without it a
+	// staking decision replays as babylon_no_params.
+	Babylon *policy.BabylonParams `json:"babylon,omitempty"`
 }
 
 // SlimSnapshot is s without its parameters and whitelist.
 func SlimSnapshot(s policy.Snapshot) Snapshot {
 	return Snapshot{Frozen: s.Frozen, L2: s.L2, WalletKey: s.WalletKey, Requests: s.Requests, PendingUnbound: s.PendingUnbound,
-		Allowances: s.Allowances, Stake: s.Stake, OutflowSat: s.OutflowSat, L1: s.L1, Inputs: s.Inputs, Replaces: s.Replaces}
+		Allowances: s.Allowances, Stake: s.Stake, OutflowSat: s.OutflowSat, L1: s.L1, Inputs: s.Inputs, Replaces: s.Replaces,
+		Babylon: s.Babylon}
 }
 
 // Full is the policy.Snapshot of s with p and w.
 func (s Snapshot) Full(p policy.Params, w policy.Whitelist) policy.Snapshot {
 	return policy.Snapshot{Params: p, Whitelist: w, Frozen: s.Frozen, L2: s.L2, WalletKey: s.WalletKey, Requests: s.Requests,
 		PendingUnbound: s.PendingUnbound, Allowances: s.Allowances, Stake: s.Stake, OutflowSat: s.OutflowSat, L1: s.L1,
-		Inputs: s.Inputs, Replaces: s.Replaces}
+		Inputs: s.Inputs, Replaces: s.Replaces, Babylon: s.Babylon}
 }
 
 // DecisionV2 is a decision (kind "decision", version 2) that names the

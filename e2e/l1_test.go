@@ -49,7 +49,8 @@ var reqIDHeld = []string{"reqid_signed", "reqid_confirming", "reqid_claimed", "r
 //     its inputs is denied replacement_not_conflicting; its replacement
 //     (same input, same outputs, higher fee) is allowed, signed and
 //     accepted by btcd; mined 2 deep its claims are confirmed and btcd
-//     refuses the original.
+//     refuses the original; `relayer -once` approves the ids on L2 and the
+//     claims move on to approved.
 //  2. reorg: a confirmed withdrawal's blocks are invalidated (btcd
 //     invalidateblock): its claims go back to broadcast; re-mined, confirmed
 //     again; another transaction paying its reqIds is denied throughout.
@@ -140,9 +141,19 @@ func l1Replacement(t *testing.T, ctx context.Context, c *chains, pd *policydNode
 		t.Fatalf("the original %s is known to btcd after its replacement confirmed", origTx.TxHash())
 	}
 	pd.mustDeny(c.withdrawal(c.spendable(1), amount, ids, 9_000), "the ids after the replacement confirmed", reqIDHeld...)
-	// TODO(issue 16, approved stage): once the approved stage is on main,
-	// run the relayer here and require the claims to reach approved.
 	t.Logf("replacement %s (decision %s) confirmed %d deep, claims confirmed; btcd refuses the original", replTx.TxHash(), replID, l1Confirmations)
+
+	// The relayer sees the confirmed transfer and approves its ids on L2:
+	// policyd's claims move on to approved, and stay paid.
+	runRelayer(t, c, pd, newRelayerFiles(t, c, pd), h0)
+	idStrs := make([]string, len(ids))
+	for i, id := range ids {
+		idStrs[i] = id.String()
+	}
+	pd.waitL2State(idStrs, "approved", 60*time.Second)
+	pd.waitClaims(replID, ids, "approved")
+	pd.mustDeny(c.withdrawal(c.spendable(1), amount, ids, 9_000), "the ids after their approval", append([]string{"reqid_approved"}, reqIDHeld...)...)
+	t.Logf("relayer approved %v on L2: claims approved", idStrs)
 }
 
 // l1Reorg: a confirmed withdrawal is reorganized out and mined again.

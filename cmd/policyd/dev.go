@@ -156,6 +156,8 @@ func devConfig(env *devnet.Env, listen string) Config {
 		PollInterval:  Duration(500 * time.Millisecond),
 		Freshness:     L1Freshness{PollWithin: Duration(30 * time.Second), HeadWithin: Duration(7 * 24 * time.Hour)},
 		MempoolScan:   true,
+		// A signed reserves record every 6 blocks: the demo mines a few.
+		ReservesEvery: 6,
 	}
 	cfg.Governance = GovernanceConfig{
 		Name: "policyd", Version: "1",

@@ -607,12 +607,35 @@ func (d *demo) claim(ctx context.Context) error {
 		}
 		if done == 2 {
 			d.logf("policyd ledger: reqIds %s and %s are approved", d.unbound[0], d.unbound[1])
-			return nil
+			break
 		}
 		select {
 		case <-ctx.Done():
 			return errors.New("policyd's ledger never showed the requests approved")
 		case <-time.After(500 * time.Millisecond):
+		}
+	}
+	// ... and the withdrawal's claims move on to approved (after policyd's
+	// next L1 poll): paid on L2, never payable again.
+	for {
+		v, err := d.auditor.Decision(ctx, d.decision.ID)
+		if err != nil {
+			return err
+		}
+		approved := 0
+		for _, c := range v.Claims {
+			if c.State == policy.ClaimApproved {
+				approved++
+			}
+		}
+		if len(v.Claims) == 2 && approved == 2 {
+			d.logf("policyd: claims of reqIds %s and %s are approved", v.Claims[0].ReqID, v.Claims[1].ReqID)
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("policyd never showed the claims approved; last %+v", v.Claims)
+		case <-time.After(250 * time.Millisecond):
 		}
 	}
 }

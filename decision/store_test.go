@@ -39,13 +39,14 @@ func TestReferenceLegacyRecords(t *testing.T) {
 	sc := scenario(t, "stake_and_withdraw")
 	now, _ := time.Parse(time.RFC3339, sc.Now)
 	e := newEnv(t, sc.WalletSeed, sc.Snapshot, now, true)
+	raw, _ := sc.RawPSBT()
+	attachScenarioL1(t, e, sc, raw) // staking needs the L1 height (the Babylon version in force)
 	legacy := e.svc.cfg
 	legacy.Audit = appendOnly{e.log}
 	old, err := New(legacy)
 	if err != nil {
 		t.Fatal(err)
 	}
-	raw, _ := sc.RawPSBT()
 	v, err := old.SubmitRequest(ctx, Request{PSBT: raw, Staking: scenarioDecls(sc)})
 	if err != nil || v.Outcome != "allow" {
 		t.Fatal(v, err)

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"os"
+	"sync/atomic"
 	"testing"
 
 	"github.com/btcsuite/btcd/btcec/v2"
@@ -511,5 +512,81 @@ func TestForgedPartialSigAborts(t *testing.T) {
 	}
 	if kinds, _ := e.auditKinds(); kinds["musig_signature"] != 1 {
 		t.Fatalf("audit kinds %v", kinds)
+	}
+}
+
+// Sign-time enforcement: a decision allowed before a freeze is not signed
+// after it. Frozen before Round1: refused, no session opened. Frozen
+// between Round1 and Round2: refused, policyd's partial signature never
+// sent, the session gone. Nothing is recorded or audited; unfrozen, a new
+// decision signs.
+func TestFreezeRefusesSessions(t *testing.T) {
+	var frozen atomic.Bool
+	e := newEnv(t, func(c *cosign.Config) {
+		c.Gate = func(context.Context) error {
+			if frozen.Load() {
+				return errors.New("wallet frozen by governance")
+			}
+			return nil
+		}
+	})
+	e.keygen()
+	ctx := context.Background()
+
+	// Frozen before Round1.
+	_, v, msg := e.openInput("stake-z1")
+	frozen.Store(true)
+	r1, err := e.signer.Open(sid(t, v, 0), msg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := r1.MarshalBinary()
+	if out, err := e.c.MuSigRound1(ctx, v.ID, 0, b); !isCode(err, 403, "frozen") || out != nil {
+		t.Fatalf("round1 while frozen: %x, %v", out, err)
+	}
+	frozen.Store(false)
+
+	// Frozen between Round1 and Round2.
+	st, v, msg := e.openInput("stake-z2")
+	id := sid(t, v, 0)
+	r1, err = e.signer.Open(id, msg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ = r1.MarshalBinary()
+	pb, err := e.c.MuSigRound1(ctx, v.ID, 0, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p1, err := musig.ParseRound1(pb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r2, err := e.signer.Sign(p1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	good, _ := r2.MarshalBinary()
+	frozen.Store(true)
+	if out, err := e.c.MuSigRound2(ctx, v.ID, 0, good); !isCode(err, 403, "frozen") || out != nil {
+		t.Fatalf("round2 while frozen: %x, %v", out, err)
+	}
+	frozen.Store(false)
+	if _, err := e.c.MuSigRound2(ctx, v.ID, 0, good); !isCode(err, 409, "no_session") {
+		t.Fatalf("round2 after the refusal: %v (the session must be gone)", err)
+	}
+	got, err := e.c.MuSigDecision(ctx, v.ID)
+	if err != nil || got.Inputs[0].Signature != "" {
+		t.Fatalf("decision after the refusal: %+v, %v", got, err)
+	}
+	if kinds, _ := e.auditKinds(); kinds["musig_signature"] != 0 {
+		t.Fatalf("audit kinds %v", kinds)
+	}
+
+	// Unfrozen: a new decision signs.
+	tx, _ := babylon.StakingUnbondingTx(st.Params, st.Delegation, st.OutPoint, st.Value)
+	_, sigs := e.cosignTx(cosign.KindUnbonding, tx, st)
+	if !sigs[0].Verify(msg[:], e.signer.AggregateKey()) {
+		t.Fatal("the retry did not sign")
 	}
 }

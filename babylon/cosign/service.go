@@ -69,8 +69,15 @@ type Config struct {
 	// SessionTimeout drops a session whose Round2 did not come (default
 	// 2 min).
 	SessionTimeout time.Duration
-	Logger         *slog.Logger
-	Now            func() time.Time
+	// Gate is asked before policyd opens a session (Round1) and again
+	// before it releases its partial signature (Round2): the wallet's
+	// freeze (governance, trust events, an unexplained L1 spend) and the
+	// audit log's witnesses. An error refuses with no signature, so a
+	// decision allowed before a freeze is never signed after it. policyd
+	// always sets it; nil (tests) leaves sessions ungated.
+	Gate   func(context.Context) error
+	Logger *slog.Logger
+	Now    func() time.Time
 }
 
 // Service is policyd's side of the staker key. Its HTTP operations
@@ -687,6 +694,9 @@ func (s *Service) Round1(ctx context.Context, id string, input int, body []byte)
 	if err != nil {
 		return nil, err
 	}
+	if err := s.gate(ctx); err != nil {
+		return nil, err
+	}
 	if hex.EncodeToString(peer.Msg[:]) != r.Record.Inputs[input].Sighash {
 		return nil, errs.New(errs.KindConflict, "sighash_mismatch", "the message differs from the one policyd computed", nil)
 	}
@@ -730,6 +740,10 @@ func (s *Service) Round2(ctx context.Context, id string, input int, body []byte)
 	s.mu.Unlock()
 	if !ok {
 		return nil, errs.New(errs.KindConflict, "no_session", "no open session: send Round1 first (a session ends after one Round2)", nil)
+	}
+	if err := s.gate(ctx); err != nil {
+		signer.Abort(sid) // policyd's partial signature is dropped unsent
+		return nil, err
 	}
 	sig, sr, err := signer.Finish(peer)
 	if err != nil {
@@ -782,6 +796,22 @@ func (s *Service) Round2(ctx context.Context, id string, input int, body []byte)
 	}
 	s.cfg.Logger.Info("musig: signed", "event", "musig_signature", "decision", id, "input", input, "kind", r.Record.RequestKind)
 	return p.r2.MarshalBinary()
+}
+
+// gate asks Config.Gate; a refusal that is not already classified is
+// forbidden ("frozen"), an unknown answer refuses too.
+func (s *Service) gate(ctx context.Context) error {
+	if s.cfg.Gate == nil {
+		return nil
+	}
+	err := s.cfg.Gate(ctx)
+	if err == nil {
+		return nil
+	}
+	if _, ok := errs.As(err); ok {
+		return err
+	}
+	return errs.New(errs.KindForbidden, "frozen", "signing is refused now: "+err.Error(), err)
 }
 
 // inputIndex parses a path's input index.

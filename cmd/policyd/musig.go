@@ -7,15 +7,18 @@ import (
 	"fmt"
 	"path/filepath"
 	"slices"
+	"time"
 
 	"github.com/btcsuite/btcd/btcec/v2"
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
 	"github.com/btcsuite/btcd/wire"
+	bolt "go.etcd.io/bbolt"
 
 	"github.com/bitlayer-org/policyd/babylon"
 	"github.com/bitlayer-org/policyd/babylon/cosign"
 	"github.com/bitlayer-org/policyd/decision"
 	"github.com/bitlayer-org/policyd/errs"
+	"github.com/bitlayer-org/policyd/governance"
 	"github.com/bitlayer-org/policyd/policy"
 )
 
@@ -63,7 +66,7 @@ func (s *server) newMuSig(schedule *babylon.Schedule) (*cosign.Service, error) {
 	}
 	cfg := cosign.Config{DB: s.db, Audit: s.audit, KeyFile: c.keyFile(s.cfg.DataDir), Sealer: prot, AllowKeygen: c.AllowKeygen,
 		PoPAddress: pop, MaxWithdrawalFee: c.MaxWithdrawalFeeSat, SessionTimeout: c.SessionTimeout.D(),
-		Logger: s.log.With("component", "musig")}
+		Gate: s.musigGate, Logger: s.log.With("component", "musig")}
 	if addr, _ := s.wallet(); addr != "" {
 		if cfg.WalletPkScript, err = walletScript(addr, s.net); err != nil {
 			return nil, err
@@ -137,4 +140,30 @@ func (d *decisionStakes) Stake(ctx context.Context, id string, idx int) (*cosign
 	}
 	return &cosign.Stake{DecisionID: id, OutPoint: wire.OutPoint{Hash: h, Index: uint32(idx)}, Value: out.Value,
 		Delegation: g.Delegation(staker, fps, out.Staking.StakingTime), Params: g}, nil
+}
+
+// musigGate is the MuSig2 sessions' sign-time check, the same the threshold
+// signing passes at BeginSigning: the audit log is not behind or forked
+// from its cosigned checkpoint, and the wallet is not frozen (governance,
+// a trust event not yet turned into a freeze, an unexplained L1 spend).
+// Any error, or an unreadable state, refuses.
+func (s *server) musigGate(ctx context.Context) error {
+	if s.wit != nil {
+		if err := s.wit.check(ctx); err != nil {
+			return err
+		}
+	}
+	g := trustGuard{governance.NewPolicySource(s.gov), s.indexer.Ledger(), s.cfg.L2.TrustReviewedThrough}
+	var frozen bool
+	if err := s.db.View(func(tx *bolt.Tx) error {
+		var err error
+		frozen, err = g.Frozen(tx, time.Now())
+		return err
+	}); err != nil {
+		return fmt.Errorf("freeze state unreadable: %w", err)
+	}
+	if frozen {
+		return errs.New(errs.KindForbidden, string(policy.CodeFrozen), "the wallet is frozen: no co-signature", nil)
+	}
+	return nil
 }

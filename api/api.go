@@ -27,6 +27,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -109,7 +110,7 @@ type Config struct {
 type server struct {
 	cfg     Config
 	log     *slog.Logger
-	custody map[string]bool
+	custody map[[32]byte]bool // pinned SHA-256 of the DER
 	tokens  map[[32]byte]Token
 	reqs    *prometheus.CounterVec
 	latency *prometheus.HistogramVec
@@ -140,13 +141,14 @@ func newServer(cfg Config) (*server, error) {
 	if cfg.MPCMaxBodyBytes <= 0 {
 		cfg.MPCMaxBodyBytes = 8 << 20
 	}
-	s := &server{cfg: cfg, log: cfg.Logger, custody: map[string]bool{}, tokens: map[[32]byte]Token{}}
+	s := &server{cfg: cfg, log: cfg.Logger, custody: map[[32]byte]bool{}, tokens: map[[32]byte]Token{}}
 	for _, fp := range cfg.CustodyFingerprints {
 		fp = strings.ToLower(strings.ReplaceAll(fp, ":", ""))
-		if b, err := hex.DecodeString(fp); err != nil || len(b) != 32 {
+		b, err := hex.DecodeString(fp)
+		if err != nil || len(b) != 32 {
 			return nil, fmt.Errorf("api: custody fingerprint %q is not 32 bytes of hex", fp)
 		}
-		s.custody[fp] = true
+		s.custody[[32]byte(b)] = true
 	}
 	for _, t := range cfg.Tokens {
 		b, err := hex.DecodeString(t.SHA256)
@@ -291,8 +293,7 @@ func bodyLimit(n int64) func(http.Handler) http.Handler {
 // presented but unknown bearer token is an error (never silently ignored).
 func (s *server) callerRoles(r *http.Request) (roles []Role, badToken bool) {
 	if r.TLS != nil && len(r.TLS.PeerCertificates) > 0 && len(r.TLS.VerifiedChains) > 0 {
-		sum := sha256.Sum256(r.TLS.PeerCertificates[0].Raw)
-		if s.custody[hex.EncodeToString(sum[:])] {
+		if s.custody[sha256.Sum256(r.TLS.PeerCertificates[0].Raw)] {
 			roles = append(roles, RoleCustody)
 		}
 	}
@@ -387,7 +388,7 @@ func (s *server) metrics(next http.Handler) http.Handler {
 		if sw.status == 0 {
 			sw.status = http.StatusOK
 		}
-		s.reqs.WithLabelValues(pattern, r.Method, fmt.Sprint(sw.status)).Inc()
+		s.reqs.WithLabelValues(pattern, r.Method, strconv.Itoa(sw.status)).Inc()
 		s.latency.WithLabelValues(pattern, r.Method).Observe(time.Since(start).Seconds())
 	})
 }

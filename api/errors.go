@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -88,7 +89,14 @@ func (s *server) fail(w http.ResponseWriter, r *http.Request, err error) {
 // decode reads exactly one JSON value into v: unknown fields, trailing data
 // and oversized bodies are refused.
 func decode(r *http.Request, v any) error {
-	dec := json.NewDecoder(r.Body)
+	return decodeReader(r.Body, v)
+}
+
+// decodeBytes is decode of a body already read.
+func decodeBytes(b []byte, v any) error { return decodeReader(bytes.NewReader(b), v) }
+
+func decodeReader(body io.Reader, v any) error {
+	dec := json.NewDecoder(body)
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		return decodeErr(err)

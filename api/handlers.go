@@ -160,7 +160,7 @@ type SignResponse struct {
 // hex staking declarations (decision.DecodeStaking).
 func (s *server) readSignRequest(r *http.Request, dry bool) (decision.Request, error) {
 	var req SignRequest
-	if err := decode(r, &req); err != nil {
+	if err := decodeSignRequest(r, &req); err != nil {
 		return decision.Request{}, err
 	}
 	raw, err := base64.StdEncoding.Strict().DecodeString(req.PSBT)
@@ -200,9 +200,9 @@ func (s *server) sign(w http.ResponseWriter, r *http.Request, dry bool) {
 	}
 	switch {
 	case d.Outcome == "allow" || dry:
-		writeJSON(w, http.StatusOK, SignResponse{View: d})
+		writeSignJSON(w, http.StatusOK, SignResponse{View: d})
 	default: // deny and anything unknown: fail closed
-		writeJSON(w, http.StatusForbidden, SignResponse{View: d,
+		writeSignJSON(w, http.StatusForbidden, SignResponse{View: d,
 			Error: &ErrorDetail{Code: "policy_denied", Message: "denied: " + strings.Join(d.Reasons, ",")}})
 	}
 }

@@ -504,15 +504,22 @@ func (s *server) recordStartup() error {
 	})
 }
 
-// serve runs the indexer and the TLS API on ln until ctx ends.
-func (s *server) serve(ctx context.Context, ln net.Listener, tlsCfg *tls.Config, ready func(addr string)) error {
-	hs := &http.Server{
-		Handler:           s.handler,
+// newHTTPServer is the API's HTTP server (HTTP/2 and HTTP/1.1 over tlsCfg,
+// keep-alive): the one place its settings are made, shared with the REST
+// benchmark (restbench_test.go) so it measures what runs.
+func newHTTPServer(h http.Handler, tlsCfg *tls.Config, log *slog.Logger) *http.Server {
+	return &http.Server{
+		Handler:           h,
 		TLSConfig:         tlsCfg,
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
-		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
+}
+
+// serve runs the indexer and the TLS API on ln until ctx ends.
+func (s *server) serve(ctx context.Context, ln net.Listener, tlsCfg *tls.Config, ready func(addr string)) error {
+	hs := newHTTPServer(s.handler, tlsCfg, s.log)
 	ictx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	idxDone := make(chan struct{})

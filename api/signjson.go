@@ -132,9 +132,12 @@ func plainRecord(raw []byte) bool {
 	return !bytes.ContainsAny(raw, "<>&") && !bytes.Contains(raw, []byte("\u2028")) && !bytes.Contains(raw, []byte("\u2029"))
 }
 
-// appendIndented appends raw indented one level deep (json.Indent, which
-// refuses invalid JSON).
+// appendIndented appends raw indented one level deep: indentCompact when
+// it takes raw, else json.Indent (which refuses invalid JSON).
 func appendIndented(dst, raw []byte) ([]byte, error) {
+	if out, ok := indentCompact(dst, raw); ok {
+		return out, nil
+	}
 	buf := bytes.NewBuffer(dst)
 	if err := json.Indent(buf, raw, "  ", "  "); err != nil {
 		return nil, err
@@ -185,4 +188,190 @@ func plainSignRequest(b []byte) (string, bool) {
 		}
 	}
 	return string(v), true
+}
+
+// indentCompact appends compact JSON src indented one level deep, exactly
+// as json.Indent(dst, src, "  ", "  ") does, in one pass without
+// encoding/json's scanner. It takes only what it fully checks: valid JSON
+// with no white space outside strings, nested at most maxIndentDepth deep;
+// for anything else ok is false and the caller uses json.Indent
+// (FuzzIndentCompact holds it to json.Indent's bytes and errors).
+func indentCompact(dst, src []byte) (out []byte, ok bool) {
+	p := indenter{src: src, dst: dst}
+	if !p.value() || p.i != len(src) {
+		return dst, false
+	}
+	return p.dst, true
+}
+
+const maxIndentDepth = 256
+
+type indenter struct {
+	src   []byte
+	i     int
+	dst   []byte
+	depth int
+}
+
+func (p *indenter) newline() {
+	p.dst = append(p.dst, '\n', ' ', ' ')
+	for range p.depth {
+		p.dst = append(p.dst, ' ', ' ')
+	}
+}
+
+func (p *indenter) value() bool {
+	if p.i >= len(p.src) {
+		return false
+	}
+	switch c := p.src[p.i]; {
+	case c == '{':
+		return p.container('}', true)
+	case c == '[':
+		return p.container(']', false)
+	case c == '"':
+		return p.str()
+	case c == 't':
+		return p.lit("true")
+	case c == 'f':
+		return p.lit("false")
+	case c == 'n':
+		return p.lit("null")
+	case c == '-' || '0' <= c && c <= '9':
+		return p.num()
+	}
+	return false
+}
+
+// container is an object (keys) or an array from its opening bracket.
+func (p *indenter) container(end byte, keys bool) bool {
+	if p.depth >= maxIndentDepth {
+		return false
+	}
+	open := p.src[p.i]
+	p.i++
+	if p.i < len(p.src) && p.src[p.i] == end {
+		p.i++
+		p.dst = append(p.dst, open, end)
+		return true
+	}
+	p.dst = append(p.dst, open)
+	p.depth++
+	for {
+		p.newline()
+		if keys {
+			if p.i >= len(p.src) || p.src[p.i] != '"' || !p.str() {
+				return false
+			}
+			if p.i >= len(p.src) || p.src[p.i] != ':' {
+				return false
+			}
+			p.i++
+			p.dst = append(p.dst, ':', ' ')
+		}
+		if !p.value() || p.i >= len(p.src) {
+			return false
+		}
+		switch p.src[p.i] {
+		case ',':
+			p.i++
+			p.dst = append(p.dst, ',')
+		case end:
+			p.i++
+			p.depth--
+			p.newline()
+			p.dst = append(p.dst, end)
+			return true
+		default:
+			return false
+		}
+	}
+}
+
+func (p *indenter) lit(word string) bool {
+	if len(p.src)-p.i < len(word) || string(p.src[p.i:p.i+len(word)]) != word {
+		return false
+	}
+	p.dst = append(p.dst, word...)
+	p.i += len(word)
+	return true
+}
+
+// str copies a string as it is, checking its escapes and that it holds no
+// control character (bytes from 0x80 up pass, as they do in encoding/json).
+func (p *indenter) str() bool {
+	start := p.i
+	p.i++
+	for p.i < len(p.src) {
+		c := p.src[p.i]
+		switch {
+		case c == '"':
+			p.i++
+			p.dst = append(p.dst, p.src[start:p.i]...)
+			return true
+		case c < 0x20:
+			return false
+		case c == '\\':
+			if p.i+1 >= len(p.src) {
+				return false
+			}
+			switch p.src[p.i+1] {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+				p.i += 2
+			case 'u':
+				if p.i+6 > len(p.src) {
+					return false
+				}
+				for _, h := range p.src[p.i+2 : p.i+6] {
+					if !('0' <= h && h <= '9' || 'a' <= h && h <= 'f' || 'A' <= h && h <= 'F') {
+						return false
+					}
+				}
+				p.i += 6
+			default:
+				return false
+			}
+		default:
+			p.i++
+		}
+	}
+	return false
+}
+
+// num copies a number of JSON's grammar: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?
+func (p *indenter) num() bool {
+	start := p.i
+	digits := func() int {
+		n := 0
+		for p.i < len(p.src) && '0' <= p.src[p.i] && p.src[p.i] <= '9' {
+			p.i++
+			n++
+		}
+		return n
+	}
+	if p.src[p.i] == '-' {
+		p.i++
+	}
+	if p.i < len(p.src) && p.src[p.i] == '0' {
+		p.i++
+	} else if digits() == 0 {
+		return false
+	}
+	if p.i < len(p.src) && p.src[p.i] == '.' {
+		p.i++
+		if digits() == 0 {
+			return false
+		}
+	}
+	if p.i < len(p.src) && (p.src[p.i] == 'e' || p.src[p.i] == 'E') {
+		p.i++
+		if p.i < len(p.src) && (p.src[p.i] == '+' || p.src[p.i] == '-') {
+			p.i++
+		}
+		if digits() == 0 {
+			return false
+		}
+	}
+	p.dst = append(p.dst, p.src[start:p.i]...)
+	return true
 }

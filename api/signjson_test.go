@@ -179,3 +179,43 @@ func FuzzDecodeSignRequest(f *testing.F) {
 		decodeBoth(t, body, streamed)
 	})
 }
+
+// indentRef is json.Indent one level deep.
+func indentRef(src []byte) ([]byte, error) {
+	var b bytes.Buffer
+	err := json.Indent(&b, src, "  ", "  ")
+	return b.Bytes(), err
+}
+
+func TestIndentCompact(t *testing.T) {
+	for _, s := range []string{sampleRecord, `{}`, `[]`, `[{}]`, `{"a":[]}`, `0`, `-0.5e-3`, `"x"`, `true`, `null`, `[1,"a",{"b":[false,null]}]`,
+		`"\u00e9\"\\\/\b\f\n\r\t"`, "\"\xff\xfe\"", `1E+2`} {
+		got, ok := indentCompact(nil, []byte(s))
+		want, err := indentRef([]byte(s))
+		if !ok || err != nil || !bytes.Equal(got, want) {
+			t.Fatalf("%s: indentCompact %q %v, json.Indent %q %v", s, got, ok, want, err)
+		}
+	}
+	for _, s := range []string{``, ` {}`, `{ }`, `{"a": 1}`, `{"a":1,}`, `[1,]`, `01`, `1.`, `.5`, `-`, `1e`, `+1`, `"a`, "\"\x01\"", `"\x"`, `"\u12g4"`,
+		`tru`, `nul`, `{"a"}`, `{1:2}`, `[1 2]`, `{}x`, strings.Repeat("[", maxIndentDepth+1) + strings.Repeat("]", maxIndentDepth+1)} {
+		if got, ok := indentCompact([]byte("keep"), []byte(s)); ok || string(got) != "keep" {
+			t.Fatalf("%.80q taken: %.80q", s, got)
+		}
+	}
+}
+
+func FuzzIndentCompact(f *testing.F) {
+	for _, s := range []string{sampleRecord, `{}`, `[1,{"a":"\u0041"}]`, `-0.1E+5`, `{"a":1,}`, `"\ud800"`, " [1]"} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, src []byte) {
+		got, ok := indentCompact(nil, src)
+		if !ok {
+			return // json.Indent's path decides
+		}
+		want, err := indentRef(src)
+		if err != nil || !bytes.Equal(got, want) {
+			t.Fatalf("%q: indentCompact %q, json.Indent %q %v", src, got, want, err)
+		}
+	})
+}

@@ -6,11 +6,13 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sync"
 	"testing"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+	"golang.org/x/mod/sumdb/tlog"
 
 	"github.com/bitlayer-org/policyd/audit/records/recordstest"
 	"github.com/bitlayer-org/policyd/storage"
@@ -178,6 +180,7 @@ func BenchmarkExportVerify1M(b *testing.B) {
 	b.ReportMetric(float64(n), "records")
 	b.ReportMetric(float64(bigLogBytes)/float64(max(n, 1)), "B/record")
 	b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N), "cpu_ns/op")
+	b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N)/float64(max(n, 1)), "cpu_ns/record")
 	b.ReportMetric(float64(cpu)/float64(wall), "cores")
 }
 
@@ -199,9 +202,11 @@ func BenchmarkVerify1M(b *testing.B) {
 }
 
 // BenchmarkVerify1MWorkers: BenchmarkVerify1M's export checked by the
-// sequential pass (seq) and by the parallel record checks with GOMAXPROCS
-// workers (par), one after the other in one process; cores is the CPU time the run used
-// over its wall time.
+// sequential pass (seq), by the sequential pass with the strict body
+// check alone (seq-strict: what every body cost before the fast path, and
+// its oracle), and by the parallel record checks with GOMAXPROCS workers
+// (par), one after the other in one process; cores is the CPU time the run
+// used over its wall time.
 func BenchmarkVerify1MWorkers(b *testing.B) {
 	n := benchSize()
 	l := buildBigLog(b, n)
@@ -212,8 +217,11 @@ func BenchmarkVerify1MWorkers(b *testing.B) {
 	for _, c := range []struct {
 		name    string
 		workers int
-	}{{"seq", 1}, {"par", 0}} {
+		strict  bool // typed bodies by the strict path alone (the fast path's oracle)
+	}{{"seq-strict", 1, true}, {"seq", 1, false}, {"par", 0, false}} {
 		b.Run(c.name, func(b *testing.B) {
+			fastBodies = !c.strict
+			defer func() { fastBodies = true }()
 			b.SetBytes(int64(buf.Len()))
 			cpu0, t0 := processCPU(), time.Now()
 			for b.Loop() {
@@ -224,7 +232,55 @@ func BenchmarkVerify1MWorkers(b *testing.B) {
 			// cores: CPU time over wall time (what the run got of the machine).
 			cpu, wall := processCPU()-cpu0, time.Since(t0)
 			b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N), "cpu_ns/op")
+			b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N)/float64(max(n, 1)), "cpu_ns/record")
 			b.ReportMetric(float64(cpu)/float64(wall), "cores")
 		})
+	}
+}
+
+// BenchmarkCheckRecord: the per-record work of verification on one
+// real-size decision record line, by phase, the phases interleaved in each
+// iteration and timed with the thread's CPU clock (so the ratios hold
+// under load): the record's envelope and canonical form (DecodeRecord),
+// its leaf hash, its typed body by the strict path (records.Decode,
+// Validate, re-encode, compare: the oracle) and by the fast path, and
+// checkRecord whole (envelope, hash, fast body). Metrics are CPU ns per
+// record for each phase.
+func BenchmarkCheckRecord(b *testing.B) {
+	d := *recordstest.Decisions(b)[0]
+	rec, err := EncodeRecord(7, t0, &d)
+	if err != nil {
+		b.Fatal(err)
+	}
+	line := bytes.TrimSuffix(appendRecordLine(nil, 7, rec), []byte("\n"))
+	r, err := DecodeRecord(rec)
+	if err != nil {
+		b.Fatal(err)
+	}
+	phases := []struct {
+		name string
+		f    func() bool
+		cpu  time.Duration
+	}{
+		{name: "DecodeRecord", f: func() bool { _, err := DecodeRecord(rec); return err == nil }},
+		{name: "RecordHash", f: func() bool { return tlog.RecordHash(rec) != tlog.Hash{} }},
+		{name: "body-strict", f: func() bool { _, err := decodeBody(r.Kind, r.KindVersion, r.Body); return err == nil }},
+		{name: "body-fast", f: func() bool { _, ok := fastDecodeBody(r.Kind, r.KindVersion, r.Body); return ok }},
+		{name: "checkRecord", f: func() bool { return checkRecord(7, 2, line, true).body != nil }},
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	b.SetBytes(int64(len(rec)))
+	for b.Loop() {
+		for k := range phases {
+			c0 := threadCPU()
+			if !phases[k].f() {
+				b.Fatal(phases[k].name, ": refused")
+			}
+			phases[k].cpu += threadCPU() - c0
+		}
+	}
+	for _, p := range phases {
+		b.ReportMetric(float64(p.cpu.Nanoseconds())/float64(b.N), p.name+"_cpu_ns")
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/base64"
 	"fmt"
 	"io"
 	"strconv"
@@ -108,13 +109,31 @@ func (l *Log) ExportRange(ctx context.Context, w io.Writer, req ExportRequest) e
 		end := min(next+exportChunk, to)
 		chunk = chunk[:0]
 		err := l.db.View(func(tx *bolt.Tx) error {
+			// Each line carries the record's leaf hash as stored when it
+			// was appended (the level-0 entries of the hash bucket, read
+			// along with the records by a second cursor), not hashed
+			// again: the verifier recomputes every leaf hash from the
+			// record's bytes and names any record that does not match.
 			c := tx.Bucket(storage.BucketAuditRecords).Cursor()
+			hb, err := hashReader(tx)
+			if err != nil {
+				return err
+			}
+			hc := hb.b.Cursor()
+			hk, hv := hc.Seek(u64key(uint64(tlog.StoredHashIndex(0, int64(next)))))
 			i := next
 			for k, v := c.Seek(u64key(next)); i < end; k, v = c.Next() {
 				if k == nil || !bytes.Equal(k, u64key(i)) {
 					return fmt.Errorf("%w: record %d missing", ErrCorrupt, i)
 				}
-				chunk = appendRecordLine(chunk, i, v)
+				want := u64key(uint64(tlog.StoredHashIndex(0, int64(i))))
+				for hk != nil && bytes.Compare(hk, want) < 0 {
+					hk, hv = hc.Next() // the tree hashes stored after record i-1's
+				}
+				if hk == nil || !bytes.Equal(hk, want) || len(hv) != tlog.HashSize {
+					return fmt.Errorf("%w: stored hash of record %d missing", ErrCorrupt, i)
+				}
+				chunk = appendRecordLineHash(chunk, i, v, tlog.Hash(hv))
 				i++
 			}
 			return nil
@@ -152,11 +171,15 @@ func nonNil[S ~[]tlog.Hash](s S) []tlog.Hash {
 
 // appendRecordLine appends {"type":"record","index":i,"hash":"<b64>","record":<data>}\n.
 func appendRecordLine(b []byte, i uint64, data []byte) []byte {
-	h := tlog.RecordHash(data)
+	return appendRecordLineHash(b, i, data, tlog.RecordHash(data))
+}
+
+// appendRecordLineHash is appendRecordLine with the record's leaf hash h.
+func appendRecordLineHash(b []byte, i uint64, data []byte, h tlog.Hash) []byte {
 	b = append(b, `{"type":"record","index":`...)
 	b = strconv.AppendUint(b, i, 10)
 	b = append(b, `,"hash":"`...)
-	b = append(b, h.String()...)
+	b = base64.StdEncoding.AppendEncode(b, h[:])
 	b = append(b, `","record":`...)
 	b = append(b, data...)
 	b = append(b, "}\n"...)

@@ -257,6 +257,13 @@ func DecodeRecord(data []byte) (*Record, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: record body: %v", ErrMalformed, err)
 	}
+	return decodeRecordTail(data, end)
+}
+
+// decodeRecordTail is DecodeRecord after the body: data[len(`{"body":`):end]
+// is the body, a canonical JSON value; it checks and decodes the rest.
+func decodeRecordTail(data []byte, end int) (*Record, error) {
+	const head = `{"body":`
 	body := data[len(head):end]
 	rest := data[end:]
 	bad := func() (*Record, error) {

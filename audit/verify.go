@@ -553,6 +553,11 @@ func checkRecord(i uint64, lineNo int, b []byte, stable bool) recordResult {
 	case idx < i:
 		return recordResult{err: securityErr(int64(i), lineNo, "out of order: record %d appears where record %d belongs: inserted, duplicated or reordered", idx, i)}
 	}
+	if fastBodies {
+		if r, ok := checkRecordFast(i, l, stable); ok {
+			return r
+		}
+	}
 	rec, err := DecodeRecord(l.Record)
 	if err != nil {
 		return recordResult{err: securityErr(int64(i), lineNo, "changed: not a canonical record: %v", err)}
@@ -564,26 +569,49 @@ func checkRecord(i uint64, lineNo int, b []byte, stable bool) recordResult {
 	if lh != l.Hash {
 		return recordResult{err: securityErr(int64(i), lineNo, "changed: record content does not match its leaf hash %v", l.Hash)}
 	}
-	if rec.V == RecordVersion1 {
-		return recordResult{rec: rec, lh: lh}
+	body, err := DecodeBody(rec)
+	return recordResult{rec: rec, lh: lh, body: body, bodyErr: err}
+}
+
+// checkRecordFast is checkRecord's path for a typed record that is valid
+// in every respect, in one pass over the body: the envelope is read from
+// the end (the body ends at the last `,"index":`, the envelope's own,
+// which holds no other), the body is checked and decoded by
+// fastDecodeBody, whose acceptance implies the body is one canonical JSON
+// value spanning exactly that range (so DecodeRecord's scan of it would
+// end there and accept), and the rest is DecodeRecord's own code. ok is
+// false if anything is not shown valid (checkRecord then runs the full
+// checks, which give the verdict and the error).
+func checkRecordFast(i uint64, l recordLine, stable bool) (recordResult, bool) {
+	const head = `{"body":`
+	data := l.Record
+	if len(data) > MaxRecordSize || !bytes.HasPrefix(data, []byte(head)) {
+		return recordResult{}, false
 	}
-	// The fast path's strings alias the body it is given: the line
-	// itself where it is the caller's to keep (stable), else rec.Body's
-	// own copy would be exposed to OnRecord, so a private one.
-	src := rec.Body
-	if stable {
-		const head = `{"body":` // DecodeRecord checked the layout
-		src = l.Record[len(head) : len(head)+len(rec.Body)]
-	} else {
+	end := bytes.LastIndex(data, []byte(`,"index":`))
+	if end < len(head) {
+		return recordResult{}, false
+	}
+	rec, err := decodeRecordTail(data, end)
+	if err != nil || rec.V != RecordVersion || rec.Index != i {
+		return recordResult{}, false
+	}
+	lh := tlog.RecordHash(data)
+	if lh != l.Hash {
+		return recordResult{}, false
+	}
+	// The fast path's strings alias the bytes it is given: the line
+	// itself where it is never written again (stable), else a private
+	// copy (rec.Body is handed to OnRecord, which could change it).
+	src := data[len(head):end]
+	if !stable {
 		src = bytes.Clone(src)
 	}
-	if fastBodies {
-		if body, ok := fastDecodeBody(rec.Kind, rec.KindVersion, src); ok {
-			return recordResult{rec: rec, lh: lh, body: body}
-		}
+	body, ok := fastDecodeBody(rec.Kind, rec.KindVersion, src)
+	if !ok {
+		return recordResult{}, false
 	}
-	body, err := decodeBody(rec.Kind, rec.KindVersion, rec.Body)
-	return recordResult{rec: rec, lh: lh, body: body, bodyErr: err}
+	return recordResult{rec: rec, lh: lh, body: body}, true
 }
 
 // fastBodies switches checkRecord's fast path for typed bodies (tests

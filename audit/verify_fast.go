@@ -51,9 +51,23 @@ import (
 
 // fastDec is the decoder's position in one body.
 type fastDec struct {
-	d []byte
-	i int
+	d     []byte
+	i     int
+	depth int // objects and arrays open
 }
+
+// maxFastDepth bounds nesting on the fast path (recursive types could
+// nest without end); deeper bodies, which no writer produces, take the
+// strict path and its limits.
+const maxFastDepth = 64
+
+// enter and leave count an object or array's nesting.
+func (d *fastDec) enter() bool {
+	d.depth++
+	return d.depth <= maxFastDepth
+}
+
+func (d *fastDec) leave() { d.depth-- }
 
 // fcodec decodes one Go type from canonical bytes into the memory at p
 // (zeroed), reporting false for anything it does not prove equal to the
@@ -255,9 +269,10 @@ func plainName(s string) bool {
 }
 
 func decStruct(d *fastDec, p unsafe.Pointer, fields []fastField) bool {
-	if !d.byte('{') {
+	if !d.byte('{') || !d.enter() {
 		return false
 	}
+	defer d.leave()
 	fi := 0
 	if d.peek() == '}' {
 		d.i++
@@ -267,13 +282,15 @@ func decStruct(d *fastDec, p unsafe.Pointer, fields []fastField) bool {
 			if !ok {
 				return false
 			}
-			for fi < len(fields) && fields[fi].name < key {
+			// Fields are sorted and unique: the key is the next field's,
+			// or a later one's with every field between absent.
+			for fi < len(fields) && fields[fi].name != key {
 				if !fields[fi].absentOK(p) {
-					return false // a field the writer always writes is missing
+					return false // a field the writer always writes is missing, or the key is unknown, out of order or repeated
 				}
 				fi++
 			}
-			if fi == len(fields) || fields[fi].name != key {
+			if fi == len(fields) {
 				return false // unknown, out of order or repeated
 			}
 			f := &fields[fi]
@@ -345,12 +362,14 @@ func (b *fastBuilder) slice(c *fcodec, t reflect.Type) (*fcodec, bool) {
 		if d.null() {
 			return true
 		}
-		if !d.byte('[') {
+		if !d.byte('[') || !d.enter() {
 			return false
 		}
-		s := reflect.MakeSlice(t, 0, 0) // [] decodes to an empty, non-nil slice
+		defer d.leave()
+		var s reflect.Value
 		if d.peek() == ']' {
 			d.i++
+			s = reflect.MakeSlice(t, 0, 0) // [] decodes to an empty, non-nil slice
 		} else {
 			n := 0
 			s = reflect.MakeSlice(t, 4, 4)
@@ -375,14 +394,20 @@ func (b *fastBuilder) slice(c *fcodec, t reflect.Type) (*fcodec, bool) {
 			}
 			s = s.Slice(0, n)
 		}
-		reflect.NewAt(t, p).Elem().Set(s)
+		*(*sliceHeader)(p) = sliceHeader{data: s.UnsafePointer(), len: s.Len(), cap: s.Cap()}
 		return true
 	}
 	c.empty = emptySlice
 	return c, true
 }
 
-func emptySlice(p unsafe.Pointer) bool { return (*reflect.SliceHeader)(p).Len == 0 } //nolint:staticcheck // a slice's length, read in place
+// sliceHeader is the memory layout of a slice.
+type sliceHeader struct {
+	data     unsafe.Pointer
+	len, cap int
+}
+
+func emptySlice(p unsafe.Pointer) bool { return (*sliceHeader)(p).len == 0 }
 
 func (b *fastBuilder) array(c *fcodec, t reflect.Type) (*fcodec, bool) {
 	et := t.Elem()
@@ -395,9 +420,10 @@ func (b *fastBuilder) array(c *fcodec, t reflect.Type) (*fcodec, bool) {
 	}
 	n, size := t.Len(), et.Size()
 	c.dec = func(d *fastDec, p unsafe.Pointer) bool {
-		if !d.byte('[') {
+		if !d.byte('[') || !d.enter() {
 			return false
 		}
+		defer d.leave()
 		if n == 0 {
 			return d.byte(']')
 		}
@@ -457,9 +483,10 @@ func (b *fastBuilder) mapCodec(c *fcodec, t reflect.Type) (*fcodec, bool) {
 		if d.null() {
 			return true
 		}
-		if !d.byte('{') {
+		if !d.byte('{') || !d.enter() {
 			return false
 		}
+		defer d.leave()
 		m := reflect.MakeMap(t) // {} decodes to an empty, non-nil map
 		if d.peek() == '}' {
 			d.i++
@@ -671,7 +698,11 @@ func (d *fastDec) rawPlainString() ([]byte, bool) {
 	start := d.i
 	ascii := true
 	for j := start + 1; j < len(d.d); j++ {
-		switch ch := d.d[j]; {
+		ch := d.d[j]
+		if plainASCII[ch] {
+			continue
+		}
+		switch {
 		case ch == '"':
 			raw := d.d[start : j+1]
 			if !ascii && !utf8.Valid(raw) {
@@ -679,14 +710,23 @@ func (d *fastDec) rawPlainString() ([]byte, bool) {
 			}
 			d.i = j + 1
 			return raw, true
-		case ch == '\\' || ch < 0x20:
-			return nil, false
 		case ch >= utf8.RuneSelf:
 			ascii = false
+		default: // a backslash or a control byte
+			return nil, false
 		}
 	}
 	return nil, false
 }
+
+// plainASCII marks the bytes a canonical string holds as themselves: ASCII
+// but control bytes, the quote and the backslash.
+var plainASCII = func() (t [256]bool) {
+	for c := 0x20; c < 0x80; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
 
 // str reads a string value: without escapes it aliases d.d; with the
 // canonical escapes it is decoded into new memory. Anything else is not

@@ -54,4 +54,3 @@ func TestExportCarriesStoredLeafHashes(t *testing.T) {
 		t.Fatalf("export with a stored hash missing: %v", err)
 	}
 }
-

@@ -27,6 +27,12 @@ const ExportVersion = 1
 // grow the file's memory map, and with them every audited action).
 const exportChunk = 4096
 
+// exportChunkBytes ends a read transaction's chunk early once it holds this
+// many bytes (large records): the chunk's buffer is reused, so an export
+// needs about this much memory whatever the records' size. (A variable
+// for tests.)
+var exportChunkBytes = 1 << 20
+
 // ExportRequest selects what ExportRange writes.
 type ExportRequest struct {
 	// From and To select the records [From, To). To == 0 or To beyond the
@@ -101,13 +107,14 @@ func (l *Log) ExportRange(ctx context.Context, w io.Writer, req ExportRequest) e
 	bw.Write(hdr)
 	bw.WriteByte('\n')
 
-	var chunk []byte
+	chunk := make([]byte, 0, exportChunkBytes+64<<10)
 	for next := from; next < to; {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
 		end := min(next+exportChunk, to)
 		chunk = chunk[:0]
+		var i uint64
 		err := l.db.View(func(tx *bolt.Tx) error {
 			// Each line carries the record's leaf hash as stored when it
 			// was appended (the level-0 entries of the hash bucket, read
@@ -121,8 +128,8 @@ func (l *Log) ExportRange(ctx context.Context, w io.Writer, req ExportRequest) e
 			}
 			hc := hb.b.Cursor()
 			hk, hv := hc.Seek(u64key(uint64(tlog.StoredHashIndex(0, int64(next)))))
-			i := next
-			for k, v := c.Seek(u64key(next)); i < end; k, v = c.Next() {
+			i = next
+			for k, v := c.Seek(u64key(next)); i < end && len(chunk) < exportChunkBytes; k, v = c.Next() {
 				if k == nil || !bytes.Equal(k, u64key(i)) {
 					return fmt.Errorf("%w: record %d missing", ErrCorrupt, i)
 				}
@@ -144,7 +151,7 @@ func (l *Log) ExportRange(ctx context.Context, w io.Writer, req ExportRequest) e
 		if _, err := bw.Write(chunk); err != nil {
 			return err
 		}
-		next = end
+		next = i
 	}
 
 	tr := exportTrailer{Type: "checkpoint", Note: string(cp.Note), TreeProof: nonNil(treeProof)}

@@ -2,6 +2,7 @@ package audit
 
 import (
 	"encoding"
+	"encoding/hex"
 	"encoding/json"
 	"reflect"
 	"strconv"
@@ -53,7 +54,8 @@ import (
 type fastDec struct {
 	d     []byte
 	i     int
-	depth int // objects and arrays open
+	depth int    // objects and arrays open
+	hex   []byte // the decoded HexBytes values, one allocation per body
 }
 
 // maxFastDepth bounds nesting on the fast path (recursive types could
@@ -638,20 +640,36 @@ func decTime(d *fastDec, p unsafe.Pointer) bool {
 	return err == nil && string(out) == string(raw)
 }
 
-// decHex decodes a policy.HexBytes as encoding/json does (UnmarshalText of
-// the string) and requires lowercase hex, which MarshalText gives back.
+// decHex decodes a policy.HexBytes to what encoding/json gets from its
+// UnmarshalText (hex.Decode of the string into new bytes) and requires
+// lowercase hex, which MarshalText gives back.
 func decHex(d *fastDec, p unsafe.Pointer) bool {
 	raw, ok := d.rawPlainString()
 	if !ok {
 		return false
 	}
 	s := raw[1 : len(raw)-1]
+	if len(s)%2 != 0 {
+		return false // UnmarshalText refuses it
+	}
 	for _, ch := range s {
 		if !isLowerHex(ch) {
 			return false
 		}
 	}
-	return (*policy.HexBytes)(p).UnmarshalText(s) == nil
+	// UnmarshalText would allocate the bytes (non-nil, even when empty);
+	// they are cut from one buffer per body instead, capacity capped.
+	n := len(s) / 2
+	if d.hex == nil || cap(d.hex)-len(d.hex) < n { // "" too must decode to non-nil bytes
+		d.hex = make([]byte, 0, max(n, len(d.d)/4))
+	}
+	k := len(d.hex)
+	d.hex = d.hex[:k+n]
+	if _, err := hex.Decode(d.hex[k:k+n], s); err != nil {
+		return false
+	}
+	*(*policy.HexBytes)(p) = policy.HexBytes(d.hex[k : k+n : k+n])
+	return true
 }
 
 func (d *fastDec) peek() byte {

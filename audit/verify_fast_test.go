@@ -278,6 +278,21 @@ func TestFastCodecRefusesWhatItCannotShow(t *testing.T) {
 func TestVerifyFastMatchesStrict(t *testing.T) {
 	es := recordstest.Every(t)
 	l, exp := appendAll(t, es)
+	// Every record a writer produced takes the fast path, envelope included.
+	typed := 0
+	for _, ln := range bytes.Split(bytes.TrimSpace(exp), []byte("\n")) {
+		rl, ok := parseRecordLine(ln)
+		if !ok {
+			continue
+		}
+		if _, ok := checkRecordFast(rl.Index, rl, true); !ok {
+			t.Fatalf("record %d does not take the fast path: %s", rl.Index, rl.Record)
+		}
+		typed++
+	}
+	if typed != len(es) {
+		t.Fatalf("%d record lines, %d records", typed, len(es))
+	}
 	bad := []struct {
 		kind string
 		kv   int

@@ -754,7 +754,8 @@ func (r *Record) auditRecord() *records.Decision {
 }
 
 func view(r *Record) *View {
-	v := &View{ID: r.ID, Outcome: string(r.Outcome)}
+	v := &View{ID: r.ID, Outcome: string(r.Outcome),
+		Summary: Summary{TxID: r.TxID, State: string(r.State), ReqIDs: r.Decision.Claims}}
 	for _, x := range r.Reasons {
 		v.Reasons = append(v.Reasons, string(x.Code))
 	}

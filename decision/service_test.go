@@ -838,3 +838,45 @@ func TestRecordJSONRoundTrip(t *testing.T) {
 		t.Fatalf("audited decision: %+v %v", body, err)
 	}
 }
+
+// TestViewSummaryMatchesRecord: the summary a view carries for the
+// operators' log (so the log line does not decode the record) says what
+// the record says, for an allowed decision, a denied one and a stored one
+// read back.
+func TestViewSummaryMatchesRecord(t *testing.T) {
+	ctx := context.Background()
+	sc := scenario(t, "withdraw_one_id")
+	now, _ := time.Parse(time.RFC3339, sc.Now)
+	e := newEnv(t, sc.WalletSeed, sc.Snapshot, now, false)
+	raw, _ := sc.RawPSBT()
+	allow, err := e.svc.Submit(ctx, raw, false)
+	if err != nil || allow.Outcome != "allow" {
+		t.Fatalf("%+v %v", allow, err)
+	}
+	deny, err := e.svc.Submit(ctx, buildTx(t, e.wallet, []int64{3e8}, []*wire.TxOut{psbtgen.P2WPKHOutput("stranger", 1e8)}, 2000), false)
+	if err != nil || deny.Outcome != "deny" {
+		t.Fatalf("%+v %v", deny, err)
+	}
+	stored, err := e.svc.Decision(ctx, allow.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, v := range map[string]*View{"allow": allow, "deny": deny, "stored": stored} {
+		var rec struct {
+			State    string `json:"state"`
+			TxID     string `json:"txid"`
+			Decision struct {
+				Claims []string `json:"claims"`
+			} `json:"decision"`
+		}
+		if err := json.Unmarshal(v.Record, &rec); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if v.Summary.TxID == "" || v.Summary.TxID != rec.TxID || v.Summary.State != rec.State || !slices.Equal(v.Summary.ReqIDs, rec.Decision.Claims) {
+			t.Fatalf("%s: summary %+v, record state %q txid %q claims %v", name, v.Summary, rec.State, rec.TxID, rec.Decision.Claims)
+		}
+	}
+	if !slices.Equal(allow.Summary.ReqIDs, []string{"100"}) {
+		t.Fatalf("allow claims %v", allow.Summary.ReqIDs)
+	}
+}

@@ -26,6 +26,18 @@ type View struct {
 	// stage on L1 (reserved, signing, signed, broadcast, confirmed, or
 	// paid_unexplained); a claim held by another decision names it.
 	Claims []ClaimView `json:"claims,omitempty"`
+
+	// Summary is what the operators' log line of a decision needs, read
+	// from the record when the view is made (not sent: the record has it).
+	Summary Summary `json:"-"`
+}
+
+// Summary names a decision's transaction, state and claimed reqIds without
+// decoding its record.
+type Summary struct {
+	TxID   string
+	State  string
+	ReqIDs []string
 }
 
 // StakingDeclaration names the Babylon parameters of one staking output as

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"log/slog"
 
 	"github.com/bitlayer-org/policyd/api"
@@ -24,16 +23,6 @@ type loggedSign struct {
 	log *slog.Logger
 }
 
-// recordSummary is what a line needs from a decision record (tolerant of
-// fields it does not know).
-type recordSummary struct {
-	State    string `json:"state"`
-	TxID     string `json:"txid"`
-	Decision struct {
-		Claims []string `json:"claims"`
-	} `json:"decision"`
-}
-
 func (l *loggedSign) SubmitRequest(ctx context.Context, req decision.Request) (*decision.View, error) {
 	v, err := l.SignService.SubmitRequest(ctx, req)
 	if err != nil {
@@ -45,13 +34,14 @@ func (l *loggedSign) SubmitRequest(ctx context.Context, req decision.Request) (*
 		return v, err
 	}
 	if v != nil {
-		var rec recordSummary
-		_ = json.Unmarshal(v.Record, &rec)
+		// The view's summary, not a decode of its record: a decision's line
+		// must not cost a second pass over the record (issue 20).
+		rec := v.Summary
 		reasons := v.Reasons
 		if reasons == nil {
 			reasons = []string{}
 		}
-		claims := rec.Decision.Claims
+		claims := rec.ReqIDs
 		if claims == nil {
 			claims = []string{}
 		}

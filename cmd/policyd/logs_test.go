@@ -55,7 +55,8 @@ func TestDecisionsAreLogged(t *testing.T) {
 	log := slog.New(slog.NewJSONHandler(&buf, nil))
 	big := "115792089237316195423570985008687907853269984665640564039457584007913129639935"
 	rec := `{"state":"allowed","txid":"ab12","decision":{"claims":["101","` + big + `"]}}`
-	l := &loggedSign{scriptedSign{view: &decision.View{ID: "d1", Outcome: "allow", Record: json.RawMessage(rec)}}, log}
+	sum := decision.Summary{TxID: "ab12", State: "allowed", ReqIDs: []string{"101", big}} // what the service puts beside rec
+	l := &loggedSign{scriptedSign{view: &decision.View{ID: "d1", Outcome: "allow", Record: json.RawMessage(rec), Summary: sum}}, log}
 	if _, err := l.SubmitRequest(context.Background(), decision.Request{}); err != nil {
 		t.Fatal(err)
 	}

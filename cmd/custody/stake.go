@@ -332,6 +332,15 @@ func runStake(args []string, stdout, stderr io.Writer) int {
 	if errors.As(err, &refused) {
 		return fail(stderr, cli.WithCode(cli.ExitRefused, err))
 	}
+	if err != nil && res != nil {
+		// Signed but not complete: the signed staking transaction is
+		// printed (nothing lost) and not broadcast, since Babylon takes no
+		// delegation without the slashing pre-signatures.
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		_ = enc.Encode(res)
+		return fail(stderr, fmt.Errorf("%w; the signed staking transaction is printed, not broadcast", err))
+	}
 	if err != nil {
 		return fail(stderr, err)
 	}

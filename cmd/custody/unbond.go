@@ -87,7 +87,7 @@ func runUnbond(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	var covs []babylon.CovenantSig
-	if given != nil {
+	if given != nil && d == nil {
 		// Checked before policyd is asked: a bad file costs no decision.
 		if covs, err = babylon.QuorumSigs(given, st.Params.CovenantKeys, st.Params.CovenantQuorum, msgs[0].Sighash); err != nil {
 			return fail(stderr, cli.WithCode(cli.ExitRefused, fmt.Errorf("covenant signatures refused, nothing broadcast: %w", err)))

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -138,8 +139,8 @@ func (d *demo) attackStakeTwice(ctx context.Context) error {
 }
 
 // custodyCLI runs one custody command in process with the dev network's
-// TLS, key and RPC flags, and returns its stdout.
-func (d *demo) custodyCLI(name string, args ...string) (string, error) {
+// TLS, key and RPC flags, and returns its stdout and stderr.
+func (d *demo) custodyCLI(name string, args ...string) (string, string, error) {
 	m := d.m
 	st := d.bab.staked
 	common := []string{"--server", m.APIURL, "--ca", m.CACert, "--cert", m.CustodyCert, "--key", m.CustodyKey,
@@ -151,14 +152,14 @@ func (d *demo) custodyCLI(name string, args ...string) (string, error) {
 		"--rpc-host", m.BtcdRPC, "--rpc-user", m.BtcdUser, "--rpc-pass", m.BtcdPass, "--rpc-cert", m.BtcdCert}
 	var out, errb bytes.Buffer
 	if code := run(append(append([]string{name}, common...), args...), &out, &errb); code != 0 {
-		return "", fmt.Errorf("custody %s: exit %d: %s", name, code, strings.TrimSpace(errb.String()))
+		return "", "", fmt.Errorf("custody %s: exit %d: %s", name, code, strings.TrimSpace(errb.String()))
 	}
-	return out.String(), nil
+	return out.String(), errb.String(), nil
 }
 
 // babylonUnbond unbonds with the dev covenants and mines the unbonding tx.
 func (d *demo) babylonUnbond(ctx context.Context) error {
-	out, err := d.custodyCLI("unbond", "--dev-covenants", "--broadcast")
+	out, _, err := d.custodyCLI("unbond", "--dev-covenants", "--broadcast")
 	if err != nil {
 		return err
 	}
@@ -183,7 +184,7 @@ func (d *demo) babylonWithdraw(ctx context.Context) error {
 	if _, err := d.btc.Mine(ctx, lock); err != nil {
 		return err
 	}
-	out, err := d.custodyCLI("withdraw-stake", "--outpoint", wire.OutPoint{Hash: d.bab.unbond, Index: 0}.String(),
+	out, errs, err := d.custodyCLI("withdraw-stake", "--outpoint", wire.OutPoint{Hash: d.bab.unbond, Index: 0}.String(),
 		"--wallet-address", d.m.WalletAddress, "--fee", "2000", "--broadcast")
 	if err != nil {
 		return err
@@ -203,6 +204,10 @@ func (d *demo) babylonWithdraw(ctx context.Context) error {
 	if len(tx.TxOut) != 1 || !bytes.Equal(tx.TxOut[0].PkScript, d.wallet.PkScript()) {
 		return fmt.Errorf("withdrawal %s does not pay the wallet alone", txid)
 	}
-	d.logf("after %d blocks: withdrawal %s pays %d sat back to the wallet %s; mined", lock, txid, tx.TxOut[0].Value, d.m.WalletAddress)
+	dec := "?"
+	if m := regexp.MustCompile(`decision (\S+),`).FindStringSubmatch(errs); m != nil {
+		dec = m[1]
+	}
+	d.logf("after %d blocks: withdrawal %s (staker co-signed in decision %s) pays %d sat back to the wallet %s; mined", lock, txid, dec, tx.TxOut[0].Value, d.m.WalletAddress)
 	return nil
 }

@@ -50,6 +50,17 @@ type stakeSpec struct {
 	utxos  []regtest.UTXO // the wallet outputs to spend (PrevTx and Outpoint used)
 	reqIDs []string       // StReqIds for the OP_RETURN; none: no OP_RETURN
 	net    *chaincfg.Params
+	// staker replaces the MuSig2 aggregate as the declared staker key
+	// (tests: policyd must refuse any other key); nil in the command.
+	staker *btcec.PublicKey
+}
+
+// stakerKey is the staker key the staking output is built with.
+func (sp *stakeSpec) stakerKey() *btcec.PublicKey {
+	if sp.staker != nil {
+		return sp.staker
+	}
+	return sp.signer.AggregateKey()
 }
 
 // stakeResult is what custody stake prints.
@@ -108,7 +119,7 @@ func (sp *stakeSpec) build() (*babylon.GlobalParams, *wire.TxOut, *psbtgen.Walle
 	if err != nil {
 		return nil, nil, nil, nil, fmt.Errorf("no Babylon parameters version in force at height %d: %w", sp.tip+1, err)
 	}
-	out, _, err := babylon.StakingOutput(g, sp.signer.AggregateKey(), sp.fps, sp.time, sp.value)
+	out, _, err := babylon.StakingOutput(g, sp.stakerKey(), sp.fps, sp.time, sp.value)
 	if err != nil {
 		return nil, nil, nil, nil, cli.Usagef("the stake is outside version %d's bounds: %v", g.Version, err)
 	}
@@ -156,7 +167,7 @@ func (sp *stakeSpec) run(ctx context.Context) (*stakeResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	agg := sp.signer.AggregateKey()
+	agg := sp.stakerKey()
 	decl := decision.StakingDeclaration{OutputIndex: 0, StakerKey: hex.EncodeToString(babylon.XOnly(agg)), StakingTime: sp.time,
 		CovenantQuorum: g.CovenantQuorum}
 	for _, k := range sp.fps {

@@ -159,7 +159,7 @@ func slashingSpends(t *testing.T, d babylon.Params, txHex, stakerSig string, pre
 		t.Fatal(err)
 	}
 	fpSig, _ := schnorr.Sign(devnet.FinalityProviderKey(), msg[:])
-	covs, err := devCovenantSigs(babylon.DevParams(), msg)
+	covs, err := babylon.DevCovenantSigs(babylon.DevParams(), msg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -270,14 +270,14 @@ func TestStakeUnbondWithdraw(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	covSig := func(k *btcec.PrivateKey, m [32]byte) covenantSigJSON {
+	covSig := func(k *btcec.PrivateKey, m [32]byte) babylon.CovenantSigJSON {
 		s, err := schnorr.Sign(k, m[:])
 		if err != nil {
 			t.Fatal(err)
 		}
-		return covenantSigJSON{PK: hex.EncodeToString(k.PubKey().SerializeCompressed()), Sig: hex.EncodeToString(s.Serialize())}
+		return babylon.CovenantSigJSON{PK: hex.EncodeToString(k.PubKey().SerializeCompressed()), Sig: hex.EncodeToString(s.Serialize())}
 	}
-	covFile := func(name string, sigs ...covenantSigJSON) string {
+	covFile := func(name string, sigs ...babylon.CovenantSigJSON) string {
 		raw, _ := json.Marshal(sigs)
 		p := filepath.Join(t.TempDir(), name+".json")
 		if err := os.WriteFile(p, raw, 0o600); err != nil {

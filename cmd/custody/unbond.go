@@ -64,7 +64,7 @@ func runUnbond(args []string, stdout, stderr io.Writer) int {
 	if *covFile != "" {
 		raw, err := os.ReadFile(*covFile)
 		if err == nil {
-			given, err = parseCovenantSigs(raw)
+			given, err = babylon.ParseCovenantSigs(raw)
 		}
 		if err != nil {
 			return fail(stderr, cli.Usagef("--covenant-sigs: %v", err))
@@ -82,14 +82,14 @@ func runUnbond(args []string, stdout, stderr io.Writer) int {
 	}
 	msgs, d := cosign.UnbondingMessages(st, agg, ub)
 	if d == nil && *devCov {
-		if given, err = devCovenantSigs(st.Params, msgs[0].Sighash); err != nil {
-			return fail(stderr, err)
+		if given, err = babylon.DevCovenantSigs(st.Params, msgs[0].Sighash); err != nil {
+			return fail(stderr, cli.WithCode(cli.ExitRefused, fmt.Errorf("--dev-covenants: %w", err)))
 		}
 	}
 	var covs []babylon.CovenantSig
 	if given != nil {
 		// Checked before policyd is asked: a bad file costs no decision.
-		if covs, err = quorumSigs(given, st.Params.CovenantKeys, st.Params.CovenantQuorum, msgs[0].Sighash); err != nil {
+		if covs, err = babylon.QuorumSigs(given, st.Params.CovenantKeys, st.Params.CovenantQuorum, msgs[0].Sighash); err != nil {
 			return fail(stderr, cli.WithCode(cli.ExitRefused, fmt.Errorf("covenant signatures refused, nothing broadcast: %w", err)))
 		}
 	}

@@ -1,4 +1,4 @@
-package main
+package babylon
 
 import (
 	"encoding/hex"
@@ -9,11 +9,9 @@ import (
 	"github.com/btcsuite/btcd/btcec/v2"
 	"github.com/btcsuite/btcd/btcec/v2/schnorr"
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
-
-	"github.com/bitlayer-org/policyd/babylon"
 )
 
-func signedEntry(t testing.TB, k *btcec.PrivateKey, msg [32]byte, xonly bool) covenantSigJSON {
+func signedEntry(t testing.TB, k *btcec.PrivateKey, msg [32]byte, xonly bool) CovenantSigJSON {
 	s, err := schnorr.Sign(k, msg[:])
 	if err != nil {
 		t.Fatal(err)
@@ -22,10 +20,10 @@ func signedEntry(t testing.TB, k *btcec.PrivateKey, msg [32]byte, xonly bool) co
 	if xonly {
 		pk = schnorr.SerializePubKey(k.PubKey())
 	}
-	return covenantSigJSON{PK: hex.EncodeToString(pk), Sig: hex.EncodeToString(s.Serialize())}
+	return CovenantSigJSON{PK: hex.EncodeToString(pk), Sig: hex.EncodeToString(s.Serialize())}
 }
 
-func covJSON(t testing.TB, es ...covenantSigJSON) []byte {
+func covJSON(t testing.TB, es ...CovenantSigJSON) []byte {
 	raw, err := json.Marshal(es)
 	if err != nil {
 		t.Fatal(err)
@@ -37,19 +35,19 @@ func covJSON(t testing.TB, es ...covenantSigJSON) []byte {
 // committee, the quorum and the message; exactly the quorum is kept, in
 // the leaf's key order.
 func TestCovenantSigs(t *testing.T) {
-	g := babylon.DevParams()
+	g := DevParams()
 	msg := chainhash.HashH([]byte("unbonding sighash"))
-	k := babylon.DevCovenantKey
+	k := DevCovenantKey
 	good := covJSON(t, signedEntry(t, k(2), msg, true), signedEntry(t, k(0), msg, false), signedEntry(t, k(1), msg, false))
-	sigs, err := parseCovenantSigs(good)
+	sigs, err := ParseCovenantSigs(good)
 	if err != nil {
 		t.Fatal(err)
 	}
-	q, err := quorumSigs(sigs, g.CovenantKeys, g.CovenantQuorum, msg)
+	q, err := QuorumSigs(sigs, g.CovenantKeys, g.CovenantQuorum, msg)
 	if err != nil || len(q) != 2 {
 		t.Fatalf("quorum of 3 valid: %d, %v", len(q), err)
 	}
-	if string(babylon.XOnly(q[0].Key)) >= string(babylon.XOnly(q[1].Key)) {
+	if string(XOnly(q[0].Key)) >= string(XOnly(q[1].Key)) {
 		t.Fatal("the kept signatures are not in the leaf's key order")
 	}
 
@@ -67,10 +65,10 @@ func TestCovenantSigs(t *testing.T) {
 		{"empty", `[]`, "empty list"},
 		{"pk not hex", `[{"pk":"zz","sig":""}]`, "pk is not hex"},
 		{"pk short", `[{"pk":"0102","sig":""}]`, "pk"},
-		{"sig short", string(covJSON(t, covenantSigJSON{PK: signedEntry(t, k(0), msg, false).PK, Sig: "00"})), "sig is not 64 bytes"},
+		{"sig short", string(covJSON(t, CovenantSigJSON{PK: signedEntry(t, k(0), msg, false).PK, Sig: "00"})), "sig is not 64 bytes"},
 		{"key twice", string(covJSON(t, signedEntry(t, k(0), msg, true), signedEntry(t, k(0), msg, false))), "given twice"},
 	} {
-		if _, err := parseCovenantSigs([]byte(tc.raw)); err == nil || !strings.Contains(err.Error(), tc.want) {
+		if _, err := ParseCovenantSigs([]byte(tc.raw)); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: %v, want %q", tc.name, err, tc.want)
 		}
 	}
@@ -83,22 +81,22 @@ func TestCovenantSigs(t *testing.T) {
 		{"foreign key", covJSON(t, signedEntry(t, k(0), msg, false), signedEntry(t, foreign, msg, false)), "not in the committee"},
 		{"under quorum", covJSON(t, signedEntry(t, k(0), msg, false)), "the quorum is 2"},
 	} {
-		sigs, err := parseCovenantSigs(tc.raw)
+		sigs, err := ParseCovenantSigs(tc.raw)
 		if err != nil {
 			t.Fatalf("%s: parse: %v", tc.name, err)
 		}
-		if _, err := quorumSigs(sigs, g.CovenantKeys, g.CovenantQuorum, msg); err == nil || !strings.Contains(err.Error(), tc.want) {
+		if _, err := QuorumSigs(sigs, g.CovenantKeys, g.CovenantQuorum, msg); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: %v, want %q", tc.name, err, tc.want)
 		}
 	}
 
 	// --dev-covenants signs only for the dev committee.
-	if covs, err := devCovenantSigs(g, msg); err != nil || len(covs) != g.CovenantQuorum {
+	if covs, err := DevCovenantSigs(g, msg); err != nil || len(covs) != g.CovenantQuorum {
 		t.Fatalf("dev committee: %d, %v", len(covs), err)
 	}
-	real := g
-	real.CovenantKeys = append(append([]*btcec.PublicKey(nil), g.CovenantKeys[:2]...), foreign.PubKey())
-	if _, err := devCovenantSigs(real, msg); err == nil || !strings.Contains(err.Error(), "dev covenant committee") {
+	notDev := g
+	notDev.CovenantKeys = append(append([]*btcec.PublicKey(nil), g.CovenantKeys[:2]...), foreign.PubKey())
+	if _, err := DevCovenantSigs(notDev, msg); err == nil || !strings.Contains(err.Error(), "dev covenant committee") {
 		t.Fatalf("another committee: %v", err)
 	}
 }
@@ -107,28 +105,28 @@ func TestCovenantSigs(t *testing.T) {
 // repeated key and goes through the committee check without panicking.
 func FuzzParseCovenantSigs(f *testing.F) {
 	msg := chainhash.HashH([]byte("unbonding sighash"))
-	f.Add(covJSON(f, signedEntry(f, babylon.DevCovenantKey(0), msg, false), signedEntry(f, babylon.DevCovenantKey(1), msg, true)))
+	f.Add(covJSON(f, signedEntry(f, DevCovenantKey(0), msg, false), signedEntry(f, DevCovenantKey(1), msg, true)))
 	f.Add([]byte(`[{"pk":"","sig":""}]`))
 	f.Add([]byte(`[] []`))
 	f.Add([]byte(`null`))
-	g := babylon.DevParams()
+	g := DevParams()
 	f.Fuzz(func(t *testing.T, raw []byte) {
-		sigs, err := parseCovenantSigs(raw)
+		sigs, err := ParseCovenantSigs(raw)
 		if err != nil {
 			return
 		}
-		if len(sigs) == 0 || len(sigs) > maxCovenantSigs {
+		if len(sigs) == 0 || len(sigs) > MaxCovenantSigs {
 			t.Fatalf("accepted %d signatures", len(sigs))
 		}
 		seen := map[string]bool{}
 		for _, s := range sigs {
-			x := string(babylon.XOnly(s.Key))
+			x := string(XOnly(s.Key))
 			if seen[x] {
 				t.Fatal("accepted a repeated key")
 			}
 			seen[x] = true
 		}
-		if q, err := quorumSigs(sigs, g.CovenantKeys, g.CovenantQuorum, msg); err == nil && len(q) != g.CovenantQuorum {
+		if q, err := QuorumSigs(sigs, g.CovenantKeys, g.CovenantQuorum, msg); err == nil && len(q) != g.CovenantQuorum {
 			t.Fatalf("kept %d signatures, quorum %d", len(q), g.CovenantQuorum)
 		}
 	})

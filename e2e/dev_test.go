@@ -1,17 +1,28 @@
 package e2e
 
 import (
+	"bytes"
 	"context"
+	"encoding/hex"
+	"encoding/json"
 	"net"
 	"regexp"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/btcsuite/btcd/btcec/v2"
+	"github.com/btcsuite/btcd/btcutil"
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
+	"github.com/btcsuite/btcd/txscript"
+	"github.com/btcsuite/btcd/wire"
+
+	"github.com/bitlayer-org/policyd/babylon"
+	"github.com/bitlayer-org/policyd/babylon/cosign"
 
 	"github.com/bitlayer-org/policyd/client"
 	"github.com/bitlayer-org/policyd/internal/devnet"
@@ -22,7 +33,7 @@ import (
 )
 
 // demoSteps is the number of steps `custody demo --dev` plays.
-const demoSteps = 15
+const demoSteps = 19
 
 // TestDevDemo is the README's two-command quick start, as processes:
 // `policyd --dev` (embedded L2 chain, a real btcd --regtest mined to the
@@ -45,8 +56,8 @@ func TestDevDemo(t *testing.T) {
 	}
 
 	start := time.Now()
-	demo := startProc(t, "custody demo --dev", bins.custody, nil, "demo", "--dev", "--dev-dir", dir, "--timeout", "3m")
-	demo.mustExit(4*time.Minute, 0)
+	demo := startProc(t, "custody demo --dev", bins.custody, nil, "demo", "--dev", "--dev-dir", dir, "--timeout", "4m")
+	demo.mustExit(5*time.Minute, 0)
 	out := demo.stdout.String()
 	want := "summary: all " + strconv.Itoa(demoSteps) + " steps passed"
 	if !strings.Contains(out, want) {
@@ -96,6 +107,8 @@ func TestDevDemo(t *testing.T) {
 			t.Fatalf("claim %+v of decision %s: want %s by %s", c, dm[1], policy.ClaimApproved, txid)
 		}
 	}
+
+	checkDemoStaking(t, ctx, out, m, btc)
 
 	t1 := time.Now()
 	pd.signal(syscall.SIGTERM)
@@ -211,4 +224,102 @@ func startDevPolicyd(t *testing.T, dir, api, l2 string) (*proc, *devnet.Manifest
 		return err == nil && m.APIURL != "", err
 	})
 	return pd, m
+}
+
+// checkDemoStaking checks P002 steps 4 and 6 of the demo against btcd and
+// policyd's API (the demo's output only names the ids): the staking
+// transaction policyd decided is mined with the staking output rebuilt
+// from the dev parameters and the staker key; the unbonding transaction
+// policyd co-signed spends it and is mined; the withdrawal policyd
+// co-signed spends the unbonding output, is mined and pays the wallet
+// alone.
+func checkDemoStaking(t *testing.T, ctx context.Context, out string, m *devnet.Manifest, btc *regtest.Node) {
+	t.Helper()
+	sm := regexp.MustCompile(`decision (\S+): staking output 0 of ([0-9a-f]{64})`).FindStringSubmatch(out)
+	um := regexp.MustCompile(`unbonding tx ([0-9a-f]{64}) \(staker co-signed in decision (\S+),`).FindStringSubmatch(out)
+	wm := regexp.MustCompile(`withdrawal ([0-9a-f]{64}) \(staker co-signed in decision (\S+)\)`).FindStringSubmatch(out)
+	if sm == nil || um == nil || wm == nil {
+		t.Fatalf("demo output names no staking, unbonding or withdrawal:\n%s", out)
+	}
+	auditor, custody := devClient(t, m, m.AuditorToken), devClient(t, m, "")
+
+	// Staking: policyd's decision names the tx and its staking output 0.
+	v, err := auditor.Decision(ctx, sm[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rec struct {
+		TxID     string `json:"txid"`
+		Decision struct {
+			StakingOutputs []int `json:"staking_outputs"`
+		} `json:"decision"`
+	}
+	if err := json.Unmarshal(v.Record, &rec); err != nil {
+		t.Fatal(err)
+	}
+	if v.Outcome != "allow" || rec.TxID != sm[2] || !slices.Equal(rec.Decision.StakingOutputs, []int{0}) {
+		t.Fatalf("staking decision %s: outcome %s, txid %s, staking outputs %v", sm[1], v.Outcome, rec.TxID, rec.Decision.StakingOutputs)
+	}
+	stakeTx := minedTx(t, btc, sm[2], int64(m.L1Confirmations))
+	raw, _ := hex.DecodeString(m.StakerKey)
+	staker, err := babylon.ParseKey(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fpRaw, _ := hex.DecodeString(m.FinalityProvider)
+	fp, err := babylon.ParseKey(fpRaw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _, err := babylon.StakingOutput(babylon.DevParams(), staker, []*btcec.PublicKey{fp}, m.StakingTime, stakeTx.TxOut[0].Value)
+	if err != nil || !bytes.Equal(stakeTx.TxOut[0].PkScript, want.PkScript) {
+		t.Fatalf("staking tx %s output 0 is not the dev staking output (%v)", sm[2], err)
+	}
+
+	// Unbonding and withdrawal: policyd's co-signing decisions, signed, for
+	// exactly the mined transactions.
+	for _, c := range []struct{ kind, txid, id string }{
+		{cosign.KindUnbonding, um[1], um[2]}, {cosign.KindWithdrawal, wm[1], wm[2]},
+	} {
+		mv, err := custody.MuSigDecision(ctx, c.id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if mv.Kind != c.kind || mv.State != "signed" || mv.TxID != c.txid {
+			t.Fatalf("policyd's decision %s: %s %s for %s, want a signed %s for %s", c.id, mv.State, mv.Kind, mv.TxID, c.kind, c.txid)
+		}
+	}
+	ub := minedTx(t, btc, um[1], 1)
+	if ub.TxIn[0].PreviousOutPoint != (wire.OutPoint{Hash: stakeTx.TxHash(), Index: 0}) {
+		t.Fatalf("unbonding tx %s spends %v, not the staking output", um[1], ub.TxIn[0].PreviousOutPoint)
+	}
+	wd := minedTx(t, btc, wm[1], 1)
+	wallet, err := btcutil.DecodeAddress(m.WalletAddress, regtest.Params)
+	if err != nil {
+		t.Fatal(err)
+	}
+	walletScript, _ := txscript.PayToAddrScript(wallet)
+	if len(wd.TxIn) != 1 || wd.TxIn[0].PreviousOutPoint != (wire.OutPoint{Hash: ub.TxHash(), Index: 0}) ||
+		len(wd.TxOut) != 1 || !bytes.Equal(wd.TxOut[0].PkScript, walletScript) {
+		t.Fatalf("withdrawal %s does not spend the unbonding output to the wallet alone", wm[1])
+	}
+	t.Logf("staking %s, unbonding %s, withdrawal %s (%d sat to the wallet): mined, decided and co-signed by policyd", sm[2], um[1], wm[1], wd.TxOut[0].Value)
+}
+
+// minedTx is the transaction txid from btcd, with at least conf
+// confirmations.
+func minedTx(t *testing.T, btc *regtest.Node, txid string, conf int64) *wire.MsgTx {
+	t.Helper()
+	h, err := chainhash.NewHashFromStr(txid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := btc.Confirmations(h); err != nil || got < conf {
+		t.Fatalf("%s on btcd: %d confirmations (%v), want >= %d", txid, got, err, conf)
+	}
+	tx, err := btc.RawTx(h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tx
 }

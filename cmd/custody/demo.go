@@ -49,8 +49,11 @@ import (
 // refused with their reasons (among them a made-up input and a spent one,
 // which only the L1 view can tell); admins add a whitelist entry with
 // quorum; the reference relayer reads the real chain and approves the
-// requests on L2; users claim; the audit log is exported and verified. It
-// exits 0 only if every step did what it should.
+// requests on L2; users claim; the wallet stakes the remaining room on
+// Babylon, unbonds with the dev covenants and withdraws back to the wallet
+// (P002 steps 4 and 6, demo_babylon.go), a second staking of the same
+// amount refused; the audit log is exported and verified. It exits 0 only
+// if every step did what it should.
 func runDemo(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("custody demo", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -94,6 +97,7 @@ type demo struct {
 	signed   *wire.MsgTx
 	decision *custody.Decision
 	preBlock int64 // the L1 height before the withdrawal was broadcast (the relayer starts there)
+	bab      babylonDemo
 }
 
 type step struct {
@@ -117,6 +121,10 @@ func (d *demo) run(ctx context.Context) int {
 		{"admins add a whitelist entry with quorum (EIP-712)", d.whitelistQuorum},
 		{"relayer reads the transfer from btcd and calls approveUnbound", d.relay},
 		{"users claim on L2; policyd's ledger shows the requests approved", d.claim},
+		{"custody stakes 1 BTC on Babylon with the MuSig2 staker key (policyd allows, tss signs, slashing co-signed); mined", d.babylonStake},
+		{"attack: stake the same TokenStaked amount again, its id in an OP_RETURN -> refused", d.attackStakeTwice},
+		{"custody unbonds with the dev covenant committee; btcd mines it", d.babylonUnbond},
+		{"after the unbonding time, custody withdraws the stake back to the wallet; mined", d.babylonWithdraw},
 		{"auditor exports and verifies the signed decision log", d.auditVerify},
 	}
 	defer func() {
@@ -250,6 +258,9 @@ func (d *demo) stake(ctx context.Context) error {
 func (d *demo) requestUnbound(ctx context.Context) error {
 	stakes := d.unbound
 	d.unbound = nil
+	for _, id := range stakes {
+		d.bab.stakeIDs = append(d.bab.stakeIDs, id.String())
+	}
 	for i, stakeID := range stakes {
 		tx, err := d.pool.RequestUnbound(d.transactor(ctx, devnet.User(i+1)), stakeID, []byte("demo"))
 		if err != nil {
@@ -660,7 +671,7 @@ func (d *demo) auditVerify(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("audit export does not verify: %w", err)
 	}
-	for _, k := range []string{"decision", "signature", "claim_stage", "whitelist_proposal", "whitelist_approval"} {
+	for _, k := range []string{"decision", "signature", "claim_stage", "whitelist_proposal", "whitelist_approval", "musig_key", "musig_decision", "musig_signature"} {
 		if kinds[k] == 0 {
 			return fmt.Errorf("audit export has no %q record (kinds: %v)", k, kinds)
 		}

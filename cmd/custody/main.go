@@ -24,6 +24,7 @@ func commands() []cli.Command {
 		{Name: "sign", Summary: "submit a PSBT, co-sign every input, finalize, verify, optionally broadcast", Run: runSign},
 		{Name: "reshare", Summary: "rotate the share with policyd (same key and address); keep the old share file", Run: runReshare},
 		{Name: "musig-keygen", Summary: "make the custody node's MuSig2 key and the staker key with policyd (audited)", Run: runMuSigKeygen},
+		{Name: "stake", Summary: "stake the wallet's BTC on Babylon: staking tx through policyd and the threshold signing, slashing txs co-signed (MuSig2), optionally broadcast", Run: runStake},
 		{Name: "unbond", Summary: "co-sign a stake's unbonding transaction and its slashing transaction (MuSig2 staker key)", Run: runUnbond},
 		{Name: "withdraw-stake", Summary: "spend a stake's locked output through its timelock back to the wallet (MuSig2), verify, optionally broadcast", Run: runWithdrawStake},
 		{Name: "demo", Summary: "play P002 end to end against `policyd --dev` (--dev)", Run: runDemo},

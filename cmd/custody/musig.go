@@ -249,6 +249,11 @@ func cosignTx(ctx context.Context, c *client.Client, s *musig.Signer, kind strin
 		}
 		return nil, err
 	}
+	if v.State == "signed" {
+		// Signed before (policyd signs a transaction once): its
+		// signatures, each checked against our own message and key.
+		return v, checkSigned(v, s, msgs)
+	}
 	sigs, err := cosign.CoSign(ctx, c, s, v, msgs)
 	if err != nil {
 		return nil, err
@@ -266,4 +271,20 @@ func txHexNoWitness(tx *wire.MsgTx) (string, error) {
 		return "", err
 	}
 	return b.String(), nil
+}
+
+// checkSigned checks the signatures of an already signed decision v: one
+// per message of ours, each a valid BIP340 signature of our message under
+// our staker key.
+func checkSigned(v *cosign.View, s *musig.Signer, msgs []cosign.Message) error {
+	if len(v.Inputs) != len(msgs) {
+		return fmt.Errorf("signed decision %s has %d inputs, we computed %d messages", v.ID, len(v.Inputs), len(msgs))
+	}
+	for i, m := range msgs {
+		sig, err := parseSig(v.Inputs[i].Signature)
+		if err != nil || !sig.Verify(m.Sighash[:], s.AggregateKey()) {
+			return fmt.Errorf("SECURITY: signed decision %s: input %d's signature does not verify for our message", v.ID, i)
+		}
+	}
+	return nil
 }

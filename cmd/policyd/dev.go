@@ -81,12 +81,11 @@ func runDev(ctx context.Context, dir, l2Listen, listenAddr string, logger *slog.
 	defer env.Close()
 
 	cfg := devConfig(env, listenAddr)
-	// The dev Babylon schedule (test covenant keys; development only).
-	paramsFile, err := writeDevBabylonParams(env.Dir)
-	if err != nil {
+	// Babylon staking: the dev schedule (test covenant keys), the dev
+	// MuSig2 staker key and finality provider (development only).
+	if err := setupDevStaking(env, &cfg); err != nil { // babylon_dev.go
 		return err
 	}
-	cfg.Babylon = &BabylonConfig{ParamsFile: paramsFile}
 	if err := cfg.validate(); err != nil {
 		return fmt.Errorf("dev configuration (a bug): %w", err)
 	}
@@ -99,6 +98,9 @@ func runDev(ctx context.Context, dir, l2Listen, listenAddr string, logger *slog.
 		return err
 	}
 	defer s.close()
+	if err := devKeygen(ctx, s); err != nil {
+		return err
+	}
 
 	m := env.Manifest
 	m.AuditVerifierKey = s.audit.VerifierKey()

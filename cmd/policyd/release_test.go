@@ -131,6 +131,11 @@ func TestReleaseBuildHasNoDevMaterial(t *testing.T) {
 	if bytes.Contains(raw, []byte(tssfixtures.DevPassphrase)) {
 		t.Error("release binary contains the dev share passphrase")
 	}
+	// The dev MuSig2 staker key's and finality provider's seeds
+	// (internal/devnet/babylon.go).
+	if bytes.Contains(raw, []byte("policyd-devnet-btc/")) {
+		t.Error("release binary contains the dev Bitcoin key seeds (MuSig2 staker key halves)")
+	}
 	// Sanity: the symbol check can see this module's packages at all.
 	if !bytes.Contains(raw, []byte("github.com/bitlayer-org/policyd/decision.")) {
 		t.Fatal("release binary has no symbols of package decision: the symbol check is vacuous")

@@ -30,6 +30,7 @@ import (
 	"github.com/bitlayer-org/policyd/api"
 	"github.com/bitlayer-org/policyd/audit"
 	"github.com/bitlayer-org/policyd/audit/records"
+	"github.com/bitlayer-org/policyd/babylon/cosign"
 	"github.com/bitlayer-org/policyd/console"
 	"github.com/bitlayer-org/policyd/decision"
 	"github.com/bitlayer-org/policyd/errs"
@@ -64,6 +65,7 @@ type server struct {
 	net       *chaincfg.Params
 	walletPK  []byte
 	walletAd  string
+	musig     *cosign.Service    // nil without the musig block
 	pool      *mpc.PreParamsPool // nil unless a key ceremony is enabled
 	stopPool  context.CancelFunc
 	stopWatch context.CancelFunc
@@ -330,6 +332,7 @@ func (s *server) build(ctx context.Context) (err error) {
 	if err := s.checkStakerKey(musigSvc); err != nil { // babylon.go
 		return err
 	}
+	s.musig = musigSvc
 	var musigAPI api.MuSigService
 	if musigSvc != nil {
 		musigAPI = musigSvc

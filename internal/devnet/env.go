@@ -63,6 +63,17 @@ type Manifest struct {
 	BtcdPass        string `json:"btcd_pass"` // dev only
 	BtcdPassFile    string `json:"btcd_pass_file"`
 	L1Confirmations uint64 `json:"l1_confirmations"`
+
+	// Babylon staking (policyd --dev): the parameters file policyd
+	// judges stakes by, the custody node's sealed MuSig2 key (share
+	// passphrase), the staker key (x-only MuSig2 aggregate), the
+	// whitelisted finality provider (compressed, hex) and the project's
+	// staking time.
+	BabylonParams    string `json:"babylon_params,omitempty"`
+	CustodyMuSigKey  string `json:"custody_musig_key,omitempty"`
+	StakerKey        string `json:"staker_key,omitempty"`
+	FinalityProvider string `json:"finality_provider,omitempty"`
+	StakingTime      uint16 `json:"staking_time,omitempty"`
 }
 
 // ManifestFile is the manifest's name inside the dev directory.

@@ -64,9 +64,10 @@ func NewNode(serverURL string, httpc *http.Client, share *mpc.Share) (*Node, err
 // Submit posts the PSBT to POST /v1/sign-requests and returns the decision,
 // an allow or a deny (policyd answers a deny with 403 "policy_denied" and
 // the decision). A PSBT refused before any decision is a *client.Error
-// whose Code and Message name the failed check.
-func (n *Node) Submit(ctx context.Context, packet *psbt.Packet) (*Decision, error) {
-	req, err := client.NewSignRequest(packet)
+// whose Code and Message name the failed check. staking declares the
+// Babylon parameters of staking outputs (custody stake).
+func (n *Node) Submit(ctx context.Context, packet *psbt.Packet, staking ...decision.StakingDeclaration) (*Decision, error) {
+	req, err := client.NewSignRequest(packet, staking...)
 	if err != nil {
 		return nil, err
 	}
@@ -81,9 +82,10 @@ func (n *Node) Submit(ctx context.Context, packet *psbt.Packet) (*Decision, erro
 }
 
 // SignPSBT submits packet and, if allowed, signs, finalizes and verifies
-// it. It returns the fully signed transaction and the decision.
-func (n *Node) SignPSBT(ctx context.Context, packet *psbt.Packet) (*wire.MsgTx, *Decision, error) {
-	d, err := n.Submit(ctx, packet)
+// it. It returns the fully signed transaction and the decision. staking
+// is passed to Submit.
+func (n *Node) SignPSBT(ctx context.Context, packet *psbt.Packet, staking ...decision.StakingDeclaration) (*wire.MsgTx, *Decision, error) {
+	d, err := n.Submit(ctx, packet, staking...)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -52,19 +53,20 @@ const (
 //     parameters are fixed at start).
 //  2. A user stakes 1 BTC on L2 (TokenStaked, finalized in policyd's
 //     ledger): the staking room.
-//  3. Refused: a staking output with the wallet key as staker (declared,
-//     and undeclared through `custody sign`).
-//  4. Stake: a staking PSBT from a wallet coinbase, declared to policyd
-//     through the client package, signed by `custody sign --broadcast`
-//     (threshold ECDSA), checked by the script engine, mined. Refused: the
-//     same TokenStaked amount staked again with its id listed.
-//  5. The staking output's slashing transaction is co-signed (MuSig2
-//     through the client, as the custody node does) and passes the script
-//     engine with the finality provider's and two covenants' signatures.
-//     Refused: slashing with another rate, to another address.
-//  6. Unbond: refused with another fee; `custody unbond` co-signs the
-//     canonical one and the slashing of its output; the test adds two
-//     covenant signatures; script engine; mined.
+//  3. Refused: a staking output with the wallet key as staker (declared
+//     through the client package, and undeclared through `custody sign`).
+//  4. Stake: `custody stake --broadcast` from a wallet coinbase (policyd's
+//     decision on the declared output, threshold ECDSA, both slashing
+//     transactions co-signed); script engine; mined. Refused: `custody
+//     stake` of the same TokenStaked amount again with its id listed.
+//  5. The staking output's slashing transaction from custody stake is the
+//     canonical one and passes the script engine with the finality
+//     provider's and two dev covenants' signatures. Refused (client
+//     package): slashing with another rate, to another address.
+//  6. Unbond: refused with another fee; `custody unbond --dev-covenants
+//     --broadcast` finalizes the canonical one (staker + 2 of 3 dev
+//     covenants): script engine, mined; the slashing of its output, asked
+//     again, comes back with custody stake's signature (signed once).
 //  7. Withdraw: refused paying another script; `custody withdraw-stake`
 //     co-signs the return of the unbonding output to the wallet; btcd
 //     refuses it one block before the unbonding time; mined after; the
@@ -107,37 +109,33 @@ func TestBabylon(t *testing.T) {
 	deniedWalletKey := b.mustDenyStake(byWallet, b.declare(walletKey), "the wallet key as staker", "staking_wallet_key_as_staker")
 	b.refuseCustodySign(byWallet, "staking_wallet_key_as_staker")
 
-	// 4. The stake.
-	stakePSBT := b.stakingPSBT(us[0:1], b.agg, nil)
-	v := b.submitStake(stakePSBT, b.declare(b.agg))
-	if v.Outcome != "allow" {
-		t.Fatalf("the staking transaction: %s %v", v.Outcome, v.Reasons)
-	}
-	stakeDecision := v.ID
-	id, stakeTx := b.pd.signAndBroadcast(c, "custody sign --broadcast (staking)", stakePSBT)
-	if id != stakeDecision {
-		t.Fatalf("custody sign used decision %s, the declared staking decision is %s", id, stakeDecision)
-	}
-	mustExecute(t, stakeTx, prevOutsOf(t, stakePSBT))
+	// 4. The stake: `custody stake --broadcast` (policyd's decision, the
+	// threshold signing, both slashing transactions co-signed).
+	res := b.custodyStake(us[0])
+	stakeTx := parseTxHex(t, res.Tx)
+	mustExecute(t, stakeTx, []*wire.TxOut{us[0].PrevTx.TxOut[us[0].Outpoint.Index]})
 	if err := c.btc.WaitConfirmations(ctx, ptr(stakeTx.TxHash()), l1Confirmations); err != nil {
 		t.Fatal(err)
 	}
-	st := b.stakeOf(stakeDecision, stakeTx, g, fp)
+	st := b.stakeOf(res.Decision, stakeTx, g, fp)
 	if !bytes.Equal(stakeTx.TxOut[0].PkScript, st.pkScript) || stakeTx.TxOut[0].Value != babStakeSat {
 		t.Fatalf("mined staking output %x %d, want %x %d", stakeTx.TxOut[0].PkScript, stakeTx.TxOut[0].Value, st.pkScript, int64(babStakeSat))
 	}
-	t.Logf("staking tx %s (decision %s) mined %d deep: %d sat to the staking output", stakeTx.TxHash(), stakeDecision, l1Confirmations, babStakeSat)
+	t.Logf("staking tx %s (decision %s) mined %d deep: %d sat to the staking output", stakeTx.TxHash(), res.Decision, l1Confirmations, babStakeSat)
+	deniedTwice := b.refuseStakeAgain(us[2], staked)
 
-	again := b.stakingPSBT(us[2:3], b.agg, staked)
-	deniedTwice := b.mustDenyStake(again, b.declare(b.agg), "the TokenStaked amount staked again with its id", "staking_cap_exceeded")
-
-	// 5. The staking output's slashing transaction, pre-signed.
-	slash, err := babylon.SlashingTx(g, b.agg, st.OutPoint, st.Value)
+	// 5. The staking output's slashing transaction, pre-signed by custody
+	// stake: canonical, and valid with the finality provider's and two
+	// covenants' signatures.
+	slash := parseTxHex(t, res.SlashingTx)
+	want, err := babylon.SlashingTx(g, b.agg, st.OutPoint, st.Value)
 	if err != nil {
 		t.Fatal(err)
 	}
-	slashSig := b.cosign(cosign.KindSlashing, slash, st)
-	b.slashingWitness(slash, slashSig, st.locked.TxOut(), st.scripts.Slashing, st.locked.Leaves, fp)
+	if err := babylon.SameTx(slash, want); err != nil {
+		t.Fatalf("custody stake's slashing tx: %v", err)
+	}
+	b.slashingWitness(slash, parseSchnorr(t, res.SlashingSig), st.locked.TxOut(), st.scripts.Slashing, st.locked.Leaves, fp)
 	mustExecute(t, slash, []*wire.TxOut{st.locked.TxOut()})
 	var musigDenied []musigDenial
 	otherRate, otherAddr := g, g
@@ -155,7 +153,7 @@ func TestBabylon(t *testing.T) {
 	}
 
 	// 6. Unbonding: another fee is refused; the canonical one through
-	// `custody unbond`, with the covenants' signatures added here.
+	// `custody unbond --dev-covenants --broadcast`.
 	feeG := g
 	feeG.UnbondingFee = 2 * g.UnbondingFee
 	ubOther, err := babylon.StakingUnbondingTx(feeG, st.Delegation, st.OutPoint, st.Value)
@@ -163,11 +161,8 @@ func TestBabylon(t *testing.T) {
 		t.Fatal(err)
 	}
 	musigDenied = append(musigDenied, b.mustDenyMuSig("unbonding with another fee", cosign.KindUnbonding, ubOther, st, cosign.ReasonUnbondingNotCanonical))
-	ub, ubSlash := b.custodyUnbond(st, fp)
+	ub, ubSlash := b.custodyUnbond(st, fp, res.Delegation.UnbondingSlashingSig)
 	mustExecute(t, ub, []*wire.TxOut{st.locked.TxOut()})
-	if _, err := c.btc.Broadcast(ub); err != nil {
-		t.Fatal(err)
-	}
 	if err := c.btc.WaitConfirmations(ctx, ptr(ub.TxHash()), 1); err != nil {
 		t.Fatal(err)
 	}
@@ -176,8 +171,9 @@ func TestBabylon(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mustExecute(t, ubSlash, []*wire.TxOut{ubLocked.TxOut()})
-	t.Logf("unbonding tx %s mined at %d (staker: custody unbond; covenants 2 of 3); its slashing tx passes the script engine", ub.TxHash(), ubMined)
+	b.slashingWitness(ubSlash.tx, ubSlash.sig, ubLocked.TxOut(), ubLocked.Leaves[len(ubLocked.Leaves)-1], ubLocked.Leaves, fp)
+	mustExecute(t, ubSlash.tx, []*wire.TxOut{ubLocked.TxOut()})
+	t.Logf("unbonding tx %s mined at %d (custody unbond: staker and dev covenants 2 of 3); its slashing tx passes the script engine", ub.TxHash(), ubMined)
 
 	// 7. Withdrawal back to the wallet through the unbonding output's
 	// timelock.
@@ -221,7 +217,7 @@ func TestBabylon(t *testing.T) {
 	t.Logf("withdrawal %s mined: %d sat back in the wallet (refused by btcd one block early)", wd.TxHash(), ubLocked.Value-babWithdrawFee)
 
 	// 8. The audit log.
-	b.checkAudit(stakeDecision, []stakeDenial{deniedWalletKey, deniedTwice}, musigDenied)
+	b.checkAudit(res.Decision, []stakeDenial{deniedWalletKey, deniedTwice}, musigDenied)
 	b.pd.stop()
 	t.Logf("TestBabylon: %s wall (chains %s)", time.Since(t0).Round(time.Millisecond), tChains.Round(time.Millisecond))
 }
@@ -477,35 +473,6 @@ func (b *babylonNode) stakeFlags(st *babStake) []string {
 		"--fp", hex.EncodeToString(babylon.XOnly(b.fp.PubKey())), "--staking-time", fmt.Sprint(babStakingTime)}
 }
 
-// cosign asks policyd to co-sign tx of kind for st through the client
-// package and runs the custody node's half of the sessions: the staker
-// key's signature of input 0.
-func (b *babylonNode) cosign(kind string, tx *wire.MsgTx, st *babStake) *schnorr.Signature {
-	t := b.t
-	t.Helper()
-	ctx := context.Background()
-	var msgs []cosign.Message
-	var d *cosign.Denial
-	switch kind {
-	case cosign.KindSlashing:
-		msgs, d = cosign.SlashingMessages(st.Stake, b.agg, tx)
-	default:
-		t.Fatalf("cosign %s: not used here", kind)
-	}
-	if d != nil {
-		t.Fatalf("the custody node's own check of %s: %v", kind, d)
-	}
-	v, err := b.pd.api.MuSigRequest(ctx, cosign.Request{Kind: kind, Tx: noWitnessHex(t, tx), Stake: stakeRef(st)})
-	if err != nil {
-		t.Fatalf("%s: %v (%+v)", kind, err, v)
-	}
-	sigs, err := cosign.CoSign(ctx, b.pd.api, b.signer, v, msgs)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return sigs[0]
-}
-
 func stakeRef(st *babStake) *cosign.StakeRef {
 	return &cosign.StakeRef{DecisionID: st.DecisionID, OutputIndex: int(st.OutPoint.Index)}
 }
@@ -590,46 +557,135 @@ func (b *babylonNode) witness(tx *wire.MsgTx, msg [32]byte, fpSig []byte, staker
 	}
 }
 
-// custodyUnbond runs `custody unbond` and returns the unbonding
-// transaction with its full witness (the covenants' signatures added here)
-// and the slashing transaction of its output with its full witness.
-func (b *babylonNode) custodyUnbond(st *babStake, fp *btcec.PrivateKey) (*wire.MsgTx, *wire.MsgTx) {
+// signedTx is a pre-signed transaction and the staker's signature of it.
+type signedTx struct {
+	tx  *wire.MsgTx
+	sig *schnorr.Signature
+}
+
+// custodyUnbond runs `custody unbond --dev-covenants --broadcast` and
+// returns the unbonding transaction it finalized (checked canonical,
+// reported broadcast) and the slashing transaction of its output, whose
+// staker signature must be slashSig, made by custody stake: policyd signs
+// a transaction once.
+func (b *babylonNode) custodyUnbond(st *babStake, fp *btcec.PrivateKey, slashSig string) (*wire.MsgTx, signedTx) {
 	t := b.t
 	t.Helper()
-	p := startProc(t, "custody unbond", bins.custody, nil, append(append([]string{"unbond"}, b.custodyArgs()...), b.stakeFlags(st)...)...)
+	args := append(append([]string{"unbond"}, b.custodyArgs()...), b.stakeFlags(st)...)
+	args = append(args, append([]string{"--dev-covenants"}, b.rpcArgs()...)...)
+	p := startProc(t, "custody unbond", bins.custody, b.rpcEnv(), args...)
 	p.mustExit(2*time.Minute, 0)
 	var out struct {
-		UnbondingTx  string `json:"unbonding_tx"`
-		UnbondingSig string `json:"unbonding_staker_sig"`
-		SlashingTx   string `json:"unbonding_slashing_tx"`
-		SlashingSig  string `json:"unbonding_slashing_staker_sig"`
+		SignedTx    string `json:"unbonding_tx_signed"`
+		TxID        string `json:"unbonding_txid"`
+		SlashingTx  string `json:"unbonding_slashing_tx"`
+		SlashingSig string `json:"unbonding_slashing_staker_sig"`
 	}
 	if err := json.Unmarshal([]byte(p.stdout.String()), &out); err != nil {
 		t.Fatalf("custody unbond printed %q: %v", p.stdout.String(), err)
 	}
-	ub, ubSig := parseTxHex(t, out.UnbondingTx), parseSchnorr(t, out.UnbondingSig)
+	ub := parseTxHex(t, out.SignedTx)
 	want, err := babylon.StakingUnbondingTx(st.Params, st.Delegation, st.OutPoint, st.Value)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := babylon.SameTx(ub, want); err != nil {
+	bare := ub.Copy()
+	for _, in := range bare.TxIn {
+		in.Witness = nil
+	}
+	if err := babylon.SameTx(bare, want); err != nil {
 		t.Fatalf("custody unbond's unbonding tx is not the canonical one: %v", err)
 	}
-	leaves := st.locked.Leaves
-	msg, err := babylon.ScriptPathSigHash(ub, 0, []*wire.TxOut{st.locked.TxOut()}, st.scripts.Unbonding)
-	if err != nil {
-		t.Fatal(err)
+	if out.TxID != ub.TxHash().String() || !strings.Contains(p.stderr.String(), "broadcast: "+out.TxID) {
+		t.Fatalf("custody unbond did not report the broadcast of %s (txid %s):\n%s", ub.TxHash(), out.TxID, p.stderr.String())
 	}
-	b.witness(ub, msg, nil, ubSig, st.scripts.Unbonding, leaves)
+	if out.SlashingSig != slashSig {
+		t.Fatalf("the unbonding output's slashing tx: custody unbond got signature %s, custody stake had %s", out.SlashingSig, slashSig)
+	}
+	return ub, signedTx{parseTxHex(t, out.SlashingTx), parseSchnorr(t, out.SlashingSig)}
+}
 
-	sl, slSig := parseTxHex(t, out.SlashingTx), parseSchnorr(t, out.SlashingSig)
-	ubLocked, err := babylon.UnbondingLocked(st.Delegation, st.Params.UnbondingTime, wire.OutPoint{Hash: ub.TxHash(), Index: 0}, ub.TxOut[0].Value)
-	if err != nil {
-		t.Fatal(err)
+// rpcArgs make a custody command broadcast to the test's btcd (password in
+// rpcEnv).
+func (b *babylonNode) rpcArgs() []string {
+	return []string{"--broadcast", "--rpc-host", b.c.btc.RPCAddr(), "--rpc-user", b.c.btc.User(), "--rpc-cert", b.c.btc.CertPath()}
+}
+
+func (b *babylonNode) rpcEnv() []string { return []string{"CUSTODY_RPC_PASS=" + b.c.btc.Pass()} }
+
+// stakeResult is the part of custody stake's output the test reads.
+type stakeResult struct {
+	TxID        string `json:"staking_txid"`
+	Tx          string `json:"staking_tx"`
+	Decision    string `json:"staking_decision"`
+	OutputIndex int    `json:"staking_output_index"`
+	SlashingTx  string `json:"slashing_tx"`
+	SlashingSig string `json:"slashing_staker_sig"`
+	Delegation  struct {
+		UnbondingSlashingSig string `json:"delegator_unbonding_slashing_sig"`
+	} `json:"delegation"`
+}
+
+// stakeProc starts `custody stake` of babStakeSat from the wallet output u
+// (ids, when given, listed in the OP_RETURN); with broadcast it sends the
+// staking transaction to btcd.
+func (b *babylonNode) stakeProc(name string, u regtest.UTXO, ids []*big.Int, broadcast bool) *proc {
+	p := b.pd
+	args := append([]string{"stake"}, b.custodyArgs()...)
+	args = append(args, "--share", p.custodyShare, "--log-key", p.verifierKey, "--babylon-params", b.paramsFile,
+		"--fp", hex.EncodeToString(babylon.XOnly(b.fp.PubKey())), "--staking-time", fmt.Sprint(babStakingTime),
+		"--value", fmt.Sprint(babStakeSat), "--fee", "3000", "--utxo", u.Outpoint.String(), "--network", "regtest")
+	if len(ids) > 0 {
+		args = append(args, "--req-ids", strings.Join(idStrings(ids), ","))
 	}
-	ubScripts := ubLocked.Leaves // [timelock, slashing]
-	b.slashingWitness(sl, slSig, ubLocked.TxOut(), ubScripts[len(ubScripts)-1], ubScripts, fp)
-	return ub, sl
+	if broadcast {
+		args = append(args, b.rpcArgs()...)
+	} else {
+		args = append(args, "--rpc-host", b.c.btc.RPCAddr(), "--rpc-user", b.c.btc.User(), "--rpc-cert", b.c.btc.CertPath())
+	}
+	return startProc(b.t, name, bins.custody, b.rpcEnv(), args...)
+}
+
+// custodyStake runs `custody stake --broadcast` from u and requires
+// success: the staking transaction reported broadcast, output 0 staked.
+func (b *babylonNode) custodyStake(u regtest.UTXO) *stakeResult {
+	t := b.t
+	t.Helper()
+	p := b.stakeProc("custody stake --broadcast", u, nil, true)
+	p.mustExit(3*time.Minute, 0)
+	var res stakeResult
+	if err := json.Unmarshal([]byte(p.stdout.String()), &res); err != nil {
+		t.Fatalf("custody stake printed %q: %v", p.stdout.String(), err)
+	}
+	if res.OutputIndex != 0 || res.Decision == "" || !strings.Contains(p.stderr.String(), "broadcast: "+res.TxID) {
+		t.Fatalf("custody stake: output %d, decision %q, broadcast of %s not reported:\n%s", res.OutputIndex, res.Decision, res.TxID, p.stderr.String())
+	}
+	return &res
+}
+
+// refuseStakeAgain runs `custody stake` of the amount of the TokenStaked
+// ids again, the ids listed: policyd must deny it staking_cap_exceeded,
+// and nothing is signed or broadcast.
+func (b *babylonNode) refuseStakeAgain(u regtest.UTXO, ids []*big.Int) stakeDenial {
+	t := b.t
+	t.Helper()
+	const reason = "staking_cap_exceeded"
+	p := b.stakeProc("custody stake (the same TokenStaked again)", u, ids, true)
+	if exit, err := p.wait(2 * time.Minute); err != nil || exit != 1 {
+		t.Fatalf("custody stake of the same TokenStaked amount again: exit %d, %v; want 1 (refused)", exit, err)
+	}
+	m := regexp.MustCompile(`policyd denied the staking transaction \(decision ([^)\s]+)\): (.*)`).FindStringSubmatch(p.stderr.String())
+	if m == nil || !slices.Contains(strings.Split(strings.TrimSpace(m[2]), ", "), reason) {
+		t.Fatalf("custody stake was refused without naming %s:\n%s", reason, p.stderr.String())
+	}
+	if strings.Contains(p.stderr.String(), "broadcast:") || p.stdout.String() != "" {
+		t.Fatalf("a refused staking printed or broadcast a transaction:\n%s%s", p.stdout.String(), p.stderr.String())
+	}
+	if v := b.pd.decision(m[1]); v.Outcome != "deny" || !slices.Contains(v.Reasons, reason) {
+		t.Fatalf("decision %s: %s %v, want a deny naming %s", m[1], v.Outcome, v.Reasons, reason)
+	}
+	t.Logf("custody stake of the same TokenStaked amount again, id %s listed: denied %s (decision %s)", ids[0], m[2], m[1])
+	return stakeDenial{m[1], reason}
 }
 
 // custodyWithdraw runs `custody withdraw-stake` on the locked output at
@@ -668,20 +724,6 @@ func parseSchnorr(t testing.TB, s string) *schnorr.Signature {
 		t.Fatalf("signature %q: %v", s, err)
 	}
 	return sig
-}
-
-// prevOutsOf are the previous outputs of pk's inputs, by input.
-func prevOutsOf(t testing.TB, pk *psbt.Packet) []*wire.TxOut {
-	t.Helper()
-	outs := make([]*wire.TxOut, len(pk.UnsignedTx.TxIn))
-	for i, in := range pk.UnsignedTx.TxIn {
-		prev := pk.Inputs[i].NonWitnessUtxo
-		if prev == nil || prev.TxHash() != in.PreviousOutPoint.Hash {
-			t.Fatalf("input %d: no previous transaction", i)
-		}
-		outs[i] = prev.TxOut[in.PreviousOutPoint.Index]
-	}
-	return outs
 }
 
 // mustExecute runs btcd's script engine (standard flags) on every input of

@@ -85,17 +85,18 @@ func TestBabylon(t *testing.T) {
 	b := newBabylonPolicyd(t, c, fp)
 	b.pd.start()
 
-	// 1. The staker key: ceremony, then policyd restarted with it.
+	// 1. The staker key: ceremony, then policyd restarted with it. 2. The
+	// staking room on L2, staked meanwhile. policyd's L1 view syncs from
+	// block 1 during both, and is kept across the restart.
+	staked := c.stake(ctx, []int64{babStakeSat})
 	b.musigKeygen()
+	b.pd.waitL1()
 	b.pd.stop()
 	b.pd.editConfig(func(cfg map[string]any) {
 		cfg["babylon"].(map[string]any)["staker_key"] = hex.EncodeToString(babylon.XOnly(b.agg))
 	})
 	b.pd.start()
 	t.Logf("staker key %x (custody + policyd, MuSig2) configured as babylon.staker_key; policyd restarted", babylon.XOnly(b.agg))
-
-	// 2. The staking room on L2.
-	staked := c.stake(ctx, []int64{babStakeSat})
 	b.pd.waitL2(idStrings(staked), "staked", "finalized", 60*time.Second)
 	t.Logf("policyd indexed TokenStaked %s (%d sat) finalized", staked[0], babStakeSat)
 
@@ -105,7 +106,7 @@ func TestBabylon(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	byWallet := b.stakingPSBT(us[1:2], walletKey, nil)
+	byWallet := b.stakingPSBT(us[1:2], walletKey)
 	deniedWalletKey := b.mustDenyStake(byWallet, b.declare(walletKey), "the wallet key as staker", "staking_wallet_key_as_staker")
 	b.refuseCustodySign(byWallet, "staking_wallet_key_as_staker")
 
@@ -222,8 +223,8 @@ func TestBabylon(t *testing.T) {
 	t.Logf("TestBabylon: %s wall (chains %s)", time.Since(t0).Round(time.Millisecond), tChains.Round(time.Millisecond))
 }
 
-// babylonTestKey is a deterministic test key (a finality provider's, a
-// custody node's): never a real one.
+// babylonTestKey is a deterministic test key (the finality provider's):
+// never a real one.
 func babylonTestKey(label string) *btcec.PrivateKey {
 	h := sha256.Sum256([]byte("policyd-e2e-babylon/" + label))
 	k, _ := btcec.PrivKeyFromBytes(h[:])
@@ -268,6 +269,9 @@ func newBabylonPolicyd(t *testing.T, c *chains, fp *btcec.PrivateKey) *babylonNo
 		cfg["musig"] = map[string]any{"allow_keygen": true, "pop_address": hex.EncodeToString(bytes.Repeat([]byte{0xbb}, 20)),
 			"max_withdrawal_fee_sat": babMaxWithdrawal}
 		cfg["policy"].(map[string]any)["staking_times"] = []int{babStakingTime}
+		// policyd seals its MuSig2 key like its share: at the fixtures'
+		// scrypt work factor, not age's default (seconds under -race).
+		cfg["mpc"].(map[string]any)["work_factor"] = tssfixtures.DevWorkFactor
 		gov := cfg["governance"].(map[string]any)
 		gov["bootstrap"] = append(gov["bootstrap"].([]map[string]string),
 			map[string]string{"kind": "finality_provider", "address": hex.EncodeToString(babylon.XOnly(fp.PubKey())), "label": "e2e finality provider"})
@@ -359,9 +363,8 @@ func (b *babylonNode) declare(staker *btcec.PublicKey) decision.StakingDeclarati
 
 // stakingPSBT spends utxos to output 0, the staking output of staker
 // (babStakeSat, the whitelisted finality provider, babStakingTime, the dev
-// version's committee), and the change to the wallet; ids, when given, go
-// into the OP_RETURN.
-func (b *babylonNode) stakingPSBT(utxos []regtest.UTXO, staker *btcec.PublicKey, ids []*big.Int) *psbt.Packet {
+// version's committee), and the change to the wallet.
+func (b *babylonNode) stakingPSBT(utxos []regtest.UTXO, staker *btcec.PublicKey) *psbt.Packet {
 	t := b.t
 	t.Helper()
 	out, _, err := babylon.StakingOutput(babylon.DevParams(), staker, []*btcec.PublicKey{b.fp.PubKey()}, babStakingTime, babStakeSat)
@@ -375,11 +378,7 @@ func (b *babylonNode) stakingPSBT(utxos []regtest.UTXO, staker *btcec.PublicKey,
 		us[i] = psbtgen.UTXO{PrevTx: u.PrevTx, Vout: u.Outpoint.Index}
 	}
 	outs := []*wire.TxOut{out, wire.NewTxOut(in-babStakeSat-3_000, b.c.wallet.PkScript())}
-	var payload []byte
-	if len(ids) > 0 {
-		payload = psbtgen.StReqIDsPayload(idStrings(ids)...)
-	}
-	p, err := psbtgen.BuildFromUTXOs(regtest.Params, b.c.wallet, us, outs, payload)
+	p, err := psbtgen.BuildFromUTXOs(regtest.Params, b.c.wallet, us, outs, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -515,8 +514,8 @@ func (b *babylonNode) mustDenyMuSig(what, kind string, tx *wire.MsgTx, st *babSt
 }
 
 // slashingWitness completes a slashing transaction's witness as Babylon
-// would on an equivocation: two dev covenants, the finality provider and
-// the staker's pre-signature.
+// would on an equivocation: dev covenants 0 and 1, the finality provider
+// and the staker's pre-signature, through leaf of the tree leaves.
 func (b *babylonNode) slashingWitness(tx *wire.MsgTx, stakerSig *schnorr.Signature, prev *wire.TxOut, leaf []byte, leaves [][]byte, fp *btcec.PrivateKey) {
 	t := b.t
 	t.Helper()
@@ -528,14 +527,6 @@ func (b *babylonNode) slashingWitness(tx *wire.MsgTx, stakerSig *schnorr.Signatu
 	if err != nil {
 		t.Fatal(err)
 	}
-	b.witness(tx, msg, fpSig.Serialize(), stakerSig, leaf, leaves)
-}
-
-// witness sets input 0's covenant-leaf witness: dev covenants 0 and 1 sign
-// msg.
-func (b *babylonNode) witness(tx *wire.MsgTx, msg [32]byte, fpSig []byte, stakerSig *schnorr.Signature, leaf []byte, leaves [][]byte) {
-	t := b.t
-	t.Helper()
 	var covs []*btcec.PublicKey
 	for i := range babylon.DevCovenants {
 		covs = append(covs, babylon.DevCovenantKey(i).PubKey())
@@ -552,7 +543,7 @@ func (b *babylonNode) witness(tx *wire.MsgTx, msg [32]byte, fpSig []byte, staker
 	if err != nil {
 		t.Fatal(err)
 	}
-	if tx.TxIn[0].Witness, err = babylon.CovenantWitness(covs, sigs, fpSig, stakerSig, leaf, cb); err != nil {
+	if tx.TxIn[0].Witness, err = babylon.CovenantWitness(covs, sigs, fpSig.Serialize(), stakerSig, leaf, cb); err != nil {
 		t.Fatal(err)
 	}
 }

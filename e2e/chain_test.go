@@ -232,6 +232,37 @@ func (c *chains) mined(ctx context.Context, tx *types.Transaction) *types.Receip
 func (c *chains) stakeAndUnbound(ctx context.Context, sats []int64) []*big.Int {
 	t := c.t
 	t.Helper()
+	stakeIDs := c.stake(ctx, sats)
+	unbTxs := make([]*types.Transaction, len(sats))
+	for i, id := range stakeIDs {
+		tx, err := c.pool.RequestUnbound(c.transactor(ctx, c.users[i]), id, []byte("e2e"))
+		if err != nil {
+			t.Fatalf("user %d requestUnbound: %v", i, err)
+		}
+		unbTxs[i] = tx
+	}
+	ids := make([]*big.Int, len(sats))
+	for i, tx := range unbTxs {
+		for _, lg := range c.mined(ctx, tx).Logs {
+			if ev, err := c.pool.ParseUnboundRequired(*lg); err == nil {
+				if ev.Amount.Cmp(satToWei(sats[i])) != 0 {
+					t.Fatalf("UnboundRequired %s amount %s, want %s", ev.ReqId, ev.Amount, satToWei(sats[i]))
+				}
+				ids[i] = ev.ReqId
+			}
+		}
+		if ids[i] == nil {
+			t.Fatalf("user %d: no UnboundRequired event", i)
+		}
+	}
+	return ids
+}
+
+// stake has user i stake sats[i] on the pool; it returns the TokenStaked
+// reqIds in order.
+func (c *chains) stake(ctx context.Context, sats []int64) []*big.Int {
+	t := c.t
+	t.Helper()
 	if len(sats) > len(c.users) {
 		t.Fatalf("%d stakes for %d users", len(sats), len(c.users))
 	}
@@ -256,29 +287,7 @@ func (c *chains) stakeAndUnbound(ctx context.Context, sats []int64) []*big.Int {
 			t.Fatalf("user %d: no TokenStaked event", i)
 		}
 	}
-	unbTxs := make([]*types.Transaction, len(sats))
-	for i, id := range stakeIDs {
-		tx, err := c.pool.RequestUnbound(c.transactor(ctx, c.users[i]), id, []byte("e2e"))
-		if err != nil {
-			t.Fatalf("user %d requestUnbound: %v", i, err)
-		}
-		unbTxs[i] = tx
-	}
-	ids := make([]*big.Int, len(sats))
-	for i, tx := range unbTxs {
-		for _, lg := range c.mined(ctx, tx).Logs {
-			if ev, err := c.pool.ParseUnboundRequired(*lg); err == nil {
-				if ev.Amount.Cmp(satToWei(sats[i])) != 0 {
-					t.Fatalf("UnboundRequired %s amount %s, want %s", ev.ReqId, ev.Amount, satToWei(sats[i]))
-				}
-				ids[i] = ev.ReqId
-			}
-		}
-		if ids[i] == nil {
-			t.Fatalf("user %d: no UnboundRequired event", i)
-		}
-	}
-	return ids
+	return stakeIDs
 }
 
 // withdrawal builds a PSBT spending the given wallet UTXOs: the bridge

@@ -405,7 +405,14 @@ func (p *policydNode) l2Request(id string) (bool, string, string, error) {
 // request in state.
 func (p *policydNode) waitL2State(ids []string, state string, d time.Duration) {
 	p.t.Helper()
-	eventually(p.t, d, 250*time.Millisecond, fmt.Sprintf("policyd's ledger shows reqIds %v %s", ids, state), func() (bool, error) {
+	p.waitL2(ids, "unbound", state, d)
+}
+
+// waitL2 waits until policyd's ledger shows every id as a request of kind
+// (unbound: UnboundRequired, staked: TokenStaked) in state.
+func (p *policydNode) waitL2(ids []string, wantKind, state string, d time.Duration) {
+	p.t.Helper()
+	eventually(p.t, d, 250*time.Millisecond, fmt.Sprintf("policyd's ledger shows %s reqIds %v %s", wantKind, ids, state), func() (bool, error) {
 		if !p.proc.running() {
 			p.t.Fatalf("policyd exited:\n%s", tail(p.proc.stderr.String(), 4000))
 		}
@@ -414,8 +421,8 @@ func (p *policydNode) waitL2State(ids []string, state string, d time.Duration) {
 			if err != nil || !found {
 				return false, err
 			}
-			if kind != "unbound" {
-				p.t.Fatalf("reqId %s has kind %q in policyd's ledger, want unbound", id, kind)
+			if kind != wantKind {
+				p.t.Fatalf("reqId %s has kind %q in policyd's ledger, want %s", id, kind, wantKind)
 			}
 			if st != state {
 				return false, fmt.Errorf("reqId %s is %s", id, st)

@@ -66,16 +66,34 @@ func (s *server) newMuSig(schedule *babylon.Schedule) (*cosign.Service, error) {
 	}
 	cfg := cosign.Config{DB: s.db, Audit: s.audit, KeyFile: c.keyFile(s.cfg.DataDir), Sealer: prot, AllowKeygen: c.AllowKeygen,
 		PoPAddress: pop, MaxWithdrawalFee: c.MaxWithdrawalFeeSat, SessionTimeout: c.SessionTimeout.D(),
-		Gate: s.musigGate, Logger: s.log.With("component", "musig")}
+		Gate: s.musigGate, Logger: s.log.With("component", "musig"),
+		// read at every key view: the parameters are final once the
+		// decision service is built (adoptStakerKey runs before)
+		PolicyStakerKey: func() []byte { return s.cfg.Policy.StakerKey },
+		OnLocked:        s.watchLocked}
 	if addr, _ := s.wallet(); addr != "" {
 		if cfg.WalletPkScript, err = walletScript(addr, s.net); err != nil {
 			return nil, err
 		}
 	}
 	if schedule != nil {
-		cfg.Stakes = &decisionStakes{dec: s.signer.get, schedule: schedule}
+		// s.signer is built after this service: resolve it at call time
+		cfg.Stakes = &decisionStakes{dec: func() (*decision.Service, error) { return s.signer.get() }, schedule: schedule}
 	}
 	return cosign.New(cfg)
+}
+
+// watchLocked names the locked outputs of a co-signed unbonding or
+// slashing transaction (cosign.Config.OnLocked) to the L1 view as held
+// staking outputs, inside the transaction that stores the MuSig2
+// decision: the reserves then count the unbonding output (and a slashing
+// change) from the block that mines it until a withdrawal spends it back
+// to the wallet. Without an L1 view there are no reserves to keep.
+func (s *server) watchLocked(tx *bolt.Tx, outs []wire.OutPoint) error {
+	if s.l1 == nil {
+		return nil
+	}
+	return s.l1.View().WatchStaking(tx, outs)
 }
 
 // decisionStakes resolves a stake from the decision service: a signed

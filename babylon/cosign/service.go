@@ -90,7 +90,7 @@ type Config struct {
 	// (500, nothing stored, nothing to sign).
 	OnLocked func(tx *bolt.Tx, outs []wire.OutPoint) error
 	Logger   *slog.Logger
-	Now    func() time.Time
+	Now      func() time.Time
 }
 
 // Service is policyd's side of the staker key. Its HTTP operations

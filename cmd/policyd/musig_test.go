@@ -5,15 +5,20 @@ import (
 	"encoding/binary"
 	"errors"
 	"math/big"
+	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
 	"github.com/btcsuite/btcd/btcec/v2"
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
+	"github.com/btcsuite/btcd/txscript"
+	"github.com/btcsuite/btcd/wire"
 	"github.com/ethereum/go-ethereum"
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/core/types"
 	"github.com/ethereum/go-ethereum/crypto"
+	dto "github.com/prometheus/client_model/go"
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/bitlayer-org/policyd/audit/records"
@@ -21,7 +26,10 @@ import (
 	"github.com/bitlayer-org/policyd/babylon/cosign"
 	"github.com/bitlayer-org/policyd/decision"
 	"github.com/bitlayer-org/policyd/errs"
+	"github.com/bitlayer-org/policyd/internal/regtest"
 	"github.com/bitlayer-org/policyd/l2"
+	"github.com/bitlayer-org/policyd/mpc"
+	"github.com/bitlayer-org/policyd/mpc/mpctest"
 	"github.com/bitlayer-org/policyd/policy"
 	"github.com/bitlayer-org/policyd/storage"
 	"github.com/bitlayer-org/policyd/testvectors/psbtgen"
@@ -312,4 +320,118 @@ func TestMuSigGate(t *testing.T) {
 	if err := s.musigGate(ctx); errCode(err) != string(policy.CodeFrozen) {
 		t.Fatalf("governance freeze: %v, want frozen", err)
 	}
+}
+
+// TestMuSigGateUnexplainedSpend: on a real btcd, a wallet spend policyd did
+// not sign (the fixture shares combined into the wallet key, as an
+// attacker holding both would) that the L1 view has just polled, before
+// any background reconciliation ran, is refused by the gate at once: the
+// gate reconciles first, which freezes signing (source l1) and audits the
+// spend; before the spend the gate passes.
+func TestMuSigGateUnexplainedSpend(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs btcd")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	a, b := mpctest.Shares(t)
+	walletKey := combinedKey(t, a, b)
+	addr, err := a.Address(regtest.Params)
+	if err != nil {
+		t.Fatal(err)
+	}
+	walletScript, err := walletScript(addr, regtest.Params)
+	if err != nil {
+		t.Fatal(err)
+	}
+	miner, err := regtest.NewKey("musig-gate/miner")
+	if err != nil {
+		t.Fatal(err)
+	}
+	node := regtest.StartT(t, regtest.Config{MiningAddr: miner.Addr, InitialBlocks: regtest.ReadyHeight})
+	h, err := node.Height()
+	if err != nil {
+		t.Fatal(err)
+	}
+	fund, err := miner.Pay(ctx, node, []*wire.TxOut{wire.NewTxOut(1_000_000, walletScript)}, 5_000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := node.Confirm(ctx, fund.TxHash(), 1); err != nil {
+		t.Fatal(err)
+	}
+
+	cfg := withShare(t)
+	pass := writeJSON(t, filepath.Join(t.TempDir(), "btcd.pass"), node.Pass())
+	cfg.L1 = &L1Config{Endpoints: []L1Endpoint{{URL: "https://" + node.RPCAddr(), User: node.User(), PasswordFile: pass, CACertFile: node.CertPath()}},
+		StartHeight: uint64(h) + 1, Confirmations: 1, PollInterval: Duration(time.Hour)}
+	if err := cfg.validate(); err != nil {
+		t.Fatal(err)
+	}
+	s := startServer(t, cfg)
+	// The follow loop's first step (poll, reconcile, claims) is done once
+	// the claims gauge is published; its next poll is an hour away.
+	for deadline := time.Now().Add(time.Minute); ; time.Sleep(50 * time.Millisecond) {
+		fams, _ := s.registry.Gather()
+		if slices.ContainsFunc(fams, func(f *dto.MetricFamily) bool { return f.GetName() == "policyd_claims" && len(f.GetMetric()) > 0 }) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the L1 follow loop did not run its first step")
+		}
+	}
+	if err := s.musigGate(ctx); err != nil {
+		t.Fatalf("before the spend: %v", err)
+	}
+
+	spend := wire.NewMsgTx(2)
+	spend.AddTxIn(wire.NewTxIn(&wire.OutPoint{Hash: fund.TxHash(), Index: 0}, nil, nil))
+	spend.AddTxOut(wire.NewTxOut(1_000_000-5_000, miner.PkScript))
+	fetch := txscript.NewCannedPrevOutputFetcher(walletScript, 1_000_000)
+	if spend.TxIn[0].Witness, err = txscript.WitnessSignature(spend, txscript.NewTxSigHashes(spend, fetch), 0, 1_000_000, walletScript,
+		txscript.SigHashAll, walletKey, true); err != nil {
+		t.Fatal(err)
+	}
+	txid, err := node.Broadcast(spend)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := node.Confirm(ctx, *txid, 1); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.l1.SyncOnce(ctx); err != nil { // the view sees the spend; no reconciliation ran
+		t.Fatal(err)
+	}
+	if fs, err := s.gov.FreezeState(ctx); err != nil || fs.Frozen {
+		t.Fatalf("frozen before the gate reconciled: %+v %v", fs, err)
+	}
+	if err := s.musigGate(ctx); errCode(err) != string(policy.CodeFrozen) {
+		t.Fatalf("after an unexplained spend: %v, want frozen", err)
+	}
+	if fs, err := s.gov.FreezeState(ctx); err != nil || !fs.Frozen || fs.By != "policyd:l1" {
+		t.Fatalf("freeze state %+v %v, want frozen by policyd:l1", fs, err)
+	}
+}
+
+// combinedKey is the wallet's private key from both fixture shares
+// (Lagrange interpolation at 0): what an attacker holding both would
+// sign with, outside policyd.
+func combinedKey(t *testing.T, a, b *mpc.Share) *btcec.PrivateKey {
+	t.Helper()
+	n := btcec.S256().N
+	ka, kb := a.Data.ShareID, b.Data.ShareID
+	lagrange := func(self, other *big.Int) *big.Int {
+		d := new(big.Int).Sub(other, self)
+		d.Mod(d, n)
+		l := new(big.Int).ModInverse(d, n)
+		return l.Mul(l, other).Mod(l, n)
+	}
+	x := new(big.Int).Mul(a.Data.Xi, lagrange(ka, kb))
+	x.Add(x, new(big.Int).Mul(b.Data.Xi, lagrange(kb, ka)))
+	x.Mod(x, n)
+	priv, pub := btcec.PrivKeyFromBytes(x.FillBytes(make([]byte, 32)))
+	if !pub.IsEqual(a.PubKey()) {
+		t.Fatal("the fixture shares do not combine to the wallet key")
+	}
+	return priv
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/bitlayer-org/policyd/babylon"
 	"github.com/bitlayer-org/policyd/policy"
 	"github.com/bitlayer-org/policyd/testvectors/psbtgen"
+	tssfixtures "github.com/bitlayer-org/policyd/testvectors/tss"
 )
 
 // stakingConfig is withShare with the babylon block (the dev schedule,
@@ -33,6 +34,7 @@ func stakingConfig(t *testing.T) Config {
 	cfg.Babylon = &BabylonConfig{ParamsFile: file}
 	cfg.MuSig = &MuSigConfig{AllowKeygen: true, MaxWithdrawalFeeSat: 5_000}
 	cfg.Policy.StakingTimes = []uint16{babylon.DevParams().MinStakingTime}
+	cfg.MPC.WorkFactor = tssfixtures.DevWorkFactor // the MuSig2 key is sealed cheaply (tests only)
 	if err := cfg.validate(); err != nil {
 		t.Fatal(err)
 	}

@@ -306,6 +306,39 @@ func (s *Service) approvedIDs(tx *bolt.Tx, ids []string) (map[string]bool, error
 	return out, nil
 }
 
+// prefixChargeReleased marks, in the stake accounts bucket, a signed
+// decision whose accounting charges a release gave back (once).
+const prefixChargeReleased = "released_charge/"
+
+// releaseCharges gives back the accounting charges of a released family's
+// decisions, as a cancel does: each member's staking charge (StakeCharge:
+// the family counted once, as its largest member) and bridge amount. None
+// of them can confirm any more, so they stake and return nothing. Once per
+// decision: a family with several ids is released id by id.
+func releaseCharges(tx *bolt.Tx, fc *followCache, fam *family) error {
+	sa := tx.Bucket(storage.BucketStakeAccounts)
+	for _, m := range fam.txids {
+		r, err := signedRecord(tx, fc, m)
+		if err != nil {
+			return err
+		}
+		k := []byte(prefixChargeReleased + r.ID)
+		if sa.Get(k) != nil {
+			continue
+		}
+		if err := addInt(sa, keyStaked, -stakeCharge(r)); err != nil {
+			return err
+		}
+		if err := addInt(sa, keyReturned, -r.Decision.BridgeSat); err != nil {
+			return err
+		}
+		if err := sa.Put(k, []byte{1}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // A released claim leaves the claims bucket (the id is free) and leaves
 // its evidence in the reconciliation bucket, under prefixReleased + reqId,
 // for the views and the gauge.

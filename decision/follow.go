@@ -139,6 +139,9 @@ func (s *Service) followClaim(tx *bolt.Tx, now time.Time, fc *followCache, f fol
 		if err := tx.Bucket(storage.BucketClaims).Delete([]byte(f.id)); err != nil {
 			return "", err
 		}
+		if err := releaseCharges(tx, fc, fam); err != nil {
+			return "", err
+		}
 		rel := releasedClaim{DecisionID: f.c.DecisionID, TxID: f.c.TxID, Family: f.c.Family, Conflicts: fam.conflicts, Height: fam.height, At: now.UTC()}
 		if err := putReleased(tx, f.id, rel); err != nil {
 			return "", err

@@ -18,6 +18,9 @@
 #   BITLAYER_GOVERNOR  (init, required) Bitlayer's key on the GovernorMultisig
 #   BITLAYER_ADMINS    (required) comma-separated Bitlayer admin addresses (whitelist quorum)
 #   PROJECT_ADMINS     (required) comma-separated project admin addresses
+#   BABYLON_PARAMS     (init, required) Babylon's published staking parameters
+#                      (JSON array of versions): checked and copied to
+#                      $OUT/babylon-params.json (later renders keep the copy)
 #   BRIDGE_ADDRESS     bridge hot wallet address (default: the examples')
 #   L2_RPC             L2 JSON-RPC URL (default http://127.0.0.1:8545, compose's l2)
 #   FUND_FROM_DEV_ACCOUNT=1  geth --dev only: fund the relayer key (it deploys
@@ -42,11 +45,12 @@ die() { echo "setup: $*" >&2; exit 2; }
 render() {
   : "${BITLAYER_ADMINS:?setup: set BITLAYER_ADMINS (comma-separated Bitlayer admin addresses)}"
   : "${PROJECT_ADMINS:?setup: set PROJECT_ADMINS (comma-separated project admin addresses)}"
-  local bridge=()
+  local bridge=() babylon=()
   if [ -n "${BRIDGE_ADDRESS:-}" ]; then bridge=(--bridge "$BRIDGE_ADDRESS"); fi
+  if [ -n "${BABYLON_PARAMS:-}" ]; then babylon=(--babylon-params "$BABYLON_PARAMS"); fi
   policyctl config render --auth "$OUT/auth.json" --contracts "$OUT/contracts.json" \
     --bitlayer-admins "$BITLAYER_ADMINS" --project-admins "$PROJECT_ADMINS" \
-    ${bridge[@]+"${bridge[@]}"} --out-dir "$OUT" "$@"
+    ${bridge[@]+"${bridge[@]}"} ${babylon[@]+"${babylon[@]}"} --out-dir "$OUT" "$@"
 }
 
 l2() { # l2 METHOD PARAMS_JSON: the JSON-RPC result (raw)
@@ -73,6 +77,7 @@ case "${1:-}" in
 init)
   shift
   : "${BITLAYER_GOVERNOR:?setup: set BITLAYER_GOVERNOR (Bitlayer key address on the GovernorMultisig)}"
+  : "${BABYLON_PARAMS:?setup: set BABYLON_PARAMS (the published Babylon staking parameters, a JSON array of versions)}"
   mkdir -p "$OUT"
   light=()
   if [ "${LIGHT_KEYSTORE:-0}" = 1 ]; then light=(--light-keystore); fi
@@ -101,7 +106,7 @@ wallet)
   render --wallet "$wallet" --audit-key "$key" "$@"
   ;;
 *)
-  sed -n '2,32p' "$0" | sed 's/^# \{0,1\}//' >&2
+  sed -n '2,34p' "$0" | sed 's/^# \{0,1\}//' >&2
   exit 2
   ;;
 esac

@@ -6,6 +6,7 @@ import (
 	"crypto/ecdsa"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math/big"
 	"os"
@@ -24,6 +25,8 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/crypto"
 
+	"github.com/bitlayer-org/policyd/babylon"
+	"github.com/bitlayer-org/policyd/client"
 	"github.com/bitlayer-org/policyd/internal/regtest"
 	"github.com/bitlayer-org/policyd/l2/bindings"
 	"github.com/bitlayer-org/policyd/mpc"
@@ -97,6 +100,18 @@ func TestDeployRehearsal(t *testing.T) {
 	mark("geth --dev up, Bitlayer's governor key and two users funded")
 
 	secrets, rendered := filepath.Join(dir, "secrets"), filepath.Join(dir, "rendered")
+	// Babylon's parameters as an operator supplies them: the dev schedule,
+	// in Babylon's published form (setup.sh init checks and copies it).
+	var versions []babylon.VersionJSON
+	for _, g := range babylon.DevSchedule().Versions() {
+		versions = append(versions, g.JSON())
+	}
+	babylonParams := filepath.Join(dir, "babylon-params.json")
+	if b, err := json.Marshal(versions); err != nil {
+		t.Fatal(err)
+	} else {
+		mustWrite(t, babylonParams, b)
+	}
 	data := filepath.Join(dir, "policyd")
 	listen := loopback(freePort(t))
 	sec := func(name string) string { return filepath.Join(secrets, name) }
@@ -106,7 +121,7 @@ func TestDeployRehearsal(t *testing.T) {
 		cmd.Env = append(os.Environ(), "POLICYCTL="+policyctl, "SECRETS="+secrets, "OUT="+rendered, "L2_RPC="+c.gethURL,
 			"BITLAYER_GOVERNOR="+crypto.PubkeyToAddress(bitlayerGov.PublicKey).Hex(),
 			"BITLAYER_ADMINS="+strings.Join(bitlayerAdmins, ","), "PROJECT_ADMINS="+projectAdmin,
-			"FUND_FROM_DEV_ACCOUNT=1", "LIGHT_KEYSTORE=1")
+			"FUND_FROM_DEV_ACCOUNT=1", "LIGHT_KEYSTORE=1", "BABYLON_PARAMS="+babylonParams)
 		var out, errb bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &out, &errb
 		if err := cmd.Run(); err != nil {
@@ -124,6 +139,7 @@ func TestDeployRehearsal(t *testing.T) {
 		"--set", "policyd:mpc.passphrase_file=" + sec("policyd_share_passphrase.txt"),
 		"--set", "policyd:mpc.pre_params_target=1", // the fixture set: no safe primes generated during the test
 		"--set", "policyd:audit.key_file=" + filepath.Join(data, "audit.key"),
+		"--set", "policyd:babylon.params_file=" + filepath.Join(rendered, "babylon-params.json"),
 	}
 	log := setup(append([]string{"init"}, local...)...)
 	if !strings.Contains(log, "still a placeholder: relayer.wallet_addresses") {
@@ -193,6 +209,16 @@ func TestDeployRehearsal(t *testing.T) {
 	}
 	if code, out := status(); code != 1 || !regexp.MustCompile(`key_share +FAIL`).MatchString(out) {
 		t.Fatalf("policyctl status before the ceremony: exit %d, want 1 naming key_share\n%s", code, out)
+	}
+	// The kit's babylon and musig blocks are loaded: the staker key route
+	// answers (no MuSig2 ceremony yet), where a server without the musig
+	// block answers 503 "unavailable".
+	var ce *client.Error
+	if _, err := pd.api.MuSigKey(ctx); !errors.As(err, &ce) || ce.Code != "musig_no_key" {
+		t.Fatalf("GET /v1/musig/key from the kit's configuration: %v, want 503 musig_no_key", err)
+	}
+	if !strings.Contains(pd.proc.stderr.String(), "no MuSig2 key ceremony is recorded") {
+		t.Fatalf("policyd did not load the babylon block (no staker key warning):\n%s", tail(pd.proc.stderr.String(), 3000))
 	}
 
 	// The key ceremony.

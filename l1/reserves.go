@@ -13,8 +13,12 @@ import (
 //
 // A staking output pays a Babylon script, not the wallet's, yet its coins
 // stay co-managed (docs/babylon.md): the reserves count it. The decision
-// service names each staking output it signed (WatchStaking, with Watch);
-// the watcher then follows exactly those outpoints: mined, then spent.
+// service names each staking output it signed (WatchStaking, with Watch),
+// and the MuSig2 service the outputs that stay locked to the staker when it
+// co-signs an unbonding or slashing transaction (the unbonding output, a
+// slashing change); the watcher then follows exactly those outpoints:
+// mined, then spent. So the stake stays held from the staking transaction
+// through its unbonding until a withdrawal pays it back to the wallet.
 //
 // l1_staking: outpoint (36) -> state (1) | value (8) | height (8)
 // | spending txid (32) | spending height (8), cut after the fields the
@@ -107,24 +111,27 @@ func newStakingTracker(w *writer) (*stakingTracker, error) {
 }
 
 // spend marks op spent by t at height when op is a followed staking
-// output in the chain.
-func (s *stakingTracker) spend(op wire.OutPoint, t *wire.MsgTx, height uint64) error {
+// output in the chain, and reports whether it was one.
+func (s *stakingTracker) spend(op wire.OutPoint, t *wire.MsgTx, height uint64) (bool, error) {
 	if !s.active {
-		return nil
+		return false, nil
 	}
 	raw := s.b.Get(opKey(op))
 	if raw == nil {
-		return nil
+		return false, nil
 	}
 	r, err := decodeStaking(raw)
 	if err != nil || r.state != stakingUnspent {
-		return err
+		return false, err
 	}
 	r.state, r.spender, r.spentAt = stakingSpent, t.TxHash(), height
-	return s.w.put(BucketL1Staking, opKey(op), r.bytes())
+	return true, s.w.put(BucketL1Staking, opKey(op), r.bytes())
 }
 
-// created records the named staking outputs of t (mined at height).
+// created records the named staking outputs of t (mined at height). The
+// view calls it for a transaction that spends wallet outputs (a staking
+// transaction) or a followed staking output (an unbonding or slashing
+// transaction, whose locked outputs policyd named when it co-signed).
 func (s *stakingTracker) created(t *wire.MsgTx, txid chainhash.Hash, height uint64) error {
 	if !s.active {
 		return nil

@@ -332,6 +332,59 @@ func TestSynthStakingOutputs(t *testing.T) {
 	}
 }
 
+// TestSynthUnbondingOutputFollowed: an output named before its transaction
+// is mined is followed even when that transaction spends no wallet output
+// but a followed staking output (an unbonding transaction policyd
+// co-signed): the stake stays held through the unbonding, a reorg undoes
+// it, and a withdrawal to the wallet moves it back to the wallet's
+// outputs. Held (wallet + staking) moves only by the fees.
+func TestSynthUnbondingOutputFollowed(t *testing.T) {
+	ctx := context.Background()
+	chain := newSynthChain()
+	d := deposit(1, 1_000_000)
+	chain.add(d)
+	db := openDB(t)
+	w := synthWatcher(t, db, 1, chain)
+	stake := wire.NewMsgTx(2)
+	stake.AddTxIn(wire.NewTxIn(&wire.OutPoint{Hash: d.TxHash(), Index: 0}, nil, nil))
+	stake.AddTxOut(wire.NewTxOut(600_000, []byte{0x51, 0x20, 1, 2, 3}))
+	stake.AddTxOut(wire.NewTxOut(399_000, synthWallet))
+	unbond := wire.NewMsgTx(2)
+	unbond.AddTxIn(wire.NewTxIn(&wire.OutPoint{Hash: stake.TxHash(), Index: 0}, nil, nil))
+	unbond.AddTxOut(wire.NewTxOut(599_000, []byte{0x51, 0x20, 9}))
+	if err := db.Update(func(tx *bolt.Tx) error {
+		return w.View().WatchStaking(tx, []wire.OutPoint{{Hash: stake.TxHash(), Index: 0}, {Hash: unbond.TxHash(), Index: 0}})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	held := func(name string, staking int64, want int64) {
+		t.Helper()
+		if err := w.SyncOnce(ctx); err != nil {
+			t.Fatal(err)
+		}
+		r, _ := readReserves(t, db, w)
+		if r.StakingSat != staking || r.ConfirmedSat+r.UnconfirmedSat+r.StakingSat != want {
+			t.Fatalf("%s: %+v, want staking %d, held %d", name, r, staking, want)
+		}
+	}
+	held("funded", 0, 1_000_000)
+	chain.add(stake)
+	held("staked", 600_000, 999_000)
+	chain.add(unbond)
+	held("unbonding", 599_000, 998_000)
+	chain.truncate(len(chain.blocks) - 2) // drops the unbonding block
+	chain.add()
+	chain.add()
+	held("unbonding reorged out", 600_000, 999_000)
+	chain.add(unbond)
+	held("unbonding again", 599_000, 998_000)
+	withdraw := wire.NewMsgTx(2)
+	withdraw.AddTxIn(wire.NewTxIn(&wire.OutPoint{Hash: unbond.TxHash(), Index: 0}, nil, nil))
+	withdraw.AddTxOut(wire.NewTxOut(598_000, synthWallet))
+	chain.add(withdraw)
+	held("withdrawn", 0, 997_000)
+}
+
 // TestSynthCoinbaseMaturity: a coinbase paying the wallet is spendable only
 // once 100 deep (the next block is then 100 blocks after it).
 func TestSynthCoinbaseMaturity(t *testing.T) {

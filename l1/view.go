@@ -194,11 +194,14 @@ func (v *View) applyBlock(tx *bolt.Tx, height uint64, hash chainhash.Hash, blk *
 		var ins []wire.OutPoint
 		var inSat, outSat int64
 		coinbase := pos == 0
+		fromStake := false // spends a followed staking output
 		if !coinbase {
 			for _, in := range t.TxIn {
-				if err := stk.spend(in.PreviousOutPoint, t, height); err != nil {
+				followed, err := stk.spend(in.PreviousOutPoint, t, height)
+				if err != nil {
 					return err
 				}
+				fromStake = fromStake || followed
 				raw := w.get(BucketL1UTXOs, opKey(in.PreviousOutPoint))
 				if raw == nil {
 					continue
@@ -218,16 +221,20 @@ func (v *View) applyBlock(tx *bolt.Tx, height uint64, hash chainhash.Hash, blk *
 				outSat += o.Value
 			}
 		}
-		if len(ins) == 0 && len(outs) == 0 {
-			continue
+		if len(ins) == 0 && len(outs) == 0 && !fromStake {
+			continue // the usual case: hash nothing
 		}
-		changed = true
 		txid := t.TxHash()
-		if len(ins) > 0 {
+		if len(ins) > 0 || fromStake {
+			// a staking tx, or an unbonding/slashing tx of a followed stake
 			if err := stk.created(t, txid, height); err != nil {
 				return err
 			}
 		}
+		if len(ins) == 0 && len(outs) == 0 {
+			continue
+		}
+		changed = true
 		spent := make([]byte, 40)
 		copy(spent, txid[:])
 		binary.BigEndian.PutUint64(spent[32:], height)

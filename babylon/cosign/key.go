@@ -124,6 +124,12 @@ type KeyView struct {
 	// Fingerprint is the first 8 bytes of SHA-256 of the aggregate key,
 	// for logs and operators.
 	Fingerprint string `json:"fingerprint"`
+	// PolicyAppliesAfterRestart is true while the staking policy of the
+	// running policyd does not accept this key yet (Config.PolicyStakerKey):
+	// the policy parameters are fixed at start and hashed into every
+	// decision, so a key made by a ceremony at run time is taken into them
+	// by the next start (docs/babylon.md).
+	PolicyAppliesAfterRestart bool `json:"policy_applies_after_restart"`
 }
 
 // KeygenRequest is the body of POST /v1/musig/keygen: the custody node's
@@ -144,10 +150,15 @@ func keyRecord(s *musig.Signer) *records.MuSigKey {
 	}
 }
 
-func keyView(r *records.MuSigKey) *KeyView {
+func (s *Service) keyView(r *records.MuSigKey) *KeyView {
 	agg, _ := hex.DecodeString(r.AggregateKey)
 	fp := sha256.Sum256(agg)
-	return &KeyView{CustodyKey: r.CustodyKey, PolicydKey: r.PolicydKey, AggregateKey: r.AggregateKey, Fingerprint: hex.EncodeToString(fp[:8])}
+	var policy []byte
+	if s.cfg.PolicyStakerKey != nil {
+		policy = s.cfg.PolicyStakerKey()
+	}
+	return &KeyView{CustodyKey: r.CustodyKey, PolicydKey: r.PolicydKey, AggregateKey: r.AggregateKey, Fingerprint: hex.EncodeToString(fp[:8]),
+		PolicyAppliesAfterRestart: !bytes.Equal(policy, agg)}
 }
 
 // AggregateXOnly is the staker key's x-only encoding, as Babylon's leaves

@@ -75,9 +75,22 @@ type Config struct {
 	// audit log's witnesses. An error refuses with no signature, so a
 	// decision allowed before a freeze is never signed after it. policyd
 	// always sets it; nil (tests) leaves sessions ungated.
-	Gate   func(context.Context) error
-	Logger *slog.Logger
-	Now    func() time.Time
+	Gate func(context.Context) error
+	// PolicyStakerKey is the x-only staker key the running staking policy
+	// accepts (nil: none). The key views say whether the recorded key is
+	// still to be applied by a restart (KeyView.PolicyAppliesAfterRestart).
+	PolicyStakerKey func() []byte
+	// OnLocked, if set, is called inside the bbolt transaction that stores
+	// an allowed unbonding or slashing decision (before any nonce exists,
+	// so before the transaction can be signed and mined), with the outputs
+	// of that transaction that stay locked to the staker: the unbonding
+	// output, a slashing transaction's change. policyd names them to its L1
+	// view as held staking outputs (l1.View.WatchStaking), so the reserves
+	// follow the stake through unbonding. An error rolls the decision back
+	// (500, nothing stored, nothing to sign).
+	OnLocked func(tx *bolt.Tx, outs []wire.OutPoint) error
+	Logger   *slog.Logger
+	Now      func() time.Time
 }
 
 // Service is policyd's side of the staker key. Its HTTP operations
@@ -221,7 +234,7 @@ func (s *Service) Key(ctx context.Context) (*KeyView, error) {
 	if s.keyRec == nil {
 		return nil, errNoKey
 	}
-	return keyView(s.keyRec), nil
+	return s.keyView(s.keyRec), nil
 }
 
 // Keygen is the key ceremony: the custody node sends its public key;
@@ -246,7 +259,7 @@ func (s *Service) Keygen(ctx context.Context, custodyKey []byte) (*KeyView, erro
 		if rec.CustodyKey != hex.EncodeToString(peer.SerializeCompressed()) {
 			return nil, errKeyExists
 		}
-		return keyView(rec), nil
+		return s.keyView(rec), nil
 	}
 	if !s.cfg.AllowKeygen {
 		return nil, errKeygenOff
@@ -290,9 +303,13 @@ func (s *Service) Keygen(ctx context.Context, custodyKey []byte) (*KeyView, erro
 	s.mu.Lock()
 	s.signer, s.keyRec = signer, rec
 	s.mu.Unlock()
-	v := keyView(rec)
-	s.cfg.Logger.Info("musig: staker key made", "event", "musig_keygen", "custody_key", rec.CustodyKey, "policyd_key", rec.PolicydKey,
-		"aggregate_key", rec.AggregateKey, "fingerprint", v.Fingerprint)
+	v := s.keyView(rec)
+	msg := "musig: staker key made"
+	if v.PolicyAppliesAfterRestart {
+		msg = "musig: staker key made; restart policyd to put it into the staking policy (the parameters of a running policyd do not change)"
+	}
+	s.cfg.Logger.Info(msg, "event", "musig_keygen", "custody_key", rec.CustodyKey, "policyd_key", rec.PolicydKey,
+		"aggregate_key", rec.AggregateKey, "fingerprint", v.Fingerprint, "policy_applies_after_restart", v.PolicyAppliesAfterRestart)
 	return v, nil
 }
 
@@ -487,6 +504,7 @@ func (s *Service) Request(ctx context.Context, req Request) (*View, error) {
 	var (
 		msgs   []Message
 		denial *Denial
+		signTx *wire.MsgTx // the transaction of a transaction kind
 	)
 	switch req.Kind {
 	case KindSlashing, KindUnbonding, KindWithdrawal:
@@ -506,6 +524,7 @@ func (s *Service) Request(ctx context.Context, req Request) (*View, error) {
 		if req.Kind == KindWithdrawal && (len(s.cfg.WalletPkScript) == 0 || s.cfg.MaxWithdrawalFee <= 0) {
 			return nil, errs.New(errs.KindUnavailable, "withdrawal_unavailable", "policyd has no wallet script or withdrawal fee cap configured", nil)
 		}
+		signTx = tx
 		rec.TxID, rec.Tx = tx.TxHash().String(), req.Tx
 		if v, err := s.signedView(req.Kind, (&stored{Record: rec}).subject()); v != nil || err != nil {
 			return v, err
@@ -560,9 +579,15 @@ func (s *Service) Request(ctx context.Context, req Request) (*View, error) {
 			r.Record.Inputs = append(r.Record.Inputs, records.MuSigInput{Index: m.Index, Sighash: hex.EncodeToString(m.Sighash[:]), LeafHash: hex.EncodeToString(m.LeafHash())})
 		}
 	}
+	locked := lockedOutputs(req.Kind, signTx, denial)
 	err = s.cfg.DB.Update(func(tx *bolt.Tx) error {
 		if err := putStored(tx, r); err != nil {
 			return err
+		}
+		if len(locked) > 0 && s.cfg.OnLocked != nil {
+			if err := s.cfg.OnLocked(tx, locked); err != nil {
+				return fmt.Errorf("locked outputs: %w", err)
+			}
 		}
 		_, err := s.cfg.Audit.AppendBody(tx, r.Time, &r.Record)
 		return err
@@ -573,6 +598,25 @@ func (s *Service) Request(ctx context.Context, req Request) (*View, error) {
 	s.cfg.Logger.Info("musig: decision", "event", "musig_decision", "decision", id, "kind", req.Kind, "outcome", r.Record.Outcome,
 		"reasons", r.Record.Reasons, "txid", rec.TxID)
 	return r.view(), nil
+}
+
+// lockedOutputs are the outputs of an allowed unbonding or slashing
+// transaction that stay locked to the staker, spendable through their
+// timelock leaf by the staker key alone (so only back to the wallet): the
+// unbonding transaction's output 0, a slashing transaction's change
+// (output 1; the checks made it canonical, so both exist).
+func lockedOutputs(kind string, tx *wire.MsgTx, denial *Denial) []wire.OutPoint {
+	if denial != nil || tx == nil {
+		return nil
+	}
+	id := tx.TxHash()
+	switch {
+	case kind == KindUnbonding && len(tx.TxOut) >= 1:
+		return []wire.OutPoint{{Hash: id, Index: 0}}
+	case kind == KindSlashing && len(tx.TxOut) >= 2:
+		return []wire.OutPoint{{Hash: id, Index: 1}}
+	}
+	return nil
 }
 
 // signedView returns the signed decision of (kind, subject), if any.

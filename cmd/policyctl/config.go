@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -12,6 +13,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/bitlayer-org/policyd/babylon"
 	"github.com/bitlayer-org/policyd/internal/cli"
 )
 
@@ -26,12 +28,19 @@ import (
 //	policyctl config render --auth auth.json --contracts contracts.json \
 //	    --bitlayer-admins 0x…,0x…,0x… --out-dir deploy/rendered
 //	policyctl config render … --wallet bcrt1q… --audit-key policyd-audit+…   (after the ceremony)
+//
+// --babylon-params FILE is Babylon's published staking parameters (the
+// versions, a JSON array in Babylon's form): checked with
+// babylon.ParseSchedule and copied byte for byte to OUT/babylon-params.json,
+// which the example's babylon.params_file names in the container. A later
+// render without the flag keeps (and re-checks) the copy already there.
 
 type renderFlags struct {
 	policydExample, relayerExample, outDir string
 	auth, contracts                        string
 	bridge, wallet, auditKey               string
 	bitlayerAdmins, projectAdmins          string
+	babylonParams                          string
 	sets                                   setList
 }
 
@@ -69,6 +78,7 @@ func runConfig(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&f.projectAdmins, "project-admins", "", "comma-separated project admin Ethereum addresses (governance.project_admins)")
 	fs.StringVar(&f.wallet, "wallet", "", "the dedicated wallet's address, known after the key ceremony (relayer wallet_addresses)")
 	fs.StringVar(&f.auditKey, "audit-key", "", "policyd's audit verifier key from its start-up banner (relayer policyd_audit_key)")
+	fs.StringVar(&f.babylonParams, "babylon-params", "", "Babylon's published staking parameters (JSON array of versions), copied to OUT/"+babylonParamsName+" after babylon.ParseSchedule accepts it")
 	fs.Var(&f.sets, "set", "FILE:KEY=VALUE override, FILE policyd or relayer, KEY dotted (l2.rpc_urls), VALUE JSON or a bare string (repeatable)")
 	if code, ok := cli.Parse(fs, args[1:]); !ok {
 		return code
@@ -206,6 +216,10 @@ func renderConfigs(f renderFlags, log io.Writer) ([]string, error) {
 	if err := os.MkdirAll(f.outDir, 0o755); err != nil {
 		return nil, cli.IO(err)
 	}
+	babylonLeft, err := renderBabylonParams(f, pd, log)
+	if err != nil {
+		return nil, err
+	}
 	for name, obj := range map[string]map[string]any{"policyd.config.json": pd, "relayer.config.json": rl} {
 		b, err := json.MarshalIndent(obj, "", "  ")
 		if err != nil {
@@ -216,6 +230,7 @@ func renderConfigs(f renderFlags, log io.Writer) ([]string, error) {
 		}
 	}
 	left := placeholders("policyd", pd)
+	left = append(left, babylonLeft...)
 	left = append(left, placeholders("relayer", rl)...)
 	for _, k := range []string{"wallet_addresses", "policyd_audit_key", "contract", "bridge_address"} {
 		if s, _ := getPath(rl, k).(string); s == "" {
@@ -229,6 +244,51 @@ func renderConfigs(f renderFlags, log io.Writer) ([]string, error) {
 	}
 	sort.Strings(left)
 	return left, nil
+}
+
+// babylonParamsName is the rendered copy of Babylon's parameters in the
+// output directory (docker-compose.yml mounts it read-only where the
+// example's babylon.params_file points).
+const babylonParamsName = "babylon-params.json"
+
+// renderBabylonParams copies --babylon-params into the output directory
+// once babylon.ParseSchedule accepts it (the check policyd makes at start),
+// or re-checks the copy a previous render left. It returns the placeholder
+// left when policyd's configuration has a babylon block and no parameters
+// file exists yet.
+func renderBabylonParams(f renderFlags, pd map[string]any, log io.Writer) ([]string, error) {
+	out := filepath.Join(f.outDir, babylonParamsName)
+	src := f.babylonParams
+	if src == "" {
+		if _, err := os.Stat(out); err != nil {
+			if getPath(pd, "babylon") == nil {
+				return nil, nil
+			}
+			return []string{"policyd.babylon.params_file (Babylon's published staking parameters: --babylon-params FILE)"}, nil
+		}
+		src = out
+	}
+	raw, err := os.ReadFile(src)
+	if err != nil {
+		return nil, cli.IO(err)
+	}
+	sched, err := babylon.ParseSchedule(raw)
+	if err != nil {
+		return nil, cli.Usagef("--babylon-params %s: %v", src, err)
+	}
+	if src != out {
+		if err := os.WriteFile(out, raw, 0o644); err != nil {
+			return nil, cli.IO(err)
+		}
+	}
+	if times, _ := getPath(pd, "policy.staking_times").([]any); len(times) == 0 {
+		fmt.Fprintln(log, "note: policyd.policy.staking_times is empty: every staking output is denied (staking_time_not_allowed) until the project's staking times are set (--set policyd:policy.staking_times=[...])")
+	}
+	sum := sha256.Sum256(raw)
+	vs := sched.Versions()
+	fmt.Fprintf(log, "policyd babylon parameters %s: %d version(s), last %d from BTC height %d, sha256 %x (babylon_params_sha256)\n",
+		out, len(vs), vs[len(vs)-1].Version, vs[len(vs)-1].ActivationHeight, sum)
+	return nil, nil
 }
 
 var (

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/bitlayer-org/policyd/babylon"
 )
 
 // The examples in deploy/ agree with each other (one bridge address), and
@@ -54,8 +56,10 @@ func TestConfigRenderFromTheExamples(t *testing.T) {
 	if code, msg := render(); code != 1 || !strings.Contains(msg, "policyd.governance.bitlayer_admins") {
 		t.Fatalf("render without admins: %d\n%s", code, msg)
 	}
-	// Before the ceremony: policyd complete, the relayer waits for the wallet and the audit key.
-	code, msg := render(admins...)
+	// Before the ceremony: policyd complete (with Babylon's parameters), the
+	// relayer waits for the wallet and the audit key.
+	params := devBabylonParams(t, dir)
+	code, msg := render(append(admins, "--babylon-params", params)...)
 	if code != 0 || !strings.Contains(msg, "relayer.wallet_addresses") || !strings.Contains(msg, "relayer.policyd_audit_key") || strings.Contains(msg, "placeholder: policyd.") {
 		t.Fatalf("render before the ceremony: %d\n%s", code, msg)
 	}
@@ -84,6 +88,92 @@ func TestConfigRenderFromTheExamples(t *testing.T) {
 	}
 	if code, _ := render("--set", "nofile:x=1"); code != 2 {
 		t.Fatalf("bad --set: exit %d", code)
+	}
+}
+
+// devBabylonParams writes the dev schedule in Babylon's published form.
+func devBabylonParams(t *testing.T, dir string) string {
+	t.Helper()
+	var vs []babylon.VersionJSON
+	for _, g := range babylon.DevSchedule().Versions() {
+		vs = append(vs, g.JSON())
+	}
+	raw, err := json.MarshalIndent(vs, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "babylon-params-source.json")
+	mustWriteFile(t, path, raw)
+	return path
+}
+
+// TestConfigRenderBabylonParams: the babylon block needs Babylon's
+// parameters: without --babylon-params policyd's configuration is
+// incomplete (named); a file babylon.ParseSchedule refuses is a usage
+// error naming it, and nothing is copied; an accepted one is copied byte
+// for byte beside the configurations (what docker-compose.yml mounts); a
+// later render keeps the copy, and refuses it once damaged.
+func TestConfigRenderBabylonParams(t *testing.T) {
+	dir := t.TempDir()
+	var out, errb bytes.Buffer
+	if code := runPKI([]string{"init", "--out", filepath.Join(dir, "secrets"), "--light-keystore"}, &out, &errb); code != 0 {
+		t.Fatalf("pki init: %d %s", code, errb.String())
+	}
+	auth := filepath.Join(dir, "auth.json")
+	mustWriteFile(t, auth, out.Bytes())
+	contracts := filepath.Join(dir, "contracts.json")
+	mustWriteFile(t, contracts, []byte(`{"chain_id":"1337","deployer":"0x1111111111111111111111111111111111111111","governor":"0x2222222222222222222222222222222222222222","staking_pool":"0x3333333333333333333333333333333333333333","start_block":7}`))
+	outDir := filepath.Join(dir, "out")
+	render := func(args ...string) (int, string) {
+		out.Reset()
+		errb.Reset()
+		base := []string{"config", "render", "--policyd-example", "../../deploy/policyd.config.json", "--relayer-example", "../../deploy/relayer.config.json",
+			"--out-dir", outDir, "--auth", auth, "--contracts", contracts,
+			"--bitlayer-admins", "0x4444444444444444444444444444444444444444,0x5555555555555555555555555555555555555555", "--project-admins", "0x6666666666666666666666666666666666666666"}
+		code := run(append(base, args...), &out, &errb)
+		return code, errb.String()
+	}
+	copied := filepath.Join(outDir, "babylon-params.json")
+	if code, msg := render(); code != 1 || !strings.Contains(msg, "placeholder: policyd.babylon.params_file") {
+		t.Fatalf("no parameters: %d\n%s", code, msg)
+	}
+	bad := filepath.Join(dir, "bad.json")
+	mustWriteFile(t, bad, []byte(`[{"version":0,"covenant_quorum":1}]`))
+	if code, msg := render("--babylon-params", bad); code != 2 || !strings.Contains(msg, bad) {
+		t.Fatalf("refused parameters: %d\n%s", code, msg)
+	}
+	if _, err := os.Stat(copied); !os.IsNotExist(err) {
+		t.Fatalf("refused parameters were copied: %v", err)
+	}
+	src := devBabylonParams(t, dir)
+	code, msg := render("--babylon-params", src)
+	if code != 0 || !strings.Contains(msg, "1 version(s)") || strings.Contains(msg, "placeholder: policyd.") {
+		t.Fatalf("parameters: %d\n%s", code, msg)
+	}
+	want, _ := os.ReadFile(src)
+	if got, err := os.ReadFile(copied); err != nil || !bytes.Equal(got, want) {
+		t.Fatalf("copy differs from the source: %v", err)
+	}
+	var cfg struct {
+		Babylon struct {
+			ParamsFile string `json:"params_file"`
+		} `json:"babylon"`
+		MuSig map[string]any `json:"musig"`
+	}
+	if readJSON(filepath.Join(outDir, "policyd.config.json"), &cfg) != nil || cfg.Babylon.ParamsFile != "/etc/policyd/babylon-params.json" || cfg.MuSig == nil {
+		t.Fatalf("rendered babylon/musig blocks: %+v", cfg)
+	}
+	// A later render (the wallet step) keeps the copy.
+	if code, msg := render("--wallet", "bcrt1qwallet", "--audit-key", "policyd-audit+0a1b2c3d+AbC"); code != 0 || strings.Contains(msg, "placeholder") {
+		t.Fatalf("second render: %d\n%s", code, msg)
+	}
+	if got, _ := os.ReadFile(copied); !bytes.Equal(got, want) {
+		t.Fatal("the second render changed the copy")
+	}
+	// A copy damaged since is refused, not kept.
+	mustWriteFile(t, copied, []byte(`[]`))
+	if code, msg := render(); code != 2 || !strings.Contains(msg, copied) {
+		t.Fatalf("damaged copy: %d\n%s", code, msg)
 	}
 }
 

@@ -123,30 +123,51 @@ func (c *Config) babylonWarnings() []string {
 	if c.Babylon != nil && c.L1 == nil {
 		w = append(w, "babylon is configured without the l1 block: no BTC height, so every staking output is denied (babylon_height_unknown)")
 	}
-	if c.Babylon != nil && c.Babylon.StakerKey == "" {
-		w = append(w, "babylon.staker_key is empty: no staking output verifies (staking_key_not_approved)")
-	}
 	return w
 }
 
-// checkStakerKey compares the staker key of the MuSig2 ceremony (when one
-// is recorded) with babylon.staker_key, which the policy accepts: policyd
-// does not start when they differ, and warns when the ceremony produced a
-// key the policy does not know yet.
-func (s *server) checkStakerKey(svc *cosign.Service) error {
-	if svc == nil {
+// adoptStakerKey settles the policy's staker key against the MuSig2
+// ceremony, before the decision service is built (the policy parameters
+// are fixed from then on and hashed into every decision):
+//
+//   - babylon.staker_key set and a ceremony recorded: they must be the
+//     same key, or policyd does not start;
+//   - babylon.staker_key empty and a ceremony recorded (its sealed key
+//     file checked by cosign.New): the ceremony's aggregate key becomes
+//     the policy's staker key, logged, in the parameters' hash like a
+//     configured one;
+//   - no key either way: a warning, and every staking output is denied
+//     (staking_key_not_approved).
+//
+// A ceremony run while policyd runs is applied by the next start (the key
+// views say so: policy_applies_after_restart).
+func (s *server) adoptStakerKey(svc *cosign.Service) error {
+	var ceremony []byte
+	if svc != nil {
+		if k := svc.AggregateKey(); k != nil {
+			ceremony = babylon.XOnly(k)
+		}
+	}
+	want := s.cfg.Policy.StakerKey
+	switch {
+	case len(want) > 0 && ceremony != nil && !bytes.Equal(want, ceremony):
+		return cli.Usagef("babylon.staker_key %x is not the MuSig2 ceremony's staker key %x", []byte(want), ceremony)
+	case len(want) > 0:
+		return nil
+	case s.cfg.Babylon == nil:
+		if ceremony != nil {
+			s.log.Warn("a MuSig2 staker key is recorded but the babylon block is absent: no staking output verifies", "staker_key", hex.EncodeToString(ceremony))
+		}
+		return nil
+	case ceremony == nil && s.cfg.MuSig == nil:
+		s.log.Warn("babylon.staker_key is empty and the musig block is absent (no key ceremony): no staking output verifies (staking_key_not_approved)")
+		return nil
+	case ceremony == nil:
+		s.log.Warn("babylon.staker_key is empty and no MuSig2 key ceremony is recorded: no staking output verifies (staking_key_not_approved) until `custody musig-keygen` and a restart")
 		return nil
 	}
-	k := svc.AggregateKey()
-	if k == nil {
-		return nil
-	}
-	got := babylon.XOnly(k)
-	switch want := s.cfg.Policy.StakerKey; {
-	case len(want) == 0:
-		s.log.Warn("the MuSig2 ceremony's staker key is not babylon.staker_key: no staking output verifies until it is configured", "staker_key", hex.EncodeToString(got))
-	case !bytes.Equal(want, got):
-		return cli.Usagef("babylon.staker_key %x is not the MuSig2 ceremony's staker key %x", []byte(want), got)
-	}
+	s.cfg.Policy.StakerKey = ceremony
+	s.log.Info("babylon staker key taken from the MuSig2 key ceremony (babylon.staker_key is empty)", "event", "staker_key_from_ceremony",
+		"staker_key", hex.EncodeToString(ceremony), "params_hash", s.cfg.Policy.Hash())
 	return nil
 }

@@ -66,16 +66,40 @@ func (s *server) newMuSig(schedule *babylon.Schedule) (*cosign.Service, error) {
 	}
 	cfg := cosign.Config{DB: s.db, Audit: s.audit, KeyFile: c.keyFile(s.cfg.DataDir), Sealer: prot, AllowKeygen: c.AllowKeygen,
 		PoPAddress: pop, MaxWithdrawalFee: c.MaxWithdrawalFeeSat, SessionTimeout: c.SessionTimeout.D(),
-		Gate: s.musigGate, Logger: s.log.With("component", "musig")}
+		Gate: s.musigGate, Logger: s.log.With("component", "musig"),
+		// read at every key view: the parameters are final once the
+		// decision service is built (adoptStakerKey runs before)
+		PolicyStakerKey: func() []byte { return s.cfg.Policy.StakerKey },
+		OnLocked:        s.watchLocked}
 	if addr, _ := s.wallet(); addr != "" {
 		if cfg.WalletPkScript, err = walletScript(addr, s.net); err != nil {
 			return nil, err
 		}
 	}
 	if schedule != nil {
-		cfg.Stakes = &decisionStakes{dec: s.signer.get, schedule: schedule}
+		// s.signer is built after this service: resolve it at call time
+		cfg.Stakes = &decisionStakes{dec: func() (stakeRecords, error) {
+			d, err := s.signer.get()
+			if err != nil {
+				return nil, err
+			}
+			return d, nil
+		}, schedule: schedule}
 	}
 	return cosign.New(cfg)
+}
+
+// watchLocked names the locked outputs of a co-signed unbonding or
+// slashing transaction (cosign.Config.OnLocked) to the L1 view as held
+// staking outputs, inside the transaction that stores the MuSig2
+// decision: the reserves then count the unbonding output (and a slashing
+// change) from the block that mines it until a withdrawal spends it back
+// to the wallet. Without an L1 view there are no reserves to keep.
+func (s *server) watchLocked(tx *bolt.Tx, outs []wire.OutPoint) error {
+	if s.l1 == nil {
+		return nil
+	}
+	return s.l1.View().WatchStaking(tx, outs)
 }
 
 // decisionStakes resolves a stake from the decision service: a signed
@@ -83,8 +107,13 @@ func (s *server) newMuSig(schedule *babylon.Schedule) (*cosign.Service, error) {
 // The parameters version is the one in force at the height after the L1
 // tip the decision saw (what the staking policy checks against).
 type decisionStakes struct {
-	dec      func() (*decision.Service, error)
+	dec      func() (stakeRecords, error)
 	schedule *babylon.Schedule
+}
+
+// stakeRecords is where decisionStakes reads decisions (*decision.Service).
+type stakeRecords interface {
+	Record(ctx context.Context, id string) (*decision.Record, error)
 }
 
 func (d *decisionStakes) Stake(ctx context.Context, id string, idx int) (*cosign.Stake, error) {
@@ -146,11 +175,23 @@ func (d *decisionStakes) Stake(ctx context.Context, id string, idx int) (*cosign
 // signing passes at BeginSigning: the audit log is not behind or forked
 // from its cosigned checkpoint, and the wallet is not frozen (governance,
 // a trust event not yet turned into a freeze, an unexplained L1 spend).
-// Any error, or an unreadable state, refuses.
+// With an L1 view, the decision service first reconciles the view's tip
+// (as BeginSigning does in its transaction), so a wallet spend the last
+// poll found freezes before this answer, not at the next background
+// reconciliation. Any error, or an unreadable state, refuses.
 func (s *server) musigGate(ctx context.Context) error {
 	if s.wit != nil {
 		if err := s.wit.check(ctx); err != nil {
 			return err
+		}
+	}
+	if s.l1 != nil {
+		dec, err := s.signer.get()
+		if err != nil {
+			return fmt.Errorf("decision service: %w", err)
+		}
+		if _, err := dec.Reconcile(ctx); err != nil {
+			return fmt.Errorf("l1 reconciliation: %w", err)
 		}
 	}
 	g := trustGuard{governance.NewPolicySource(s.gov), s.indexer.Ledger(), s.cfg.L2.TrustReviewedThrough}

@@ -65,7 +65,7 @@ type server struct {
 	net       *chaincfg.Params
 	walletPK  []byte
 	walletAd  string
-	musig     *cosign.Service    // nil without the musig block
+	musig     *cosign.Service    // the MuSig2 staker key (nil without the musig block)
 	pool      *mpc.PreParamsPool // nil unless a key ceremony is enabled
 	stopPool  context.CancelFunc
 	stopWatch context.CancelFunc
@@ -248,6 +248,21 @@ func (s *server) build(ctx context.Context) (err error) {
 		return err
 	}
 
+	// The MuSig2 staker key (issue 17), with the Babylon parameter schedule
+	// (babylon.params_file; nil without it: only the key ceremony and
+	// proofs of possession are served). Before the decision service: a
+	// recorded ceremony's key becomes the policy's staker key when
+	// babylon.staker_key is empty (babylon.go), and the policy parameters
+	// are fixed from here on.
+	musigSvc, err := s.newMuSig(s.cfg.babylonSchedule())
+	if err != nil {
+		return fmt.Errorf("musig: %w", err)
+	}
+	if err := s.adoptStakerKey(musigSvc); err != nil { // babylon.go
+		return err
+	}
+	s.musig = musigSvc
+
 	m := newMetrics(s.registry)
 	wctx, stopWatch := context.WithCancel(context.Background())
 	s.stopWatch = stopWatch
@@ -322,17 +337,6 @@ func (s *server) build(ctx context.Context) (err error) {
 	if s.l1 != nil {
 		reserves = liveReserves{s.signer}
 	}
-	// The MuSig2 staker key (issue 17), with the Babylon parameter schedule
-	// (babylon.params_file; nil without it: only the key ceremony and
-	// proofs of possession are served).
-	musigSvc, err := s.newMuSig(s.cfg.babylonSchedule())
-	if err != nil {
-		return fmt.Errorf("musig: %w", err)
-	}
-	if err := s.checkStakerKey(musigSvc); err != nil { // babylon.go
-		return err
-	}
-	s.musig = musigSvc
 	var musigAPI api.MuSigService
 	if musigSvc != nil {
 		musigAPI = musigSvc

@@ -111,6 +111,9 @@ func TestRestoredDatabaseRefusesSigning(t *testing.T) {
 	if _, err := s2.authz.BeginSigning(ctx, "no-such-decision", nil); err == nil || isRollback(err) {
 		t.Fatalf("healthy log: BeginSigning error %v", err)
 	}
+	if err := s2.musigGate(ctx); err != nil { // the MuSig2 sessions' gate
+		t.Fatalf("healthy log: MuSig2 gate %v", err)
+	}
 	// GET /v1/audit/cosigned (public) serves the note with the witness's
 	// cosignature; it verifies with the witness key.
 	rec := httptest.NewRecorder()
@@ -136,6 +139,11 @@ func TestRestoredDatabaseRefusesSigning(t *testing.T) {
 	_, err = s3.authz.BeginSigning(ctx, "no-such-decision", nil)
 	if !isRollback(err) {
 		t.Fatalf("rolled back: BeginSigning error %v, want audit_rollback", err)
+	}
+	// The MuSig2 sessions' gate refuses for the same reason (not only
+	// because of the freeze the rollback caused).
+	if err := s3.musigGate(ctx); !isRollback(err) {
+		t.Fatalf("rolled back: MuSig2 gate %v, want audit_rollback", err)
 	}
 	fs, err := s3.gov.FreezeState(ctx)
 	if err != nil || !fs.Frozen || fs.By != "policyd:audit" || !strings.Contains(fs.Reason, "restored from an older copy") {

@@ -81,6 +81,12 @@ func counts(es []recordstest.Entry) (decisions, rechecks int) {
 			if b.Recheck != nil {
 				rechecks++
 			}
+		case *records.DecisionBeginV2:
+			rechecks++
+		case *records.DecisionRevokeV2:
+			if b.Recheck != nil {
+				rechecks++
+			}
 		}
 	}
 	return
@@ -326,7 +332,14 @@ func TestAuditRecheckDecisionV2(t *testing.T) {
 // are replayed with the states recorded before them, like v1 ones: each
 // counts, and a stored result that differs from the replay is reported.
 func TestAuditRecheckLifecycleV2(t *testing.T) {
-	es := recordstest.Every(t)
+	// Every's own v2 re-checks left out: this test adds its own.
+	es := slices.DeleteFunc(recordstest.Every(t), func(e recordstest.Entry) bool {
+		switch e.Body.(type) {
+		case *records.DecisionBeginV2, *records.DecisionRevokeV2:
+			return true
+		}
+		return false
+	})
 	var states records.States
 	at := es[len(es)-1].At
 	var added []recordstest.Entry

@@ -45,8 +45,7 @@ const CodeChangedAtSigning policy.Code = "changed_at_signing"
 // for the events audited otherwise ("decision" is the decision itself;
 // EventRecord's audit records are one "signature" per input).
 func auditTransition(ev Event, t Transition) records.Body {
-	rt := records.Transition{DecisionID: t.DecisionID, TxID: t.TxID, Event: string(t.Event), From: string(t.From), To: string(t.To),
-		By: t.By, Reason: t.Reason, Reasons: t.Reasons, Released: t.Released, Recheck: t.Recheck}
+	rt := recordsTransition(t)
 	switch ev {
 	case EventCancel:
 		return &records.DecisionCancel{Transition: rt}
@@ -58,6 +57,12 @@ func auditTransition(ev Event, t Transition) records.Body {
 		return &records.DecisionBegin{Transition: rt}
 	}
 	return nil
+}
+
+// recordsTransition is t in the audit schema's type.
+func recordsTransition(t Transition) records.Transition {
+	return records.Transition{DecisionID: t.DecisionID, TxID: t.TxID, Event: string(t.Event), From: string(t.From), To: string(t.To),
+		By: t.By, Reason: t.Reason, Reasons: t.Reasons, Released: t.Released, Recheck: t.Recheck}
 }
 
 // Transition is one state change after the decision, stored in the record
@@ -127,12 +132,39 @@ func (s *Service) transition(tx *bolt.Tx, r *Record, ev Event, now time.Time, t 
 	if err := putRecord(tx, r); err != nil {
 		return err
 	}
-	if body := auditTransition(ev, t); body != nil {
-		if _, err := s.cfg.Audit.AppendBody(tx, now, body); err != nil {
-			return fmt.Errorf("audit: %w", err)
-		}
+	body, err := s.auditTransitionBody(tx, ev, t, now)
+	if err != nil || body == nil {
+		return err
+	}
+	if _, err := s.cfg.Audit.AppendBody(tx, now, body); err != nil {
+		return fmt.Errorf("audit: %w", err)
 	}
 	return nil
+}
+
+// auditTransitionBody is t's audit record (auditTransition); a re-check at
+// signing (begin, or the revoke it caused) names the whitelist and
+// parameters by hash (decision_begin / decision_revoke v2), each recorded
+// once before the first record that names it, as decisions do.
+func (s *Service) auditTransitionBody(tx *bolt.Tx, ev Event, t Transition, now time.Time) (records.Body, error) {
+	if t.Recheck == nil || (ev != EventBegin && ev != EventRevoke) {
+		return auditTransition(ev, t), nil
+	}
+	rc := t.Recheck
+	wh := s.whitelistHash(rc.Snapshot.Whitelist)
+	if err := s.recordState(tx, now, stateKey(records.KindWhitelistState, wh),
+		&records.WhitelistState{Hash: wh, Whitelist: rc.Snapshot.Whitelist}); err != nil {
+		return nil, err
+	}
+	if err := s.recordState(tx, now, stateKey(records.KindParamsState, rc.ParamsHash),
+		&records.ParamsState{Hash: rc.ParamsHash, Params: rc.Snapshot.Params}); err != nil {
+		return nil, err
+	}
+	v2 := records.SlimTransition(recordsTransition(t), wh)
+	if ev == EventBegin {
+		return &records.DecisionBeginV2{TransitionV2: v2}, nil
+	}
+	return &records.DecisionRevokeV2{TransitionV2: v2}, nil
 }
 
 // release gives back what an allowed decision held: its claims (those still

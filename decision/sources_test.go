@@ -8,6 +8,7 @@ import (
 	"context"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"math/big"
 	"path/filepath"
 	"slices"
@@ -359,3 +360,122 @@ func TestGovernanceAdapter(t *testing.T) {
 }
 
 func hexOf(b []byte) string { return hex.EncodeToString(b) }
+
+// TestL2StatusCacheFollowsChanges: l2.PolicyLedger decodes the stored
+// indexer status only when its bytes change. Every change is seen by the
+// next read (a failed poll, a recovery), a change made in the reader's own
+// transaction is seen there and not after it rolled back, and reads racing
+// with the indexer's writes are safe (-race) and never an error.
+func TestL2StatusCacheFollowsChanges(t *testing.T) {
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	db, _ := tempStore(t)
+	ix, chain := seedL2Chain(t, db, now, nil, 0, policy.L2Status{})
+	a := l2.NewPolicyLedger(ix)
+	read := func() (policy.L2Status, error) {
+		var st policy.L2Status
+		err := db.View(func(tx *bolt.Tx) (err error) { st, err = a.Status(tx, now); return })
+		return st, err
+	}
+	mustRead := func(what string, stale bool, detail string) {
+		t.Helper()
+		st, err := read()
+		if err != nil || st.Stale != stale || !strings.Contains(st.Detail, detail) {
+			t.Fatalf("%s: %+v %v (want stale %v, detail %q)", what, st, err, stale, detail)
+		}
+	}
+	mustRead("synced", false, "")
+	chain.setFail(errors.New("connection refused"))
+	if err := ix.SyncOnce(context.Background()); err == nil {
+		t.Fatal("sync with a failing endpoint succeeded")
+	}
+	mustRead("after a failed poll", true, "connection refused")
+	chain.setFail(nil)
+	if err := ix.SyncOnce(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	mustRead("after the recovery", false, "")
+
+	errRollback := errors.New("rolled back")
+	err := db.Update(func(tx *bolt.Tx) error {
+		if err := tx.Bucket(storage.BucketL2Cursor).Put([]byte("status"), []byte(`{}`)); err != nil {
+			return err
+		}
+		st, err := a.Status(tx, now)
+		if err != nil || !st.Stale || !strings.Contains(st.Detail, "never synced") {
+			t.Errorf("inside the changing transaction: %+v %v", st, err)
+		}
+		return errRollback
+	})
+	if !errors.Is(err, errRollback) {
+		t.Fatal(err)
+	}
+	mustRead("after the rollback", false, "")
+
+	done := make(chan struct{})
+	errc := make(chan error, 4)
+	for range 4 {
+		go func() {
+			for {
+				select {
+				case <-done:
+					errc <- nil
+					return
+				default:
+				}
+				if _, err := read(); err != nil {
+					errc <- err
+					return
+				}
+			}
+		}()
+	}
+	for i := range 20 {
+		if i%2 == 0 {
+			chain.setFail(errors.New("connection refused"))
+		} else {
+			chain.setFail(nil)
+		}
+		_ = ix.SyncOnce(context.Background())
+	}
+	close(done)
+	for range 4 {
+		if err := <-errc; err != nil {
+			t.Fatal(err)
+		}
+	}
+	chain.setFail(nil)
+	if err := ix.SyncOnce(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	mustRead("after the concurrent reads", false, "")
+}
+
+// TestNextDecisionSeesL2Change: the decision service reads the L2 status
+// through l2.PolicyLedger's cache; the poll that makes the view stale is
+// seen by the very next evaluation (a dry run: l2_stale) and by the
+// re-check at signing (revoked, l2_stale).
+func TestNextDecisionSeesL2Change(t *testing.T) {
+	sc := scenario(t, "withdraw_one_id")
+	now, _ := time.Parse(time.RFC3339, sc.Now)
+	e := newEnv(t, sc.WalletSeed, sc.Snapshot, now, true)
+	raw := scenarioRaw(t, sc)
+	id := e.submitAllow(t, raw)
+	e.chain.setFail(errors.New("connection refused"))
+	if err := e.ix.SyncOnce(context.Background()); err == nil {
+		t.Fatal("sync with a failing endpoint succeeded")
+	}
+	v, err := e.svc.Submit(context.Background(), raw, true)
+	if err != nil || v.Outcome != "deny" || !slices.Contains(v.Reasons, string(policy.CodeL2Stale)) {
+		t.Fatalf("dry run after the failed poll: %v", dryRunResult(v, err))
+	}
+	if _, err := e.begin(t, id); errCode(err) != "decision_revoked_at_signing" || !strings.Contains(err.Error(), "l2_stale") {
+		t.Fatalf("begin after the failed poll: %v", err)
+	}
+}
+
+func dryRunResult(v *View, err error) string {
+	if err != nil {
+		return err.Error()
+	}
+	return fmt.Sprintf("%s %v", v.Outcome, v.Reasons)
+}

@@ -5,15 +5,19 @@ package l2
 // snapshot, the evaluation and the commit see one consistent state.
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math/big"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/bitlayer-org/policyd/policy"
+	"github.com/bitlayer-org/policyd/storage"
 )
 
 // PolicyLedger serves the decision service (decision.Ledger) from the
@@ -24,10 +28,24 @@ import (
 // denies with l2_stale / l2_endpoints_disagree. A status that cannot be
 // read at all is an error (no decision). Without an indexer every read
 // fails (fail closed on a wiring error).
+//
+// Status decodes the stored indexer status only when its bytes change: the
+// last decoded status is kept with a copy of the bytes it came from, and
+// each call compares them with the bytes in the caller's transaction. Every
+// change of the status (a poll, a reorg, a restore, another writer) changes
+// those bytes, so the cache is never stale; a rolled-back change is never
+// seen, because the bytes read are the transaction's own.
 type PolicyLedger struct {
-	ix  *Indexer
-	l   *Ledger
-	err error
+	ix     *Indexer
+	l      *Ledger
+	err    error
+	status atomic.Pointer[decodedStatus]
+}
+
+// decodedStatus is a status decoded from raw (a private copy).
+type decodedStatus struct {
+	raw []byte
+	st  Status
 }
 
 // NewPolicyLedger returns ix's view in policy's types.
@@ -48,7 +66,7 @@ func (a *PolicyLedger) Status(tx *bolt.Tx, now time.Time) (policy.L2Status, erro
 	if a.err != nil {
 		return policy.L2Status{}, a.err
 	}
-	st, err := a.l.Status(tx)
+	st, err := a.storedStatus(tx)
 	if err != nil {
 		return policy.L2Status{}, fmt.Errorf("l2 status: %w", err)
 	}
@@ -56,7 +74,7 @@ func (a *PolicyLedger) Status(tx *bolt.Tx, now time.Time) (policy.L2Status, erro
 	if st.Disagree {
 		out.Detail = st.DisagreeInfo
 	}
-	ferr := a.ix.Check(tx, now)
+	ferr := st.Fresh(now, a.ix.cfg.StaleAfter) // Indexer.Check on the status just read
 	switch {
 	case ferr == nil:
 	case errors.Is(ferr, ErrEndpointsDisagree):
@@ -75,6 +93,27 @@ func (a *PolicyLedger) Status(tx *bolt.Tx, now time.Time) (policy.L2Status, erro
 		out.Detail = ferr.Error()
 	}
 	return out, nil
+}
+
+// storedStatus is Ledger.Status(tx), decoded again only when the stored
+// bytes differ from those of the last decode.
+func (a *PolicyLedger) storedStatus(tx *bolt.Tx) (Status, error) {
+	b, err := bucket(tx, storage.BucketL2Cursor)
+	if err != nil {
+		return Status{}, err
+	}
+	raw := b.Get(keyStatus)
+	if c := a.status.Load(); c != nil && (c.raw == nil) == (raw == nil) && bytes.Equal(c.raw, raw) {
+		return c.st, nil
+	}
+	var st Status
+	if raw != nil {
+		if err := json.Unmarshal(raw, &st); err != nil {
+			return Status{}, fmt.Errorf("%w: status: %v", ErrCorrupt, err)
+		}
+	}
+	a.status.Store(&decodedStatus{raw: bytes.Clone(raw), st: st})
+	return st, nil
 }
 
 func (a *PolicyLedger) Requests(tx *bolt.Tx, ids []*big.Int) ([]policy.Request, error) {

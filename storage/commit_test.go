@@ -91,3 +91,128 @@ type testErr string
 func (e testErr) Error() string { return string(e) }
 
 const errTestFail = testErr("fail")
+
+// TestCommitGroupsQueuedCalls: the calls that queue while a Commit is
+// running commit together, in one transaction, as soon as it is done: not
+// after the batch timer (a minute here), and in arrival order.
+func TestCommitGroupsQueuedCalls(t *testing.T) {
+	db := openTemp(t)
+	db.Bolt().MaxBatchDelay = time.Minute
+	hold, first := holdCommit(db)
+	const k = 8
+	var mu sync.Mutex
+	var order []int
+	txs := map[int]bool{}
+	var wg sync.WaitGroup
+	errs := make(chan error, k)
+	for i := range k {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs <- db.Commit(func(tx *bolt.Tx) error {
+				mu.Lock()
+				defer mu.Unlock()
+				order = append(order, i)
+				txs[tx.ID()] = true
+				return tx.Bucket(storage.BucketMeta).Put([]byte{'g', byte(i)}, []byte{1})
+			})
+		}()
+		// Queued one after the other (each behind the running call).
+		waitQueued(t, db, i+1)
+	}
+	start := time.Now()
+	close(hold)
+	wg.Wait()
+	if err := <-first; err != nil {
+		t.Fatal(err)
+	}
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if d := time.Since(start); d > 30*time.Second {
+		t.Fatalf("the queued calls took %v: they waited for the batch timer", d)
+	}
+	if len(txs) != 1 || len(order) != k {
+		t.Fatalf("%d queued calls ran %d times in %d transactions, want %d in 1", k, len(order), len(txs), k)
+	}
+	for i, v := range order {
+		if v != i {
+			t.Fatalf("order %v, want arrival order", order)
+		}
+	}
+}
+
+// waitQueued waits until n calls wait behind the running Commit.
+func waitQueued(t *testing.T, db *storage.DB, n int) {
+	t.Helper()
+	for deadline := time.Now().Add(30 * time.Second); storage.QueuedCommits(db) < n; {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d calls queued, want %d", storage.QueuedCommits(db), n)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// TestCommitPanicInGroup: a call that panics inside a group does not take
+// the others down: they commit, and the panic is its own caller's (fn run
+// again alone).
+func TestCommitPanicInGroup(t *testing.T) {
+	db := openTemp(t)
+	hold, first := holdCommit(db)
+	panicked := make(chan any, 1)
+	go func() {
+		defer func() { panicked <- recover() }()
+		_ = db.Commit(func(tx *bolt.Tx) error {
+			if err := tx.Bucket(storage.BucketMeta).Put([]byte("panic_test"), []byte{1}); err != nil {
+				return err
+			}
+			panic("boom")
+		})
+	}()
+	waitQueued(t, db, 1)
+	other := make(chan error, 1)
+	go func() {
+		other <- db.Commit(func(tx *bolt.Tx) error {
+			return tx.Bucket(storage.BucketMeta).Put([]byte("after_panic"), []byte{1})
+		})
+	}()
+	waitQueued(t, db, 2)
+	close(hold)
+	if err := <-first; err != nil {
+		t.Fatal(err)
+	}
+	if err := <-other; err != nil {
+		t.Fatal(err)
+	}
+	if p := <-panicked; p != "boom" {
+		t.Fatalf("the panicking caller got %v", p)
+	}
+	if err := db.View(func(tx *bolt.Tx) error {
+		m := tx.Bucket(storage.BucketMeta)
+		if m.Get([]byte("after_panic")) == nil || m.Get([]byte("panic_test")) != nil {
+			t.Fatalf("after_panic %v, panic_test %v", m.Get([]byte("after_panic")), m.Get([]byte("panic_test")))
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// holdCommit starts a Commit whose fn waits until hold is closed, and
+// returns once it runs; its result arrives on first.
+func holdCommit(db *storage.DB) (hold chan struct{}, first chan error) {
+	hold, running := make(chan struct{}), make(chan struct{})
+	first = make(chan error, 1)
+	go func() {
+		first <- db.Commit(func(tx *bolt.Tx) error {
+			close(running)
+			<-hold
+			return nil
+		})
+	}()
+	<-running
+	return hold, first
+}

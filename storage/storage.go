@@ -16,7 +16,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"sync/atomic"
+	"slices"
+	"sync"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -40,8 +41,12 @@ type Options struct {
 
 // DB is the opened store.
 type DB struct {
-	b       *bolt.DB
-	commits atomic.Int64 // Commit calls in flight
+	b *bolt.DB
+	// Commit's group commit: the calls waiting, and whether one of them
+	// leads (runs the next group).
+	mu      sync.Mutex
+	queue   []*commitCall
+	leading bool
 }
 
 // Open opens (creating if needed) the bbolt file at path and migrates it to
@@ -84,18 +89,109 @@ func (d *DB) Update(fn func(*bolt.Tx) error) error { return d.b.Update(fn) }
 // be called more than once and must be idempotent apart from its tx effects.
 func (d *DB) Batch(fn func(*bolt.Tx) error) error { return d.b.Batch(fn) }
 
-// Commit is Batch that does not wait for company: a caller with no other
-// Commit in flight runs fn at once in its own transaction (Update: no batch
-// timer, one fsync); callers that overlap are coalesced by Batch into fewer
-// fsyncs. As with Batch, fn may be called more than once and must be
-// idempotent apart from its tx effects.
+// Commit runs fn in a read-write transaction, durably, shared with the
+// other Commit calls waiting at that moment (group commit, without a
+// timer): a caller with no other Commit in flight runs fn at once in its
+// own transaction; callers that arrive while a group is committing queue,
+// and when it is done the first of them leads all that queued, in arrival
+// order, as the next group: one transaction, one fsync. Nothing waits for
+// company (bbolt's Batch waits up to MaxBatchDelay for it), so a lone
+// decision pays one commit and a loaded writer is never idle while work
+// is queued.
+//
+// As with Batch, fn may be called more than once and must be idempotent
+// apart from its tx effects: when fn returns an error (or panics) inside a
+// group, the group is retried without it and fn is run again alone, in its
+// own transaction, whose result its caller gets.
 func (d *DB) Commit(fn func(*bolt.Tx) error) error {
-	n := d.commits.Add(1)
-	defer d.commits.Add(-1)
-	if n == 1 {
-		return d.b.Update(fn)
+	c := &commitCall{fn: fn, res: make(chan error, 1)}
+	d.mu.Lock()
+	d.queue = append(d.queue, c)
+	lead := !d.leading
+	d.leading = true
+	d.mu.Unlock()
+	if !lead {
+		err := <-c.res
+		switch {
+		case errors.Is(err, errSolo):
+			return d.b.Update(fn)
+		case !errors.Is(err, errLead):
+			return err
+		}
 	}
-	return d.b.Batch(fn)
+	d.lead()
+	if err := <-c.res; !errors.Is(err, errSolo) {
+		return err
+	}
+	return d.b.Update(fn)
+}
+
+// commitCall is one queued Commit; res (buffered) gets its result, or
+// errLead when the caller is to lead the next group, or errSolo when fn
+// failed in a group and must run alone.
+type commitCall struct {
+	fn  func(*bolt.Tx) error
+	res chan error
+}
+
+var (
+	errLead = errors.New("storage: lead the next commit group")
+	errSolo = errors.New("storage: commit alone")
+)
+
+// lead commits the queued calls (at most MaxBatchSize) as one group, then
+// passes the lead to the first call queued meanwhile, or gives it up.
+func (d *DB) lead() {
+	d.mu.Lock()
+	n := min(len(d.queue), max(d.b.MaxBatchSize, 1))
+	group := slices.Clone(d.queue[:n])
+	d.queue = slices.Delete(d.queue, 0, n)
+	d.mu.Unlock()
+	d.runGroup(group)
+	d.mu.Lock()
+	if len(d.queue) > 0 {
+		d.queue[0].res <- errLead
+	} else {
+		d.leading = false
+	}
+	d.mu.Unlock()
+}
+
+// runGroup commits calls in one transaction; a call whose fn fails is told
+// to run alone and the others are retried without it.
+func (d *DB) runGroup(calls []*commitCall) {
+	for len(calls) > 0 {
+		failed := -1
+		err := d.b.Update(func(tx *bolt.Tx) error {
+			for i, c := range calls {
+				if err := safeCall(c.fn, tx); err != nil {
+					failed = i
+					return err
+				}
+			}
+			return nil
+		})
+		if failed >= 0 {
+			calls[failed].res <- errSolo
+			calls = slices.Delete(calls, failed, failed+1)
+			continue
+		}
+		for _, c := range calls {
+			c.res <- err
+		}
+		return
+	}
+}
+
+// safeCall is fn(tx) with a panic turned into an error (the caller then
+// runs fn alone, where the panic is its own).
+func safeCall(fn func(*bolt.Tx) error, tx *bolt.Tx) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("storage: commit function panicked: %v", p)
+		}
+	}()
+	return fn(tx)
 }
 
 // View runs fn in a read-only transaction.

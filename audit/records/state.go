@@ -177,3 +177,110 @@ func (s *States) Decision(d *DecisionV2) (*Decision, error) {
 	}
 	return d.Full(p, w), nil
 }
+
+// RecheckV2 is a Recheck that names the whitelist and parameters it read by
+// hash (WhitelistState, ParamsState, earlier in the log), as DecisionV2
+// does: Evaluate(the decision's Facts, Snapshot.Full(params of ParamsHash,
+// whitelist of WhitelistHash), Time) gave Decision.
+type RecheckV2 struct {
+	Time             time.Time       `json:"time"`
+	ParamsHash       string          `json:"params_hash"`
+	WhitelistHash    string          `json:"whitelist_hash"`
+	WhitelistVersion uint64          `json:"whitelist_version"`
+	Snapshot         Snapshot        `json:"snapshot"`
+	Decision         policy.Decision `json:"decision"`
+}
+
+// SlimRecheck is r naming its whitelist (whose hash is whitelistHash, the
+// caller's cached WhitelistHash) and parameters by hash.
+func SlimRecheck(r *Recheck, whitelistHash string) *RecheckV2 {
+	return &RecheckV2{Time: r.Time, ParamsHash: r.ParamsHash, WhitelistHash: whitelistHash, WhitelistVersion: r.WhitelistVersion,
+		Snapshot: SlimSnapshot(r.Snapshot), Decision: r.Decision}
+}
+
+// Full is r as a version-1 Recheck with p and w (the caller checked their
+// hashes).
+func (r *RecheckV2) Full(p policy.Params, w policy.Whitelist) *Recheck {
+	return &Recheck{Time: r.Time, ParamsHash: r.ParamsHash, WhitelistVersion: r.WhitelistVersion, Snapshot: r.Snapshot.Full(p, w), Decision: r.Decision}
+}
+
+// TransitionV2 is Transition whose re-check names the whitelist and
+// parameters by hash: the body of decision_begin and decision_revoke v2.
+type TransitionV2 struct {
+	DecisionID string          `json:"decision_id"`
+	TxID       string          `json:"txid"`
+	Event      string          `json:"event"`
+	From       string          `json:"from"`
+	To         string          `json:"to"`
+	By         string          `json:"by,omitempty"`
+	Reason     string          `json:"reason,omitempty"`
+	Reasons    []policy.Reason `json:"reasons,omitempty"`
+	Released   []string        `json:"released,omitempty"`
+	Recheck    *RecheckV2      `json:"recheck,omitempty"`
+}
+
+// SlimTransition is t with its re-check (if any) naming the whitelist
+// (hash whitelistHash) and parameters by hash.
+func SlimTransition(t Transition, whitelistHash string) TransitionV2 {
+	v2 := TransitionV2{DecisionID: t.DecisionID, TxID: t.TxID, Event: t.Event, From: t.From, To: t.To, By: t.By, Reason: t.Reason,
+		Reasons: t.Reasons, Released: t.Released}
+	if t.Recheck != nil {
+		v2.Recheck = SlimRecheck(t.Recheck, whitelistHash)
+	}
+	return v2
+}
+
+// base is t without its re-check.
+func (t *TransitionV2) base() Transition {
+	return Transition{DecisionID: t.DecisionID, TxID: t.TxID, Event: t.Event, From: t.From, To: t.To, By: t.By, Reason: t.Reason,
+		Reasons: t.Reasons, Released: t.Released}
+}
+
+func (t *TransitionV2) validate(event string) error {
+	b := t.base()
+	if err := b.validate(event); err != nil {
+		return err
+	}
+	if t.Recheck != nil {
+		return required("recheck.whitelist_hash", t.Recheck.WhitelistHash, "recheck.params_hash", t.Recheck.ParamsHash)
+	}
+	return nil
+}
+
+// DecisionBeginV2: signing began; Recheck (whitelist and parameters by
+// hash) is the re-evaluation that allowed it.
+type DecisionBeginV2 struct{ TransitionV2 }
+
+func (*DecisionBeginV2) Kind() string { return KindDecisionBegin }
+func (*DecisionBeginV2) Version() int { return 2 }
+func (d *DecisionBeginV2) Validate() error {
+	if d.Recheck == nil {
+		return errors.New("recheck is required")
+	}
+	return d.validate("begin")
+}
+
+// DecisionRevokeV2: DecisionRevoke whose re-check (a revoke at signing)
+// names the whitelist and parameters by hash.
+type DecisionRevokeV2 struct{ TransitionV2 }
+
+func (*DecisionRevokeV2) Kind() string      { return KindDecisionRevoke }
+func (*DecisionRevokeV2) Version() int      { return 2 }
+func (d *DecisionRevokeV2) Validate() error { return d.validate("revoke") }
+
+// Transition returns t as a version-1 Transition with the whitelist and
+// parameters its re-check names, or ErrUnknownState.
+func (s *States) Transition(t *TransitionV2) (*Transition, error) {
+	out := t.base()
+	if t.Recheck == nil {
+		return &out, nil
+	}
+	w, okW := s.whitelists[t.Recheck.WhitelistHash]
+	p, okP := s.params[t.Recheck.ParamsHash]
+	if !okW || !okP {
+		return nil, fmt.Errorf("%w: %s re-check of %s (whitelist %s: %v, params %s: %v)", ErrUnknownState, t.Event, t.DecisionID,
+			t.Recheck.WhitelistHash, okW, t.Recheck.ParamsHash, okP)
+	}
+	out.Recheck = t.Recheck.Full(p, w)
+	return &out, nil
+}

@@ -72,7 +72,7 @@ func runAuditRecheck(args []string, stdout, stderr io.Writer) int {
 	fmt.Fprintf(stdout, "verified records [%d,%d) against the signed tree of size %d (%d untyped v1); replayed %d decisions and %d re-checks at signing: %d differ",
 		res.Verified.From, res.Verified.To, res.Verified.Checkpoint.Size, res.Verified.Untyped, res.Decisions, res.Rechecks, len(res.Mismatches))
 	if res.Skipped > 0 {
-		fmt.Fprintf(stdout, ", %d re-checks skipped (their decision is before the export's range)", res.Skipped)
+		fmt.Fprintf(stdout, ", %d re-checks skipped (their decision, or the whitelist or parameters they name, is before the export's range)", res.Skipped)
 	}
 	if res.StateSkipped > 0 {
 		fmt.Fprintf(stdout, ", %d decisions skipped (the whitelist or parameters they name are before the export's range)", res.StateSkipped)
@@ -90,7 +90,7 @@ type recheckResult struct {
 	Verified  *audit.Verified
 	Decisions int // decision records replayed
 	Rechecks  int // re-checks at signing replayed
-	Skipped   int // re-checks whose decision is not in the export
+	Skipped   int // re-checks whose decision (or the whitelist or parameters a v2 one names) is not in the export
 	// StateSkipped are decisions (v2) whose whitelist or parameters are
 	// recorded before the export's range.
 	StateSkipped int
@@ -147,6 +147,19 @@ func recheckExport(r io.Reader, verifierKey string, previous []byte) (*recheckRe
 			differ(rec, t.Event+" re-check of", t.DecisionID, t.Recheck.Decision, d)
 		}
 	}
+	// A v2 re-check names the whitelist and parameters it read (earlier
+	// records): with them it is replayed as a v1 one; without them (recorded
+	// before the export's range) it is skipped.
+	recheckV2 := func(rec *audit.Record, t *records.TransitionV2) {
+		full, err := states.Transition(t)
+		if err != nil {
+			if t.Recheck != nil {
+				res.Skipped++
+			}
+			return
+		}
+		recheck(rec, full)
+	}
 	onRecord := func(rec *audit.Record, body records.Body) error {
 		switch b := body.(type) {
 		case nil: // a v1 record: the v1 decision body is the decision service's stored record
@@ -180,6 +193,11 @@ func recheckExport(r io.Reader, verifierKey string, previous []byte) (*recheckRe
 			decision(rec, d.DecisionID, d.Facts, d.Snapshot, d.EvaluatedAt, d.Decision)
 		case *records.DecisionBegin:
 			recheck(rec, &b.Transition)
+		case *records.DecisionBeginV2:
+			recheckV2(rec, &b.TransitionV2)
+		case *records.DecisionRevokeV2:
+			recheckV2(rec, &b.TransitionV2)
+			delete(live, b.DecisionID)
 		case *records.DecisionRevoke:
 			recheck(rec, &b.Transition)
 			delete(live, b.DecisionID)

@@ -9,9 +9,11 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -76,6 +78,12 @@ func counts(es []recordstest.Entry) (decisions, rechecks int) {
 		case *records.DecisionBegin:
 			rechecks++
 		case *records.DecisionRevoke:
+			if b.Recheck != nil {
+				rechecks++
+			}
+		case *records.DecisionBeginV2:
+			rechecks++
+		case *records.DecisionRevokeV2:
 			if b.Recheck != nil {
 				rechecks++
 			}
@@ -316,5 +324,70 @@ func TestAuditRecheckDecisionV2(t *testing.T) {
 		if !strings.Contains(out, want) {
 			t.Errorf("stdout lacks %q:\n%s", want, out)
 		}
+	}
+}
+
+// TestAuditRecheckLifecycleV2: re-checks at signing recorded as
+// decision_begin / decision_revoke v2 (whitelist and parameters by hash)
+// are replayed with the states recorded before them, like v1 ones: each
+// counts, and a stored result that differs from the replay is reported.
+func TestAuditRecheckLifecycleV2(t *testing.T) {
+	// Every's own v2 re-checks left out: this test adds its own.
+	es := slices.DeleteFunc(recordstest.Every(t), func(e recordstest.Entry) bool {
+		switch e.Body.(type) {
+		case *records.DecisionBeginV2, *records.DecisionRevokeV2:
+			return true
+		}
+		return false
+	})
+	var states records.States
+	at := es[len(es)-1].At
+	var added []recordstest.Entry
+	for _, e := range es {
+		states.Add(e.Body)
+		d, ok := e.Body.(*records.DecisionV2)
+		if !ok || d.Decision.Outcome != policy.Allow {
+			continue
+		}
+		full, err := states.Decision(d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		at = at.Add(time.Second)
+		tr := records.Transition{DecisionID: d.DecisionID, TxID: d.TxID, From: "reserved", By: "custody"}
+		if len(added)%2 == 0 {
+			tr.Event, tr.To, tr.Recheck = "begin", "signing", recordstest.Recheck(full, full.Snapshot, at)
+			added = append(added, recordstest.Entry{At: at, Body: &records.DecisionBeginV2{TransitionV2: records.SlimTransition(tr, d.WhitelistHash)}})
+		} else {
+			snap := full.Snapshot
+			snap.Frozen = true
+			rc := recordstest.Recheck(full, snap, at)
+			tr.Event, tr.To, tr.By, tr.Reasons, tr.Recheck = "revoke", "revoked", "policyd", rc.Decision.Reasons, rc
+			added = append(added, recordstest.Entry{At: at, Body: &records.DecisionRevokeV2{TransitionV2: records.SlimTransition(tr, d.WhitelistHash)}})
+		}
+	}
+	if len(added) < 2 {
+		t.Fatalf("only %d v2 re-checks", len(added))
+	}
+	all := append(slices.Clone(es), added...)
+	tl := newTypedLog(t, all)
+	code, out, errOut := runCLI("audit", "recheck", "--export", tl.export, "--key", tl.key)
+	d, r := counts(es)
+	want := fmt.Sprintf("verified records [0,%d) against the signed tree of size %d (0 untyped v1); replayed %d decisions and %d re-checks at signing: 0 differ\n", len(all), len(all), d, r+len(added))
+	if code != 0 || out != want {
+		t.Fatalf("exit %d\nstdout %q\nwant   %q\n%s", code, out, want, errOut)
+	}
+
+	// A stored v2 re-check that is not what the policy gives is reported.
+	b := *added[0].Body.(*records.DecisionBeginV2)
+	rc := *b.Recheck
+	rc.Decision.Claims = append([]string{"999999"}, rc.Decision.Claims...)
+	b.Recheck = &rc
+	bad := append(slices.Clone(es), added...)
+	bad[len(es)] = recordstest.Entry{At: added[0].At, Body: &b}
+	tl = newTypedLog(t, bad)
+	code, out, _ = runCLI("audit", "recheck", "--export", tl.export, "--key", tl.key)
+	if code != 1 || !strings.Contains(out, fmt.Sprintf("record %d (begin re-check of ", len(es))) || !strings.Contains(out, ": 1 differ\n") {
+		t.Fatalf("exit %d\n%s", code, out)
 	}
 }

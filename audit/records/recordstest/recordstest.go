@@ -196,6 +196,7 @@ func Every(tb testing.TB) []Entry {
 	// Decisions of version 2: the whitelist and parameters once each, then
 	// the decisions naming them by hash.
 	recorded := map[string]bool{}
+	i2, n2 := 0, 0
 	for _, d := range Decisions(tb) {
 		v2 := d.Slim()
 		if !recorded[v2.WhitelistHash] {
@@ -208,6 +209,24 @@ func Every(tb testing.TB) []Entry {
 		}
 		v2.DecisionID += "-v2"
 		add(v2)
+		if i2++; v2.Decision.Outcome != policy.Allow || i2 <= 2 || n2 >= 2 {
+			continue
+		}
+		// The re-checks at signing of version 2 (whitelist and parameters
+		// by hash): one begin, one revoke, of allowed v2 decisions after
+		// the first two (which tests alter).
+		tr := records.Transition{DecisionID: v2.DecisionID, TxID: v2.TxID, From: "reserved", By: "custody"}
+		if n2 == 0 {
+			tr.Event, tr.To, tr.Recheck = "begin", "signing", Recheck(d, d.Snapshot, at())
+			add(&records.DecisionBeginV2{TransitionV2: records.SlimTransition(tr, v2.WhitelistHash)})
+		} else {
+			snap := d.Snapshot
+			snap.Frozen = true
+			rc := Recheck(d, snap, at())
+			tr.Event, tr.To, tr.By, tr.Reason, tr.Reasons, tr.Recheck, tr.Released = "revoke", "revoked", "policyd", "re-check at signing failed", rc.Decision.Reasons, rc, slices.Clone(d.Decision.Claims)
+			add(&records.DecisionRevokeV2{TransitionV2: records.SlimTransition(tr, v2.WhitelistHash)})
+		}
+		n2++
 	}
 	add(&records.DecisionRevokeRequest{DecisionID: "abc-1", Admin: admin, Reason: "suspicious", Nonce: "rv-1", Expiry: at().Add(time.Hour).Unix(), Signature: sig})
 	add(&records.Reshare{Ceremony: "c1", Session: "5e6f", PubKey: "02ce", Address: "bc1qwallet", Network: "mainnet", OldParties: []string{"policyd@0", "custody@0"},
@@ -253,6 +272,14 @@ func Cycle(tb testing.TB) (entry func(i int) Entry, period int) {
 			c.DecisionID += suffix
 			b = &c
 		case *records.DecisionRevoke:
+			c := *v
+			c.DecisionID += suffix
+			b = &c
+		case *records.DecisionBeginV2:
+			c := *v
+			c.DecisionID += suffix
+			b = &c
+		case *records.DecisionRevokeV2:
 			c := *v
 			c.DecisionID += suffix
 			b = &c

@@ -18,6 +18,7 @@ import (
 
 	"github.com/bitlayer-org/policyd/babylon"
 	"github.com/bitlayer-org/policyd/babylon/cosign"
+	"github.com/bitlayer-org/policyd/internal/devnet"
 	"github.com/bitlayer-org/policyd/mpc"
 	"github.com/bitlayer-org/policyd/mpc/custody"
 	"github.com/bitlayer-org/policyd/policy"
@@ -100,11 +101,13 @@ func (d *demo) babylonStake(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	sp.popAddr = devnet.PoPAddress() // the dev Babylon account policyd approves
 	res, err := sp.run(ctx)
 	if err != nil {
 		return err
 	}
 	d.bab.staked = res
+	d.logf("proof of possession of Babylon account %s co-signed by the staker key", res.Delegation.StakerAddrHex)
 	d.logf("decision %s: staking output 0 of %s (1 BTC, staker = MuSig2 key %s…, Babylon version %d), every input verified by txscript",
 		res.Decision, res.StakingTxID, res.Delegation.StakerKey[:16], res.ParamsVersion)
 	d.logf("slashing tx co-signed (decision %s), and the unbonding output's", res.SlashingDecision)

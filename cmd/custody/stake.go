@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/btcsuite/btcd/btcec/v2"
+	"github.com/btcsuite/btcd/btcec/v2/schnorr"
 	"github.com/btcsuite/btcd/btcutil"
 	"github.com/btcsuite/btcd/chaincfg"
 	"github.com/btcsuite/btcd/rpcclient"
@@ -49,7 +50,11 @@ type stakeSpec struct {
 	fee    int64
 	utxos  []regtest.UTXO // the wallet outputs to spend (PrevTx and Outpoint used)
 	reqIDs []string       // StReqIds for the OP_RETURN; none: no OP_RETURN
-	net    *chaincfg.Params
+	// popAddr is the staker's Babylon account (its bytes): when set, the
+	// proof of possession for it is co-signed before anything else
+	// (policyd co-signs one only for its approved address).
+	popAddr []byte
+	net     *chaincfg.Params
 	// staker replaces the MuSig2 aggregate as the declared staker key
 	// (tests: policyd must refuse any other key); nil in the command.
 	staker *btcec.PublicKey
@@ -81,9 +86,12 @@ type stakeResult struct {
 
 // delegationData is what Babylon's MsgCreateBTCDelegation takes from the
 // staker, named as in Babylon's x/btcstaking proto; bytes in hex. The
-// staker's Babylon account and its proof of possession are not here
-// (the pop kind of /v1/musig/requests).
+// staker's Babylon account (its bytes, hex: Babylon's staker_addr is their
+// bech32 form) and its proof of possession are there when custody stake is
+// given --babylon-address.
 type delegationData struct {
+	StakerAddrHex                 string   `json:"staker_addr_hex,omitempty"`
+	PoP                           *popData `json:"pop,omitempty"`
 	StakerKey                     string   `json:"btc_pk"`
 	FinalityProviders             []string `json:"fp_btc_pk_list"`
 	StakingTime                   uint16   `json:"staking_time"`
@@ -98,15 +106,27 @@ type delegationData struct {
 	DelegatorUnbondingSlashingSig string   `json:"delegator_unbonding_slashing_sig"`
 }
 
+// popData is Babylon's ProofOfPossessionBTC: a BIP340 signature of the
+// staker key over the account (babylon.PoPMessage).
+type popData struct {
+	BTCSigType string `json:"btc_sig_type"` // "BIP340"
+	BTCSig     string `json:"btc_sig"`
+}
+
 // stakeRefused is policyd's denial of the staking transaction, with its
 // reason codes.
 type stakeRefused struct {
 	decision string
 	reasons  []string
+	what     string // "" for the staking transaction
 }
 
 func (e *stakeRefused) Error() string {
-	return fmt.Sprintf("policyd denied the staking transaction (decision %s): %s", e.decision, strings.Join(e.reasons, ", "))
+	what := e.what
+	if what == "" {
+		what = "the staking transaction"
+	}
+	return fmt.Sprintf("policyd denied %s (decision %s): %s", what, e.decision, strings.Join(e.reasons, ", "))
 }
 
 // build selects the parameters version in force at the next block and
@@ -142,6 +162,17 @@ func (sp *stakeSpec) run(ctx context.Context) (*stakeResult, error) {
 	g, out, w, payload, err := sp.build()
 	if err != nil {
 		return nil, err
+	}
+	// The proof of possession first: an account policyd does not approve
+	// stops the staking before anything is signed.
+	var pop *popData
+	if len(sp.popAddr) > 0 {
+		if pop, err = sp.proofOfPossession(ctx); err != nil {
+			if r := (*stakeRefused)(nil); errors.As(err, &r) {
+				return nil, err
+			}
+			return nil, fmt.Errorf("proof of possession: %w", err)
+		}
 	}
 	var have int64
 	ins := make([]psbtgen.UTXO, 0, len(sp.utxos))
@@ -194,7 +225,49 @@ func (sp *stakeSpec) run(ctx context.Context) (*stakeResult, error) {
 	if err := sp.slashings(ctx, res); err != nil {
 		return res, fmt.Errorf("staking transaction %s signed (decision %s), but: %w", tx.TxHash(), d.ID, err)
 	}
+	if pop != nil {
+		res.Delegation.StakerAddrHex, res.Delegation.PoP = hex.EncodeToString(sp.popAddr), pop
+	}
 	return res, nil
+}
+
+// proofOfPossession has the staker key's proof of possession for
+// sp.popAddr co-signed (the babylon_pop kind) and checks it verifies for
+// our aggregate key before it is used.
+func (sp *stakeSpec) proofOfPossession(ctx context.Context) (*popData, error) {
+	msgs, den := cosign.PoPMessages(sp.popAddr, sp.popAddr)
+	if den != nil {
+		return nil, den
+	}
+	v, err := sp.node.API.MuSigRequest(ctx, cosign.Request{Kind: cosign.KindPoP, BabylonAddress: hex.EncodeToString(sp.popAddr)})
+	if err != nil {
+		if v != nil {
+			return nil, &stakeRefused{decision: v.ID, reasons: v.Reasons, what: "proof of possession"}
+		}
+		return nil, err
+	}
+	var sig string
+	if v.State == "signed" {
+		if err := checkSigned(v, sp.signer, msgs); err != nil {
+			return nil, err
+		}
+		sig = v.Inputs[0].Signature
+	} else {
+		sigs, err := cosign.CoSign(ctx, sp.node.API, sp.signer, v, msgs)
+		if err != nil {
+			return nil, err
+		}
+		sig = hex.EncodeToString(sigs[0].Serialize())
+	}
+	sb, err := hex.DecodeString(sig)
+	if err != nil {
+		return nil, err
+	}
+	parsed, err := schnorr.ParseSignature(sb)
+	if err != nil || !babylon.VerifyPoP(sp.popAddr, sp.signer.AggregateKey(), parsed) {
+		return nil, fmt.Errorf("SECURITY: the proof of possession of decision %s does not verify for our staker key", v.ID)
+	}
+	return &popData{BTCSigType: "BIP340", BTCSig: sig}, nil
 }
 
 // slashings has both slashing transactions Babylon wants pre-signed
@@ -263,6 +336,7 @@ func runStake(args []string, stdout, stderr io.Writer) int {
 	var utxoList, reqIDs string
 	fs.StringVar(&utxoList, "utxo", "", "wallet outputs to spend, txid:vout, comma-separated (default: the wallet's spendable outputs listed from the btcd at --rpc-host, oldest first)")
 	fs.StringVar(&reqIDs, "req-ids", "", "TokenStaked request ids for the OP_RETURN (StReqIds), comma-separated; empty: no OP_RETURN")
+	popHex := fs.String("babylon-address", "", "the staker's Babylon account, hex of its 20 or 32 bytes: its proof of possession is co-signed first (policyd's musig.pop_address) and printed in the delegation")
 	network := fs.String("network", "regtest", "bitcoin network")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -288,6 +362,10 @@ func runStake(args []string, stdout, stderr io.Writer) int {
 	fps, err := parseKeys(*fpList)
 	if err != nil {
 		return fail(stderr, cli.Usagef("--fp: %v", err))
+	}
+	popAddr, err := hex.DecodeString(*popHex)
+	if err != nil || (len(popAddr) != 0 && len(popAddr) != 20 && len(popAddr) != 32) {
+		return fail(stderr, cli.Usagef("--babylon-address: hex of 20 or 32 bytes"))
 	}
 	prot, err := mf.protector()
 	if err != nil {
@@ -323,7 +401,7 @@ func runStake(args []string, stdout, stderr io.Writer) int {
 		return fail(stderr, err)
 	}
 	sp := &stakeSpec{node: node, signer: signer, sched: sched, tip: tip, fps: fps, time: uint16(*stakingTime), value: *value, fee: *fee,
-		utxos: utxos, net: net}
+		utxos: utxos, net: net, popAddr: popAddr}
 	if reqIDs != "" {
 		sp.reqIDs = strings.Split(reqIDs, ",")
 	}

@@ -212,13 +212,32 @@ func TestStakeUnbondWithdraw(t *testing.T) {
 	// custody stake: all the TokenStaked room (4 BTC), no OP_RETURN.
 	stakeArgs := append([]string{"stake", "--share", m.CustodyShare, "--log-key", m.AuditVerifierKey,
 		"--babylon-params", m.BabylonParams, "--fp", m.FinalityProvider, "--staking-time", strconv.Itoa(int(m.StakingTime))}, flags...)
-	code, out, errs := runCLI(t, append(stakeArgs, "--value", "400000000", "--broadcast")...)
+	// A proof of possession for an account policyd does not approve stops
+	// the staking before anything is signed (the next stake still has the
+	// whole room).
+	code, out, errs := runCLI(t, append(stakeArgs, "--value", "400000000", "--broadcast",
+		"--babylon-address", hex.EncodeToString(bytes.Repeat([]byte{0xcc}, 20)))...)
+	if code != 1 || !strings.Contains(errs, "pop_address_not_approved") || out != "" {
+		t.Fatalf("stake with another Babylon account: exit %d, printed %q\n%s", code, out, errs)
+	}
+	popAddr := devnet.PoPAddress()
+	code, out, errs = runCLI(t, append(stakeArgs, "--value", "400000000", "--broadcast", "--babylon-address", hex.EncodeToString(popAddr))...)
 	if code != 0 {
 		t.Fatalf("custody stake: exit %d\n%s", code, errs)
 	}
 	var res stakeResult
 	if err := json.Unmarshal([]byte(out), &res); err != nil {
 		t.Fatalf("custody stake printed %q: %v", out, err)
+	}
+	// The delegation carries the account and its proof of possession by
+	// the co-managed staker key.
+	if res.Delegation.PoP == nil || res.Delegation.StakerAddrHex != hex.EncodeToString(popAddr) || res.Delegation.PoP.BTCSigType != "BIP340" {
+		t.Fatalf("delegation without the proof of possession: %+v", res.Delegation)
+	}
+	if popSig, err := hex.DecodeString(res.Delegation.PoP.BTCSig); err != nil {
+		t.Fatal(err)
+	} else if sig, err := schnorr.ParseSignature(popSig); err != nil || !babylon.VerifyPoP(popAddr, stakerPub(t, m.StakerKey), sig) {
+		t.Fatalf("the proof of possession does not verify for the staker key: %v", err)
 	}
 	var txid chainhash.Hash
 	if err := chainhash.Decode(&txid, res.StakingTxID); err != nil {
@@ -344,3 +363,17 @@ func TestStakeUnbondWithdraw(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// stakerPub parses the manifest's x-only staker key.
+func stakerPub(t *testing.T, h string) *btcec.PublicKey {
+	t.Helper()
+	b, err := hex.DecodeString(h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, err := babylon.ParseKey(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
+}

@@ -230,6 +230,11 @@ func renderConfigs(f renderFlags, log io.Writer) ([]string, error) {
 		}
 	}
 	left := placeholders("policyd", pd)
+	// The kit runs policyd with its L1 view (docs/deploy.md): without one it
+	// checks no input against Bitcoin and denies every staking output.
+	if eps, _ := getPath(pd, "l1.endpoints").([]any); len(eps) == 0 {
+		left = append(left, "policyd.l1.endpoints (the Bitcoin node of policyd's L1 view is required: docs/deploy.md, \"The L1 node\")")
+	}
 	left = append(left, babylonLeft...)
 	left = append(left, placeholders("relayer", rl)...)
 	for _, k := range []string{"wallet_addresses", "policyd_audit_key", "contract", "bridge_address"} {

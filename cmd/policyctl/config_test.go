@@ -91,6 +91,72 @@ func TestConfigRenderFromTheExamples(t *testing.T) {
 	}
 }
 
+// The example's l1 block reaches the rendered configuration as it is (the
+// compose btcd, its secret and certificate), a --set moves the endpoint
+// (what TestDeployRehearsal does), and a configuration without an L1 node
+// is refused, naming l1.endpoints.
+func TestConfigRenderKeepsTheL1Block(t *testing.T) {
+	dir := t.TempDir()
+	var out, errb bytes.Buffer
+	if code := runPKI([]string{"init", "--out", filepath.Join(dir, "secrets"), "--light-keystore"}, &out, &errb); code != 0 {
+		t.Fatalf("pki init: %d %s", code, errb.String())
+	}
+	auth := filepath.Join(dir, "auth.json")
+	mustWriteFile(t, auth, out.Bytes())
+	contracts := filepath.Join(dir, "contracts.json")
+	mustWriteFile(t, contracts, []byte(`{"chain_id":"1337","governor":"0x2222222222222222222222222222222222222222","staking_pool":"0x3333333333333333333333333333333333333333","start_block":7}`))
+	params := devBabylonParams(t, dir)
+	render := func(example string, args ...string) (int, string, map[string]any) {
+		out.Reset()
+		errb.Reset()
+		outDir := filepath.Join(dir, "out")
+		code := run(append([]string{"config", "render", "--policyd-example", example, "--relayer-example", "../../deploy/relayer.config.json",
+			"--out-dir", outDir, "--auth", auth, "--contracts", contracts, "--babylon-params", params,
+			"--bitlayer-admins", "0x4444444444444444444444444444444444444444,0x5555555555555555555555555555555555555555",
+			"--project-admins", "0x6666666666666666666666666666666666666666"}, args...), &out, &errb)
+		var got map[string]any
+		if code == 0 && readJSON(filepath.Join(outDir, "policyd.config.json"), &got) != nil {
+			t.Fatal("rendered policyd configuration does not parse")
+		}
+		return code, errb.String(), got
+	}
+	const example = "../../deploy/policyd.config.json"
+	code, msg, got := render(example)
+	if code != 0 || strings.Contains(msg, "policyd.l1") {
+		t.Fatalf("render of the example: %d\n%s", code, msg)
+	}
+	b, _ := json.Marshal(got["l1"])
+	want := `{"confirmations":2,"endpoints":[{"ca_cert_file":"/var/lib/btcd-rpc/rpc.cert","password_file":"/run/secrets/btcd_rpc_pass","url":"https://btcd:18443","user":"policyd"}],"mempool_scan":true,"reserves_every":6,"start_height":1}`
+	if string(b) != want {
+		t.Fatalf("rendered l1 block\n%s\nwant\n%s", b, want)
+	}
+	if b, _ := json.Marshal(getPath(got, "policy.staking_times")); string(b) != "[64000]" || strings.Contains(msg, "staking_times is empty") {
+		t.Fatalf("rendered policy.staking_times %s\n%s", b, msg)
+	}
+	ep := `policyd:l1.endpoints=[{"url":"https://127.0.0.1:18999","user":"policyd","password_file":"/s/pass","ca_cert_file":"/s/rpc.cert"}]`
+	if code, msg, got = render(example, "--set", ep, "--set", "policyd:l1.start_height=500"); code != 0 {
+		t.Fatalf("render with the endpoint moved: %d\n%s", code, msg)
+	}
+	if b, _ := json.Marshal(got["l1"]); !strings.Contains(string(b), `"url":"https://127.0.0.1:18999"`) || !strings.Contains(string(b), `"start_height":500`) || !strings.Contains(string(b), `"confirmations":2`) {
+		t.Fatalf("rendered l1 block after --set: %s", b)
+	}
+	// Without the block (an older example): refused, naming it.
+	var ex map[string]any
+	if err := readJSON(example, &ex); err != nil {
+		t.Fatal(err)
+	}
+	delete(ex, "l1")
+	noL1 := filepath.Join(dir, "no-l1.config.json")
+	raw, _ := json.Marshal(ex)
+	mustWriteFile(t, noL1, raw)
+	if code, msg, _ := render(noL1); code != 1 || !strings.Contains(msg, "still a placeholder: policyd.l1.endpoints") {
+		t.Fatalf("render without an l1 block: exit %d, want 1 naming policyd.l1.endpoints\n%s", code, msg)
+	}
+	if code, msg, _ := render(example, "--set", "policyd:l1.endpoints=[]"); code != 1 || !strings.Contains(msg, "policyd.l1.endpoints") {
+		t.Fatalf("render with no endpoint: exit %d\n%s", code, msg)
+	}
+}
+
 // devBabylonParams writes the dev schedule in Babylon's published form.
 func devBabylonParams(t *testing.T, dir string) string {
 	t.Helper()

@@ -94,6 +94,7 @@ init)
 setup: done. Next (docs/deploy.md, "Key ceremony"):
   docker compose up -d policyd          # allow_keygen, no share yet; /readyz says why it is not ready
   docker compose run --rm custody custody keygen ...
+  docker compose restart policyd        # its L1 view starts with the share loaded at start
   deploy/setup.sh wallet <wallet address> <audit verifier key from policyd's log>
   docker compose up -d relayer
 MSG

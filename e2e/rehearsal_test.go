@@ -129,6 +129,20 @@ func TestDeployRehearsal(t *testing.T) {
 		}
 		return errb.String()
 	}
+	// The kit's l1 block names compose's btcd (https://btcd:18443, its
+	// rpc.cert from the btcd-rpc volume, the kit's btcd_rpc_pass). Here it
+	// names a loopback port held from now on, forwarded to the btcd started
+	// after setup init (it needs the kit's password), and the file btcd
+	// writes its certificate to. The example's confirmations (2),
+	// start_height (1) and reserves_every (6) stay as rendered.
+	btcDir := filepath.Join(dir, "btcd")
+	btcFwd := newHoldProxy(t, "")
+	btcFwd.hold() // until btcd is up: connections wait, then reach it
+	l1Endpoints, err := json.Marshal([]map[string]string{{"url": "https://" + btcFwd.addr(), "user": "policyd",
+		"password_file": sec("btcd_rpc_pass.txt"), "ca_cert_file": filepath.Join(btcDir, "rpc.cert")}})
+	if err != nil {
+		t.Fatal(err)
+	}
 	// What differs outside containers: paths, addresses, ports.
 	local := []string{
 		"--set", "policyd:data_dir=" + data, "--set", "policyd:listen=" + listen,
@@ -140,6 +154,7 @@ func TestDeployRehearsal(t *testing.T) {
 		"--set", "policyd:mpc.pre_params_target=1", // the fixture set: no safe primes generated during the test
 		"--set", "policyd:audit.key_file=" + filepath.Join(data, "audit.key"),
 		"--set", "policyd:babylon.params_file=" + filepath.Join(rendered, "babylon-params.json"),
+		"--set", "policyd:l1.endpoints=" + string(l1Endpoints), "--set", "policyd:l1.poll_interval=250ms",
 	}
 	log := setup(append([]string{"init"}, local...)...)
 	if !strings.Contains(log, "still a placeholder: relayer.wallet_addresses") {
@@ -164,35 +179,40 @@ func TestDeployRehearsal(t *testing.T) {
 	reencryptPreParams(t, 0, sec("policyd_share_passphrase.txt"), filepath.Join(data, "preparams", "preparams-fixture.age"))
 	reencryptPreParams(t, 1, sec("custody_share_passphrase.txt"), filepath.Join(custodyDir, "preparams.age"))
 
-	pd := kitPolicyd(t, policydBin, filepath.Join(rendered, "policyd.config.json"), listen, secrets)
-	pd.start()
-	mark("policyd (release) started with allow_keygen and no share")
-	// btcd mines its regtest chain to a faucet while the ceremony runs
-	// (started only now: its free ports are picked after policyd bound
-	// its own, so they cannot collide); its RPC password is the kit's.
+	// btcd, with the kit's RPC password: started before policyd (whose
+	// start checks that l1.endpoints[0].ca_cert_file exists), its chain
+	// mined to a faucet while the ceremony runs. Its ports are picked while
+	// policyd's listen port is still free: a clash is started again.
 	btcPass := strings.TrimSpace(string(mustRead(t, sec("btcd_rpc_pass.txt"))))
 	faucet, err := regtest.NewKey("policyd-rehearsal/faucet")
 	if err != nil {
 		t.Fatal(err)
 	}
-	type started struct {
-		n   *regtest.Node
-		err error
-	}
-	btcReady := make(chan started, 1)
-	go func() {
-		n, err := regtest.Start(ctx, regtest.Config{MiningAddr: faucet.Addr, InitialBlocks: regtest.ReadyHeight,
-			Dir: filepath.Join(dir, "btcd"), User: "policyd", Pass: btcPass})
-		btcReady <- started{n, err}
-	}()
-	btcTaken := false
-	t.Cleanup(func() {
-		if !btcTaken { // the test ended before it waited for btcd
-			if r := <-btcReady; r.n != nil {
-				r.n.Stop()
-			}
+	for attempt := 0; ; attempt++ {
+		c.btc, err = regtest.Start(ctx, regtest.Config{MiningAddr: faucet.Addr, Dir: btcDir, User: "policyd", Pass: btcPass})
+		if err != nil {
+			t.Fatalf("btcd: %v", err)
 		}
-	})
+		if c.btc.RPCAddr() != listen && c.btc.P2PAddr() != listen {
+			break
+		}
+		c.btc.Stop()
+		if attempt == 2 {
+			t.Fatalf("btcd took policyd's port %s three times", listen)
+		}
+	}
+	btcMined := make(chan error, 1)
+	t.Cleanup(func() { <-btcMined }) // after Stop (cleanups run last first): the mining ends
+	t.Cleanup(c.btc.Stop)
+	go func() {
+		_, err := c.btc.Mine(ctx, regtest.ReadyHeight)
+		btcMined <- err
+	}()
+	btcFwd.retarget(c.btc.RPCAddr())
+
+	pd := kitPolicyd(t, policydBin, filepath.Join(rendered, "policyd.config.json"), listen, secrets)
+	pd.start()
+	mark("btcd started; policyd (release) started with allow_keygen and no share")
 
 	status := func() (int, string) {
 		cmd := exec.CommandContext(ctx, policyctl, "status", "--server", pd.url, "--ca", sec("ca.pem"), "--token", strings.TrimSpace(string(mustRead(t, sec("auditor_token.txt")))))
@@ -254,13 +274,10 @@ func TestDeployRehearsal(t *testing.T) {
 	}
 	mark("policyd ready without a restart")
 
-	r := <-btcReady
-	btcTaken = true
-	if r.err != nil {
-		t.Fatalf("btcd: %v", r.err)
+	if err := <-btcMined; err != nil {
+		t.Fatalf("btcd: mining %d blocks: %v\n%s", regtest.ReadyHeight, err, c.btc.LogTail(3000))
 	}
-	c.btc = r.n
-	t.Cleanup(c.btc.Stop)
+	btcMined <- nil // for the cleanup
 	h0, err := c.btc.Height()
 	if err != nil {
 		t.Fatal(err)
@@ -274,8 +291,18 @@ func TestDeployRehearsal(t *testing.T) {
 		"--set", "relayer:policyd_ca="+sec("ca.pem"), "--set", "relayer:db="+relayerDB,
 		"--set", "relayer:confirmations=2", "--set", "relayer:start_height="+strconv.FormatInt(h0, 10),
 		"--set", "relayer:metrics_listen=", "--set", "relayer:tx_timeout=60s",
-		"--set", "relayer:witness_key_file="+sec("relayer_witness.key"))...)...)
+		"--set", "relayer:witness_key_file="+sec("relayer_witness.key"),
+		// as on mainnet: policyd's L1 view from the wallet's first funding
+		// (mined above h0), not from the genesis block (the example's 1)
+		"--set", "policyd:l1.start_height="+strconv.FormatInt(h0+1, 10))...)...)
 	mark("deploy/setup.sh wallet: relayer configuration complete")
+	// policyd's L1 view starts with a loaded key share (cmd/policyd,
+	// startL1): started before the ceremony, it has none until it restarts,
+	// so the kit restarts it once after the ceremony (docs/deploy.md, "Key
+	// ceremony"); kitL1Live below fails without the restart.
+	pd.stop()
+	pd.start()
+	mark("policyd restarted after the ceremony: its L1 view follows btcd")
 
 	// L1: the faucet funds the new wallet; L2: two users stake and unbound.
 	amounts := []int64{1 * btcSat, 2 * btcSat}
@@ -283,14 +310,17 @@ func TestDeployRehearsal(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := c.btc.Confirm(ctx, fund.TxHash(), 1); err != nil {
+	// Final at the kit's l1.confirmations (2): policyd co-signs only
+	// inputs its L1 view holds at that depth.
+	if err := c.btc.Confirm(ctx, fund.TxHash(), 2); err != nil {
 		t.Fatal(err)
 	}
+	kitL1Live(t, ctx, policyctl, pd.url, sec("ca.pem"), sec("prometheus_token.txt"), c.btc, 4*btcSat)
 	c.bridge = devBridge(t)
 	ids := c.stakeAndUnbound(ctx, amounts)
 	idStrs := []string{ids[0].String(), ids[1].String()}
 	pd.waitL2State(idStrs, "finalized", 60*time.Second)
-	mark(fmt.Sprintf("wallet funded on regtest; UnboundRequired %v finalized in policyd", idStrs))
+	mark(fmt.Sprintf("wallet funded on regtest (policyd's L1 view holds it); UnboundRequired %v finalized in policyd", idStrs))
 
 	pk := c.withdrawal(c.spendable(1), amounts, ids, 3_000)
 	txid := pk.UnsignedTx.TxHash()
@@ -507,4 +537,42 @@ func kitWitnessesCosigned(t *testing.T, ctx context.Context, pd *policydNode, au
 			t.Fatalf("policyd's cosigned checkpoint (size %d) has no cosignature of the kit's %s witness:\n%s", cs.Size, name, n)
 		}
 	}
+}
+
+// retarget points the proxy at addr and lets held connections through.
+func (p *holdProxy) retarget(addr string) {
+	p.mu.Lock()
+	p.target = addr
+	p.mu.Unlock()
+	p.resume()
+}
+
+// kitL1Live waits until policyd's L1 view, as `policyctl reserves --json`
+// shows it with the kit's reader token, has reached btcd's height and holds
+// wantSat confirmed in the wallet: the rendered l1 block reaches btcd, with
+// the kit's password and btcd's certificate.
+func kitL1Live(t *testing.T, ctx context.Context, policyctl, url, ca, tokenFile string, btc *regtest.Node, wantSat int64) {
+	t.Helper()
+	h, err := btc.Height()
+	if err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 60*time.Second, 250*time.Millisecond, fmt.Sprintf("policyctl reserves: L1 view at height %d holding %d sat", h, wantSat), func() (bool, error) {
+		cmd := exec.CommandContext(ctx, policyctl, "reserves", "--json", "--server", url, "--ca", ca,
+			"--token", strings.TrimSpace(string(mustRead(t, tokenFile))))
+		out, err := cmd.Output()
+		if err != nil {
+			return false, fmt.Errorf("policyctl reserves: %v %s", err, out)
+		}
+		var r struct {
+			L1 struct {
+				TipHeight    int64 `json:"tip_height"`
+				ConfirmedSat int64 `json:"confirmed_sat"`
+			} `json:"l1"`
+		}
+		if err := json.Unmarshal(out, &r); err != nil {
+			return false, fmt.Errorf("policyctl reserves --json: %v\n%s", err, out)
+		}
+		return r.L1.TipHeight >= h && r.L1.ConfirmedSat == wantSat, fmt.Errorf("%s", out)
+	})
 }

@@ -44,7 +44,8 @@ import (
 //     and StakingPool on geth --dev, the relayer key funded from the dev
 //     account) and `policyctl config render` from deploy/*.config.json.
 //     The only overrides are what differs outside containers (paths,
-//     addresses, ports).
+//     addresses, ports; the l1 endpoint is a loopback port forwarded to
+//     the test's btcd --regtest, which uses the kit's RPC password).
 //  2. policyd, a release build (-tags release), starts with allow_keygen
 //     and no share: alive, not ready (`policyctl status` exits 1 naming
 //     key_share).
@@ -52,8 +53,12 @@ import (
 //     from the committed fixtures, re-encrypted under the kit's fresh
 //     passphrases). policyd signs right after it, without a restart:
 //     `policyctl status` exits 0.
-//  4. deploy/setup.sh wallet renders the relayer's wallet and audit key;
-//     btcd --regtest funds the new wallet from a faucet; two users stake
+//  4. deploy/setup.sh wallet renders the relayer's wallet and audit key
+//     (and l1.start_height at the wallet's first funding); policyd restarts
+//     so that its L1 view starts with the share; btcd --regtest funds the
+//     new wallet from a faucet, and `policyctl reserves` (the kit's reader
+//     token) shows policyd's L1 view at btcd's height holding the funding;
+//     two users stake
 //     and request unbound on L2; custody builds the withdrawal, `custody
 //     sign --broadcast` co-signs it with policyd; it is mined; `relayer
 //     -once` proposes approveUnbound on the GovernorMultisig, Bitlayer's key

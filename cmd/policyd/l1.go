@@ -177,7 +177,7 @@ func (s *server) startL1(db *storage.DB) (*l1.Watcher, error) {
 		return nil, nil
 	}
 	if s.walletAd == "" {
-		s.log.Warn("l1 configured but no key share is loaded: the L1 view starts with the share")
+		s.log.Warn("l1 configured but no key share is loaded: after the key ceremony, restart policyd to start the L1 view (signing is refused until then: l1_not_started)")
 		return nil, nil
 	}
 	wc, err := s.cfg.L1.watcherConfig(s.net, s.walletAd, s.log.With("component", "l1"))

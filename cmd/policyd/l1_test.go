@@ -2,13 +2,18 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/bitlayer-org/policyd/decision"
+	"github.com/bitlayer-org/policyd/errs"
 	"github.com/bitlayer-org/policyd/internal/btcnet"
+	"github.com/bitlayer-org/policyd/mpc"
+	tssfixtures "github.com/bitlayer-org/policyd/testvectors/tss"
 )
 
 func TestL1ConfigValidation(t *testing.T) {
@@ -82,4 +87,60 @@ func TestNoL1BlockWarnsLoudly(t *testing.T) {
 	if !strings.Contains(buf.String(), "level=WARN") || !strings.Contains(buf.String(), "NOT checked against Bitcoin") {
 		t.Fatalf("log: %s", buf.String())
 	}
+}
+
+// A key share made by a ceremony after start (none was loaded, so the L1
+// view could not start with its address): with the l1 block configured,
+// signing is refused (l1_not_started, 503) until a restart starts the view,
+// never done without L1 checks.
+func TestShareAfterStartRefusesWithoutL1View(t *testing.T) {
+	dir := t.TempDir()
+	cfg := validConfig(t, dir)
+	pass := filepath.Join(dir, "btc.pass")
+	if err := os.WriteFile(pass, []byte("pw\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg.L1 = &L1Config{Endpoints: []L1Endpoint{{URL: "http://127.0.0.1:1", User: "u", PasswordFile: pass}}, StartHeight: 1, Confirmations: 2}
+	cfg.MPC.AllowKeygen = true
+	cfg.resolve()
+	if err := cfg.validate(); err != nil {
+		t.Fatal(err)
+	}
+	s := startServer(t, cfg)
+	if s.l1 != nil {
+		t.Fatal("an L1 view started without a share")
+	}
+	// The ceremony's share becomes active (as the MPC server reports it
+	// after a key generation).
+	sh := loadFixtureShare(t)
+	s.signer.share = func() *mpc.Share { return sh }
+	_, err := s.signer.SubmitRequest(context.Background(), decision.Request{DryRun: true})
+	if e, ok := errs.As(err); !ok || e.Code != "l1_not_started" || e.Kind != errs.KindUnavailable {
+		t.Fatalf("sign request with an l1 block and no L1 view: %v", err)
+	}
+	if s.signer.current() != nil {
+		t.Fatal("a decision service was built without the L1 view")
+	}
+}
+
+// loadFixtureShare is policyd's committed fixture share, decrypted.
+func loadFixtureShare(t *testing.T) *mpc.Share {
+	t.Helper()
+	ct, err := tssfixtures.Share("policyd")
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "share.age")
+	if err := os.WriteFile(path, ct, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	prot, err := mpc.NewPassphraseProtector(tssfixtures.DevPassphrase, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sh, err := mpc.LoadShare(path, prot)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sh
 }

@@ -372,8 +372,20 @@ func (s *server) build(ctx context.Context) (err error) {
 	return nil
 }
 
+// errL1NotStarted refuses the decision service (so every sign request and
+// every signing) when the l1 block is configured but its view never
+// started: the share was made by a key ceremony after start, and the
+// watcher starts with the share's address only at start. Without this a
+// ceremony's wallet signed with no L1 checks at all.
+var errL1NotStarted = errs.New(errs.KindUnavailable, "l1_not_started",
+	"the l1 block is configured but the L1 view has not started (the key share was made after policyd started): restart policyd to start it; signing is refused until then", nil)
+
 // newDecisionService builds the decision service for the wallet of share.
 func (s *server) newDecisionService(share *mpc.Share, m *metrics) (*decision.Service, error) {
+	if s.cfg.L1 != nil && s.l1 == nil {
+		s.log.Error("key share active, but the L1 view did not start with it: signing refused until policyd restarts", "event", "l1_not_started")
+		return nil, errL1NotStarted
+	}
 	return decision.New(decision.Config{
 		DB:         s.db,
 		Wallet:     psbtcheck.Wallet{PubKey: share.PubKeyBytes(), Net: s.net},

@@ -51,8 +51,9 @@ import (
 //     key_share).
 //  3. `custody keygen` runs the real ceremony with policyd (pre-parameters
 //     from the committed fixtures, re-encrypted under the kit's fresh
-//     passphrases). policyd signs right after it, without a restart:
-//     `policyctl status` exits 0.
+//     passphrases). policyd holds the share at once but refuses to sign
+//     (l1_not_started: `policyctl status` exits 1 naming it) until the
+//     restart of step 4, after which it is ready.
 //  4. deploy/setup.sh wallet renders the relayer's wallet and audit key
 //     (and l1.start_height at the wallet's first funding); policyd restarts
 //     so that its L1 view starts with the share; btcd --regtest funds the
@@ -264,20 +265,20 @@ func TestDeployRehearsal(t *testing.T) {
 	}
 	c.walletAddr = m[2]
 	mark("custody keygen: wallet " + c.walletAddr)
-	// No restart: policyd signs with the new share.
+	// The share is active, but the kit's l1 block needs the L1 view, which
+	// starts with a share loaded at start: until the restart below, policyd
+	// is not ready and refuses to sign (l1_not_started), never signing
+	// without L1 checks.
 	var last string
-	eventually(t, 30*time.Second, 250*time.Millisecond, "policyctl status says ready after the ceremony (no restart)", func() (bool, error) {
+	eventually(t, 30*time.Second, 250*time.Millisecond, "policyctl status names the new wallet and says the L1 view waits for a restart", func() (bool, error) {
 		code, out := status()
 		last = out
-		return code == 0, fmt.Errorf("exit %d:\n%s", code, out)
+		return code != 0 && strings.Contains(out, "wallet "+c.walletAddr) && strings.Contains(out, "l1_not_started"), fmt.Errorf("exit %d:\n%s", code, out)
 	})
-	if !strings.Contains(last, "wallet "+c.walletAddr) || pd.starts != 1 {
-		t.Fatalf("status after the ceremony:\n%s", last)
+	if pd.starts != 1 || strings.Contains(pd.proc.stderr.String(), "signing enabled") {
+		t.Fatalf("policyd enabled signing without its L1 view:\n%s\n%s", last, tail(pd.proc.stderr.String(), 3000))
 	}
-	if !strings.Contains(pd.proc.stderr.String(), "signing enabled") {
-		t.Fatalf("policyd did not log that signing is enabled:\n%s", tail(pd.proc.stderr.String(), 3000))
-	}
-	mark("policyd ready without a restart")
+	mark("policyd holds the new share; signing refused until the restart (l1_not_started)")
 
 	if err := <-btcMined; err != nil {
 		t.Fatalf("btcd: mining %d blocks: %v\n%s", regtest.ReadyHeight, err, c.btc.LogTail(3000))
@@ -307,7 +308,15 @@ func TestDeployRehearsal(t *testing.T) {
 	// ceremony"); kitL1Live below fails without the restart.
 	pd.stop()
 	pd.start()
-	mark("policyd restarted after the ceremony: its L1 view follows btcd")
+	eventually(t, 30*time.Second, 250*time.Millisecond, "policyctl status says ready after the restart", func() (bool, error) {
+		code, out := status()
+		last = out
+		return code == 0, fmt.Errorf("exit %d:\n%s", code, out)
+	})
+	if !strings.Contains(last, "wallet "+c.walletAddr) || !strings.Contains(pd.proc.stderr.String(), "signing enabled") {
+		t.Fatalf("status after the restart:\n%s\n%s", last, tail(pd.proc.stderr.String(), 3000))
+	}
+	mark("policyd restarted after the ceremony: ready, its L1 view follows btcd")
 
 	// L1: the faucet funds the new wallet; L2: two users stake and unbound.
 	amounts := []int64{1 * btcSat, 2 * btcSat}

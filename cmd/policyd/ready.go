@@ -27,6 +27,8 @@ type ReadyCheck struct {
 // store (a failed read is a failed check: fail closed).
 //
 //   - key_share: a key share is loaded (without one signing is disabled)
+//     and, with the l1 block, the L1 view started with it (a share made by
+//     a ceremony after start needs a restart: l1_not_started)
 //   - l2_fresh: the L2 view may be used for decisions (l2.Indexer.Check)
 //   - not_frozen: no emergency freeze is in force
 //   - pre_parameters: when a key generation or resharing is enabled, at
@@ -38,7 +40,9 @@ func (s *server) readiness(now time.Time) Readiness {
 		r.Checks = append(r.Checks, ReadyCheck{Name: name, OK: ok, Detail: detail})
 	}
 
-	if addr, pk := s.wallet(); pk != nil {
+	if addr, pk := s.wallet(); pk != nil && s.cfg.L1 != nil && s.l1 == nil {
+		add("key_share", false, "wallet "+addr+" active, but the L1 view did not start with it (l1_not_started): restart policyd; signing is refused until then")
+	} else if pk != nil {
 		add("key_share", true, "wallet "+addr)
 	} else {
 		add("key_share", false, "no key share loaded; signing disabled")

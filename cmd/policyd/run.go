@@ -48,27 +48,28 @@ import (
 // server is a wired policyd. Each field is owned by exactly one package; this
 // file only connects them.
 type server struct {
-	cfg       Config
-	log       *slog.Logger
-	db        *storage.DB
-	audit     *audit.Log
-	gov       *governance.Governance
-	indexer   *l2.Indexer
-	signer    *liveSigner    // the decision service, once a key share is active
-	l1        *l1.Watcher    // nil without the l1 block
-	l1Loop    sync.WaitGroup // the L1 follow loop (started once a decision service exists)
-	wit       *logWitnesses  // witness.go
-	authz     mpc.Authorizer // the MPC server's signing gate, as wired
-	mpc       *mpc.Server
-	handler   http.Handler
-	registry  *prometheus.Registry
-	net       *chaincfg.Params
-	walletPK  []byte
-	walletAd  string
-	musig     *cosign.Service    // the MuSig2 staker key (nil without the musig block)
-	pool      *mpc.PreParamsPool // nil unless a key ceremony is enabled
-	stopPool  context.CancelFunc
-	stopWatch context.CancelFunc
+	cfg          Config
+	log          *slog.Logger
+	db           *storage.DB
+	audit        *audit.Log
+	gov          *governance.Governance
+	indexer      *l2.Indexer
+	signer       *liveSigner    // the decision service, once a key share is active
+	l1           *l1.Watcher    // nil without the l1 block
+	l1Loop       sync.WaitGroup // the L1 follow loop (started once a decision service exists)
+	wit          *logWitnesses  // witness.go
+	authz        mpc.Authorizer // the MPC server's signing gate, as wired
+	mpc          *mpc.Server
+	handler      http.Handler
+	registry     *prometheus.Registry
+	net          *chaincfg.Params
+	walletPK     []byte
+	walletAd     string
+	l1NotStarted sync.Once          // logs l1_not_started once
+	musig        *cosign.Service    // the MuSig2 staker key (nil without the musig block)
+	pool         *mpc.PreParamsPool // nil unless a key ceremony is enabled
+	stopPool     context.CancelFunc
+	stopWatch    context.CancelFunc
 }
 
 // start runs policyd on a loaded configuration. The order is what makes a
@@ -383,7 +384,9 @@ var errL1NotStarted = errs.New(errs.KindUnavailable, "l1_not_started",
 // newDecisionService builds the decision service for the wallet of share.
 func (s *server) newDecisionService(share *mpc.Share, m *metrics) (*decision.Service, error) {
 	if s.cfg.L1 != nil && s.l1 == nil {
-		s.log.Error("key share active, but the L1 view did not start with it: signing refused until policyd restarts", "event", "l1_not_started")
+		s.l1NotStarted.Do(func() { // once: every sign request asks again
+			s.log.Error("key share active, but the L1 view did not start with it: signing refused until policyd restarts", "event", "l1_not_started")
+		})
 		return nil, errL1NotStarted
 	}
 	return decision.New(decision.Config{

@@ -82,6 +82,12 @@ type Transition struct {
 	Released []string `json:"released,omitempty"`
 	// Recheck is the evaluation at signing (begin, or the revoke it caused).
 	Recheck *Recheck `json:"recheck,omitempty"`
+
+	// recheckAudit is the index of the audit record that holds Recheck
+	// (this transition's decision_begin or decision_revoke), when there is
+	// one: the decisions bucket then stores the index, not the re-check a
+	// second time (lifecycleOf, loadReferenced).
+	recheckAudit *uint64
 }
 
 // Recheck is the re-evaluation of the stored facts when signing begins:
@@ -128,18 +134,23 @@ func (s *Service) transition(tx *bolt.Tx, r *Record, ev Event, now time.Time, t 
 	if ev == EventCancel {
 		r.CancelledAt = &now
 	}
-	r.Transitions = append(r.Transitions, t)
-	if err := putRecord(tx, r); err != nil {
-		return err
-	}
+	// The audit record first: a re-check it holds is stored once, there,
+	// and the decisions bucket names its index (both in tx).
 	body, err := s.auditTransitionBody(tx, ev, t, now)
-	if err != nil || body == nil {
+	if err != nil {
 		return err
 	}
-	if _, err := s.cfg.Audit.AppendBody(tx, now, body); err != nil {
-		return fmt.Errorf("audit: %w", err)
+	if body != nil {
+		idx, err := s.cfg.Audit.AppendBody(tx, now, body)
+		if err != nil {
+			return fmt.Errorf("audit: %w", err)
+		}
+		if t.Recheck != nil && (ev == EventBegin || ev == EventRevoke) {
+			t.recheckAudit = &idx
+		}
 	}
-	return nil
+	r.Transitions = append(r.Transitions, t)
+	return putRecord(tx, r)
 }
 
 // auditTransitionBody is t's audit record (auditTransition); a re-check at

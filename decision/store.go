@@ -7,7 +7,9 @@ package decision
 // appended as those bytes (audit.Log.AppendCanonical: inside the bbolt
 // writer nothing is decoded and re-encoded). The decisions bucket keeps
 // only what changes after it, the lifecycle (state, transitions,
-// signatures, the velocity entries), and the index of that audit record.
+// signatures, the velocity entries), and the index of that audit record;
+// a transition's re-check at signing is likewise kept by its audit
+// record's index (storedTransition).
 // The whitelist and parameters the decision read are named by hash; each
 // whitelist and each parameter set is appended once ("whitelist_state",
 // "params_state") before the first decision that names it, and the
@@ -39,22 +41,124 @@ import (
 // record holds the decision itself. Its JSON starts with lifecyclePrefix
 // (a whole record starts with {"v":).
 type lifecycle struct {
-	AuditIndex        uint64            `json:"audit_index"`
-	ID                string            `json:"id"`
-	State             State             `json:"state"`
-	OutflowKey        policy.HexBytes   `json:"outflow_key,omitempty"`
-	OutflowSuperseded []Superseded      `json:"outflow_superseded,omitempty"`
-	Signatures        []policy.HexBytes `json:"signatures,omitempty"`
-	CancelledAt       *time.Time        `json:"cancelled_at,omitempty"`
-	Transitions       []Transition      `json:"transitions,omitempty"`
-	UnsignedTx        policy.HexBytes   `json:"unsigned_tx,omitempty"`
+	AuditIndex        uint64             `json:"audit_index"`
+	ID                string             `json:"id"`
+	State             State              `json:"state"`
+	OutflowKey        policy.HexBytes    `json:"outflow_key,omitempty"`
+	OutflowSuperseded []Superseded       `json:"outflow_superseded,omitempty"`
+	Signatures        []policy.HexBytes  `json:"signatures,omitempty"`
+	CancelledAt       *time.Time         `json:"cancelled_at,omitempty"`
+	Transitions       []storedTransition `json:"transitions,omitempty"`
+	UnsignedTx        policy.HexBytes    `json:"unsigned_tx,omitempty"`
+}
+
+// storedTransition is a Transition as the lifecycle keeps it: a re-check
+// held by the transition's own audit record (decision_begin or
+// decision_revoke) is named by that record's index, not stored again.
+// Transitions stored before this (or without such a record) keep their
+// re-check whole and are read as they are.
+type storedTransition struct {
+	Transition
+	RecheckAudit *uint64 `json:"recheck_audit_index,omitempty"`
 }
 
 var lifecyclePrefix = []byte(`{"audit_index":`)
 
 func lifecycleOf(r *Record) lifecycle {
+	var ts []storedTransition
+	if len(r.Transitions) > 0 {
+		ts = make([]storedTransition, len(r.Transitions))
+		for i, t := range r.Transitions {
+			ts[i] = storedTransition{Transition: t}
+			if t.recheckAudit != nil && t.Recheck != nil {
+				ts[i].Recheck, ts[i].RecheckAudit = nil, t.recheckAudit
+			}
+		}
+	}
 	return lifecycle{AuditIndex: *r.AuditIndex, ID: r.ID, State: r.State, OutflowKey: r.OutflowKey, OutflowSuperseded: r.OutflowSuperseded,
-		Signatures: r.Signatures, CancelledAt: r.CancelledAt, Transitions: r.Transitions, UnsignedTx: r.UnsignedTx}
+		Signatures: r.Signatures, CancelledAt: r.CancelledAt, Transitions: ts, UnsignedTx: r.UnsignedTx}
+}
+
+// loadTransitions is the lifecycle's transitions with every referenced
+// re-check read back from its audit record, which must be this decision's
+// transition of the same event.
+func loadTransitions(tx *bolt.Tx, id string, ts []storedTransition) ([]Transition, error) {
+	if ts == nil {
+		return nil, nil
+	}
+	out := make([]Transition, len(ts))
+	for i, st := range ts {
+		t := st.Transition
+		if st.RecheckAudit != nil {
+			if t.Recheck != nil {
+				return nil, fmt.Errorf("transition %d holds a re-check and names audit record %d", i, *st.RecheckAudit)
+			}
+			rc, err := auditedRecheck(tx, *st.RecheckAudit, id, t.Event)
+			if err != nil {
+				return nil, fmt.Errorf("transition %d (%s): %w", i, t.Event, err)
+			}
+			idx := *st.RecheckAudit
+			t.Recheck, t.recheckAudit = rc, &idx
+		}
+		out[i] = t
+	}
+	return out, nil
+}
+
+// auditedRecheck is the re-check of the decision_begin or decision_revoke
+// record at index (v1 whole, or v2 with the whitelist and parameters it
+// names), which must be decision id's transition by ev.
+func auditedRecheck(tx *bolt.Tx, index uint64, id string, ev Event) (*Recheck, error) {
+	kind := records.KindDecisionBegin
+	if ev == EventRevoke {
+		kind = records.KindDecisionRevoke
+	} else if ev != EventBegin {
+		return nil, fmt.Errorf("a %s transition holds no re-check", ev)
+	}
+	b, err := auditBody(tx, index, kind)
+	if err != nil {
+		return nil, err
+	}
+	var did string
+	var rc *Recheck
+	switch t := b.(type) {
+	case *records.DecisionBegin:
+		did, rc = t.DecisionID, t.Recheck
+	case *records.DecisionRevoke:
+		did, rc = t.DecisionID, t.Recheck
+	case *records.DecisionBeginV2:
+		did = t.DecisionID
+		if t.Recheck != nil {
+			if rc, err = fullRecheck(tx, t.Recheck); err != nil {
+				return nil, err
+			}
+		}
+	case *records.DecisionRevokeV2:
+		did = t.DecisionID
+		if t.Recheck != nil {
+			if rc, err = fullRecheck(tx, t.Recheck); err != nil {
+				return nil, err
+			}
+		}
+	default:
+		return nil, fmt.Errorf("audit record %d is not a typed %s", index, kind)
+	}
+	if did != id {
+		return nil, fmt.Errorf("audit record %d is decision %s's, not %s's", index, did, id)
+	}
+	if rc == nil {
+		return nil, fmt.Errorf("audit record %d holds no re-check", index)
+	}
+	return rc, nil
+}
+
+// fullRecheck is rc with the whitelist and parameters it names.
+func fullRecheck(tx *bolt.Tx, rc *records.RecheckV2) (*Recheck, error) {
+	p, w, err := policyStates(tx, rc.WhitelistHash, rc.ParamsHash)
+	if err != nil {
+		return nil, err
+	}
+	return rc.Full(p, w), nil
 }
 
 // loadReferenced reads a lifecycle and the decision of its audit record.
@@ -70,13 +174,17 @@ func loadReferenced(tx *bolt.Tx, raw []byte) (*Record, error) {
 	if d.DecisionID != lc.ID {
 		return nil, fmt.Errorf("audit record %d is decision %s, not %s", lc.AuditIndex, d.DecisionID, lc.ID)
 	}
+	ts, err := loadTransitions(tx, lc.ID, lc.Transitions)
+	if err != nil {
+		return nil, err
+	}
 	idx := lc.AuditIndex
 	return &Record{
 		V: 1, ID: lc.ID, State: lc.State, Time: d.EvaluatedAt, TxID: d.TxID, PSBTHash: d.PSBTHash,
 		WhitelistVersion: d.WhitelistVersion, WhitelistHash: records.WhitelistHash(d.Snapshot.Whitelist), ParamsHash: d.ParamsHash,
 		Outcome: d.Decision.Outcome, Reasons: d.Decision.Reasons, Decision: d.Decision, Evidence: d.Evidence, Facts: d.Facts,
 		StakingDecls: d.StakingDecls, Snapshot: d.Snapshot, OutflowKey: lc.OutflowKey, OutflowSuperseded: lc.OutflowSuperseded,
-		Signatures: lc.Signatures, CancelledAt: lc.CancelledAt, ExpiresAt: d.ExpiresAt, Transitions: lc.Transitions,
+		Signatures: lc.Signatures, CancelledAt: lc.CancelledAt, ExpiresAt: d.ExpiresAt, Transitions: ts,
 		UnsignedTx: lc.UnsignedTx, AuditIndex: &idx,
 	}, nil
 }
@@ -92,21 +200,31 @@ func auditedDecision(tx *bolt.Tx, index uint64) (*records.Decision, error) {
 	case *records.Decision:
 		return d, nil
 	case *records.DecisionV2:
-		w, err := auditBody(tx, stateIndex(tx, stateKey(records.KindWhitelistState, d.WhitelistHash)), records.KindWhitelistState)
+		p, w, err := policyStates(tx, d.WhitelistHash, d.ParamsHash)
 		if err != nil {
-			return nil, fmt.Errorf("whitelist %s: %w", d.WhitelistHash, err)
+			return nil, err
 		}
-		p, err := auditBody(tx, stateIndex(tx, stateKey(records.KindParamsState, d.ParamsHash)), records.KindParamsState)
-		if err != nil {
-			return nil, fmt.Errorf("parameters %s: %w", d.ParamsHash, err)
-		}
-		ws, ps := w.(*records.WhitelistState), p.(*records.ParamsState)
-		if ws.Hash != d.WhitelistHash || ps.Hash != d.ParamsHash {
-			return nil, errors.New("policy state index names another state")
-		}
-		return d.Full(ps.Params, ws.Whitelist), nil
+		return d.Full(p, w), nil
 	}
 	return nil, fmt.Errorf("audit record %d is not a typed decision", index)
+}
+
+// policyStates reads the parameters and whitelist recorded under their
+// hashes (the records the decision_policy_states bucket names).
+func policyStates(tx *bolt.Tx, whitelistHash, paramsHash string) (policy.Params, policy.Whitelist, error) {
+	w, err := auditBody(tx, stateIndex(tx, stateKey(records.KindWhitelistState, whitelistHash)), records.KindWhitelistState)
+	if err != nil {
+		return policy.Params{}, policy.Whitelist{}, fmt.Errorf("whitelist %s: %w", whitelistHash, err)
+	}
+	p, err := auditBody(tx, stateIndex(tx, stateKey(records.KindParamsState, paramsHash)), records.KindParamsState)
+	if err != nil {
+		return policy.Params{}, policy.Whitelist{}, fmt.Errorf("parameters %s: %w", paramsHash, err)
+	}
+	ws, ps := w.(*records.WhitelistState), p.(*records.ParamsState)
+	if ws.Hash != whitelistHash || ps.Hash != paramsHash {
+		return policy.Params{}, policy.Whitelist{}, errors.New("policy state index names another state")
+	}
+	return ps.Params, ws.Whitelist, nil
 }
 
 // auditBody decodes the typed body of the audit record at index, which

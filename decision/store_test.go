@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/btcsuite/btcd/chaincfg"
+	"github.com/btcsuite/btcd/wire"
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/bitlayer-org/policyd/audit"
@@ -159,5 +160,107 @@ func TestBodyPartsCoverDecisionV2(t *testing.T) {
 	}
 	for name := range want {
 		t.Errorf("DecisionV2.%s is in neither part", name)
+	}
+}
+
+// TestRecheckStoredOnce: the re-check at signing (begin, and the revoke a
+// failed one causes) is stored once, in its audit record: the decisions
+// bucket names that record's index. What the service reads back is the
+// re-check an auditor reads from the exported log (the verifier's own
+// decoding, the whitelist and parameters resolved from the log's state
+// records), and a restarted service reads the same.
+func TestRecheckStoredOnce(t *testing.T) {
+	e, raw, _ := signTimeEnv(t, nil)
+	begun := e.submitAllow(t, raw)
+	if _, err := e.begin(t, begun); err != nil {
+		t.Fatal(err)
+	}
+	// A second decision (another input), revoked by the re-check: frozen.
+	raw2 := buildTx(t, e.wallet, []int64{2e8}, []*wire.TxOut{wire.NewTxOut(5e7, bridgeScript(scenario(t, "withdraw_one_id").Snapshot))}, 2000, "101")
+	revoked := e.submitAllow(t, raw2)
+	e.gov.freeze(t)
+	if _, err := e.begin(t, revoked); errCode(err) != "decision_revoked_at_signing" {
+		t.Fatalf("begin while frozen: %v", err)
+	}
+
+	// The auditor's re-checks, by decision id and event.
+	type key struct{ id, event string }
+	fromLog := map[key]*records.Recheck{}
+	var st records.States
+	_, err := audit.VerifyWith(exportAudit(t, e), e.log.VerifierKey(), nil, audit.VerifyOptions{OnRecord: func(_ *audit.Record, b records.Body) error {
+		st.Add(b)
+		var tv2 *records.TransitionV2
+		switch v := b.(type) {
+		case *records.DecisionBeginV2:
+			tv2 = &v.TransitionV2
+		case *records.DecisionRevokeV2:
+			tv2 = &v.TransitionV2
+		}
+		if tv2 != nil && tv2.Recheck != nil {
+			full, err := st.Decision(&records.DecisionV2{DecisionID: tv2.DecisionID, WhitelistHash: tv2.Recheck.WhitelistHash, ParamsHash: tv2.Recheck.ParamsHash})
+			if err != nil {
+				return err
+			}
+			fromLog[key{tv2.DecisionID, tv2.Event}] = tv2.Recheck.Full(full.Snapshot.Params, full.Snapshot.Whitelist)
+		}
+		return nil
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(fromLog) != 2 {
+		t.Fatalf("re-checks in the log: %d, want 2", len(fromLog))
+	}
+
+	restarted, err := New(e.svc.cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		id    string
+		event Event
+	}{{begun, EventBegin}, {revoked, EventRevoke}} {
+		var stored []byte
+		_ = e.db.View(func(tx *bolt.Tx) error {
+			stored = bytes.Clone(tx.Bucket(storage.BucketDecisions).Get([]byte(c.id)))
+			return nil
+		})
+		if !bytes.HasPrefix(stored, lifecyclePrefix) || bytes.Contains(stored, []byte(`"recheck":`)) ||
+			!bytes.Contains(stored, []byte(`"recheck_audit_index":`)) {
+			t.Fatalf("%s: stored lifecycle holds its re-check or does not name it:\n%s", c.id, stored)
+		}
+		want := fromLog[key{c.id, string(c.event)}]
+		if want == nil {
+			t.Fatalf("%s: no %s re-check in the log", c.id, c.event)
+		}
+		for _, svc := range []*Service{e.svc, restarted} {
+			r := svc.mustRecord(t, c.id)
+			last := r.Transitions[len(r.Transitions)-1]
+			if last.Event != c.event || last.Recheck == nil {
+				t.Fatalf("%s: last transition %+v", c.id, last)
+			}
+			if got := jsonOf(t, last.Recheck); !bytes.Equal(got, jsonOf(t, want)) {
+				t.Fatalf("%s: re-check read back differs from the log's:\n%s\n%s", c.id, got, jsonOf(t, want))
+			}
+		}
+	}
+
+	// A lifecycle naming another decision's re-check is refused, not read.
+	var lcBegun, lcRevoked lifecycle
+	_ = e.db.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket(storage.BucketDecisions)
+		if err := json.Unmarshal(b.Get([]byte(begun)), &lcBegun); err != nil {
+			t.Fatal(err)
+		}
+		return json.Unmarshal(b.Get([]byte(revoked)), &lcRevoked)
+	})
+	lcBegun.Transitions[len(lcBegun.Transitions)-1].RecheckAudit = lcRevoked.Transitions[len(lcRevoked.Transitions)-1].RecheckAudit
+	if err := e.db.Update(func(tx *bolt.Tx) error {
+		return tx.Bucket(storage.BucketDecisions).Put([]byte(begun), jsonOf(t, lcBegun))
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.Record(context.Background(), begun); err == nil {
+		t.Fatal("a lifecycle naming another decision's re-check was read")
 	}
 }

@@ -102,10 +102,7 @@ type stakingTracker struct {
 }
 
 func newStakingTracker(w *writer) (*stakingTracker, error) {
-	b, err := bucket(w.tx, BucketL1Staking)
-	if err != nil {
-		return nil, err
-	}
+	b := w.Bucket(BucketL1Staking) // the writer checked it exists
 	k, _ := b.Cursor().First()
 	return &stakingTracker{w: w, b: b, active: k != nil}, nil
 }
@@ -125,7 +122,7 @@ func (s *stakingTracker) spend(op wire.OutPoint, t *wire.MsgTx, height uint64) (
 		return false, err
 	}
 	r.state, r.spender, r.spentAt = stakingSpent, t.TxHash(), height
-	return true, s.w.put(BucketL1Staking, opKey(op), r.bytes())
+	return true, s.w.Put(BucketL1Staking, opKey(op), r.bytes())
 }
 
 // created records the named staking outputs of t (mined at height). The
@@ -150,7 +147,7 @@ func (s *stakingTracker) created(t *wire.MsgTx, txid chainhash.Hash, height uint
 			continue
 		}
 		r = stakingRec{state: stakingUnspent, value: o.Value, height: height}
-		if err := s.w.put(BucketL1Staking, k, r.bytes()); err != nil {
+		if err := s.w.Put(BucketL1Staking, k, r.bytes()); err != nil {
 			return err
 		}
 	}

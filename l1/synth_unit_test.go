@@ -45,7 +45,7 @@ func dumpChainState(t testing.TB, db *storage.DB) string {
 	t.Helper()
 	var out bytes.Buffer
 	err := db.View(func(tx *bolt.Tx) error {
-		for _, name := range append([][]byte{BucketL1Blocks}, undoBuckets...) {
+		for _, name := range append([][]byte{BucketL1Blocks}, undo.Buckets...) {
 			b := tx.Bucket(name)
 			var keys []string
 			_ = b.ForEach(func(k, v []byte) error {

@@ -176,11 +176,11 @@ func readTotals(b *bolt.Bucket) (Totals, error) {
 
 // applyBlock writes block's effect on the wallet through the undo log.
 func (v *View) applyBlock(tx *bolt.Tx, height uint64, hash chainhash.Hash, blk *wire.MsgBlock) error {
-	w, err := newWriter(tx, height)
+	w, err := undo.Writer(tx, height)
 	if err != nil {
 		return err
 	}
-	tot, err := readTotals(w.bs[4])
+	tot, err := readTotals(w.Bucket(BucketL1Cursor))
 	if err != nil {
 		return err
 	}
@@ -202,7 +202,7 @@ func (v *View) applyBlock(tx *bolt.Tx, height uint64, hash chainhash.Hash, blk *
 					return err
 				}
 				fromStake = fromStake || followed
-				raw := w.get(BucketL1UTXOs, opKey(in.PreviousOutPoint))
+				raw := w.Get(BucketL1UTXOs, opKey(in.PreviousOutPoint))
 				if raw == nil {
 					continue
 				}
@@ -239,10 +239,10 @@ func (v *View) applyBlock(tx *bolt.Tx, height uint64, hash chainhash.Hash, blk *
 		copy(spent, txid[:])
 		binary.BigEndian.PutUint64(spent[32:], height)
 		for _, op := range ins {
-			if err := w.del(BucketL1UTXOs, opKey(op)); err != nil {
+			if err := w.Delete(BucketL1UTXOs, opKey(op)); err != nil {
 				return err
 			}
-			if err := w.put(BucketL1Spent, opKey(op), spent); err != nil {
+			if err := w.Put(BucketL1Spent, opKey(op), spent); err != nil {
 				return err
 			}
 			tot.UTXOCount--
@@ -251,7 +251,7 @@ func (v *View) applyBlock(tx *bolt.Tx, height uint64, hash chainhash.Hash, blk *
 		for _, i := range outs {
 			op := wire.OutPoint{Hash: txid, Index: uint32(i)}
 			u := utxoRec{value: t.TxOut[i].Value, height: height, coinbase: coinbase}
-			if err := w.put(BucketL1UTXOs, opKey(op), u.bytes()); err != nil {
+			if err := w.Put(BucketL1UTXOs, opKey(op), u.bytes()); err != nil {
 				return err
 			}
 			tot.UTXOCount++
@@ -265,10 +265,10 @@ func (v *View) applyBlock(tx *bolt.Tx, height uint64, hash chainhash.Hash, blk *
 			return err
 		}
 		rec := txRec{height: height, pos: uint32(pos), block: hash, walletIns: uint32(len(ins)), inSat: inSat, outSat: outSat, raw: buf.Bytes()}
-		if err := w.put(BucketL1Txs, txid[:], rec.bytes()); err != nil {
+		if err := w.Put(BucketL1Txs, txid[:], rec.bytes()); err != nil {
 			return err
 		}
-		if err := w.put(BucketL1TxOrder, orderKey(height, uint32(pos)), txid[:]); err != nil {
+		if err := w.Put(BucketL1TxOrder, orderKey(height, uint32(pos)), txid[:]); err != nil {
 			return err
 		}
 	}
@@ -279,7 +279,7 @@ func (v *View) applyBlock(tx *bolt.Tx, height uint64, hash chainhash.Hash, blk *
 	if err != nil {
 		return err
 	}
-	return w.put(BucketL1Cursor, keyTotals, tv)
+	return w.Put(BucketL1Cursor, keyTotals, tv)
 }
 
 // ---- watch list and mempool sightings ----

@@ -374,7 +374,7 @@ func (w *Watcher) sync(ctx context.Context) error {
 
 	if st.TipHeight > w.cfg.UndoRetain {
 		floor := st.TipHeight - w.cfg.UndoRetain
-		if err := w.db.Update(func(tx *bolt.Tx) error { return pruneUndo(tx, floor) }); err != nil {
+		if err := w.db.Update(func(tx *bolt.Tx) error { return undo.Prune(tx, floor) }); err != nil {
 			return err
 		}
 	}
@@ -444,7 +444,7 @@ func (w *Watcher) checkReorg(ctx context.Context, st *Status, primaryHead uint64
 	st.LastReorg = fmt.Sprintf("rolled back from %d to %d at %s (%d stored blocks compared)", old, fork.height, now.UTC().Format(time.RFC3339), checked)
 	w.cfg.Logger.Warn("l1 reorg", "from", old, "to", fork.height)
 	return w.db.Update(func(tx *bolt.Tx) error {
-		if err := rollback(tx, fork.height); err != nil {
+		if err := undo.Rollback(tx, fork.height); err != nil {
 			return err
 		}
 		return putStatus(tx, *st)

@@ -510,7 +510,7 @@ func (ix *Indexer) indexRange(ctx context.Context, st *Status, from, to uint64) 
 	err = ix.db.Update(func(tx *bolt.Tx) error {
 		blocks := tx.Bucket(storage.BucketL2Blocks)
 		for _, ev := range events {
-			w, err := newWriter(tx, ev.BlockNumber)
+			w, err := undo.Writer(tx, ev.BlockNumber)
 			if err != nil {
 				return err
 			}

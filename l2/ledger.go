@@ -264,7 +264,7 @@ func (l *Ledger) Totals(tx *bolt.Tx) (Totals, error) {
 // the affected record. It is not idempotent by itself; the indexer's cursor
 // guarantees each event is applied once.
 func (l *Ledger) Apply(tx *bolt.Tx, ev Event) error {
-	w, err := newWriter(tx, ev.BlockNumber)
+	w, err := undo.Writer(tx, ev.BlockNumber)
 	if err != nil {
 		return err
 	}
@@ -312,7 +312,7 @@ func (l *Ledger) applyRequest(w *writer, ev Event) error {
 	if ev.Amount == nil {
 		ev.Amount = new(big.Int)
 	}
-	if raw := w.get(storage.BucketLedger, k); raw != nil {
+	if raw := w.Get(storage.BucketLedger, k); raw != nil {
 		old, err := decodeRequest(raw)
 		if err != nil {
 			return err
@@ -348,7 +348,7 @@ func (l *Ledger) applyRequest(w *writer, ev Event) error {
 	if ev.Token != l.btcToken {
 		r.Conflicts = append(r.Conflicts, fmt.Sprintf("%s: %s", ConflictTokenNotBTC, ev.Token.Hex()))
 	}
-	if err := w.put(storage.BucketLedgerOrder, posKey(ev.BlockNumber, ev.LogIndex), k); err != nil {
+	if err := w.Put(storage.BucketLedgerOrder, posKey(ev.BlockNumber, ev.LogIndex), k); err != nil {
 		return err
 	}
 	return l.putRequest(w, k, nil, r)
@@ -359,7 +359,7 @@ func (l *Ledger) applyApproval(w *writer, ev Event) error {
 	if err != nil {
 		return err
 	}
-	raw := w.get(storage.BucketLedger, k)
+	raw := w.Get(storage.BucketLedger, k)
 	if raw == nil {
 		r := &Request{
 			ReqID: new(big.Int).Set(ev.ReqID), Kind: KindUnknown, AmountWei: "0",
@@ -395,7 +395,7 @@ func (l *Ledger) applyPlan(w *writer, ev Event) error {
 		return err
 	}
 	p := PlanWithdraw{PlanID: cloneInt(ev.PlanID), TxHash: ev.TxHash, BlockNumber: ev.BlockNumber, BlockHash: ev.BlockHash, LogIndex: ev.LogIndex}
-	if raw := w.get(storage.BucketL2Plans, k); raw != nil {
+	if raw := w.Get(storage.BucketL2Plans, k); raw != nil {
 		if err := json.Unmarshal(raw, &p); err != nil {
 			return fmt.Errorf("%w: %v", ErrCorrupt, err)
 		}
@@ -405,7 +405,7 @@ func (l *Ledger) applyPlan(w *writer, ev Event) error {
 	if err != nil {
 		return err
 	}
-	return w.put(storage.BucketL2Plans, k, v)
+	return w.Put(storage.BucketL2Plans, k, v)
 }
 
 func cloneInt(x *big.Int) *big.Int {
@@ -440,15 +440,15 @@ func (l *Ledger) putRequest(w *writer, k []byte, old, upd *Request) error {
 	if err != nil {
 		return err
 	}
-	if err := w.put(storage.BucketLedger, k, v); err != nil {
+	if err := w.Put(storage.BucketLedger, k, v); err != nil {
 		return err
 	}
 	pk := posKey(upd.BlockNumber, upd.LogIndex)
 	switch was, is := pendingOf(old), pendingOf(upd); {
 	case !was && is:
-		err = w.put(storage.BucketL2Pending, pk, k)
+		err = w.Put(storage.BucketL2Pending, pk, k)
 	case was && !is:
-		err = w.del(storage.BucketL2Pending, pk)
+		err = w.Delete(storage.BucketL2Pending, pk)
 	}
 	if err != nil {
 		return err
@@ -458,7 +458,7 @@ func (l *Ledger) putRequest(w *writer, k []byte, old, upd *Request) error {
 		return nil
 	}
 	var t Totals
-	if raw := w.get(storage.BucketL2Cursor, keyTotals); raw != nil {
+	if raw := w.Get(storage.BucketL2Cursor, keyTotals); raw != nil {
 		if err := json.Unmarshal(raw, &t); err != nil {
 			return fmt.Errorf("%w: totals: %v", ErrCorrupt, err)
 		}
@@ -471,5 +471,5 @@ func (l *Ledger) putRequest(w *writer, k []byte, old, upd *Request) error {
 	if err != nil {
 		return err
 	}
-	return w.put(storage.BucketL2Cursor, keyTotals, tv)
+	return w.Put(storage.BucketL2Cursor, keyTotals, tv)
 }

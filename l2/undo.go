@@ -1,200 +1,38 @@
 package l2
 
 import (
-	"bytes"
-	"encoding/binary"
 	"errors"
-	"fmt"
 
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/bitlayer-org/policyd/storage"
+	"github.com/bitlayer-org/policyd/storage/undolog"
 )
 
-// The undo log makes every ledger write of block B reversible: before a
-// write, the key's previous value (or its absence) is appended under
-// B | seq, with seq from the bucket's monotonic sequence. Rollback to height
-// H replays the entries of blocks > H newest first, which restores each key to
-// the value it had before the first write above H.
-//
-// Entry layout: bucketID (1) | len(key) (1) | key | present (1) | previous value.
+// Every ledger write of block B is reversible (storage/undolog): Rollback
+// to height H restores each key to the value it had before the first write
+// above H.
 
 // ErrReorgTooDeep is returned when a rollback would need undo entries that
 // were already pruned; the operator must rebuild the ledger from scratch.
 var ErrReorgTooDeep = errors.New("l2: reorganization deeper than the retained undo log")
 
-var undoBuckets = [][]byte{
-	storage.BucketLedger, storage.BucketLedgerOrder, storage.BucketL2Pending,
-	storage.BucketL2Plans, storage.BucketL2Cursor,
+// undo logs the ledger's buckets (append only: entries name them by index).
+var undo = &undolog.Log{
+	Name: "l2", Undo: storage.BucketL2Undo, Cursor: storage.BucketL2Cursor, Blocks: storage.BucketL2Blocks,
+	Buckets: [][]byte{
+		storage.BucketLedger, storage.BucketLedgerOrder, storage.BucketL2Pending,
+		storage.BucketL2Plans, storage.BucketL2Cursor,
+	},
+	ErrTooDeep: ErrReorgTooDeep, ErrCorrupt: ErrCorrupt,
 }
 
-func undoID(name []byte) (byte, error) {
-	for i, b := range undoBuckets {
-		if bytes.Equal(b, name) {
-			return byte(i), nil
-		}
-	}
-	return 0, fmt.Errorf("l2: bucket %s is not undo-logged", name)
-}
-
-type writer struct {
-	tx    *bolt.Tx
-	block uint64
-	undo  *bolt.Bucket
-}
-
-func newWriter(tx *bolt.Tx, block uint64) (*writer, error) {
-	u, err := bucket(tx, storage.BucketL2Undo)
-	if err != nil {
-		return nil, err
-	}
-	return &writer{tx: tx, block: block, undo: u}, nil
-}
-
-func (w *writer) get(name, key []byte) []byte {
-	b := w.tx.Bucket(name)
-	if b == nil {
-		return nil
-	}
-	return b.Get(key)
-}
-
-func (w *writer) record(name, key []byte) (*bolt.Bucket, error) {
-	id, err := undoID(name)
-	if err != nil {
-		return nil, err
-	}
-	b, err := bucket(w.tx, name)
-	if err != nil {
-		return nil, err
-	}
-	if len(key) > 255 {
-		return nil, fmt.Errorf("l2: undo key too long")
-	}
-	prev := b.Get(key)
-	entry := make([]byte, 0, 3+len(key)+len(prev))
-	entry = append(entry, id, byte(len(key)))
-	entry = append(entry, key...)
-	if prev != nil {
-		entry = append(entry, 1)
-		entry = append(entry, prev...)
-	} else {
-		entry = append(entry, 0)
-	}
-	seq, err := w.undo.NextSequence()
-	if err != nil {
-		return nil, err
-	}
-	var k [16]byte
-	binary.BigEndian.PutUint64(k[:8], w.block)
-	binary.BigEndian.PutUint64(k[8:], seq)
-	return b, w.undo.Put(k[:], entry)
-}
-
-func (w *writer) put(name, key, val []byte) error {
-	b, err := w.record(name, key)
-	if err != nil {
-		return err
-	}
-	return b.Put(key, val)
-}
-
-func (w *writer) del(name, key []byte) error {
-	b, err := w.record(name, key)
-	if err != nil {
-		return err
-	}
-	return b.Delete(key)
-}
-
-var keyUndoFloor = []byte("undo_floor")
+type writer = undolog.Writer
 
 // Rollback undoes every ledger write of blocks above height and forgets their
 // block hashes. It fails with ErrReorgTooDeep below the pruning floor.
-func (l *Ledger) Rollback(tx *bolt.Tx, height uint64) error {
-	cur, err := bucket(tx, storage.BucketL2Cursor)
-	if err != nil {
-		return err
-	}
-	if raw := cur.Get(keyUndoFloor); len(raw) == 8 && height < binary.BigEndian.Uint64(raw) {
-		return fmt.Errorf("%w: to %d, undo kept from %d", ErrReorgTooDeep, height, binary.BigEndian.Uint64(raw))
-	}
-	u, err := bucket(tx, storage.BucketL2Undo)
-	if err != nil {
-		return err
-	}
-	// Collect first, then modify: deleting while a cursor walks a bucket is
-	// fragile in bbolt.
-	type entry struct{ k, v []byte }
-	var undo []entry
-	c := u.Cursor()
-	for k, v := c.Last(); k != nil && binary.BigEndian.Uint64(k[:8]) > height; k, v = c.Prev() {
-		undo = append(undo, entry{append([]byte(nil), k...), append([]byte(nil), v...)})
-	}
-	for _, e := range undo { // newest first
-		v := e.v
-		if len(v) < 3 || len(v) < 3+int(v[1]) || int(v[0]) >= len(undoBuckets) {
-			return fmt.Errorf("%w: undo entry", ErrCorrupt)
-		}
-		name := undoBuckets[v[0]]
-		key := v[2 : 2+int(v[1])]
-		rest := v[2+int(v[1]):]
-		b, err := bucket(tx, name)
-		if err != nil {
-			return err
-		}
-		if rest[0] == 1 {
-			err = b.Put(key, rest[1:])
-		} else {
-			err = b.Delete(key)
-		}
-		if err != nil {
-			return err
-		}
-		if err := u.Delete(e.k); err != nil {
-			return err
-		}
-	}
-	blocks, err := bucket(tx, storage.BucketL2Blocks)
-	if err != nil {
-		return err
-	}
-	var drop [][]byte
-	bc := blocks.Cursor()
-	for k, _ := bc.Last(); k != nil && binary.BigEndian.Uint64(k) > height; k, _ = bc.Prev() {
-		drop = append(drop, append([]byte(nil), k...))
-	}
-	for _, k := range drop {
-		if err := blocks.Delete(k); err != nil {
-			return err
-		}
-	}
-	return nil
-}
+func (l *Ledger) Rollback(tx *bolt.Tx, height uint64) error { return undo.Rollback(tx, height) }
 
 // PruneUndo drops undo entries of blocks below floor: reorganizations that
 // deep can no longer be rolled back (ErrReorgTooDeep).
-func (l *Ledger) PruneUndo(tx *bolt.Tx, floor uint64) error {
-	u, err := bucket(tx, storage.BucketL2Undo)
-	if err != nil {
-		return err
-	}
-	cur, err := bucket(tx, storage.BucketL2Cursor)
-	if err != nil {
-		return err
-	}
-	if raw := cur.Get(keyUndoFloor); len(raw) == 8 && binary.BigEndian.Uint64(raw) >= floor {
-		return nil
-	}
-	var drop [][]byte
-	c := u.Cursor()
-	for k, _ := c.First(); k != nil && binary.BigEndian.Uint64(k[:8]) < floor; k, _ = c.Next() {
-		drop = append(drop, append([]byte(nil), k...))
-	}
-	for _, k := range drop {
-		if err := u.Delete(k); err != nil {
-			return err
-		}
-	}
-	return cur.Put(keyUndoFloor, heightKey(floor))
-}
+func (l *Ledger) PruneUndo(tx *bolt.Tx, floor uint64) error { return undo.Prune(tx, floor) }

@@ -14,6 +14,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 	"golang.org/x/mod/sumdb/tlog"
 
+	"github.com/bitlayer-org/policyd/audit/records"
 	"github.com/bitlayer-org/policyd/audit/records/recordstest"
 	"github.com/bitlayer-org/policyd/storage"
 )
@@ -112,10 +113,15 @@ func benchSize() int {
 }
 
 // buildBigLog builds the log once per process (NoSync, 10k appends per tx)
-// so -count=N repeats only the measured part. Its records are real-size
-// typed decision records (recordstest.Decisions: the policy scenarios'
-// facts, snapshot and result, 4-5 KB each, as the decision service writes
-// them), cycled with distinct decision ids and increasing times.
+// so -count=N repeats only the measured part. It is written as the
+// decision service writes its log: decision records of kind "decision" v2
+// (records.Decision.Slim of recordstest.Decisions: the policy scenarios'
+// facts, slim snapshot and result, the whitelist and parameters named by
+// hash), cycled with distinct decision ids and increasing times, each
+// whitelist_state and params_state record appended once, before the first
+// decision that names it (so a replay of the log resolves every hash).
+// bigLogBytes counts every record's canonical bytes, the state records
+// included.
 func buildBigLog(b *testing.B, n int) *Log {
 	bigLogOnce.Do(func() {
 		ds := recordstest.Decisions(b)
@@ -135,21 +141,51 @@ func buildBigLog(b *testing.B, n int) *Log {
 		if bigLogErr != nil {
 			return
 		}
+		recorded := map[string]bool{} // state records already in the log, by kind and hash
+		j, states := 0, 0
+		appendAt := func(tx *bolt.Tx, body records.Body) error {
+			if _, err := bigLog.AppendBody(tx, t0.Add(time.Duration(j)*time.Second), body); err != nil {
+				return err
+			}
+			bigLogBytes += int64(len(tx.Bucket(storage.BucketAuditRecords).Get(u64key(uint64(j)))))
+			j++
+			return nil
+		}
 		start := time.Now()
-		for i := 0; i < n && bigLogErr == nil; i += 10_000 {
+		for j < n && bigLogErr == nil {
 			bigLogErr = db.Update(func(tx *bolt.Tx) error {
-				for j := i; j < min(i+10_000, n); j++ {
-					d := *ds[j%len(ds)]
-					d.DecisionID = fmt.Sprintf("%s-%d", d.DecisionID, j)
-					if _, err := bigLog.AppendBody(tx, t0.Add(time.Duration(j)*time.Second), &d); err != nil {
-						return err
+				for end := min(j+10_000, n); j < end; {
+					d := ds[(j-states)%len(ds)]
+					v2 := d.Slim()
+					v2.DecisionID = fmt.Sprintf("%s-%d", d.DecisionID, j)
+					// The states the decision names, those not yet
+					// recorded, then the decision.
+					next := []struct {
+						key  string
+						body records.Body
+					}{
+						{records.KindWhitelistState + "/" + v2.WhitelistHash, &records.WhitelistState{Hash: v2.WhitelistHash, Whitelist: d.Snapshot.Whitelist}},
+						{records.KindParamsState + "/" + v2.ParamsHash, &records.ParamsState{Hash: v2.ParamsHash, Params: d.Snapshot.Params}},
+						{"", v2},
 					}
-					bigLogBytes += int64(len(tx.Bucket(storage.BucketAuditRecords).Get(u64key(uint64(j)))))
+					for _, r := range next {
+						if recorded[r.key] || j >= end {
+							continue
+						}
+						if r.key != "" {
+							recorded[r.key] = true
+							states++
+						}
+						if err := appendAt(tx, r.body); err != nil {
+							return err
+						}
+					}
 				}
 				return nil
 			})
 		}
-		b.Logf("built %d-record log in %v (%s): records of %d bytes on average", n, time.Since(start), dir, bigLogBytes/int64(max(n, 1)))
+		b.Logf("built %d-record log in %v (%s): %d state records, then decision v2 records; %d bytes per record on average",
+			n, time.Since(start), dir, states, bigLogBytes/int64(max(n, 1)))
 	})
 	if bigLogErr != nil {
 		b.Fatal(bigLogErr)
@@ -239,16 +275,18 @@ func BenchmarkVerify1MWorkers(b *testing.B) {
 }
 
 // BenchmarkCheckRecord: the per-record work of verification on one
-// real-size decision record line, by phase, the phases interleaved in each
+// real-size decision record line (a decision v2, as buildBigLog writes), by phase, the phases interleaved in each
 // iteration and timed with the thread's CPU clock (so the ratios hold
 // under load): the record's envelope and canonical form (DecodeRecord),
 // its leaf hash, its typed body by the strict path (records.Decode,
-// Validate, re-encode, compare: the oracle) and by the fast path, and
-// checkRecord whole (envelope, hash, fast body). Metrics are CPU ns per
-// record for each phase.
+// Validate, re-encode, compare: the oracle), by the fast path decoding a
+// new body (body-fast: what OnRecord is given) and checking it in a
+// reused scratch (body-check: VerifyExport), and checkRecord whole
+// (envelope, hash, fast body) both ways. Metrics are CPU ns per record
+// for each phase.
 func BenchmarkCheckRecord(b *testing.B) {
-	d := *recordstest.Decisions(b)[0]
-	rec, err := EncodeRecord(7, t0, &d)
+	d := recordstest.Decisions(b)[0].Slim()
+	rec, err := EncodeRecord(7, t0, d)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -257,6 +295,7 @@ func BenchmarkCheckRecord(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	var scratch fastScratch
 	phases := []struct {
 		name string
 		f    func() bool
@@ -266,7 +305,9 @@ func BenchmarkCheckRecord(b *testing.B) {
 		{name: "RecordHash", f: func() bool { return tlog.RecordHash(rec) != tlog.Hash{} }},
 		{name: "body-strict", f: func() bool { _, err := decodeBody(r.Kind, r.KindVersion, r.Body); return err == nil }},
 		{name: "body-fast", f: func() bool { _, ok := fastDecodeBody(r.Kind, r.KindVersion, r.Body); return ok }},
-		{name: "checkRecord", f: func() bool { return checkRecord(7, 2, line, true).body != nil }},
+		{name: "body-check", f: func() bool { return fastCheckBody(r.Kind, r.KindVersion, r.Body, &scratch) }},
+		{name: "checkRecord", f: func() bool { return checkRecord(7, 2, line, true, nil).body != nil }},
+		{name: "checkRecord-scratch", f: func() bool { res := checkRecord(7, 2, line, true, &scratch); return res.err == nil && res.rec == nil }},
 	}
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()

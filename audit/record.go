@@ -9,8 +9,10 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/bitlayer-org/policyd/audit/records"
 )
@@ -227,14 +229,20 @@ func appendTail(b []byte, index uint64, kind string, kv int, ts string) []byte {
 }
 
 func formatTime(at time.Time) (string, error) {
+	b, err := appendTime(nil, at)
+	return string(b), err
+}
+
+// appendTime appends formatTime's text to dst.
+func appendTime(dst []byte, at time.Time) ([]byte, error) {
 	if at.IsZero() {
-		return "", fmt.Errorf("%w: zero time", ErrMalformed)
+		return nil, fmt.Errorf("%w: zero time", ErrMalformed)
 	}
 	u := at.UTC()
 	if y := u.Year(); y < 1 || y > 9999 {
-		return "", fmt.Errorf("%w: time %v out of range", ErrMalformed, at)
+		return nil, fmt.Errorf("%w: time %v out of range", ErrMalformed, at)
 	}
-	return u.Format(time.RFC3339Nano), nil
+	return u.AppendFormat(dst, time.RFC3339Nano), nil
 }
 
 // DecodeRecord parses a canonical record and checks every rule of the
@@ -263,11 +271,19 @@ func DecodeRecord(data []byte) (*Record, error) {
 // decodeRecordTail is DecodeRecord after the body: data[len(`{"body":`):end]
 // is the body, a canonical JSON value; it checks and decodes the rest.
 func decodeRecordTail(data []byte, end int) (*Record, error) {
-	const head = `{"body":`
-	body := data[len(head):end]
+	var r Record
+	if err := parseRecordTail(data, end, &r); err != nil {
+		return nil, err
+	}
+	r.Body = bytes.Clone(data[len(`{"body":`):end])
+	return &r, nil
+}
+
+// parseRecordTail is decodeRecordTail into r, without the body.
+func parseRecordTail(data []byte, end int, r *Record) error {
 	rest := data[end:]
-	bad := func() (*Record, error) {
-		return nil, fmt.Errorf("%w: record must be exactly {\"body\",\"index\",\"kind\",\"time\",\"v\":1} or {\"body\",\"index\",\"kind\",\"kind_v\",\"time\",\"v\":2} in canonical form", ErrMalformed)
+	bad := func() error {
+		return fmt.Errorf("%w: record must be exactly {\"body\",\"index\",\"kind\",\"time\",\"v\":1} or {\"body\",\"index\",\"kind\",\"kind_v\",\"time\",\"v\":2} in canonical form", ErrMalformed)
 	}
 	if !bytes.HasPrefix(rest, []byte(`,"index":`)) {
 		return bad()
@@ -277,13 +293,13 @@ func decodeRecordTail(data []byte, end int) (*Record, error) {
 	if k < 0 {
 		return bad()
 	}
-	idxS := string(rest[:k])
+	idxB := rest[:k]
 	rest = rest[k+len(`,"kind":"`):]
 	q := bytes.IndexByte(rest, '"')
 	if q < 0 {
 		return bad()
 	}
-	kind := string(rest[:q])
+	kind := internKind(rest[:q])
 	rest = rest[q:]
 	v, kv := RecordVersion1, 0
 	if bytes.HasPrefix(rest, []byte(`","kind_v":`)) {
@@ -294,7 +310,7 @@ func decodeRecordTail(data []byte, end int) (*Record, error) {
 		}
 		n, err := strconv.Atoi(string(rest[:j]))
 		if err != nil || n < 1 || n > maxKindVersion || strconv.Itoa(n) != string(rest[:j]) {
-			return nil, fmt.Errorf("%w: record kind_v %q is not a decimal in [1,%d]", ErrMalformed, rest[:j], maxKindVersion)
+			return fmt.Errorf("%w: record kind_v %q is not a decimal in [1,%d]", ErrMalformed, rest[:j], maxKindVersion)
 		}
 		rest = rest[j:]
 		v, kv = RecordVersion, n
@@ -311,26 +327,51 @@ func decodeRecordTail(data []byte, end int) (*Record, error) {
 	if q < 0 {
 		return bad()
 	}
-	ts := string(rest[:q])
+	tsB := rest[:q]
 	if string(rest[q:]) != `","v":`+strconv.Itoa(v)+`}` {
 		return bad()
 	}
-	index, err := strconv.ParseUint(idxS, 10, 64)
-	if err != nil || strconv.FormatUint(index, 10) != idxS {
-		return nil, fmt.Errorf("%w: record index %q is not a decimal uint64", ErrMalformed, idxS)
+	// (The byte slices are parsed as strings that alias them: neither
+	// strconv nor time.Parse keeps its argument.)
+	index, err := strconv.ParseUint(unsafeString(idxB), 10, 64)
+	var buf [64]byte
+	if err != nil || string(strconv.AppendUint(buf[:0], index, 10)) != string(idxB) {
+		return fmt.Errorf("%w: record index %q is not a decimal uint64", ErrMalformed, idxB)
 	}
 	if !ValidKind(kind) {
-		return nil, fmt.Errorf("%w: record kind %q", ErrMalformed, kind)
+		return fmt.Errorf("%w: record kind %q", ErrMalformed, kind)
 	}
-	t, err := time.Parse(time.RFC3339Nano, ts)
+	t, err := time.Parse(time.RFC3339Nano, unsafeString(tsB))
 	if err != nil {
-		return nil, fmt.Errorf("%w: record time: %v", ErrMalformed, err)
+		return fmt.Errorf("%w: record time: %v", ErrMalformed, err)
 	}
-	if t2, err := formatTime(t); err != nil || t2 != ts {
-		return nil, fmt.Errorf("%w: record time %q is not canonical UTC RFC 3339", ErrMalformed, ts)
+	if t2, err := appendTime(buf[:0], t); err != nil || string(t2) != string(tsB) {
+		return fmt.Errorf("%w: record time %q is not canonical UTC RFC 3339", ErrMalformed, tsB)
 	}
-	return &Record{Index: index, Kind: kind, Time: t.UTC(), Body: bytes.Clone(body), V: v, KindVersion: kv}, nil
+	*r = Record{Index: index, Kind: kind, Time: t.UTC(), V: v, KindVersion: kv}
+	return nil
 }
+
+// unsafeString is b as a string without a copy, for a callee that does not
+// keep it while b may change.
+func unsafeString(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }
+
+// internKind is string(b), without an allocation for the kinds of the
+// registered schemas.
+func internKind(b []byte) string {
+	if k, ok := knownKinds()[string(b)]; ok {
+		return k
+	}
+	return string(b)
+}
+
+var knownKinds = sync.OnceValue(func() map[string]string {
+	m := map[string]string{}
+	for _, s := range records.Schemas() {
+		m[s.Kind] = s.Kind
+	}
+	return m
+})
 
 // scanRecord checks that data is a canonical record (DecodeRecord's rules)
 // without copying its body.

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"runtime"
+	"slices"
 	"strconv"
 	"sync"
 
@@ -235,22 +236,23 @@ func VerifyWith(r io.Reader, verifierKey string, previous []byte, opts VerifyOpt
 		if r.err != nil {
 			return r.err
 		}
-		rec := r.rec
 		if r.bodyErr != nil {
 			// Reported only once the records are proven to be the signed
-			// ones: a tampered record is a security error first.
+			// ones: a tampered record is a security error first. (A
+			// body error comes from the strict path, which sets rec.)
 			if schemaErr == nil {
+				rec := r.rec
 				schemaErr = &VerifyError{Index: int64(i), Line: lineNo, Err: fmt.Errorf("%w: %w", ErrMalformed, r.bodyErr),
 					What: fmt.Sprintf("schema: the %s record's body is not a valid %s v%d: %v", rec.Kind, rec.Kind, rec.KindVersion, r.bodyErr)}
 			}
 		} else if opts.OnRecord != nil && schemaErr == nil {
-			if err := opts.OnRecord(rec, r.body); err != nil {
+			if err := opts.OnRecord(r.rec, r.body); err != nil { // (no scratch with OnRecord: rec is set)
 				return err
 			}
 		}
 		fr.add(r.lh)
-		res.Kinds[rec.Kind]++
-		if rec.V == RecordVersion1 {
+		res.Kinds[r.kind]++
+		if r.v == RecordVersion1 {
 			res.Untyped++
 		}
 		snap()
@@ -259,8 +261,11 @@ func VerifyWith(r io.Reader, verifierKey string, previous []byte, opts VerifyOpt
 	missing := func(i uint64, line int) error {
 		return scanErrSec(sc, int64(i), line, "missing: export ends before record %d (header promised [%d,%d))", i, from, to)
 	}
+	// Without OnRecord nobody wants the decoded records: each goroutine
+	// checks bodies in its own scratch.
+	keep := opts.OnRecord != nil
 	if workers := opts.verifyWorkers(); workers > 1 && to-from > 1 {
-		read, err := verifyParallel(sc, from, to, lineNo, workers, opts.batchSize(), consume)
+		read, err := verifyParallel(sc, from, to, lineNo, workers, opts.batchSize(), keep, consume)
 		if err != nil {
 			return nil, err
 		}
@@ -269,12 +274,16 @@ func VerifyWith(r io.Reader, verifierKey string, previous []byte, opts VerifyOpt
 			return nil, missing(from+uint64(read), lineNo+1)
 		}
 	} else {
+		var scratch *fastScratch
+		if !keep {
+			scratch = new(fastScratch)
+		}
 		for i := from; i < to; i++ {
 			b, ok := next()
 			if !ok {
 				return nil, missing(i, lineNo+1)
 			}
-			r := checkRecord(i, lineNo, b, false)
+			r := checkRecord(i, lineNo, b, false, scratch)
 			if err := consume(i, lineNo, &r); err != nil {
 				return nil, err
 			}
@@ -521,9 +530,11 @@ func parseRecordLine(b []byte) (recordLine, bool) {
 
 // recordResult is what checkRecord found about one record line.
 type recordResult struct {
-	rec     *Record
+	kind    string // the record's kind and format version (rec's, when rec is set)
+	v       int
+	rec     *Record // nil when checkRecord was given a scratch and took the fast path
 	lh      tlog.Hash
-	body    records.Body // nil for a v1 record
+	body    records.Body // nil for a v1 record, or when rec is nil
 	bodyErr error        // the body fails its schema (reported after the root)
 	err     error        // verification stops here
 }
@@ -532,8 +543,11 @@ type recordResult struct {
 // that does not depend on the other records (its layout and index, its
 // canonical form, its leaf hash, its typed body). It is safe to call from
 // several goroutines. stable says b is never modified afterwards, so the
-// decoded body may share its memory.
-func checkRecord(i uint64, lineNo int, b []byte, stable bool) recordResult {
+// decoded body may share its memory. A non-nil scratch (one per goroutine)
+// says the caller wants the verdict, not the record: a typed body on the
+// fast path is then checked in the scratch and the result has no rec or
+// body (the checks are the same).
+func checkRecord(i uint64, lineNo int, b []byte, stable bool, scratch *fastScratch) recordResult {
 	l, ok := parseRecordLine(b)
 	if !ok {
 		// Not in the exporter's exact layout: decode it generically
@@ -554,7 +568,7 @@ func checkRecord(i uint64, lineNo int, b []byte, stable bool) recordResult {
 		return recordResult{err: securityErr(int64(i), lineNo, "out of order: record %d appears where record %d belongs: inserted, duplicated or reordered", idx, i)}
 	}
 	if fastBodies {
-		if r, ok := checkRecordFast(i, l, stable); ok {
+		if r, ok := checkRecordFast(i, l, stable, scratch); ok {
 			return r
 		}
 	}
@@ -570,7 +584,7 @@ func checkRecord(i uint64, lineNo int, b []byte, stable bool) recordResult {
 		return recordResult{err: securityErr(int64(i), lineNo, "changed: record content does not match its leaf hash %v", l.Hash)}
 	}
 	body, err := DecodeBody(rec)
-	return recordResult{rec: rec, lh: lh, body: body, bodyErr: err}
+	return recordResult{kind: rec.Kind, v: rec.V, rec: rec, lh: lh, body: body, bodyErr: err}
 }
 
 // checkRecordFast is checkRecord's path for a typed record that is valid
@@ -581,8 +595,10 @@ func checkRecord(i uint64, lineNo int, b []byte, stable bool) recordResult {
 // value spanning exactly that range (so DecodeRecord's scan of it would
 // end there and accept), and the rest is DecodeRecord's own code. ok is
 // false if anything is not shown valid (checkRecord then runs the full
-// checks, which give the verdict and the error).
-func checkRecordFast(i uint64, l recordLine, stable bool) (recordResult, bool) {
+// checks, which give the verdict and the error). With a scratch the body
+// is checked by fastCheckBody (the same checks, into reused memory) and
+// neither the record nor its body is returned.
+func checkRecordFast(i uint64, l recordLine, stable bool, scratch *fastScratch) (recordResult, bool) {
 	const head = `{"body":`
 	data := l.Record
 	if len(data) > MaxRecordSize || !bytes.HasPrefix(data, []byte(head)) {
@@ -592,18 +608,25 @@ func checkRecordFast(i uint64, l recordLine, stable bool) (recordResult, bool) {
 	if end < len(head) {
 		return recordResult{}, false
 	}
-	rec, err := decodeRecordTail(data, end)
-	if err != nil || rec.V != RecordVersion || rec.Index != i {
+	var rec Record
+	if err := parseRecordTail(data, end, &rec); err != nil || rec.V != RecordVersion || rec.Index != i {
 		return recordResult{}, false
 	}
 	lh := tlog.RecordHash(data)
 	if lh != l.Hash {
 		return recordResult{}, false
 	}
+	src := data[len(head):end]
+	if scratch != nil {
+		if !fastCheckBody(rec.Kind, rec.KindVersion, src, scratch) {
+			return recordResult{}, false
+		}
+		return recordResult{kind: rec.Kind, v: rec.V, lh: lh}, true
+	}
 	// The fast path's strings alias the bytes it is given: the line
 	// itself where it is never written again (stable), else a private
 	// copy (rec.Body is handed to OnRecord, which could change it).
-	src := data[len(head):end]
+	rec.Body = bytes.Clone(src)
 	if !stable {
 		src = bytes.Clone(src)
 	}
@@ -611,7 +634,7 @@ func checkRecordFast(i uint64, l recordLine, stable bool) (recordResult, bool) {
 	if !ok {
 		return recordResult{}, false
 	}
-	return recordResult{rec: rec, lh: lh, body: body}, true
+	return recordResult{kind: rec.Kind, v: rec.V, rec: &rec, lh: lh, body: body}, true
 }
 
 // fastBodies switches checkRecord's fast path for typed bodies (tests
@@ -623,6 +646,7 @@ var fastBodies = true
 type verifyBatchWork struct {
 	first uint64 // the index of lines[0]
 	line  int    // the line number of lines[0]
+	arena []byte // the lines' bytes, one after the other
 	lines [][]byte
 	res   []recordResult
 	done  chan struct{} // closed when res is filled
@@ -633,13 +657,17 @@ type verifyBatchWork struct {
 // a time, and hands the results to consume strictly in index order. It
 // returns how many record lines were read (fewer than to-from if the export
 // ends early; consume has then seen them all) and the first error from
-// consume. Memory is bounded: at most 3*workers+2 batches are in flight. It
-// returns only when its goroutines are done with sc.
-func verifyParallel(sc *bufio.Scanner, from, to uint64, lastLine, workers, batch int,
+// consume. Memory is bounded: at most 3*workers+2 batches are in flight.
+// Unless keep (results with their records and bodies, which alias the
+// batch's lines), a batch's memory is reused once consumed and each worker
+// checks bodies in its own scratch. It returns only when its goroutines
+// are done with sc.
+func verifyParallel(sc *bufio.Scanner, from, to uint64, lastLine, workers, batch int, keep bool,
 	consume func(i uint64, lineNo int, r *recordResult) error) (int, error) {
 	quit := make(chan struct{})
 	order := make(chan *verifyBatchWork, 2*workers) // batches in index order
 	jobs := make(chan *verifyBatchWork, workers)
+	free := make(chan *verifyBatchWork, 3*workers+2) // consumed batches, for reuse (!keep)
 	var wg sync.WaitGroup
 	wg.Add(1 + workers)
 	go func() { // the reader: sc is used by this goroutine alone until wg.Wait
@@ -649,12 +677,19 @@ func verifyParallel(sc *bufio.Scanner, from, to uint64, lastLine, workers, batch
 		i, line := from, lastLine+1
 		arenaHint := 64 << 10
 		for i < to {
-			bt := &verifyBatchWork{first: i, line: line, done: make(chan struct{})}
+			var bt *verifyBatchWork
+			select {
+			case bt = <-free:
+			default:
+				bt = &verifyBatchWork{arena: make([]byte, 0, arenaHint)}
+			}
+			bt.first, bt.line, bt.done = i, line, make(chan struct{})
 			n := min(uint64(batch), to-i)
-			// The lines are copied out of the scanner's buffer into one
-			// arena per batch, cut into lines once it is complete.
+			// The lines are copied out of the scanner's buffer into the
+			// batch's arena, cut into lines once it is complete (the
+			// arena may move while it grows).
 			short := false
-			arena := make([]byte, 0, arenaHint)
+			arena := bt.arena[:0]
 			ends := make([]int, 0, n)
 			for range n {
 				if !sc.Scan() {
@@ -668,10 +703,11 @@ func verifyParallel(sc *bufio.Scanner, from, to uint64, lastLine, workers, batch
 				}
 			}
 			arenaHint = max(arenaHint, min(cap(arena), verifyBatchBytes))
-			bt.lines = make([][]byte, len(ends))
+			bt.arena = arena
+			bt.lines = bt.lines[:0]
 			start := 0
-			for k, e := range ends {
-				bt.lines[k] = arena[start:e:e]
+			for _, e := range ends {
+				bt.lines = append(bt.lines, arena[start:e:e])
 				start = e
 			}
 			i += uint64(len(bt.lines))
@@ -694,8 +730,13 @@ func verifyParallel(sc *bufio.Scanner, from, to uint64, lastLine, workers, batch
 	for range workers {
 		go func() {
 			defer wg.Done()
+			var scratch *fastScratch
+			if !keep {
+				scratch = new(fastScratch)
+			}
 			for bt := range jobs {
-				bt.res = make([]recordResult, len(bt.lines))
+				bt.res = slices.Grow(bt.res[:0], len(bt.lines))[:len(bt.lines)]
+				clear(bt.res)
 			check:
 				for k, b := range bt.lines {
 					select {
@@ -703,7 +744,9 @@ func verifyParallel(sc *bufio.Scanner, from, to uint64, lastLine, workers, batch
 						break check
 					default:
 					}
-					bt.res[k] = checkRecord(bt.first+uint64(k), bt.line+k, b, true) // the batch's arena is never written again
+					// The batch's arena is not written again until
+					// its results are consumed (stable).
+					bt.res[k] = checkRecord(bt.first+uint64(k), bt.line+k, b, true, scratch)
 				}
 				close(bt.done)
 			}
@@ -721,6 +764,12 @@ func verifyParallel(sc *bufio.Scanner, from, to uint64, lastLine, workers, batch
 			break
 		}
 		read += len(bt.lines)
+		if !keep {
+			select {
+			case free <- bt:
+			default:
+			}
+		}
 	}
 	close(quit)
 	// Drain so the reader is not blocked on a full order channel.

@@ -49,13 +49,21 @@ import (
 //
 // Strings in the returned body share memory with the bytes passed in,
 // which the caller must never modify afterwards.
+//
+// Every codec writes the whole value at its address, whatever was there
+// before (an absent field is set to its zero value, a slice reuses the
+// array it finds there when it is large enough). So decoding into memory
+// that holds an earlier body of the same type gives the same value as
+// decoding into zeroed memory: fastCheckBody uses that to check records
+// whose bodies nobody keeps (VerifyExport) without allocating a body per
+// record, with the same code and so the same verdicts as fastDecodeBody.
 
 // fastDec is the decoder's position in one body.
 type fastDec struct {
 	d     []byte
 	i     int
 	depth int    // objects and arrays open
-	hex   []byte // the decoded HexBytes values, one allocation per body
+	hex   []byte // the decoded HexBytes values, one allocation per body (or reused: fastScratch)
 }
 
 // maxFastDepth bounds nesting on the fast path (recursive types could
@@ -71,20 +79,24 @@ func (d *fastDec) enter() bool {
 
 func (d *fastDec) leave() { d.depth-- }
 
-// fcodec decodes one Go type from canonical bytes into the memory at p
-// (zeroed), reporting false for anything it does not prove equal to the
-// strict path's result. empty is encoding/json's omitempty test of the
-// decoded value (nil: never empty).
+// fcodec decodes one Go type from canonical bytes into the memory at p,
+// overwriting whatever value of that type is there, and reports false for
+// anything it does not prove equal to the strict path's result. empty is
+// encoding/json's omitempty test of the decoded value (nil: never empty).
+// zero sets the value at p to the type's zero value; it is non-nil exactly
+// when that zero value is empty (a field that may be absent).
 type fcodec struct {
 	dec   func(d *fastDec, p unsafe.Pointer) bool
 	empty func(p unsafe.Pointer) bool
+	zero  func(p unsafe.Pointer)
 }
 
 type fastField struct {
-	name string
-	off  uintptr
-	omit bool
-	c    *fcodec
+	name   string
+	quoted string // "name": as the canonical form writes the key
+	off    uintptr
+	omit   bool
+	c      *fcodec
 }
 
 var (
@@ -99,8 +111,8 @@ var (
 // fastCodecs maps each registered (kind, version) to its codec, or nil
 // where a type holds something the fast path does not handle (that kind
 // always takes the strict path). Built on first use.
-var fastCodecs = sync.OnceValue(func() map[string]*fcodec {
-	m := make(map[string]*fcodec)
+var fastCodecs = sync.OnceValue(func() map[fastKind]*fcodec {
+	m := make(map[fastKind]*fcodec)
 	for _, s := range records.Schemas() {
 		t := reflect.TypeOf(s.New())
 		var c *fcodec
@@ -108,10 +120,16 @@ var fastCodecs = sync.OnceValue(func() map[string]*fcodec {
 			b := fastBuilder{seen: map[reflect.Type]*fcodec{}}
 			c, _ = b.build(t.Elem())
 		}
-		m[s.Kind+"\x00"+strconv.Itoa(s.Version)] = c
+		m[fastKind{s.Kind, s.Version}] = c
 	}
 	return m
 })
+
+// fastKind is a registered (kind, version).
+type fastKind struct {
+	kind string
+	v    int
+}
 
 // fastDecodeBody is the fast path of decodeBody for a body the caller
 // will not modify (strings alias it). ok false means "not shown": run
@@ -123,7 +141,7 @@ func fastDecodeBody(kind string, kv int, body []byte) (records.Body, bool) {
 	if len(body) > MaxRecordSize/6 {
 		return nil, false
 	}
-	c := fastCodecs()[kind+"\x00"+strconv.Itoa(kv)]
+	c := fastCodecs()[fastKind{kind, kv}]
 	if c == nil {
 		return nil, false
 	}
@@ -133,13 +151,54 @@ func fastDecodeBody(kind string, kv int, body []byte) (records.Body, bool) {
 	}
 	b := s.New()
 	d := fastDec{d: body}
-	if !c.dec(&d, reflect.ValueOf(b).UnsafePointer()) || d.i != len(body) {
-		return nil, false
-	}
-	if records.Validate(b) != nil {
+	if !decodeValid(c, &d, b) {
 		return nil, false
 	}
 	return b, true
+}
+
+// decodeValid decodes d's body into b (a pointer to the kind's type) and
+// runs the kind's Validate: the fast path's whole check.
+func decodeValid(c *fcodec, d *fastDec, b records.Body) bool {
+	return c.dec(d, reflect.ValueOf(b).UnsafePointer()) && d.i == len(d.d) && records.Validate(b) == nil
+}
+
+// fastScratch is one goroutine's memory for fastCheckBody: a body of each
+// kind checked so far and the HexBytes buffer, overwritten by each record.
+type fastScratch struct {
+	bodies map[fastKind]records.Body
+	hex    []byte
+}
+
+// fastCheckBody is fastDecodeBody for a caller that does not keep the
+// body: it is decoded into s's body of its kind (the codecs overwrite the
+// previous one entirely), so a record allocates next to nothing. ok has
+// fastDecodeBody's meaning; nothing of the body outlives the call.
+func fastCheckBody(kind string, kv int, body []byte, s *fastScratch) bool {
+	if len(body) > MaxRecordSize/6 {
+		return false
+	}
+	key := fastKind{kind, kv}
+	c := fastCodecs()[key]
+	if c == nil {
+		return false
+	}
+	b := s.bodies[key]
+	if b == nil {
+		sc, ok := records.Lookup(kind, kv)
+		if !ok {
+			return false
+		}
+		if s.bodies == nil {
+			s.bodies = map[fastKind]records.Body{}
+		}
+		b = sc.New()
+		s.bodies[key] = b
+	}
+	d := fastDec{d: body, hex: s.hex[:0]}
+	ok := decodeValid(c, &d, b)
+	s.hex = d.hex
+	return ok
 }
 
 type fastBuilder struct {
@@ -167,7 +226,7 @@ func (b *fastBuilder) build(t reflect.Type) (*fcodec, bool) {
 		c.dec = decTime
 		return c, true
 	case t == hexBytesType:
-		c.dec, c.empty = decHex, emptySlice
+		c.dec, c.empty, c.zero = decHex, emptySlice, zeroSlice
 		return c, true
 	case t.Kind() != reflect.Pointer && custom(t):
 		// (A pointer's methods are its element's: *time.Time encodes
@@ -178,13 +237,14 @@ func (b *fastBuilder) build(t reflect.Type) (*fcodec, bool) {
 	case reflect.Bool:
 		c.dec = decBool
 		c.empty = func(p unsafe.Pointer) bool { return !*(*bool)(p) }
+		c.zero = func(p unsafe.Pointer) { *(*bool)(p) = false }
 	case reflect.String:
 		c.dec = decString
 		c.empty = func(p unsafe.Pointer) bool { return len(*(*string)(p)) == 0 }
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
-		c.dec, c.empty = intCodec(t)
-	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
-		c.dec, c.empty = uintCodec(t)
+		c.zero = func(p unsafe.Pointer) { *(*string)(p) = "" }
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		intCodec(c, t)
 	case reflect.Pointer:
 		return b.pointer(c, t)
 	case reflect.Slice:
@@ -253,7 +313,7 @@ func (b *fastBuilder) fields(t reflect.Type, base uintptr) ([]fastField, bool) {
 		if !ok {
 			return nil, false
 		}
-		fields = append(fields, fastField{name: name, off: base + f.Offset, omit: opts == "omitempty", c: fc})
+		fields = append(fields, fastField{name: name, quoted: `"` + name + `":`, off: base + f.Offset, omit: opts == "omitempty", c: fc})
 	}
 	return fields, true
 }
@@ -274,31 +334,31 @@ func decStruct(d *fastDec, p unsafe.Pointer, fields []fastField) bool {
 	if !d.byte('{') || !d.enter() {
 		return false
 	}
-	defer d.leave()
 	fi := 0
-	if d.peek() == '}' {
-		d.i++
-	} else {
+	if d.peek() != '}' {
 		for {
-			key, ok := d.plainKey()
-			if !ok {
-				return false
-			}
 			// Fields are sorted and unique: the key is the next field's,
-			// or a later one's with every field between absent.
-			for fi < len(fields) && fields[fi].name != key {
-				if !fields[fi].absentOK(p) {
-					return false // a field the writer always writes is missing, or the key is unknown, out of order or repeated
+			// or a later one's with every field between absent (which
+			// the writer does only for an empty omitempty field).
+			for {
+				if fi == len(fields) {
+					return false // an unknown, out of order or repeated key
 				}
+				f := &fields[fi]
+				if d.hasPrefix(f.quoted) {
+					d.i += len(f.quoted)
+					break
+				}
+				if !f.absentOK() {
+					return false // a field the writer always writes is missing, or the key is not a field's
+				}
+				f.c.zero(unsafe.Add(p, f.off))
 				fi++
-			}
-			if fi == len(fields) {
-				return false // unknown, out of order or repeated
 			}
 			f := &fields[fi]
 			fi++
 			fp := unsafe.Add(p, f.off)
-			if !d.byte(':') || !f.c.dec(d, fp) {
+			if !f.c.dec(d, fp) {
 				return false
 			}
 			if f.omit && f.c.empty != nil && f.c.empty(fp) {
@@ -308,26 +368,26 @@ func decStruct(d *fastDec, p unsafe.Pointer, fields []fastField) bool {
 				d.i++
 				continue
 			}
-			if !d.byte('}') {
-				return false
-			}
 			break
 		}
 	}
+	if !d.byte('}') {
+		return false
+	}
 	for ; fi < len(fields); fi++ {
-		if !fields[fi].absentOK(p) {
+		f := &fields[fi]
+		if !f.absentOK() {
 			return false
 		}
+		f.c.zero(unsafe.Add(p, f.off))
 	}
+	d.leave()
 	return true
 }
 
-// absentOK: the writer omits this field when it holds what it holds now,
-// the zero value (omitempty on a struct or a non-empty array omits
-// nothing).
-func (f *fastField) absentOK(p unsafe.Pointer) bool {
-	return f.omit && f.c.empty != nil && f.c.empty(unsafe.Add(p, f.off))
-}
+// absentOK: the writer omits this field when it holds its zero value
+// (omitempty on a struct or a non-empty array omits nothing).
+func (f *fastField) absentOK() bool { return f.omit && f.c.zero != nil }
 
 func (b *fastBuilder) pointer(c *fcodec, t reflect.Type) (*fcodec, bool) {
 	et := t.Elem()
@@ -337,16 +397,21 @@ func (b *fastBuilder) pointer(c *fcodec, t reflect.Type) (*fcodec, bool) {
 	}
 	c.dec = func(d *fastDec, p unsafe.Pointer) bool {
 		if d.null() {
-			return true // nil, as the memory already is
+			*(*unsafe.Pointer)(p) = nil
+			return true
 		}
-		v := reflect.New(et)
-		if !ec.dec(d, v.UnsafePointer()) {
+		v := *(*unsafe.Pointer)(p) // an earlier value's, overwritten
+		if v == nil {
+			v = reflect.New(et).UnsafePointer()
+		}
+		if !ec.dec(d, v) {
 			return false
 		}
-		*(*unsafe.Pointer)(p) = v.UnsafePointer()
+		*(*unsafe.Pointer)(p) = v
 		return true
 	}
 	c.empty = func(p unsafe.Pointer) bool { return *(*unsafe.Pointer)(p) == nil }
+	c.zero = func(p unsafe.Pointer) { *(*unsafe.Pointer)(p) = nil }
 	return c, true
 }
 
@@ -361,45 +426,46 @@ func (b *fastBuilder) slice(c *fcodec, t reflect.Type) (*fcodec, bool) {
 	}
 	size := et.Size()
 	c.dec = func(d *fastDec, p unsafe.Pointer) bool {
+		h := (*sliceHeader)(p)
 		if d.null() {
+			*h = sliceHeader{}
 			return true
 		}
 		if !d.byte('[') || !d.enter() {
 			return false
 		}
-		defer d.leave()
-		var s reflect.Value
-		if d.peek() == ']' {
-			d.i++
-			s = reflect.MakeSlice(t, 0, 0) // [] decodes to an empty, non-nil slice
-		} else {
-			n := 0
-			s = reflect.MakeSlice(t, 4, 4)
-			for {
-				if n == s.Len() {
-					g := reflect.MakeSlice(t, 2*n, 2*n)
-					reflect.Copy(g, s)
-					s = g
-				}
-				if !ec.dec(d, unsafe.Add(s.UnsafePointer(), uintptr(n)*size)) {
-					return false
-				}
-				n++
-				if d.peek() == ',' {
-					d.i++
-					continue
-				}
-				if !d.byte(']') {
-					return false
-				}
-				break
-			}
-			s = s.Slice(0, n)
+		// The elements go into the array already at p while it has
+		// room (an earlier body's, overwritten), else a new one.
+		s := sliceHeader{data: h.data, cap: h.cap}
+		if s.data == nil {
+			// [] decodes to an empty, non-nil slice.
+			s = sliceHeader{data: reflect.MakeSlice(t, 0, 4).UnsafePointer(), cap: 4}
 		}
-		*(*sliceHeader)(p) = sliceHeader{data: s.UnsafePointer(), len: s.Len(), cap: s.Cap()}
+		if d.peek() != ']' {
+			for {
+				if s.len == s.cap {
+					g := reflect.MakeSlice(t, max(2*s.len, 4), max(2*s.len, 4))
+					reflect.Copy(g, reflect.NewAt(t, unsafe.Pointer(&s)).Elem())
+					s = sliceHeader{data: g.UnsafePointer(), len: s.len, cap: g.Cap()}
+				}
+				if !ec.dec(d, unsafe.Add(s.data, uintptr(s.len)*size)) {
+					return false
+				}
+				s.len++
+				if d.peek() != ',' {
+					break
+				}
+				d.i++
+			}
+		}
+		if !d.byte(']') {
+			return false
+		}
+		d.leave()
+		*h = s
 		return true
 	}
-	c.empty = emptySlice
+	c.empty, c.zero = emptySlice, zeroSlice
 	return c, true
 }
 
@@ -410,6 +476,8 @@ type sliceHeader struct {
 }
 
 func emptySlice(p unsafe.Pointer) bool { return (*sliceHeader)(p).len == 0 }
+
+func zeroSlice(p unsafe.Pointer) { *(*sliceHeader)(p) = sliceHeader{} }
 
 func (b *fastBuilder) array(c *fcodec, t reflect.Type) (*fcodec, bool) {
 	et := t.Elem()
@@ -425,10 +493,6 @@ func (b *fastBuilder) array(c *fcodec, t reflect.Type) (*fcodec, bool) {
 		if !d.byte('[') || !d.enter() {
 			return false
 		}
-		defer d.leave()
-		if n == 0 {
-			return d.byte(']')
-		}
 		for k := range n {
 			if k > 0 && !d.byte(',') {
 				return false
@@ -437,10 +501,12 @@ func (b *fastBuilder) array(c *fcodec, t reflect.Type) (*fcodec, bool) {
 				return false
 			}
 		}
+		d.leave()
 		return d.byte(']') // exactly n elements: encoding/json drops extras, zeroes missing
 	}
 	if n == 0 {
 		c.empty = func(unsafe.Pointer) bool { return true }
+		c.zero = func(unsafe.Pointer) {}
 	} else {
 		c.empty = func(unsafe.Pointer) bool { return false }
 	}
@@ -482,14 +548,16 @@ func (b *fastBuilder) mapCodec(c *fcodec, t reflect.Type) (*fcodec, bool) {
 		return nil, false
 	}
 	c.dec = func(d *fastDec, p unsafe.Pointer) bool {
+		mv := reflect.NewAt(t, p).Elem()
 		if d.null() {
+			mv.SetZero()
 			return true
 		}
 		if !d.byte('{') || !d.enter() {
 			return false
 		}
 		defer d.leave()
-		m := reflect.MakeMap(t) // {} decodes to an empty, non-nil map
+		m := reflect.MakeMap(t) // {} decodes to an empty, non-nil map (a new one: maps are not reused)
 		if d.peek() == '}' {
 			d.i++
 		} else {
@@ -519,91 +587,72 @@ func (b *fastBuilder) mapCodec(c *fcodec, t reflect.Type) (*fcodec, bool) {
 				break
 			}
 		}
-		reflect.NewAt(t, p).Elem().Set(m)
+		mv.Set(m)
 		return true
 	}
 	c.empty = func(p unsafe.Pointer) bool { return reflect.NewAt(t, p).Elem().Len() == 0 }
+	c.zero = func(p unsafe.Pointer) { reflect.NewAt(t, p).Elem().SetZero() }
 	return c, true
 }
 
-func intCodec(t reflect.Type) (func(*fastDec, unsafe.Pointer) bool, func(unsafe.Pointer) bool) {
-	bits := int(t.Size() * 8)
-	set := func(p unsafe.Pointer, v int64) {
-		switch bits {
-		case 8:
-			*(*int8)(p) = int8(v)
-		case 16:
-			*(*int16)(p) = int16(v)
-		case 32:
-			*(*int32)(p) = int32(v)
-		default:
-			*(*int64)(p) = v
-		}
-	}
-	get := func(p unsafe.Pointer) int64 {
-		switch bits {
-		case 8:
-			return int64(*(*int8)(p))
-		case 16:
-			return int64(*(*int16)(p))
-		case 32:
-			return int64(*(*int32)(p))
-		}
-		return *(*int64)(p)
-	}
-	dec := func(d *fastDec, p unsafe.Pointer) bool {
-		s, ok := d.integer(true)
-		if !ok {
-			return false
-		}
-		v, err := strconv.ParseInt(s, 10, bits)
-		if err != nil {
-			return false
-		}
-		set(p, v)
-		return true
-	}
-	return dec, func(p unsafe.Pointer) bool { return get(p) == 0 }
+// fastInt is the integer types the fast path decodes (a named integer
+// type has its underlying type's memory).
+type fastInt interface {
+	~int8 | ~int16 | ~int32 | ~int64 | ~uint8 | ~uint16 | ~uint32 | ~uint64
 }
 
-func uintCodec(t reflect.Type) (func(*fastDec, unsafe.Pointer) bool, func(unsafe.Pointer) bool) {
-	bits := int(t.Size() * 8)
-	set := func(p unsafe.Pointer, v uint64) {
-		switch bits {
-		case 8:
-			*(*uint8)(p) = uint8(v)
-		case 16:
-			*(*uint16)(p) = uint16(v)
-		case 32:
-			*(*uint32)(p) = uint32(v)
-		default:
-			*(*uint64)(p) = v
-		}
+// intCodec sets c to the codec of the integer type t.
+func intCodec(c *fcodec, t reflect.Type) {
+	signed := t.Kind() <= reflect.Int64 // reflect.Int..Int64 precede the unsigned kinds
+	switch {
+	case t.Size() == 1 && signed:
+		setIntCodec[int8](c)
+	case t.Size() == 2 && signed:
+		setIntCodec[int16](c)
+	case t.Size() == 4 && signed:
+		setIntCodec[int32](c)
+	case signed:
+		setIntCodec[int64](c)
+	case t.Size() == 1:
+		setIntCodec[uint8](c)
+	case t.Size() == 2:
+		setIntCodec[uint16](c)
+	case t.Size() == 4:
+		setIntCodec[uint32](c)
+	default:
+		setIntCodec[uint64](c)
 	}
-	get := func(p unsafe.Pointer) uint64 {
-		switch bits {
-		case 8:
-			return uint64(*(*uint8)(p))
-		case 16:
-			return uint64(*(*uint16)(p))
-		case 32:
-			return uint64(*(*uint32)(p))
-		}
-		return *(*uint64)(p)
-	}
-	dec := func(d *fastDec, p unsafe.Pointer) bool {
-		s, ok := d.integer(false)
+}
+
+// setIntCodec: a canonical decimal (a minus only for a signed T) in
+// range of T, as strconv parses it for encoding/json.
+func setIntCodec[T fastInt](c *fcodec) {
+	var zero T
+	signed, bits := ^zero < 0, int(unsafe.Sizeof(zero)*8)
+	c.dec = func(d *fastDec, p unsafe.Pointer) bool {
+		s, ok := d.integer(signed)
 		if !ok {
 			return false
 		}
-		v, err := strconv.ParseUint(s, 10, bits)
-		if err != nil {
-			return false
+		var v T
+		if signed {
+			n, err := strconv.ParseInt(s, 10, bits)
+			if err != nil {
+				return false
+			}
+			v = T(n)
+		} else {
+			n, err := strconv.ParseUint(s, 10, bits)
+			if err != nil {
+				return false
+			}
+			v = T(n)
 		}
-		set(p, v)
+		*(*T)(p) = v
 		return true
 	}
-	return dec, func(p unsafe.Pointer) bool { return get(p) == 0 }
+	c.empty = func(p unsafe.Pointer) bool { return *(*T)(p) == 0 }
+	c.zero = func(p unsafe.Pointer) { *(*T)(p) = 0 }
 }
 
 func decBool(d *fastDec, p unsafe.Pointer) bool {
@@ -611,6 +660,7 @@ func decBool(d *fastDec, p unsafe.Pointer) bool {
 	case d.lit("true"):
 		*(*bool)(p) = true
 	case d.lit("false"):
+		*(*bool)(p) = false
 	default:
 		return false
 	}
@@ -696,6 +746,11 @@ func (d *fastDec) lit(s string) bool {
 }
 
 func (d *fastDec) null() bool { return d.lit("null") }
+
+// hasPrefix reports whether the bytes at d.i begin with s.
+func (d *fastDec) hasPrefix(s string) bool {
+	return len(d.d)-d.i >= len(s) && string(d.d[d.i:d.i+len(s)]) == s
+}
 
 // plainKey reads an object key without escapes, returned without a copy
 // (valid while d.d is).

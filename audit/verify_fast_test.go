@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	bolt "go.etcd.io/bbolt"
@@ -20,6 +21,11 @@ import (
 // the strict path refuses or decoded it to a different value. It reports
 // whether the fast path accepted (where it does not, the verifier runs the
 // strict path, so the verdict and the error are the strict path's).
+//
+// It runs fastCheckBody too, on a scratch that holds whatever the earlier
+// calls decoded (bodies of every kind, valid or abandoned half-way), and
+// fails t unless it gives fastDecodeBody's verdict and, on acceptance,
+// leaves the strict path's value in the scratch.
 func fastVsStrict(t testing.TB, kind string, kv int, body []byte) (fastOK, strictOK bool) {
 	t.Helper()
 	fb, ok := fastDecodeBody(kind, kv, bytes.Clone(body))
@@ -32,7 +38,22 @@ func fastVsStrict(t testing.TB, kind string, kv int, body []byte) (fastOK, stric
 			t.Fatalf("%s v%d: fast and strict paths decode differently:\nfast   %#v\nstrict %#v\nbody %q", kind, kv, fb, sb, body)
 		}
 	}
+	dirtyScratch.Lock()
+	defer dirtyScratch.Unlock()
+	if okc := fastCheckBody(kind, kv, bytes.Clone(body), &dirtyScratch.s); okc != ok {
+		t.Fatalf("%s v%d: fastCheckBody says %v over an earlier body, fastDecodeBody %v: %q", kind, kv, okc, ok, body)
+	}
+	if cb := dirtyScratch.s.bodies[fastKind{kind, kv}]; ok && !reflect.DeepEqual(cb, sb) {
+		t.Fatalf("%s v%d: fastCheckBody over an earlier body decodes differently:\nscratch %#v\nstrict  %#v\nbody %q", kind, kv, cb, sb, body)
+	}
 	return ok, err == nil
+}
+
+// dirtyScratch is fastVsStrict's scratch, shared by every call in the
+// process so that each decodes over what the ones before it left.
+var dirtyScratch struct {
+	sync.Mutex
+	s fastScratch
 }
 
 // typedSamples: the canonical body of every record recordstest.Every
@@ -220,7 +241,7 @@ func TestFastDecodeMatchesStrict(t *testing.T) {
 // record of its kind down the strict path.
 func TestFastCodecsCoverEverySchema(t *testing.T) {
 	for _, s := range records.Schemas() {
-		if fastCodecs()[s.Kind+"\x00"+strconv.Itoa(s.Version)] == nil {
+		if fastCodecs()[fastKind{s.Kind, s.Version}] == nil {
 			t.Errorf("%s v%d has no fast codec", s.Kind, s.Version)
 		}
 	}
@@ -280,13 +301,17 @@ func TestVerifyFastMatchesStrict(t *testing.T) {
 	l, exp := appendAll(t, es)
 	// Every record a writer produced takes the fast path, envelope included.
 	typed := 0
+	var scratch fastScratch
 	for _, ln := range bytes.Split(bytes.TrimSpace(exp), []byte("\n")) {
 		rl, ok := parseRecordLine(ln)
 		if !ok {
 			continue
 		}
-		if _, ok := checkRecordFast(rl.Index, rl, true); !ok {
+		if _, ok := checkRecordFast(rl.Index, rl, true, nil); !ok {
 			t.Fatalf("record %d does not take the fast path: %s", rl.Index, rl.Record)
+		}
+		if r, ok := checkRecordFast(rl.Index, rl, true, &scratch); !ok || r.rec != nil {
+			t.Fatalf("record %d does not take the fast path with a scratch: %s", rl.Index, rl.Record)
 		}
 		typed++
 	}
@@ -330,6 +355,9 @@ func TestVerifyFastMatchesStrict(t *testing.T) {
 			got := runVerify(e, key, workers, 7, -1)
 			if !reflect.DeepEqual(got, want) {
 				t.Fatalf("export %d, %d workers: fast path gives %+v, strict path %+v", k, workers, got, want)
+			}
+			if bare := runVerify(e, key, workers, 7, noOnRecord); !reflect.DeepEqual(bare, withoutCalls(want)) {
+				t.Fatalf("export %d, %d workers: fast path without OnRecord gives %+v, strict path %+v", k, workers, bare, want)
 			}
 			if (k == 0) != (want.err == "") {
 				t.Fatalf("export %d: err %q", k, want.err)

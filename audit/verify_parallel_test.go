@@ -24,16 +24,22 @@ type verifyOutcome struct {
 	size    uint64
 }
 
+// runVerify verifies exp with an OnRecord that records the indices it is
+// given and fails at stopAt, or (stopAt noOnRecord) with no OnRecord, as
+// VerifyExport does (the records are then checked in scratch memory).
 func runVerify(exp []byte, key string, workers, batch int, stopAt int64) verifyOutcome {
 	var o verifyOutcome
-	v, err := VerifyWith(bytes.NewReader(exp), key, nil, VerifyOptions{workers: workers, batch: batch,
-		OnRecord: func(rec *Record, _ records.Body) error {
+	opts := VerifyOptions{workers: workers, batch: batch}
+	if stopAt != noOnRecord {
+		opts.OnRecord = func(rec *Record, _ records.Body) error {
 			o.seen = append(o.seen, rec.Index)
 			if int64(rec.Index) == stopAt {
 				return fmt.Errorf("stop at %d", rec.Index)
 			}
 			return nil
-		}})
+		}
+	}
+	v, err := VerifyWith(bytes.NewReader(exp), key, nil, opts)
 	o.index = -3
 	if err != nil {
 		o.err = err.Error()
@@ -44,6 +50,16 @@ func runVerify(exp []byte, key string, workers, batch int, stopAt int64) verifyO
 		return o
 	}
 	o.kinds, o.untyped, o.size = v.Kinds, v.Untyped, v.Checkpoint.Size
+	return o
+}
+
+// noOnRecord is runVerify's stopAt for a run without OnRecord.
+const noOnRecord = -2
+
+// withoutCalls is o without the OnRecord calls (what a run with no
+// OnRecord must report).
+func withoutCalls(o verifyOutcome) verifyOutcome {
+	o.seen = nil
 	return o
 }
 
@@ -154,11 +170,20 @@ func TestVerifyParallelMatchesSequential(t *testing.T) {
 			if tc.name == "schema errors" && (seq.index != 40 || len(seq.seen) != 40) {
 				t.Fatalf("schema error at %d after %d OnRecord calls, want 40 and 40", seq.index, len(seq.seen))
 			}
-			for _, workers := range []int{2, 3, 8} {
+			for _, workers := range []int{1, 2, 3, 8} {
 				for _, batch := range []int{1, 4, 32, 0} {
-					par := runVerify(tc.exp, key, workers, batch, tc.stopAt)
-					if !reflect.DeepEqual(par, seq) {
-						t.Fatalf("workers %d batch %d:\nparallel   %+v\nsequential %+v", workers, batch, par, seq)
+					if workers > 1 {
+						par := runVerify(tc.exp, key, workers, batch, tc.stopAt)
+						if !reflect.DeepEqual(par, seq) {
+							t.Fatalf("workers %d batch %d:\nparallel   %+v\nsequential %+v", workers, batch, par, seq)
+						}
+					}
+					if tc.stopAt != -1 {
+						continue
+					}
+					// Without OnRecord: the same outcome, from scratch checks.
+					if bare := runVerify(tc.exp, key, workers, batch, noOnRecord); !reflect.DeepEqual(bare, withoutCalls(seq)) {
+						t.Fatalf("workers %d batch %d without OnRecord:\n%+v\nsequential %+v", workers, batch, bare, seq)
 					}
 				}
 			}

@@ -2,8 +2,9 @@ package audit
 
 import (
 	"encoding"
-	"encoding/hex"
+	"encoding/binary"
 	"encoding/json"
+	"math/bits"
 	"reflect"
 	"strconv"
 	"strings"
@@ -92,11 +93,34 @@ type fcodec struct {
 }
 
 type fastField struct {
-	name   string
-	quoted string // "name": as the canonical form writes the key
-	off    uintptr
-	omit   bool
-	c      *fcodec
+	name       string
+	quoted     string // "name": as the canonical form writes the key
+	head, tail uint64 // its first and last eight bytes (little-endian), when it has 8 to 16
+	off        uintptr
+	omit       bool
+	c          *fcodec
+}
+
+func newField(name string, off uintptr, omit bool, c *fcodec) fastField {
+	f := fastField{name: name, quoted: `"` + name + `":`, off: off, omit: omit, c: c}
+	if n := len(f.quoted); n >= 8 && n <= 16 {
+		f.head = binary.LittleEndian.Uint64([]byte(f.quoted))
+		f.tail = binary.LittleEndian.Uint64([]byte(f.quoted[n-8:]))
+	}
+	return f
+}
+
+// atKey reports whether the bytes at d.i begin with f's quoted key.
+func (d *fastDec) atKey(f *fastField) bool {
+	n := len(f.quoted)
+	if len(d.d)-d.i < n {
+		return false
+	}
+	b := d.d[d.i : d.i+n]
+	if n >= 8 && n <= 16 { // two loads cover it
+		return binary.LittleEndian.Uint64(b) == f.head && binary.LittleEndian.Uint64(b[n-8:]) == f.tail
+	}
+	return string(b) == f.quoted
 }
 
 var (
@@ -313,7 +337,7 @@ func (b *fastBuilder) fields(t reflect.Type, base uintptr) ([]fastField, bool) {
 		if !ok {
 			return nil, false
 		}
-		fields = append(fields, fastField{name: name, quoted: `"` + name + `":`, off: base + f.Offset, omit: opts == "omitempty", c: fc})
+		fields = append(fields, newField(name, base+f.Offset, opts == "omitempty", fc))
 	}
 	return fields, true
 }
@@ -345,7 +369,7 @@ func decStruct(d *fastDec, p unsafe.Pointer, fields []fastField) bool {
 					return false // an unknown, out of order or repeated key
 				}
 				f := &fields[fi]
-				if d.hasPrefix(f.quoted) {
+				if d.atKey(f) {
 					d.i += len(f.quoted)
 					break
 				}
@@ -635,13 +659,27 @@ func setIntCodec[T fastInt](c *fcodec) {
 			return false
 		}
 		var v T
-		if signed {
+		switch digits := strings.TrimPrefix(s, "-"); {
+		case len(digits) <= 18: // below 10^18: no uint64 or int64 overflow
+			var u uint64
+			for k := 0; k < len(digits); k++ {
+				u = u*10 + uint64(digits[k]-'0')
+			}
+			n := int64(u)
+			if len(digits) < len(s) {
+				n = -n
+			}
+			// In range of T: the conversion keeps the value.
+			if v = T(n); int64(v) != n {
+				return false
+			}
+		case signed:
 			n, err := strconv.ParseInt(s, 10, bits)
 			if err != nil {
 				return false
 			}
 			v = T(n)
-		} else {
+		default:
 			n, err := strconv.ParseUint(s, 10, bits)
 			if err != nil {
 				return false
@@ -694,18 +732,22 @@ func decTime(d *fastDec, p unsafe.Pointer) bool {
 // UnmarshalText (hex.Decode of the string into new bytes) and requires
 // lowercase hex, which MarshalText gives back.
 func decHex(d *fastDec, p unsafe.Pointer) bool {
-	raw, ok := d.rawPlainString()
-	if !ok {
+	// A string of lowercase hex digits (a plain string, nothing to
+	// unescape).
+	if d.peek() != '"' {
 		return false
 	}
-	s := raw[1 : len(raw)-1]
+	e := d.i + 1
+	for e < len(d.d) && lowerHexVal[d.d[e]] >= 0 {
+		e++
+	}
+	if e == len(d.d) || d.d[e] != '"' {
+		return false
+	}
+	s := d.d[d.i+1 : e]
+	d.i = e + 1
 	if len(s)%2 != 0 {
 		return false // UnmarshalText refuses it
-	}
-	for _, ch := range s {
-		if !isLowerHex(ch) {
-			return false
-		}
 	}
 	// UnmarshalText would allocate the bytes (non-nil, even when empty);
 	// they are cut from one buffer per body instead, capacity capped.
@@ -714,13 +756,32 @@ func decHex(d *fastDec, p unsafe.Pointer) bool {
 		d.hex = make([]byte, 0, max(n, len(d.d)/4))
 	}
 	k := len(d.hex)
-	d.hex = d.hex[:k+n]
-	if _, err := hex.Decode(d.hex[k:k+n], s); err != nil {
-		return false
+	out := d.hex[k : k+n : k+n]
+	// hex.Decode's result, lowercase digits only (what MarshalText
+	// writes).
+	for j := range out {
+		out[j] = byte(lowerHexVal[s[2*j]])<<4 | byte(lowerHexVal[s[2*j+1]])
 	}
-	*(*policy.HexBytes)(p) = policy.HexBytes(d.hex[k : k+n : k+n])
+	d.hex = d.hex[:k+n]
+	*(*policy.HexBytes)(p) = policy.HexBytes(out)
 	return true
 }
+
+// lowerHexVal is the value of each lowercase hex digit, -1 for any other
+// byte.
+var lowerHexVal = func() (t [256]int8) {
+	for c := range t {
+		switch {
+		case c >= '0' && c <= '9':
+			t[c] = int8(c - '0')
+		case c >= 'a' && c <= 'f':
+			t[c] = int8(c - 'a' + 10)
+		default:
+			t[c] = -1
+		}
+	}
+	return t
+}()
 
 func (d *fastDec) peek() byte {
 	if d.i < len(d.d) {
@@ -747,10 +808,6 @@ func (d *fastDec) lit(s string) bool {
 
 func (d *fastDec) null() bool { return d.lit("null") }
 
-// hasPrefix reports whether the bytes at d.i begin with s.
-func (d *fastDec) hasPrefix(s string) bool {
-	return len(d.d)-d.i >= len(s) && string(d.d[d.i:d.i+len(s)]) == s
-}
 
 // plainKey reads an object key without escapes, returned without a copy
 // (valid while d.d is).
@@ -771,6 +828,19 @@ func (d *fastDec) rawPlainString() ([]byte, bool) {
 	start := d.i
 	ascii := true
 	for j := start + 1; j < len(d.d); j++ {
+		// Eight bytes at a time while none is special: j moves to the
+		// first that is not plain ASCII, or to the last eight.
+		for j+8 <= len(d.d) {
+			m := specialBytes(binary.LittleEndian.Uint64(d.d[j:]))
+			if m != 0 {
+				j += bits.TrailingZeros64(m) / 8
+				break
+			}
+			j += 8
+		}
+		if j == len(d.d) {
+			break
+		}
 		ch := d.d[j]
 		if plainASCII[ch] {
 			continue
@@ -790,6 +860,18 @@ func (d *fastDec) rawPlainString() ([]byte, bool) {
 		}
 	}
 	return nil, false
+}
+
+// specialBytes has the top bit set in the byte of x (little-endian) that
+// is the first not marked by plainASCII, and maybe in bytes after it;
+// zero when all eight are plain. (The SWAR tests: a byte is zero iff
+// (b-1)&^b has its top bit set, with borrows that can only mark bytes
+// above a true one; below 0x20 likewise with 0x20 for 1; >= 0x80 is the
+// top bit itself.)
+func specialBytes(x uint64) uint64 {
+	const ones, tops = 0x0101010101010101, 0x8080808080808080
+	zero := func(v uint64) uint64 { return (v - ones) &^ v & tops }
+	return zero(x^('"'*ones)) | zero(x^('\\'*ones)) | (x-0x20*ones)&^x&tops | x&tops
 }
 
 // plainASCII marks the bytes a canonical string holds as themselves: ASCII

@@ -808,7 +808,6 @@ func (d *fastDec) lit(s string) bool {
 
 func (d *fastDec) null() bool { return d.lit("null") }
 
-
 // plainKey reads an object key without escapes, returned without a copy
 // (valid while d.d is).
 func (d *fastDec) plainKey() (string, bool) {

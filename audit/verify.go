@@ -608,7 +608,7 @@ func checkRecordFast(i uint64, l recordLine, stable bool, scratch *fastScratch) 
 	if end < len(head) {
 		return recordResult{}, false
 	}
-	var rec Record
+	var rec Record // (on the stack: only the copy below escapes)
 	if err := parseRecordTail(data, end, &rec); err != nil || rec.V != RecordVersion || rec.Index != i {
 		return recordResult{}, false
 	}
@@ -626,7 +626,8 @@ func checkRecordFast(i uint64, l recordLine, stable bool, scratch *fastScratch) 
 	// The fast path's strings alias the bytes it is given: the line
 	// itself where it is never written again (stable), else a private
 	// copy (rec.Body is handed to OnRecord, which could change it).
-	rec.Body = bytes.Clone(src)
+	kept := rec
+	kept.Body = bytes.Clone(src)
 	if !stable {
 		src = bytes.Clone(src)
 	}
@@ -634,7 +635,7 @@ func checkRecordFast(i uint64, l recordLine, stable bool, scratch *fastScratch) 
 	if !ok {
 		return recordResult{}, false
 	}
-	return recordResult{kind: rec.Kind, v: rec.V, rec: &rec, lh: lh, body: body}, true
+	return recordResult{kind: rec.Kind, v: rec.V, rec: &kept, lh: lh, body: body}, true
 }
 
 // fastBodies switches checkRecord's fast path for typed bodies (tests
@@ -702,7 +703,9 @@ func verifyParallel(sc *bufio.Scanner, from, to uint64, lastLine, workers, batch
 					break
 				}
 			}
-			arenaHint = max(arenaHint, min(cap(arena), verifyBatchBytes))
+			// New arenas start at the largest batch so far (no growth
+			// once the record size is known).
+			arenaHint = max(arenaHint, min(len(arena), 2*verifyBatchBytes))
 			bt.arena = arena
 			bt.lines = bt.lines[:0]
 			start := 0

@@ -191,7 +191,7 @@ func decodeValid(c *fcodec, d *fastDec, b records.Body) bool {
 // kind checked so far and the HexBytes buffer, overwritten by each record.
 type fastScratch struct {
 	bodies map[fastKind]records.Body
-	hex    []byte
+	dec    fastDec
 }
 
 // fastCheckBody is fastDecodeBody for a caller that does not keep the
@@ -219,10 +219,9 @@ func fastCheckBody(kind string, kv int, body []byte, s *fastScratch) bool {
 		b = sc.New()
 		s.bodies[key] = b
 	}
-	d := fastDec{d: body, hex: s.hex[:0]}
-	ok := decodeValid(c, &d, b)
-	s.hex = d.hex
-	return ok
+	d := &s.dec
+	*d = fastDec{d: body, hex: d.hex[:0]}
+	return decodeValid(c, d, b)
 }
 
 type fastBuilder struct {
@@ -724,8 +723,10 @@ func decTime(d *fastDec, p unsafe.Pointer) bool {
 	if t.UnmarshalJSON(raw) != nil {
 		return false
 	}
-	out, err := t.MarshalJSON()
-	return err == nil && string(out) == string(raw)
+	// MarshalJSON is AppendText's bytes, quoted (and fails where it does).
+	var buf [64]byte
+	out, err := t.AppendText(buf[:0])
+	return err == nil && string(out) == string(raw[1:len(raw)-1])
 }
 
 // decHex decodes a policy.HexBytes to what encoding/json gets from its

@@ -200,9 +200,9 @@ func (s *server) sign(w http.ResponseWriter, r *http.Request, dry bool) {
 	}
 	switch {
 	case d.Outcome == "allow" || dry:
-		writeSignJSON(w, http.StatusOK, SignResponse{View: d})
+		writeSignJSON(w, r, http.StatusOK, SignResponse{View: d})
 	default: // deny and anything unknown: fail closed
-		writeSignJSON(w, http.StatusForbidden, SignResponse{View: d,
+		writeSignJSON(w, r, http.StatusForbidden, SignResponse{View: d,
 			Error: &ErrorDetail{Code: "policy_denied", Message: "denied: " + strings.Join(d.Reasons, ",")}})
 	}
 }

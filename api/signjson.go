@@ -4,102 +4,110 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/http"
+	"strconv"
 	"sync"
 )
 
 // The sign routes' answer is most of a dry run's cost in the API: the
-// decision record (a few KB of JSON the decision service already encoded)
-// went through encoding/json twice more, compacted and HTML-escaped as a
-// json.RawMessage, then the whole answer re-scanned to indent it. The sign
-// routes write the same bytes field by field instead: each value is what
-// encoding/json makes of it (compact, HTML-escaped), indented once; the
-// record, when it needs no escaping, is indented straight from the
-// service's bytes (json.Indent validates it on the way). Anything the fast
-// path does not cover goes through writeJSON (TestSignJSONSameBytes,
-// FuzzSignJSON: the bytes are writeJSON's, always).
+// decision record, a few KB of JSON the decision service already encoded.
+// Their answer is compact JSON, byte for byte what json.NewEncoder(w).Encode
+// writes (encoding/json's compact, HTML-escaped encoding and a newline),
+// and written with its length in one Write: an indented answer is 40%
+// larger and chunked, and every write(2) and TLS record costs. Every other
+// route stays indented (writeJSON); the sign routes' answers decode to the
+// same value either way (TestSignJSONDecodesAsIndented).
+//
+// writeSignJSON renders the fields in order itself: the record, when it is
+// already compact JSON with nothing to escape (what json.Marshal makes),
+// is copied after one validating pass instead of encoding/json's compaction
+// of a json.RawMessage. Anything the fast path does not take goes through
+// encoding/json (TestSignJSONSameBytes, FuzzSignJSON: the bytes are
+// encoding/json's, always).
 
 // signBufs recycles the answers' buffers (a few KB each).
 var signBufs = sync.Pool{New: func() any { b := make([]byte, 0, 8<<10); return &b }}
 
-// writeSignJSON writes v as writeJSON(w, status, v) would, byte for byte.
-func writeSignJSON(w http.ResponseWriter, status int, v SignResponse) {
+// writeSignJSON writes v as json.NewEncoder(w).Encode(v) would, byte for
+// byte, with Content-Type, Cache-Control and Content-Length, in one Write;
+// on a BatchListener connection the header and the answer leave in one
+// write(2) (batchconn.go). An answer encoding/json cannot encode (an
+// invalid record) is an empty body, as writeJSON leaves it.
+func writeSignJSON(w http.ResponseWriter, r *http.Request, status int, v SignResponse) {
 	bp := signBufs.Get().(*[]byte)
 	out, ok := appendSignJSON((*bp)[:0], v)
 	if !ok {
-		signBufs.Put(bp)
-		writeJSON(w, status, v)
-		return
+		out = (*bp)[:0]
+		if b, err := json.Marshal(v); err == nil {
+			out = append(append(out, b...), '\n')
+		}
 	}
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "no-store")
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("Cache-Control", "no-store")
+	h.Set("Content-Length", strconv.Itoa(len(out)))
+	bc := heldConn(r)
+	if bc != nil {
+		bc.hold()
+		defer bc.release() // after the Flush below; on a panic too
+	}
 	w.WriteHeader(status)
 	_, _ = w.Write(out)
+	if f, ok := w.(http.Flusher); ok && bc != nil {
+		f.Flush() // the whole answer into TLS, held, then released as one
+	}
 	if cap(out) <= 1<<20 { // an outsized answer is not kept
-		*bp = out
+		*bp = out[:0]
 		signBufs.Put(bp)
 	}
 }
 
-// appendSignJSON appends the indented encoding of v and a newline, as
-// json.Encoder with SetIndent("", "  ") writes it; ok is false when v holds
-// something only encoding/json should render (the caller falls back).
+// appendSignJSON appends json.Marshal(v) and a newline; ok is false when v
+// holds something only encoding/json should render (the caller falls
+// back).
 func appendSignJSON(dst []byte, v SignResponse) (out []byte, ok bool) {
+	dst = append(dst, '{')
 	first := true
 	field := func(name string) {
-		if first {
-			dst = append(dst, "{\n  \""...)
-			first = false
-		} else {
-			dst = append(dst, ",\n  \""...)
+		if !first {
+			dst = append(dst, ',')
 		}
+		first = false
+		dst = append(dst, '"')
 		dst = append(dst, name...)
-		dst = append(dst, "\": "...)
+		dst = append(dst, '"', ':')
 	}
-	// value appends encoding/json's compact encoding of x, indented.
+	// value appends encoding/json's encoding of x.
 	value := func(x any) bool {
 		b, err := json.Marshal(x)
-		if err != nil {
-			return false
-		}
-		if bytes.IndexByte(b, '{') < 0 && bytes.IndexByte(b, '[') < 0 {
-			dst = append(dst, b...) // a scalar: nothing to indent
-			return true
-		}
-		var buf bytes.Buffer
-		if json.Indent(&buf, b, "  ", "  ") != nil {
-			return false
-		}
-		dst = append(dst, buf.Bytes()...)
-		return true
+		dst = append(dst, b...)
+		return err == nil
 	}
 	if d := v.View; d != nil {
 		field("id")
-		if !value(d.ID) {
-			return nil, false
-		}
+		dst = appendString(dst, d.ID)
 		field("outcome")
-		if !value(d.Outcome) {
-			return nil, false
-		}
+		dst = appendString(dst, d.Outcome)
 		if len(d.Reasons) > 0 {
 			field("reasons")
-			if !value(d.Reasons) {
-				return nil, false
+			dst = append(dst, '[')
+			for i, r := range d.Reasons {
+				if i > 0 {
+					dst = append(dst, ',')
+				}
+				dst = appendString(dst, r)
 			}
+			dst = append(dst, ']')
 		}
 		if d.DryRun {
 			field("dry_run")
 			dst = append(dst, "true"...)
 		}
 		if len(d.Record) > 0 {
-			if !plainRecord(d.Record) {
+			if !plainJSON(d.Record) {
 				return nil, false
 			}
 			field("record")
-			var err error
-			if dst, err = appendIndented(dst, d.Record); err != nil {
-				return nil, false
-			}
+			dst = append(dst, d.Record...)
 		}
 		if len(d.Claims) > 0 {
 			field("claims")
@@ -114,35 +122,203 @@ func appendSignJSON(dst []byte, v SignResponse) (out []byte, ok bool) {
 			return nil, false
 		}
 	}
-	if first {
-		return append(dst, "{}\n"...), true
-	}
-	return append(dst, "\n}\n"...), true
+	return append(dst, '}', '\n'), true
 }
 
-// plainRecord reports whether raw is rendered by encoding/json exactly as
-// json.Indent renders it: nothing to HTML-escape (<, >, &, U+2028, U+2029)
-// and no white space after the value (compaction drops it, Indent keeps it).
-// Insignificant white space elsewhere is dropped by both.
-func plainRecord(raw []byte) bool {
-	switch raw[len(raw)-1] {
-	case ' ', '\t', '\n', '\r':
+// appendString appends s as encoding/json quotes it: printable ASCII with
+// nothing to escape as it is, anything else by encoding/json itself (which
+// cannot fail on a string).
+func appendString(dst []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if jsonSpecial[s[i]] {
+			b, _ := json.Marshal(s)
+			return append(dst, b...)
+		}
+	}
+	dst = append(dst, '"')
+	dst = append(dst, s...)
+	return append(dst, '"')
+}
+
+// jsonSpecial marks the bytes a JSON string cannot hold as they are in
+// encoding/json's HTML-escaped output: control characters, '"', '\\', the
+// HTML characters <, > and &, DEL, and every byte from 0x80 (UTF-8, which
+// may be invalid or U+2028/U+2029; plainJSON looks closer).
+var jsonSpecial = func() (t [256]bool) {
+	for c := range 256 {
+		t[c] = c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&'
+	}
+	return t
+}()
+
+// plainJSON reports whether json.Marshal(json.RawMessage(src)) is src
+// itself: src is one valid JSON value with no white space outside strings
+// and nothing encoding/json would escape (<, >, &, U+2028, U+2029), nested
+// at most maxJSONDepth deep. It is a validator only, in one pass without
+// encoding/json's scanner; false sends the caller to encoding/json
+// (FuzzPlainJSON holds it to json.Marshal's bytes).
+func plainJSON(src []byte) bool {
+	p := validator{src: src}
+	return p.value() && p.i == len(src)
+}
+
+const maxJSONDepth = 256
+
+type validator struct {
+	src   []byte
+	i     int
+	depth int
+}
+
+func (p *validator) value() bool {
+	if p.i >= len(p.src) {
 		return false
 	}
-	return !bytes.ContainsAny(raw, "<>&") && !bytes.Contains(raw, []byte("\u2028")) && !bytes.Contains(raw, []byte("\u2029"))
+	switch c := p.src[p.i]; {
+	case c == '{':
+		return p.container('}', true)
+	case c == '[':
+		return p.container(']', false)
+	case c == '"':
+		return p.str()
+	case c == 't':
+		return p.lit("true")
+	case c == 'f':
+		return p.lit("false")
+	case c == 'n':
+		return p.lit("null")
+	case c == '-' || '0' <= c && c <= '9':
+		return p.num()
+	}
+	return false
 }
 
-// appendIndented appends raw indented one level deep: indentCompact when
-// it takes raw, else json.Indent (which refuses invalid JSON).
-func appendIndented(dst, raw []byte) ([]byte, error) {
-	if out, ok := indentCompact(dst, raw); ok {
-		return out, nil
+// container is an object (keys) or an array from its opening bracket.
+func (p *validator) container(end byte, keys bool) bool {
+	if p.depth >= maxJSONDepth {
+		return false
 	}
-	buf := bytes.NewBuffer(dst)
-	if err := json.Indent(buf, raw, "  ", "  "); err != nil {
-		return nil, err
+	p.i++
+	if p.i < len(p.src) && p.src[p.i] == end {
+		p.i++
+		return true
 	}
-	return buf.Bytes(), nil
+	p.depth++
+	for {
+		if keys {
+			if p.i >= len(p.src) || p.src[p.i] != '"' || !p.str() {
+				return false
+			}
+			if p.i >= len(p.src) || p.src[p.i] != ':' {
+				return false
+			}
+			p.i++
+		}
+		if !p.value() || p.i >= len(p.src) {
+			return false
+		}
+		switch p.src[p.i] {
+		case ',':
+			p.i++
+		case end:
+			p.i++
+			p.depth--
+			return true
+		default:
+			return false
+		}
+	}
+}
+
+func (p *validator) lit(word string) bool {
+	if len(p.src)-p.i < len(word) || string(p.src[p.i:p.i+len(word)]) != word {
+		return false
+	}
+	p.i += len(word)
+	return true
+}
+
+// str checks a string: its escapes, no control character, nothing to
+// HTML-escape. Bytes from 0x80 pass, even invalid UTF-8 (encoding/json
+// copies a RawMessage's strings as they are), except U+2028 and U+2029.
+func (p *validator) str() bool {
+	p.i++
+	for p.i < len(p.src) {
+		c := p.src[p.i]
+		if !jsonSpecial[c] || c == 0x7f {
+			p.i++
+			continue
+		}
+		switch {
+		case c == '"':
+			p.i++
+			return true
+		case c == '\\':
+			if p.i+1 >= len(p.src) {
+				return false
+			}
+			switch p.src[p.i+1] {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+				p.i += 2
+			case 'u':
+				if p.i+6 > len(p.src) {
+					return false
+				}
+				for _, h := range p.src[p.i+2 : p.i+6] {
+					if !('0' <= h && h <= '9' || 'a' <= h && h <= 'f' || 'A' <= h && h <= 'F') {
+						return false
+					}
+				}
+				p.i += 6
+			default:
+				return false
+			}
+		case c >= 0x80:
+			if c == 0xe2 && p.i+2 < len(p.src) && p.src[p.i+1] == 0x80 && p.src[p.i+2]&^1 == 0xa8 {
+				return false // U+2028, U+2029
+			}
+			p.i++
+		default: // a control character, <, > or &
+			return false
+		}
+	}
+	return false
+}
+
+// num checks a number of JSON's grammar: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?
+func (p *validator) num() bool {
+	digits := func() int {
+		n := 0
+		for p.i < len(p.src) && '0' <= p.src[p.i] && p.src[p.i] <= '9' {
+			p.i++
+			n++
+		}
+		return n
+	}
+	if p.src[p.i] == '-' {
+		p.i++
+	}
+	if p.i < len(p.src) && p.src[p.i] == '0' {
+		p.i++
+	} else if digits() == 0 {
+		return false
+	}
+	if p.i < len(p.src) && p.src[p.i] == '.' {
+		p.i++
+		if digits() == 0 {
+			return false
+		}
+	}
+	if p.i < len(p.src) && (p.src[p.i] == 'e' || p.src[p.i] == 'E') {
+		p.i++
+		if p.i < len(p.src) && (p.src[p.i] == '+' || p.src[p.i] == '-') {
+			p.i++
+		}
+		if digits() == 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // decodeSignRequest decodes a sign request's body as decode does. The body
@@ -188,190 +364,4 @@ func plainSignRequest(b []byte) (string, bool) {
 		}
 	}
 	return string(v), true
-}
-
-// indentCompact appends compact JSON src indented one level deep, exactly
-// as json.Indent(dst, src, "  ", "  ") does, in one pass without
-// encoding/json's scanner. It takes only what it fully checks: valid JSON
-// with no white space outside strings, nested at most maxIndentDepth deep;
-// for anything else ok is false and the caller uses json.Indent
-// (FuzzIndentCompact holds it to json.Indent's bytes and errors).
-func indentCompact(dst, src []byte) (out []byte, ok bool) {
-	p := indenter{src: src, dst: dst}
-	if !p.value() || p.i != len(src) {
-		return dst, false
-	}
-	return p.dst, true
-}
-
-const maxIndentDepth = 256
-
-type indenter struct {
-	src   []byte
-	i     int
-	dst   []byte
-	depth int
-}
-
-func (p *indenter) newline() {
-	p.dst = append(p.dst, '\n', ' ', ' ')
-	for range p.depth {
-		p.dst = append(p.dst, ' ', ' ')
-	}
-}
-
-func (p *indenter) value() bool {
-	if p.i >= len(p.src) {
-		return false
-	}
-	switch c := p.src[p.i]; {
-	case c == '{':
-		return p.container('}', true)
-	case c == '[':
-		return p.container(']', false)
-	case c == '"':
-		return p.str()
-	case c == 't':
-		return p.lit("true")
-	case c == 'f':
-		return p.lit("false")
-	case c == 'n':
-		return p.lit("null")
-	case c == '-' || '0' <= c && c <= '9':
-		return p.num()
-	}
-	return false
-}
-
-// container is an object (keys) or an array from its opening bracket.
-func (p *indenter) container(end byte, keys bool) bool {
-	if p.depth >= maxIndentDepth {
-		return false
-	}
-	open := p.src[p.i]
-	p.i++
-	if p.i < len(p.src) && p.src[p.i] == end {
-		p.i++
-		p.dst = append(p.dst, open, end)
-		return true
-	}
-	p.dst = append(p.dst, open)
-	p.depth++
-	for {
-		p.newline()
-		if keys {
-			if p.i >= len(p.src) || p.src[p.i] != '"' || !p.str() {
-				return false
-			}
-			if p.i >= len(p.src) || p.src[p.i] != ':' {
-				return false
-			}
-			p.i++
-			p.dst = append(p.dst, ':', ' ')
-		}
-		if !p.value() || p.i >= len(p.src) {
-			return false
-		}
-		switch p.src[p.i] {
-		case ',':
-			p.i++
-			p.dst = append(p.dst, ',')
-		case end:
-			p.i++
-			p.depth--
-			p.newline()
-			p.dst = append(p.dst, end)
-			return true
-		default:
-			return false
-		}
-	}
-}
-
-func (p *indenter) lit(word string) bool {
-	if len(p.src)-p.i < len(word) || string(p.src[p.i:p.i+len(word)]) != word {
-		return false
-	}
-	p.dst = append(p.dst, word...)
-	p.i += len(word)
-	return true
-}
-
-// str copies a string as it is, checking its escapes and that it holds no
-// control character (bytes from 0x80 up pass, as they do in encoding/json).
-func (p *indenter) str() bool {
-	start := p.i
-	p.i++
-	for p.i < len(p.src) {
-		c := p.src[p.i]
-		switch {
-		case c == '"':
-			p.i++
-			p.dst = append(p.dst, p.src[start:p.i]...)
-			return true
-		case c < 0x20:
-			return false
-		case c == '\\':
-			if p.i+1 >= len(p.src) {
-				return false
-			}
-			switch p.src[p.i+1] {
-			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
-				p.i += 2
-			case 'u':
-				if p.i+6 > len(p.src) {
-					return false
-				}
-				for _, h := range p.src[p.i+2 : p.i+6] {
-					if !('0' <= h && h <= '9' || 'a' <= h && h <= 'f' || 'A' <= h && h <= 'F') {
-						return false
-					}
-				}
-				p.i += 6
-			default:
-				return false
-			}
-		default:
-			p.i++
-		}
-	}
-	return false
-}
-
-// num copies a number of JSON's grammar: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?
-func (p *indenter) num() bool {
-	start := p.i
-	digits := func() int {
-		n := 0
-		for p.i < len(p.src) && '0' <= p.src[p.i] && p.src[p.i] <= '9' {
-			p.i++
-			n++
-		}
-		return n
-	}
-	if p.src[p.i] == '-' {
-		p.i++
-	}
-	if p.i < len(p.src) && p.src[p.i] == '0' {
-		p.i++
-	} else if digits() == 0 {
-		return false
-	}
-	if p.i < len(p.src) && p.src[p.i] == '.' {
-		p.i++
-		if digits() == 0 {
-			return false
-		}
-	}
-	if p.i < len(p.src) && (p.src[p.i] == 'e' || p.src[p.i] == 'E') {
-		p.i++
-		if p.i < len(p.src) && (p.src[p.i] == '+' || p.src[p.i] == '-') {
-			p.i++
-		}
-		if digits() == 0 {
-			return false
-		}
-	}
-	p.dst = append(p.dst, p.src[start:p.i]...)
-	return true
 }

@@ -14,28 +14,31 @@ import (
 	"github.com/bitlayer-org/policyd/errs"
 )
 
-// viaWriteJSON is the reference: the answer's bytes as writeJSON writes them.
-func viaWriteJSON(t testing.TB, status int, v SignResponse) (int, string, []byte) {
+// viaEncoder is the reference: the answer as json.NewEncoder(w).Encode(v)
+// writes it (compact, HTML-escaped, a newline), with writeJSON's headers
+// and the body's length.
+func viaEncoder(t testing.TB, status int, v SignResponse) (int, string, []byte) {
 	t.Helper()
-	rec := httptest.NewRecorder()
-	writeJSON(rec, status, v)
-	return rec.Code, rec.Header().Get("Content-Type") + "|" + rec.Header().Get("Cache-Control"), rec.Body.Bytes()
+	var body bytes.Buffer
+	_ = json.NewEncoder(&body).Encode(v) // on error nothing is written, as in writeJSON
+	return status, fmt.Sprintf("application/json|no-store|%d", body.Len()), body.Bytes()
 }
 
 func viaWriteSignJSON(t testing.TB, status int, v SignResponse) (int, string, []byte) {
 	t.Helper()
 	rec := httptest.NewRecorder()
-	writeSignJSON(rec, status, v)
-	return rec.Code, rec.Header().Get("Content-Type") + "|" + rec.Header().Get("Cache-Control"), rec.Body.Bytes()
+	writeSignJSON(rec, nil, status, v)
+	h := rec.Header()
+	return rec.Code, h.Get("Content-Type") + "|" + h.Get("Cache-Control") + "|" + h.Get("Content-Length"), rec.Body.Bytes()
 }
 
 func checkSameBytes(t testing.TB, v SignResponse) {
 	t.Helper()
 	for _, status := range []int{200, 403} {
-		c1, h1, b1 := viaWriteJSON(t, status, v)
+		c1, h1, b1 := viaEncoder(t, status, v)
 		c2, h2, b2 := viaWriteSignJSON(t, status, v)
 		if c1 != c2 || h1 != h2 || !bytes.Equal(b1, b2) {
-			t.Fatalf("answers differ for %+v:\nwriteJSON     %d %s %q\nwriteSignJSON %d %s %q", v, c1, h1, b1, c2, h2, b2)
+			t.Fatalf("answers differ for %+v:\nencoding/json %d %s %q\nwriteSignJSON %d %s %q", v, c1, h1, b1, c2, h2, b2)
 		}
 	}
 }
@@ -44,8 +47,10 @@ func checkSameBytes(t testing.TB, v SignResponse) {
 // objects, arrays, numbers, escapes), and the edge cases of each field.
 const sampleRecord = `{"v":2,"id":"d-1","txid":"ab12","state":"allowed","decision":{"outcome":"allow","claims":["100","101"],"reasons":[],"facts":{"inputs":[{"prev":"00ff","value":300000000}],"outputs":[{"index":0,"value":100000000,"script":"0014aa"},{"index":1,"value":-1.5e3,"script":""}]}},"note":"quote \" backslash \\ tab \t unicode é \u00e9","empty":{},"none":[],"null":null,"t":true,"f":false}`
 
-func TestSignJSONSameBytes(t *testing.T) {
-	for _, v := range []SignResponse{
+// signJSONCases are answers of every shape, and the edge cases of each
+// field.
+func signJSONCases() []SignResponse {
+	return []SignResponse{
 		{},
 		{View: &decision.View{}},
 		{View: &decision.View{ID: "dec-1", Outcome: "allow", Record: json.RawMessage(sampleRecord)}},
@@ -63,7 +68,12 @@ func TestSignJSONSameBytes(t *testing.T) {
 		{View: &decision.View{Outcome: "allow", Record: json.RawMessage(`12.5e3`)}},
 		{View: &decision.View{Outcome: "allow", Record: json.RawMessage("{\"bad utf8\":\"\xff\xfe\"}")}},
 		{View: &decision.View{Outcome: "allow", Reasons: []string{}, Claims: []decision.ClaimView{}}},
-	} {
+		{View: &decision.View{ID: "\x00\xff", Outcome: "é\u2028", Reasons: []string{"<", "a\"b\\", "\x7f", "\xe2\x80"}, DryRun: true}},
+	}
+}
+
+func TestSignJSONSameBytes(t *testing.T) {
+	for _, v := range signJSONCases() {
 		checkSameBytes(t, v)
 	}
 	// The dry run's real shape takes the fast path (it is not all fallback).
@@ -73,7 +83,7 @@ func TestSignJSONSameBytes(t *testing.T) {
 }
 
 // An invalid record is never written as if it were JSON: the fast path
-// refuses it and writeJSON writes what it always did.
+// refuses it and the answer is encoding/json's (an empty body).
 func TestSignJSONInvalidRecord(t *testing.T) {
 	for _, raw := range []string{`{"a":`, `{"a":1}}`, `nope`, `{"a":1,}`} {
 		v := SignResponse{View: &decision.View{Outcome: "allow", Record: json.RawMessage(raw)}}
@@ -115,7 +125,7 @@ func BenchmarkSignJSON(b *testing.B) {
 	})
 	b.Run("writeSignJSON", func(b *testing.B) {
 		for b.Loop() {
-			writeSignJSON(httptest.NewRecorder(), 200, v)
+			writeSignJSON(httptest.NewRecorder(), nil, 200, v)
 		}
 	})
 }
@@ -180,42 +190,84 @@ func FuzzDecodeSignRequest(f *testing.F) {
 	})
 }
 
-// indentRef is json.Indent one level deep.
-func indentRef(src []byte) ([]byte, error) {
-	var b bytes.Buffer
-	err := json.Indent(&b, src, "  ", "  ")
-	return b.Bytes(), err
-}
+// marshalRaw is what encoding/json makes of a record: json.Marshal of it
+// as a json.RawMessage (validated, compacted, HTML-escaped).
+func marshalRaw(src []byte) ([]byte, error) { return json.Marshal(json.RawMessage(src)) }
 
-func TestIndentCompact(t *testing.T) {
+func TestPlainJSON(t *testing.T) {
 	for _, s := range []string{sampleRecord, `{}`, `[]`, `[{}]`, `{"a":[]}`, `0`, `-0.5e-3`, `"x"`, `true`, `null`, `[1,"a",{"b":[false,null]}]`,
-		`"\u00e9\"\\\/\b\f\n\r\t"`, "\"\xff\xfe\"", `1E+2`} {
-		got, ok := indentCompact(nil, []byte(s))
-		want, err := indentRef([]byte(s))
-		if !ok || err != nil || !bytes.Equal(got, want) {
-			t.Fatalf("%s: indentCompact %q %v, json.Indent %q %v", s, got, ok, want, err)
+		`"\u00e9\"\\\/\b\f\n\r\t"`, "\"\xff\xfe\"", `1E+2`, "\"\x7f\"", `"\u003c\u2028"`, "\"\xe2\x80\xaa\"", "\"\xe2\x80\""} {
+		want, err := marshalRaw([]byte(s))
+		if !plainJSON([]byte(s)) || err != nil || !bytes.Equal(want, []byte(s)) {
+			t.Fatalf("%s: plainJSON %v, json.Marshal %q %v", s, plainJSON([]byte(s)), want, err)
 		}
 	}
-	for _, s := range []string{``, ` {}`, `{ }`, `{"a": 1}`, `{"a":1,}`, `[1,]`, `01`, `1.`, `.5`, `-`, `1e`, `+1`, `"a`, "\"\x01\"", `"\x"`, `"\u12g4"`,
-		`tru`, `nul`, `{"a"}`, `{1:2}`, `[1 2]`, `{}x`, strings.Repeat("[", maxIndentDepth+1) + strings.Repeat("]", maxIndentDepth+1)} {
-		if got, ok := indentCompact([]byte("keep"), []byte(s)); ok || string(got) != "keep" {
-			t.Fatalf("%.80q taken: %.80q", s, got)
+	for _, s := range []string{``, ` {}`, `{} `, `{ }`, `{"a": 1}`, `{"a":1,}`, `[1,]`, `01`, `1.`, `.5`, `-`, `1e`, `+1`, `"a`, "\"\x01\"", `"\x"`, `"\u12g4"`,
+		`tru`, `nul`, `{"a"}`, `{1:2}`, `[1 2]`, `{}x`, `"<"`, `{"a&b":1}`, `[">"]`, "\"\u2028\"", "\"\u2029\"", "\"\xe2\x80\xa8\"",
+		strings.Repeat("[", maxJSONDepth+1) + strings.Repeat("]", maxJSONDepth+1)} {
+		if plainJSON([]byte(s)) {
+			t.Fatalf("%.80q taken", s)
 		}
 	}
 }
 
-func FuzzIndentCompact(f *testing.F) {
-	for _, s := range []string{sampleRecord, `{}`, `[1,{"a":"\u0041"}]`, `-0.1E+5`, `{"a":1,}`, `"\ud800"`, " [1]"} {
+func FuzzPlainJSON(f *testing.F) {
+	for _, s := range []string{sampleRecord, `{}`, `[1,{"a":"\u0041"}]`, `-0.1E+5`, `{"a":1,}`, `"\ud800"`, " [1]", `"<&>"`, "\"\u2028\""} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, src []byte) {
-		got, ok := indentCompact(nil, src)
-		if !ok {
-			return // json.Indent's path decides
+		if !plainJSON(src) {
+			return // encoding/json's path decides
 		}
-		want, err := indentRef(src)
-		if err != nil || !bytes.Equal(got, want) {
-			t.Fatalf("%q: indentCompact %q, json.Indent %q %v", src, got, want, err)
+		want, err := marshalRaw(src)
+		if err != nil || !bytes.Equal(src, want) {
+			t.Fatalf("%q: taken as plain, json.Marshal %q %v", src, want, err)
 		}
 	})
+}
+
+// TestSignJSONDecodesAsIndented: the sign routes' compact answer and the
+// indented one writeJSON would write decode to the same value, as a
+// generic JSON value and as the clients' SignResponse.
+func TestSignJSONDecodesAsIndented(t *testing.T) {
+	for _, v := range signJSONCases() {
+		var compact, indented bytes.Buffer
+		rec := httptest.NewRecorder()
+		writeSignJSON(rec, nil, 200, v)
+		compact.Write(rec.Body.Bytes())
+		rec = httptest.NewRecorder()
+		writeJSON(rec, 200, v)
+		indented.Write(rec.Body.Bytes())
+		if compact.Len() == 0 && indented.Len() == 0 {
+			continue // neither can encode it (an invalid record)
+		}
+		var a, b any
+		if err := json.Unmarshal(compact.Bytes(), &a); err != nil {
+			t.Fatalf("compact %q: %v", compact.Bytes(), err)
+		}
+		if err := json.Unmarshal(indented.Bytes(), &b); err != nil {
+			t.Fatalf("indented %q: %v", indented.Bytes(), err)
+		}
+		if !reflect.DeepEqual(a, b) {
+			t.Fatalf("values differ:\ncompact  %q\nindented %q", compact.Bytes(), indented.Bytes())
+		}
+		var sa, sb SignResponse
+		if json.Unmarshal(compact.Bytes(), &sa) != nil || json.Unmarshal(indented.Bytes(), &sb) != nil {
+			t.Fatal("not a SignResponse")
+		}
+		// the record's bytes differ (white space); compare their values
+		ra, rb := sa.View, sb.View
+		if (ra == nil) != (rb == nil) || !reflect.DeepEqual(sa.Error, sb.Error) {
+			t.Fatalf("responses differ: %+v %+v", sa, sb)
+		}
+		if ra != nil {
+			var xa, xb any
+			_ = json.Unmarshal(ra.Record, &xa)
+			_ = json.Unmarshal(rb.Record, &xb)
+			ra.Record, rb.Record = nil, nil
+			if !reflect.DeepEqual(xa, xb) || !reflect.DeepEqual(ra, rb) {
+				t.Fatalf("views differ: %+v %+v", ra, rb)
+			}
+		}
+	}
 }

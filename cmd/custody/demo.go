@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"math/big"
-	"net/http"
 	"path/filepath"
 	"strings"
 	"time"
@@ -78,7 +77,7 @@ type demo struct {
 	dir string
 
 	m       *devnet.Manifest
-	httpc   *http.Client
+	httpc   transports     // REST on HTTP/1.1, MPC on HTTP/2
 	api     *client.Client // custody role (client certificate)
 	reader  *client.Client // reader token
 	auditor *client.Client // auditor token
@@ -167,7 +166,7 @@ func (d *demo) connect(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	d.httpc = mpc.NewHTTPClient(tlsCfg)
+	d.httpc = newTransports(tlsCfg)
 	prot, err := mpc.NewPassphraseProtector(m.SharePassphrase, 0)
 	if err != nil {
 		return err
@@ -189,7 +188,7 @@ func (d *demo) connect(ctx context.Context) error {
 		to    **client.Client
 		token string
 	}{{&d.api, ""}, {&d.reader, m.ReaderToken}, {&d.auditor, m.AuditorToken}} {
-		if *c.to, err = client.New(m.APIURL, client.WithHTTPClient(d.httpc), client.WithToken(c.token)); err != nil {
+		if *c.to, err = client.New(m.APIURL, client.WithHTTPClient(d.httpc.rest), client.WithToken(c.token)); err != nil {
 			return err
 		}
 	}
@@ -315,7 +314,7 @@ func (d *demo) submitWithdrawal(ctx context.Context) error {
 		return err
 	}
 	d.packet = p
-	node, err := custody.NewNode(d.m.APIURL, d.httpc, d.share)
+	node, err := d.httpc.node(d.m.APIURL, d.share)
 	if err != nil {
 		return err
 	}
@@ -333,7 +332,7 @@ func (d *demo) submitWithdrawal(ctx context.Context) error {
 }
 
 func (d *demo) coSign(ctx context.Context) error {
-	mc, err := mpc.NewClient(mpc.ClientConfig{BaseURL: d.api.MPCURL(), HTTP: d.httpc})
+	mc, err := mpc.NewClient(mpc.ClientConfig{BaseURL: d.api.MPCURL(), HTTP: d.httpc.mpc})
 	if err != nil {
 		return err
 	}

@@ -20,7 +20,6 @@ import (
 	"github.com/bitlayer-org/policyd/babylon/cosign"
 	"github.com/bitlayer-org/policyd/internal/devnet"
 	"github.com/bitlayer-org/policyd/mpc"
-	"github.com/bitlayer-org/policyd/mpc/custody"
 	"github.com/bitlayer-org/policyd/policy"
 )
 
@@ -78,7 +77,7 @@ func (d *demo) devStakeSpec(ctx context.Context, value int64, reqIDs []string) (
 	if err != nil {
 		return nil, err
 	}
-	node, err := custody.NewNode(m.APIURL, d.httpc, d.share)
+	node, err := d.httpc.node(m.APIURL, d.share)
 	if err != nil {
 		return nil, err
 	}

@@ -93,13 +93,13 @@ func runKeygen(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(stderr, err)
 	}
-	client, err := mpc.NewClient(mpc.ClientConfig{BaseURL: tf.server + "/v1/mpc", HTTP: httpc})
+	client, err := mpc.NewClient(mpc.ClientConfig{BaseURL: tf.server + "/v1/mpc", HTTP: httpc.mpc})
 	if err != nil {
 		return fail(stderr, err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
 	defer cancel()
-	if err := wf.witnessLog(ctx, tf.server, httpc, *shareOut, stderr); err != nil {
+	if err := wf.witnessLog(ctx, tf.server, httpc.rest, *shareOut, stderr); err != nil {
 		return fail(stderr, err)
 	}
 	share, err := client.Keygen(ctx, mpc.PartyCustody, pre)

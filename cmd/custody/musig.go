@@ -48,7 +48,7 @@ func (m *musigFlags) client() (*client.Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	return client.New(m.server, client.WithHTTPClient(httpc))
+	return client.New(m.server, client.WithHTTPClient(httpc.rest))
 }
 
 // signer loads the custody node's key and pairs it with policyd's recorded

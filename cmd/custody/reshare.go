@@ -12,7 +12,6 @@ import (
 	"github.com/bitlayer-org/policyd/internal/btcnet"
 	"github.com/bitlayer-org/policyd/internal/cli"
 	"github.com/bitlayer-org/policyd/mpc"
-	"github.com/bitlayer-org/policyd/mpc/custody"
 )
 
 // runReshare rotates the custody share with policyd: same group key and
@@ -65,13 +64,13 @@ func runReshare(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(stderr, err)
 	}
-	node, err := custody.NewNode(tf.server, httpc, old)
+	node, err := httpc.node(tf.server, old)
 	if err != nil {
 		return fail(stderr, err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
 	defer cancel()
-	if err := wf.witnessLog(ctx, tf.server, httpc, *sharePath, stderr); err != nil {
+	if err := wf.witnessLog(ctx, tf.server, httpc.rest, *sharePath, stderr); err != nil {
 		return fail(stderr, err)
 	}
 	if *preFile != "" {

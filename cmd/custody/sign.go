@@ -13,7 +13,6 @@ import (
 
 	"github.com/bitlayer-org/policyd/internal/cli"
 	"github.com/bitlayer-org/policyd/mpc"
-	"github.com/bitlayer-org/policyd/mpc/custody"
 	"github.com/btcsuite/btcd/btcutil/psbt"
 	"github.com/btcsuite/btcd/rpcclient"
 	"github.com/btcsuite/btcd/wire"
@@ -72,13 +71,13 @@ func runSign(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(stderr, err)
 	}
-	node, err := custody.NewNode(tf.server, httpc, share)
+	node, err := httpc.node(tf.server, share)
 	if err != nil {
 		return fail(stderr, err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
 	defer cancel()
-	if err := wf.witnessLog(ctx, tf.server, httpc, *sharePath, stderr); err != nil {
+	if err := wf.witnessLog(ctx, tf.server, httpc.rest, *sharePath, stderr); err != nil {
 		return fail(stderr, err)
 	}
 	tx, d, err := node.SignPSBT(ctx, packet)

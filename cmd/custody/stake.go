@@ -379,7 +379,7 @@ func runStake(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(stderr, err)
 	}
-	node, err := custody.NewNode(mf.server, httpc, share)
+	node, err := httpc.node(mf.server, share)
 	if err != nil {
 		return fail(stderr, err)
 	}
@@ -397,7 +397,7 @@ func runStake(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(stderr, fmt.Errorf("wallet outputs: %w", err))
 	}
-	if err := wf.witnessLog(ctx, mf.server, httpc, *sharePath, stderr); err != nil {
+	if err := wf.witnessLog(ctx, mf.server, httpc.rest, *sharePath, stderr); err != nil {
 		return fail(stderr, err)
 	}
 	sp := &stakeSpec{node: node, signer: signer, sched: sched, tip: tip, fps: fps, time: uint16(*stakingTime), value: *value, fee: *fee,

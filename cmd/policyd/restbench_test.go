@@ -8,7 +8,7 @@ package main
 // selected by restBenchDirEnv): the API handler as run.go builds it (the
 // route table, roles, body limits, strict JSON, the logging and counting
 // decorators of the sign service, the Prometheus middleware) served by
-// newHTTPServer with tlsutil.ServerConfig, in front of a real
+// newHTTPServer and serveHTTPS with tlsutil.ServerConfig, in front of a real
 // decision.Service on a bbolt file with real governance (the scenario's
 // whitelist bootstrapped) and a real audit log. The L2 ledger is an
 // in-memory stand-in holding the scenario's requests (policyd's indexer
@@ -261,7 +261,7 @@ func restBenchServe(dir string, in io.Reader, out io.Writer) error {
 			conns.Add(1)
 		}
 	}
-	go hs.ServeTLS(ln, "", "")
+	go serveHTTPS(hs, ln)
 	defer hs.Close()
 	if p := os.Getenv(restBenchProfileEnv); p != "" {
 		pf, err := os.Create(p)

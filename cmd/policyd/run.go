@@ -528,7 +528,8 @@ func (s *server) recordStartup() error {
 
 // newHTTPServer is the API's HTTP server (HTTP/2 and HTTP/1.1 over tlsCfg,
 // keep-alive): the one place its settings are made, shared with the REST
-// benchmark (restbench_test.go) so it measures what runs.
+// benchmark (restbench_test.go) so it measures what runs. Serve it with
+// serveHTTPS.
 func newHTTPServer(h http.Handler, tlsCfg *tls.Config, log *slog.Logger) *http.Server {
 	return &http.Server{
 		Handler:           h,
@@ -536,7 +537,15 @@ func newHTTPServer(h http.Handler, tlsCfg *tls.Config, log *slog.Logger) *http.S
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		// the sign routes' answers leave in one write(2) (api/batchconn.go)
+		ConnContext: api.BatchConnContext,
 	}
+}
+
+// serveHTTPS serves hs over TLS on ln's connections, wrapped for the sign
+// routes' answer batching (api.BatchListener).
+func serveHTTPS(hs *http.Server, ln net.Listener) error {
+	return hs.ServeTLS(api.BatchListener(ln), "", "")
 }
 
 // serve runs the indexer and the TLS API on ln until ctx ends.
@@ -550,7 +559,7 @@ func (s *server) serve(ctx context.Context, ln net.Listener, tlsCfg *tls.Config,
 		_ = s.indexer.Run(ictx)
 	}()
 	errc := make(chan error, 1)
-	go func() { errc <- hs.ServeTLS(ln, "", "") }()
+	go func() { errc <- serveHTTPS(hs, ln) }()
 	if ready != nil {
 		ready(ln.Addr().String())
 	}

@@ -244,12 +244,14 @@ func (p *validator) lit(word string) bool {
 func (p *validator) str() bool {
 	p.i++
 	for p.i < len(p.src) {
-		c := p.src[p.i]
-		if !jsonSpecial[c] || c == 0x7f {
-			p.i++
-			continue
+		i, src := p.i, p.src // the run of plain bytes, in registers
+		for i < len(src) && !jsonSpecial[src[i]] {
+			i++
 		}
-		switch {
+		if p.i = i; i >= len(src) {
+			break
+		}
+		switch c := src[i]; {
 		case c == '"':
 			p.i++
 			return true
@@ -273,7 +275,7 @@ func (p *validator) str() bool {
 			default:
 				return false
 			}
-		case c >= 0x80:
+		case c >= 0x7f: // DEL passes, as in encoding/json
 			if c == 0xe2 && p.i+2 < len(p.src) && p.src[p.i+1] == 0x80 && p.src[p.i+2]&^1 == 0xa8 {
 				return false // U+2028, U+2029
 			}

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -77,8 +79,12 @@ func TestSignJSONSameBytes(t *testing.T) {
 		checkSameBytes(t, v)
 	}
 	// The dry run's real shape takes the fast path (it is not all fallback).
-	if _, ok := appendSignJSON(nil, SignResponse{View: &decision.View{Outcome: "allow", DryRun: true, Record: json.RawMessage(sampleRecord)}}); !ok {
-		t.Fatal("a plain decision record did not take the fast path")
+	for _, rec := range []json.RawMessage{json.RawMessage(sampleRecord), dryRunRecord(t)} {
+		v := SignResponse{View: &decision.View{Outcome: "allow", DryRun: true, Record: rec}}
+		if _, ok := appendSignJSON(nil, v); !ok {
+			t.Fatal("a plain decision record did not take the fast path")
+		}
+		checkSameBytes(t, v)
 	}
 }
 
@@ -115,17 +121,41 @@ func FuzzSignJSON(f *testing.F) {
 	})
 }
 
-// BenchmarkSignJSON: writing a dry run's answer, fast path against writeJSON.
+// dryRunRecord is a real dry run's record: the REST benchmark's scenario
+// (cmd/policyd/restbench_test.go), as the decision service encodes it.
+func dryRunRecord(tb testing.TB) json.RawMessage {
+	b, err := os.ReadFile(filepath.Join("testdata", "dryrun_record.json"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return b
+}
+
+// BenchmarkSignJSON: writing a dry run's answer, the fast path against
+// encoding/json's compact and indented encodings.
 func BenchmarkSignJSON(b *testing.B) {
-	v := SignResponse{View: &decision.View{Outcome: "allow", DryRun: true, Record: json.RawMessage(sampleRecord)}}
+	v := SignResponse{View: &decision.View{Outcome: "allow", DryRun: true, Record: dryRunRecord(b)}}
 	b.Run("writeJSON", func(b *testing.B) {
 		for b.Loop() {
 			writeJSON(httptest.NewRecorder(), 200, v)
 		}
 	})
+	b.Run("encoder", func(b *testing.B) {
+		for b.Loop() {
+			_ = json.NewEncoder(httptest.NewRecorder()).Encode(v)
+		}
+	})
 	b.Run("writeSignJSON", func(b *testing.B) {
 		for b.Loop() {
 			writeSignJSON(httptest.NewRecorder(), nil, 200, v)
+		}
+	})
+	b.Run("plainJSON", func(b *testing.B) {
+		b.SetBytes(int64(len(v.Record)))
+		for b.Loop() {
+			if !plainJSON(v.Record) {
+				b.Fatal("not plain")
+			}
 		}
 	})
 }

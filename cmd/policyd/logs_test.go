@@ -82,6 +82,52 @@ func TestDecisionsAreLogged(t *testing.T) {
 	}
 }
 
+// The decision line is what Logger.Log writes for the same attributes,
+// byte for byte (but the time), in the text and JSON handlers main.go
+// makes, at info and at warn, with the logger's own attributes.
+func TestDecisionLineAsLoggerLog(t *testing.T) {
+	noTime := &slog.HandlerOptions{ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
+		if a.Key == slog.TimeKey {
+			return slog.Attr{}
+		}
+		return a
+	}}
+	for _, mk := range []func(*bytes.Buffer) slog.Handler{
+		func(b *bytes.Buffer) slog.Handler { return slog.NewTextHandler(b, noTime) },
+		func(b *bytes.Buffer) slog.Handler { return slog.NewJSONHandler(b, noTime) },
+	} {
+		for _, v := range []*decision.View{
+			{ID: "d1", Outcome: "allow", Summary: decision.Summary{TxID: "ab", State: "allowed", ReqIDs: []string{"1", "2"}}},
+			{ID: "d 2", Outcome: "deny", Reasons: []string{"a b", "c"}},
+		} {
+			for _, dry := range []bool{false, true} {
+				var got, want bytes.Buffer
+				l := &loggedSign{scriptedSign{view: v}, slog.New(mk(&got)).With("component", "decision")}
+				if _, err := l.SubmitRequest(context.Background(), decision.Request{DryRun: dry}); err != nil {
+					t.Fatal(err)
+				}
+				reasons, claims := v.Reasons, v.Summary.ReqIDs
+				if reasons == nil {
+					reasons = []string{}
+				}
+				if claims == nil {
+					claims = []string{}
+				}
+				level := slog.LevelInfo
+				if v.Outcome != "allow" && !dry {
+					level = slog.LevelWarn
+				}
+				slog.New(mk(&want)).With("component", "decision").Log(context.Background(), level, "decision", "event", "decision",
+					"decision_id", v.ID, "outcome", v.Outcome, "reasons", reasons, "txid", v.Summary.TxID, "req_ids", claims,
+					"state", v.Summary.State, "dry_run", dry)
+				if got.String() != want.String() || got.Len() == 0 {
+					t.Fatalf("line %q, Logger.Log %q", got.String(), want.String())
+				}
+			}
+		}
+	}
+}
+
 func TestFreezeIsLogged(t *testing.T) {
 	var buf bytes.Buffer
 	g := &loggedGovernance{scriptedGov{st: governance.FreezeState{Frozen: true, By: "0xabc", Reason: "incident", Epoch: 3}}, slog.New(slog.NewJSONHandler(&buf, nil))}

@@ -65,6 +65,43 @@ type fastDec struct {
 	i     int
 	depth int    // objects and arrays open
 	hex   []byte // the decoded HexBytes values, one allocation per body (or reused: fastScratch)
+	// spare (fastScratch only) holds the array of a slice, or the value
+	// of a pointer, that a body set to nil (field absent or null), by
+	// the address of that slice or pointer, so that a later body that
+	// has a value there decodes into it instead of allocating. An entry
+	// is taken out when it is reused: an array or value is held by its
+	// own slot or by its entry, never by two slots.
+	spare map[unsafe.Pointer]sliceHeader
+}
+
+// setAside records in d.spare the array or value at p (a slice's or a
+// pointer's), about to be set to nil. Without a spare map it does
+// nothing.
+func (d *fastDec) setAside(p unsafe.Pointer, h sliceHeader) {
+	if d.spare != nil && h.data != nil {
+		d.spare[p] = h
+	}
+}
+
+// takeSpare returns (and removes) what setAside kept for p.
+func (d *fastDec) takeSpare(p unsafe.Pointer) (sliceHeader, bool) {
+	h, ok := d.spare[p]
+	if ok {
+		delete(d.spare, p)
+	}
+	return h, ok
+}
+
+// zeroField sets the field at p to its zero value, keeping a slice's
+// array or a pointer's value aside (c.spare) for reuse.
+func (d *fastDec) zeroField(c *fcodec, p unsafe.Pointer) {
+	switch c.spare {
+	case spareSlice:
+		d.setAside(p, *(*sliceHeader)(p))
+	case sparePointer:
+		d.setAside(p, sliceHeader{data: *(*unsafe.Pointer)(p)})
+	}
+	c.zero(p)
 }
 
 // maxFastDepth bounds nesting on the fast path (recursive types could
@@ -90,7 +127,15 @@ type fcodec struct {
 	dec   func(d *fastDec, p unsafe.Pointer) bool
 	empty func(p unsafe.Pointer) bool
 	zero  func(p unsafe.Pointer)
+	spare int // spareSlice, sparePointer: the codec reuses what fastDec.spare holds for its address
 }
+
+// fcodec.spare values.
+const (
+	spareNone = iota
+	spareSlice
+	sparePointer
+)
 
 type fastField struct {
 	name       string
@@ -220,7 +265,10 @@ func fastCheckBody(kind string, kv int, body []byte, s *fastScratch) bool {
 		s.bodies[key] = b
 	}
 	d := &s.dec
-	*d = fastDec{d: body, hex: d.hex[:0]}
+	if d.spare == nil {
+		d.spare = map[unsafe.Pointer]sliceHeader{}
+	}
+	*d = fastDec{d: body, hex: d.hex[:0], spare: d.spare}
 	return decodeValid(c, d, b)
 }
 
@@ -375,7 +423,7 @@ func decStruct(d *fastDec, p unsafe.Pointer, fields []fastField) bool {
 				if !f.absentOK() {
 					return false // a field the writer always writes is missing, or the key is not a field's
 				}
-				f.c.zero(unsafe.Add(p, f.off))
+				d.zeroField(f.c, unsafe.Add(p, f.off))
 				fi++
 			}
 			f := &fields[fi]
@@ -402,7 +450,7 @@ func decStruct(d *fastDec, p unsafe.Pointer, fields []fastField) bool {
 		if !f.absentOK() {
 			return false
 		}
-		f.c.zero(unsafe.Add(p, f.off))
+		d.zeroField(f.c, unsafe.Add(p, f.off))
 	}
 	d.leave()
 	return true
@@ -420,12 +468,17 @@ func (b *fastBuilder) pointer(c *fcodec, t reflect.Type) (*fcodec, bool) {
 	}
 	c.dec = func(d *fastDec, p unsafe.Pointer) bool {
 		if d.null() {
+			d.setAside(p, sliceHeader{data: *(*unsafe.Pointer)(p)})
 			*(*unsafe.Pointer)(p) = nil
 			return true
 		}
 		v := *(*unsafe.Pointer)(p) // an earlier value's, overwritten
 		if v == nil {
-			v = reflect.New(et).UnsafePointer()
+			if h, ok := d.takeSpare(p); ok {
+				v = h.data // an earlier value's, set aside when it was set to nil
+			} else {
+				v = reflect.New(et).UnsafePointer()
+			}
 		}
 		if !ec.dec(d, v) {
 			return false
@@ -435,6 +488,7 @@ func (b *fastBuilder) pointer(c *fcodec, t reflect.Type) (*fcodec, bool) {
 	}
 	c.empty = func(p unsafe.Pointer) bool { return *(*unsafe.Pointer)(p) == nil }
 	c.zero = func(p unsafe.Pointer) { *(*unsafe.Pointer)(p) = nil }
+	c.spare = sparePointer
 	return c, true
 }
 
@@ -451,6 +505,7 @@ func (b *fastBuilder) slice(c *fcodec, t reflect.Type) (*fcodec, bool) {
 	c.dec = func(d *fastDec, p unsafe.Pointer) bool {
 		h := (*sliceHeader)(p)
 		if d.null() {
+			d.setAside(p, *h)
 			*h = sliceHeader{}
 			return true
 		}
@@ -461,8 +516,12 @@ func (b *fastBuilder) slice(c *fcodec, t reflect.Type) (*fcodec, bool) {
 		// room (an earlier body's, overwritten), else a new one.
 		s := sliceHeader{data: h.data, cap: h.cap}
 		if s.data == nil {
-			// [] decodes to an empty, non-nil slice.
-			s = sliceHeader{data: reflect.MakeSlice(t, 0, 4).UnsafePointer(), cap: 4}
+			if sp, ok := d.takeSpare(p); ok {
+				s = sliceHeader{data: sp.data, cap: sp.cap} // set aside when the slice was set to nil
+			} else {
+				// [] decodes to an empty, non-nil slice.
+				s = sliceHeader{data: reflect.MakeSlice(t, 0, 4).UnsafePointer(), cap: 4}
+			}
 		}
 		if d.peek() != ']' {
 			for {
@@ -488,7 +547,7 @@ func (b *fastBuilder) slice(c *fcodec, t reflect.Type) (*fcodec, bool) {
 		*h = s
 		return true
 	}
-	c.empty, c.zero = emptySlice, zeroSlice
+	c.empty, c.zero, c.spare = emptySlice, zeroSlice, spareSlice
 	return c, true
 }
 

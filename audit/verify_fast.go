@@ -127,7 +127,7 @@ type fcodec struct {
 	dec   func(d *fastDec, p unsafe.Pointer) bool
 	empty func(p unsafe.Pointer) bool
 	zero  func(p unsafe.Pointer)
-	spare int // spareSlice, sparePointer: the codec reuses what fastDec.spare holds for its address
+	spare int // spareSlice, sparePointer (pointers and maps): the codec reuses what fastDec.spare holds for its address
 }
 
 // fcodec.spare values.
@@ -632,6 +632,7 @@ func (b *fastBuilder) mapCodec(c *fcodec, t reflect.Type) (*fcodec, bool) {
 	c.dec = func(d *fastDec, p unsafe.Pointer) bool {
 		mv := reflect.NewAt(t, p).Elem()
 		if d.null() {
+			d.setAside(p, sliceHeader{data: *(*unsafe.Pointer)(p)})
 			mv.SetZero()
 			return true
 		}
@@ -639,7 +640,24 @@ func (b *fastBuilder) mapCodec(c *fcodec, t reflect.Type) (*fcodec, bool) {
 			return false
 		}
 		defer d.leave()
-		m := reflect.MakeMap(t) // {} decodes to an empty, non-nil map (a new one: maps are not reused)
+		// {} decodes to an empty, non-nil map: a new one, or in a
+		// scratch the map an earlier body left here (or set aside),
+		// emptied. (Its entries' values are new either way.)
+		var m reflect.Value
+		if d.spare != nil {
+			if *(*unsafe.Pointer)(p) == nil {
+				if h, ok := d.takeSpare(p); ok {
+					*(*unsafe.Pointer)(p) = h.data
+				}
+			}
+			if *(*unsafe.Pointer)(p) != nil {
+				m = mv
+				m.Clear()
+			}
+		}
+		if !m.IsValid() {
+			m = reflect.MakeMap(t)
+		}
 		if d.peek() == '}' {
 			d.i++
 		} else {
@@ -674,6 +692,7 @@ func (b *fastBuilder) mapCodec(c *fcodec, t reflect.Type) (*fcodec, bool) {
 	}
 	c.empty = func(p unsafe.Pointer) bool { return reflect.NewAt(t, p).Elem().Len() == 0 }
 	c.zero = func(p unsafe.Pointer) { reflect.NewAt(t, p).Elem().SetZero() }
+	c.spare = sparePointer // (a map is a pointer)
 	return c, true
 }
 
@@ -717,7 +736,11 @@ func setIntCodec[T fastInt](c *fcodec) {
 			return false
 		}
 		var v T
-		switch digits := strings.TrimPrefix(s, "-"); {
+		digits := s
+		if s[0] == '-' { // (integer never returns "")
+			digits = s[1:]
+		}
+		switch {
 		case len(digits) <= 18: // below 10^18: no uint64 or int64 overflow
 			var u uint64
 			for k := 0; k < len(digits); k++ {

@@ -1,7 +1,6 @@
 package audit
 
 import (
-	"bufio"
 	"bytes"
 	"crypto/sha256"
 	"encoding/base64"
@@ -185,15 +184,14 @@ func VerifyWith(r io.Reader, verifierKey string, previous []byte, opts VerifyOpt
 		}
 	}
 
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 0, 64<<10), maxLine)
+	sc := newLineReader(r, maxLine)
 	lineNo := 0
 	next := func() ([]byte, bool) {
-		if !sc.Scan() {
-			return nil, false
+		b, ok := sc.next()
+		if ok {
+			lineNo++
 		}
-		lineNo++
-		return sc.Bytes(), true
+		return b, ok
 	}
 
 	// Header.
@@ -366,14 +364,14 @@ func VerifyWith(r io.Reader, verifierKey string, previous []byte, opts VerifyOpt
 	return res, nil
 }
 
-func scanErr(sc *bufio.Scanner, line int, what string) error {
+func scanErr(sc *lineReader, line int, what string) error {
 	if err := sc.Err(); err != nil {
 		return malformedErr(NoIndex, line, "%s: %v", what, err)
 	}
 	return malformedErr(NoIndex, line, "%s", what)
 }
 
-func scanErrSec(sc *bufio.Scanner, index int64, line int, format string, args ...any) error {
+func scanErrSec(sc *lineReader, index int64, line int, format string, args ...any) error {
 	if err := sc.Err(); err != nil {
 		return malformedErr(index, line, "read export: %v", err)
 	}
@@ -647,7 +645,7 @@ var fastBodies = true
 type verifyBatchWork struct {
 	first uint64 // the index of lines[0]
 	line  int    // the line number of lines[0]
-	arena []byte // the lines' bytes, one after the other
+	arena []byte // the reader buffer the lines were read into (reused once consumed)
 	lines [][]byte
 	res   []recordResult
 	done  chan struct{} // closed when res is filled
@@ -663,7 +661,7 @@ type verifyBatchWork struct {
 // batch's lines), a batch's memory is reused once consumed and each worker
 // checks bodies in its own scratch. It returns only when its goroutines
 // are done with sc.
-func verifyParallel(sc *bufio.Scanner, from, to uint64, lastLine, workers, batch int, keep bool,
+func verifyParallel(sc *lineReader, from, to uint64, lastLine, workers, batch int, keep bool,
 	consume func(i uint64, lineNo int, r *recordResult) error) (int, error) {
 	quit := make(chan struct{})
 	order := make(chan *verifyBatchWork, 2*workers) // batches in index order
@@ -676,43 +674,34 @@ func verifyParallel(sc *bufio.Scanner, from, to uint64, lastLine, workers, batch
 		defer close(order)
 		defer close(jobs)
 		i, line := from, lastLine+1
-		arenaHint := 64 << 10
+		// The lines stay where the reader read them: each batch takes
+		// the reader's buffer (the arena) and gives it a consumed
+		// batch's arena to go on in.
+		sc.keep = true
+		defer func() { sc.keep = false }()
 		for i < to {
 			var bt *verifyBatchWork
 			select {
 			case bt = <-free:
 			default:
-				bt = &verifyBatchWork{arena: make([]byte, 0, arenaHint)}
+				bt = &verifyBatchWork{}
 			}
 			bt.first, bt.line, bt.done = i, line, make(chan struct{})
 			n := min(uint64(batch), to-i)
-			// The lines are copied out of the scanner's buffer into the
-			// batch's arena, cut into lines once it is complete (the
-			// arena may move while it grows).
-			short := false
-			arena := bt.arena[:0]
-			ends := make([]int, 0, n)
+			short, size := false, 0
+			bt.lines = bt.lines[:0]
 			for range n {
-				if !sc.Scan() {
+				b, ok := sc.next()
+				if !ok {
 					short = true
 					break
 				}
-				arena = append(arena, sc.Bytes()...)
-				ends = append(ends, len(arena))
-				if len(arena) >= verifyBatchBytes {
+				bt.lines = append(bt.lines, b[:len(b):len(b)])
+				if size += len(b); size >= verifyBatchBytes {
 					break
 				}
 			}
-			// New arenas start at the largest batch so far (no growth
-			// once the record size is known).
-			arenaHint = max(arenaHint, min(len(arena), 2*verifyBatchBytes))
-			bt.arena = arena
-			bt.lines = bt.lines[:0]
-			start := 0
-			for _, e := range ends {
-				bt.lines = append(bt.lines, arena[start:e:e])
-				start = e
-			}
+			bt.arena = sc.take(bt.arena)
 			i += uint64(len(bt.lines))
 			line += len(bt.lines)
 			select {

@@ -143,6 +143,9 @@ func (l *lineReader) fill() {
 func (l *lineReader) take(spare []byte) []byte {
 	old, pending := l.buf, l.end-l.start
 	spare = spare[:cap(spare)]
+	// As large as this buffer (sizes settle once the batches' size is
+	// known: spare buffers are then always large enough), and room for
+	// one read.
 	if size := max(len(old), pending+l.chunk); len(spare) < size {
 		spare = make([]byte, size)
 	}

@@ -649,7 +649,10 @@ func (c *stakingChecker) verifyUndeclared(o Output) (bool, []Reason) {
 				if c.g.CheckDelegation(c.g.MinStakingValue, t, 1) != nil {
 					continue // outside the version's time bounds
 				}
-				if c.staker != nil {
+				// A staker key that is the wallet's threshold key approves
+				// nothing (as for a declared output): its scripts are the
+				// wallet-key ones refused below.
+				if c.staker != nil && (c.walletKey == nil || !bytes.Equal(babylon.XOnly(c.staker), c.walletKey)) {
 					if pk, err := c.build(c.staker, []*btcec.PublicKey{fk}, t); err == nil {
 						c.candidates[string(pk)] = true
 					}

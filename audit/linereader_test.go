@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"slices"
 	"testing"
 )
 
@@ -92,7 +93,7 @@ func checkLineReader(t *testing.T, newReader func() io.Reader, max, initial, bat
 		}
 		got = append(got, bytes.Clone(b))
 	}
-	if !equalLines(got, want) || lr.Err() != wantErr {
+	if !slices.EqualFunc(got, want, bytes.Equal) || lr.Err() != wantErr {
 		t.Fatalf("line by line: %d lines, err %v; Scanner %d lines, err %v", len(got), lr.Err(), len(want), wantErr)
 	}
 
@@ -140,18 +141,6 @@ func checkLineReader(t *testing.T, newReader func() io.Reader, max, initial, bat
 	if n != len(want) || lr.Err() != wantErr {
 		t.Fatalf("batches: %d lines, err %v; Scanner %d lines, err %v", n, lr.Err(), len(want), wantErr)
 	}
-}
-
-func equalLines(a, b [][]byte) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if !bytes.Equal(a[i], b[i]) {
-			return false
-		}
-	}
-	return true
 }
 
 // TestLineReaderMatchesScanner: the cases the limits and ends turn on,

@@ -211,11 +211,18 @@ func (f *restFixture) dryRun() error {
 
 // processCPU is this process's user+system CPU time.
 func processCPU() time.Duration {
+	user, sys := processUserSys()
+	return user + sys
+}
+
+// processUserSys is this process's CPU time in user mode and in the
+// kernel (system), apart.
+func processUserSys() (user, sys time.Duration) {
 	var ru syscall.Rusage
 	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
 		panic(err)
 	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	return time.Duration(ru.Utime.Nano()), time.Duration(ru.Stime.Nano())
 }
 
 // restBenchServe is the server child: the API over mTLS on 127.0.0.1, and
@@ -283,7 +290,8 @@ func restBenchServe(dir string, in io.Reader, out io.Writer) error {
 		f := strings.Fields(sc.Text())
 		switch {
 		case len(f) == 1 && f[0] == "cpu":
-			fmt.Fprintln(out, "cpu", int64(processCPU()), conns.Load())
+			user, sys := processUserSys()
+			fmt.Fprintln(out, "cpu", int64(user), int64(sys), conns.Load())
 		case len(f) == 3 && f[0] == "inproc":
 			n, err1 := strconv.Atoi(f[1])
 			p, err2 := strconv.Atoi(f[2])
@@ -399,17 +407,24 @@ func (c *restChild) send(b *testing.B, cmd string) {
 	}
 }
 
+// childCPU is the child's CPU time so far, in user mode and in the
+// kernel.
+type childCPU struct{ user, sys time.Duration }
+
+func (c childCPU) total() time.Duration { return c.user + c.sys }
+
 // cpu is the child's CPU so far and the connections it accepted.
-func (c *restChild) cpu(b *testing.B) (time.Duration, int64) {
+func (c *restChild) cpu(b *testing.B) (childCPU, int64) {
 	b.Helper()
 	c.send(b, "cpu")
-	f := c.line(b, "cpu", 3)
-	ns, err1 := strconv.ParseInt(f[1], 10, 64)
-	n, err2 := strconv.ParseInt(f[2], 10, 64)
-	if err := errors.Join(err1, err2); err != nil {
+	f := c.line(b, "cpu", 4)
+	user, err1 := strconv.ParseInt(f[1], 10, 64)
+	sys, err2 := strconv.ParseInt(f[2], 10, 64)
+	n, err3 := strconv.ParseInt(f[3], 10, 64)
+	if err := errors.Join(err1, err2, err3); err != nil {
 		b.Fatal(err)
 	}
-	return time.Duration(ns), n
+	return childCPU{time.Duration(user), time.Duration(sys)}, n
 }
 
 func (c *restChild) inproc(b *testing.B, n, p int) time.Duration {
@@ -453,7 +468,9 @@ func (c *restChild) restClients(b *testing.B, proto string, conns int) []*client
 // getrusage over b.N requests) next to the CPU of the same number of
 // in-process evaluations run right after in the same child, on 1 and 16
 // connections, HTTP/2 and HTTP/1.1. Metrics: server-µs/req,
-// inproc-µs/call, ratio (their quotient; goal ≤ 2), req/s, conns/req
+// server-sys-µs/req (the part of it spent in the kernel: the sockets'
+// reads and writes, loopback delivery, the log file's writes, the
+// scheduler), inproc-µs/call, ratio (their quotient; goal ≤ 2), req/s, conns/req
 // (connections the server accepted per request: TLS handshakes are per
 // connection, not per request). RESTBENCH_CPUPROFILE=path writes the
 // child's CPU profile over the whole run.
@@ -487,9 +504,11 @@ func BenchmarkRESTDryRun(b *testing.B) {
 				cpu1, conns1 := c.cpu(b)
 				b.StopTimer()
 				inproc := c.inproc(b, b.N, conns)
-				per := float64(cpu1-cpu0) / float64(b.N) / 1e3
+				per := float64(cpu1.total()-cpu0.total()) / float64(b.N) / 1e3
+				sys := float64(cpu1.sys-cpu0.sys) / float64(b.N) / 1e3
 				ip := float64(inproc) / float64(b.N) / 1e3
 				b.ReportMetric(per, "server-µs/req")
+				b.ReportMetric(sys, "server-sys-µs/req")
 				b.ReportMetric(ip, "inproc-µs/call")
 				b.ReportMetric(per/ip, "ratio")
 				b.ReportMetric(float64(b.N)/wall.Seconds(), "req/s")

@@ -243,56 +243,59 @@ func restBenchServe(dir string, in io.Reader, out io.Writer) error {
 	defer logf.Close()
 	// As main.go: the text handler at info, one line per decision.
 	logger := slog.New(slog.NewTextHandler(logf, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	reg := prometheus.NewRegistry()
-	m := newMetrics(reg)
-	sign := m.signService(&loggedSign{fx.svc, logger.With("component", "decision")})
-	h, err := api.New(api.Config{Governance: fx.gov, Sign: sign,
-		CustodyFingerprints: []string{dev.ClientFingerprint},
-		Tokens:              []api.Token{{Name: "reader", SHA256: api.HashToken(restBenchReader), Role: api.RoleReader}},
-		Logger:              logger.With("component", "api"), Registry: reg})
-	if err != nil {
-		return err
-	}
 	tlsCfg, err := tlsutil.ServerConfig(dev.ServerCert, dev.ServerKey, dev.CACert)
 	if err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	var conns atomic.Int64
+	var servers []*http.Server
+	defer func() {
+		for _, hs := range servers {
+			hs.Close()
+		}
+	}()
+	// serve serves the API as run.go builds it (the sign service behind
+	// the logging and counting decorators, a registry of its own) over
+	// mTLS on a new port of 127.0.0.1.
+	serve := func(svc api.SignService) (net.Addr, error) {
+		reg := prometheus.NewRegistry()
+		h, err := api.New(api.Config{Governance: fx.gov,
+			Sign:                newMetrics(reg).signService(&loggedSign{svc, logger.With("component", "decision")}),
+			CustodyFingerprints: []string{dev.ClientFingerprint},
+			Tokens:              []api.Token{{Name: "reader", SHA256: api.HashToken(restBenchReader), Role: api.RoleReader}},
+			Logger:              logger.With("component", "api"), Registry: reg})
+		if err != nil {
+			return nil, err
+		}
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return nil, err
+		}
+		hs := newHTTPServer(h, tlsCfg, logger)
+		hs.ConnState = func(_ net.Conn, st http.ConnState) {
+			if st == http.StateNew {
+				conns.Add(1)
+			}
+		}
+		servers = append(servers, hs)
+		go serveHTTPS(hs, ln)
+		return ln.Addr(), nil
+	}
+	addr, err := serve(fx.svc)
 	if err != nil {
 		return err
 	}
-	hs := newHTTPServer(h, tlsCfg, logger)
-	var conns atomic.Int64
-	hs.ConnState = func(_ net.Conn, st http.ConnState) {
-		if st == http.StateNew {
-			conns.Add(1)
-		}
-	}
-	go serveHTTPS(hs, ln)
-	defer hs.Close()
-	// The same API and server in front of a decision service that answers
-	// one dry run's decision, made once here, without evaluating: what a
-	// REST dry run costs beside the evaluation (the canned cases).
+	// The same API and server in front of a sign service that answers one
+	// dry run's decision, made once here, without evaluating: what a REST
+	// dry run costs beside the evaluation (the canned case).
 	canned, err := fx.svc.SubmitRequest(context.Background(), decision.Request{PSBT: fx.raw, DryRun: true})
 	if err != nil {
 		return err
 	}
-	creg := prometheus.NewRegistry()
-	ch, err := api.New(api.Config{Governance: fx.gov,
-		Sign:                newMetrics(creg).signService(&loggedSign{cannedSign{fx.svc, canned}, logger.With("component", "decision")}),
-		CustodyFingerprints: []string{dev.ClientFingerprint},
-		Logger:              logger.With("component", "api"), Registry: creg})
+	cannedAddr, err := serve(cannedSign{fx.svc, canned})
 	if err != nil {
 		return err
 	}
-	cln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return err
-	}
-	chs := newHTTPServer(ch, tlsCfg, logger)
-	chs.ConnState = hs.ConnState
-	go serveHTTPS(chs, cln)
-	defer chs.Close()
 	if p := os.Getenv(restBenchProfileEnv); p != "" {
 		pf, err := os.Create(p)
 		if err != nil {
@@ -307,7 +310,7 @@ func restBenchServe(dir string, in io.Reader, out io.Writer) error {
 	if err := fx.dryRun(); err != nil { // the fixture decides as its scenario says
 		return err
 	}
-	fmt.Fprintln(out, "addr", ln.Addr(), cln.Addr())
+	fmt.Fprintln(out, "addr", addr, cannedAddr)
 	sc := bufio.NewScanner(in)
 	for sc.Scan() {
 		f := strings.Fields(sc.Text())

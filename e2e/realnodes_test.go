@@ -29,7 +29,9 @@ import (
 //  3. The custody node builds a withdrawal PSBT from real spendable coinbase
 //     outputs paying the bridge 3 BTC with the OP_RETURN of the first two
 //     ids; `custody sign --broadcast` co-signs it with policyd and sends it
-//     to btcd; the transaction is mined.
+//     to btcd; the transaction is mined, policyd's L1 view moves its
+//     claims to confirmed, and another transaction paying the same ids is
+//     denied reqid_signed.
 //  4. `relayer -once` sees the confirmed transfer and calls approveUnbound:
 //     geth has UnboundApproved for exactly the two ids, not the third;
 //     policyd's ledger follows.
@@ -104,6 +106,12 @@ func TestRealNodes(t *testing.T) {
 	if dec = pd.decision(dec.ID); dec.Record.State != "signed" || len(dec.Record.Signatures) != 2 {
 		t.Fatalf("decision %s: state %q with %d signatures, want signed with 2", dec.ID, dec.Record.State, len(dec.Record.Signatures))
 	}
+	// Mined 2 deep on btcd is final once policyd's L1 view has seen it:
+	// the claims are confirmed, and another transaction paying the same
+	// reqIds is reqid_signed. (Until the view's next poll the claims are
+	// still broadcast and such a transaction is judged as a would-be
+	// replacement, denied replacement_not_conflicting: TestL1's step 1.)
+	pd.waitClaims(dec.ID, ids[:2], "confirmed")
 	code, again := pd.submit(c.withdrawal(c.spendable(1), amounts[:2], ids[:2], 3_000))
 	if code != http.StatusForbidden || !hasReason(again.Reasons, "reqid_signed") {
 		t.Fatalf("a second withdrawal of the same reqIds: HTTP %d %s %v, want 403 reqid_signed", code, again.Outcome, again.Reasons)
